@@ -1,0 +1,30 @@
+"""zenax.lax: the primitives and their wrappers, under JAX's names.
+
+Each primitive lives next to its rules (abstract_eval, lowering, and the transform rules)
+in the module named after its family: ``elementwise``, ``shapes``, ``reductions``, ``dot``.
+"""
+from .elementwise import (RoundingMethod, _convert_element_type, abs, add, acos, acosh,  # noqa: F401
+                          asin, asinh, atan, atan2, atanh, bitcast_convert_type, bitwise_and,
+                          bitwise_not, bitwise_or, bitwise_xor, cbrt, ceil, clamp, complex,
+                          conj, convert_element_type, cos, cosh, digamma, div, eq, erf, erf_inv,
+                          erfc, exp, exp2, expm1, floor, ge, gt, imag, integer_pow, is_finite,
+                          le, lgamma, log, log1p, logistic, lt, max, min, mul, ne, neg,
+                          nextafter, population_count, pow, real, rem, round, rsqrt, select,
+                          select_n, shift_left, shift_right_arithmetic, shift_right_logical,
+                          sign, sin, sinh, sqrt, square, stop_gradient, sub, tan,
+                          tanh)
+from .shapes import (broadcast, broadcast_in_dim, broadcast_to_rank, broadcasted_iota,  # noqa: F401
+                     collapse, concatenate, expand_dims, index_in_dim, iota, pad, reshape, rev,
+                     slice, slice_in_dim, squeeze, transpose)
+from .reductions import (argmax, argmin, reduce_and, reduce_max, reduce_min, reduce_or,  # noqa: F401
+                         reduce_prod, reduce_sum, reduce_xor)
+from .matmul import dot, dot_general  # noqa: F401
+
+from . import matmul as _matmul, elementwise as _elementwise, reductions as _reductions, shapes as _shapes
+
+# The primitives themselves (``zenax.lax.sin_p`` ...), as JAX exposes them.
+for _module in (_elementwise, _shapes, _reductions, _matmul):
+    globals().update({k: v for k, v in vars(_module).items() if k.endswith("_p")})
+del _module
+
+from . import derivatives as _derivatives  # noqa: F401,E402  (registers jvp/transpose rules)

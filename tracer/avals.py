@@ -1,0 +1,84 @@
+"""Abstract values: what a tracer knows about the array it stands for.
+
+An abstract value (``aval``) is the type of an array in a jaxpr: its shape, its dtype and
+whether it is *weakly typed* (came from a Python scalar, so it adopts the dtype of the
+arrays it meets).  Every primitive's ``abstract_eval`` rule maps input avals to output
+avals; tracing never needs the numbers.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import dtypes
+
+
+class ShapedArray:
+    """The aval of an array: ``ShapedArray((3, 4), float32)`` prints as ``f32[3,4]``."""
+
+    __slots__ = ("shape", "dtype", "weak_type")
+
+    def __init__(self, shape, dtype, weak_type: bool = False):
+        self.shape = tuple(int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = bool(weak_type)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    def update(self, shape=None, dtype=None, weak_type=None) -> "ShapedArray":
+        return ShapedArray(self.shape if shape is None else shape,
+                           self.dtype if dtype is None else dtype,
+                           self.weak_type if weak_type is None else weak_type)
+
+    def strip_weak_type(self) -> "ShapedArray":
+        return self.update(weak_type=False) if self.weak_type else self
+
+    def str_short(self) -> str:
+        return f"{dtypes.short_name(self.dtype)}[{','.join(map(str, self.shape))}]"
+
+    def __eq__(self, other):
+        return (type(other) is ShapedArray and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+    def __repr__(self):
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapedArray({self.str_short()}{weak})"
+
+    def __str__(self):
+        return self.str_short()
+
+
+_PY_SCALARS = (bool, int, float, complex)
+
+
+def is_python_scalar(x) -> bool:
+    return type(x) in _PY_SCALARS or (isinstance(x, _PY_SCALARS) and not isinstance(x, np.generic))
+
+
+def concrete_aval(x) -> ShapedArray:
+    """The aval of a concrete value: a ``jax.Array``, NumPy array/scalar or Python scalar."""
+    if is_python_scalar(x):
+        return ShapedArray((), dtypes.python_scalar_dtype(x), weak_type=not isinstance(x, bool))
+    if isinstance(x, (np.ndarray, np.generic)):
+        return ShapedArray(x.shape, dtypes.canonicalize_dtype(x.dtype))
+    dtype = getattr(x, "dtype", None)
+    shape = getattr(x, "shape", None)
+    if dtype is not None and shape is not None and hasattr(x, "__array__"):  # jax.Array
+        return ShapedArray(shape, dtype, weak_type=getattr(x, "weak_type", False))
+    raise TypeError(
+        f"Value {x!r} of type {type(x).__name__} is not a valid zenax type: expected an "
+        "array (jax.Array, numpy.ndarray), a Python/NumPy scalar, or a pytree of those.")
+
+
+def raise_to_shaped(aval: ShapedArray, weak_type=None) -> ShapedArray:
+    return aval if weak_type is None else aval.update(weak_type=weak_type)

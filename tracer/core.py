@@ -1,0 +1,235 @@
+"""The tracing core: primitives, ``bind``, traces, tracers, and eager evaluation.
+
+Dispatch is *stackless* (as JAX since 0.4.36 and autodidax2): there is one current trace,
+kept in a thread-local context.  ``bind(prim, *args, **params)`` hands the primitive to
+that trace's ``process_primitive``.  A transform's trace records its ``parent`` (the trace
+that was current when it started) and runs its rules under the parent, so the rules' own
+``bind`` calls go one level out.  Each trace carries a unique ``tag``; a tracer belonging
+to another trace is just a constant to it, which is what prevents perturbation confusion.
+
+With no transform active the current trace is the :class:`EvalTrace`, which executes a
+primitive by applying its lowering rule to concrete ``jax.Array`` values: eager code and
+compiled code share one semantics.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable
+
+from .avals import ShapedArray, concrete_aval
+from .errors import (TracerArrayConversionError, TracerBoolConversionError,
+                     TracerIntegerConversionError, UnexpectedTracerError)
+from .source_info import user_frame_str
+
+
+class Primitive:
+    """A named operation with rules registered per transform (tables below).
+
+    >>> sin_p = Primitive("sin")
+    >>> sin_p
+    sin
+    """
+
+    multiple_results = False
+
+    def __init__(self, name: str, multiple_results: bool = False):
+        self.name = name
+        self.multiple_results = multiple_results
+
+    def bind(self, *args, **params):
+        return bind(self, *args, **params)
+
+    def __repr__(self):
+        return self.name
+
+
+# Rule tables, one per kind (DESIGN.md §4).  They live here, at the bottom of the import
+# graph, so lax/ can register every rule right after declaring its primitive and
+# transforms/ can read them without lax/ importing transforms/.
+abstract_eval_rules: dict[Primitive, Callable] = {}
+lowering_rules: dict[Primitive, Callable] = {}
+jvp_rules: dict[Primitive, Callable] = {}
+transpose_rules: dict[Primitive, Callable] = {}
+batch_rules: dict[Primitive, Callable] = {}
+
+
+# --------------------------------------------------------------------------- traces
+
+_tags = itertools.count()
+
+
+class Trace:
+    """A way of interpreting primitives.  Subclasses implement ``process_primitive``."""
+
+    def __init__(self, parent: "Trace | None" = None):
+        self.parent = parent
+        self.tag = next(_tags)
+
+    def process_primitive(self, primitive: Primitive, args, params):
+        raise NotImplementedError
+
+    def is_ancestor_or_self(self, other: "Trace") -> bool:
+        trace = self
+        while trace is not None:
+            if trace is other:
+                return True
+            trace = trace.parent
+        return False
+
+    def check_foreign(self, tracer: "Tracer") -> None:
+        """A tracer of another trace may be used only if that trace encloses this one."""
+        if not self.is_ancestor_or_self(tracer._trace):
+            raise UnexpectedTracerError(leaked_tracer_message(tracer))
+
+    def __repr__(self):
+        return f"{type(self).__name__}(tag={self.tag})"
+
+
+class EvalTrace(Trace):
+    """Executes primitives now, on concrete ``jax.Array`` values, via their lowering."""
+
+    def process_primitive(self, primitive, args, params):
+        for x in args:
+            if isinstance(x, Tracer):
+                raise UnexpectedTracerError(leaked_tracer_message(x))
+        try:
+            rule = lowering_rules[primitive]
+        except KeyError:
+            raise NotImplementedError(f"No lowering rule for primitive '{primitive}'.") from None
+        return rule(*args, **params)
+
+
+eval_trace = EvalTrace()
+
+
+class _Context(threading.local):
+    def __init__(self):
+        self.trace: Trace = eval_trace
+
+
+_context = _Context()
+
+
+def current_trace() -> Trace:
+    return _context.trace
+
+
+@contextmanager
+def set_current_trace(trace: Trace):
+    """Make ``trace`` current for the duration of the block."""
+    prev = _context.trace
+    _context.trace = trace
+    try:
+        yield trace
+    finally:
+        _context.trace = prev
+
+
+def bind(primitive: Primitive, *args, **params):
+    """Apply ``primitive`` to ``args`` under the current trace."""
+    return _context.trace.process_primitive(primitive, args, params)
+
+
+def leaked_tracer_message(tracer: "Tracer") -> str:
+    created = getattr(tracer, "_source", None)
+    where = f" It was created at {created}." if created else ""
+    return (f"Encountered an unexpected tracer {tracer!r} at {user_frame_str()}: a value "
+            "from inside a transformed function (jit, grad, vmap, ...) was used after that "
+            f"transformation finished, e.g. stored in a global or a Python closure.{where} "
+            "Fix: return the value from the transformed function instead of storing it.")
+
+
+# --------------------------------------------------------------------------- tracers
+
+class Tracer:
+    """A stand-in for an array while a trace is recording or transforming a function.
+
+    Tracers behave like arrays: zenax.numpy installs the full operator and method surface
+    (``+``, ``@``, ``x[1:]``, ``x.sum()``, ``x.T`` ...) on this class.
+    """
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000   # NumPy defers to our reflected operators.
+    __array_ufunc__ = None
+
+    @property
+    def aval(self) -> ShapedArray:
+        raise NotImplementedError
+
+    def to_concrete_value(self):
+        """The concrete value, if this trace knows it (e.g. jvp of an eager value)."""
+        return None
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    ndim = property(lambda self: self.aval.ndim)
+    size = property(lambda self: self.aval.size)
+    weak_type = property(lambda self: self.aval.weak_type)
+
+    def __bool__(self):
+        value = self.to_concrete_value()
+        if value is None:
+            raise TracerBoolConversionError(self)
+        return bool(value)
+
+    def _concrete_int(self):
+        value = self.to_concrete_value()
+        if value is None:
+            raise TracerIntegerConversionError(self)
+        return value
+
+    def __int__(self):
+        return int(self._concrete_int())
+
+    def __index__(self):
+        return self._concrete_int().__index__()
+
+    def __float__(self):
+        value = self.to_concrete_value()
+        if value is None:
+            raise TracerIntegerConversionError(self)
+        return float(value)
+
+    def __complex__(self):
+        value = self.to_concrete_value()
+        if value is None:
+            raise TracerIntegerConversionError(self)
+        return complex(value)
+
+    def __array__(self, *args, **kwargs):
+        value = self.to_concrete_value()
+        if value is None:
+            raise TracerArrayConversionError(self)
+        import numpy as np
+        return np.asarray(value, *args, **kwargs)
+
+    def __hash__(self):
+        raise TypeError(f"unhashable type: {type(self).__name__} (traced arrays are "
+                        "unhashable, like jax.Array; use static_argnums for hashable "
+                        "compile-time arguments)")
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self):
+        return f"Traced<{self.aval.str_short()}>with<{type(self._trace).__name__}>"
+
+
+def get_aval(x: Any) -> ShapedArray:
+    """The abstract value of a tracer or concrete value."""
+    if isinstance(x, Tracer):
+        return x.aval
+    return concrete_aval(x)
+
+
+def is_concrete(x) -> bool:
+    return not isinstance(x, Tracer)

@@ -1,0 +1,117 @@
+"""Dtypes: canonicalization, short names, and JAX's promotion lattice.
+
+JAX's dtype rules are part of the public behaviour we copy (DESIGN.md §1): float32 by
+default, Python scalars are *weakly typed* (they adopt the dtype of the array they meet),
+and promotion follows JAX's lattice rather than NumPy's.  The lattice itself is data, not
+a transform, so we read it from ``jax.dtypes`` (the back end) instead of copying tables.
+"""
+from __future__ import annotations
+
+import numpy as np
+from jax import dtypes as _jax_dtypes
+
+bfloat16 = np.dtype(_jax_dtypes.bfloat16)
+float0 = _jax_dtypes.float0
+
+_SHORT = {
+    "float16": "f16", "float32": "f32", "float64": "f64", "bfloat16": "bf16",
+    "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
+    "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
+    "complex64": "c64", "complex128": "c128", "bool": "bool",
+    "float8_e4m3fn": "f8_e4m3fn", "float8_e5m2": "f8_e5m2",
+}
+
+
+def _weak_kind(dtype):
+    """The Python type a weakly typed value of ``dtype`` stands for (None for bool)."""
+    if _jax_dtypes.issubdtype(dtype, np.complexfloating):
+        return complex
+    if _jax_dtypes.issubdtype(dtype, np.floating):
+        return float
+    if _jax_dtypes.issubdtype(dtype, np.integer):
+        return int
+    return None
+
+
+def short_name(dtype) -> str:
+    """``float32`` -> ``'f32'``, as JAX prints avals."""
+    dtype = np.dtype(dtype)
+    return _SHORT.get(dtype.name, dtype.name)
+
+
+def canonicalize_dtype(dtype) -> np.dtype:
+    """Map 64-bit dtypes to 32-bit ones unless ``jax_enable_x64`` is on."""
+    return np.dtype(_jax_dtypes.canonicalize_dtype(dtype))
+
+
+def python_scalar_dtype(x) -> np.dtype:
+    """The (canonical) dtype a Python scalar takes: bool, int32, float32, complex64."""
+    if isinstance(x, bool):
+        return np.dtype(bool)
+    if isinstance(x, int):
+        return canonicalize_dtype(np.int64)
+    if isinstance(x, float):
+        return canonicalize_dtype(np.float64)
+    if isinstance(x, complex):
+        return canonicalize_dtype(np.complex128)
+    raise TypeError(f"{x!r} is not a Python scalar")
+
+
+def result_type(*dtypes_and_weak: tuple) -> tuple[np.dtype, bool]:
+    """Promote ``(dtype, weak_type)`` pairs by JAX's lattice; returns ``(dtype, weak)``."""
+    args = []
+    for dtype, weak in dtypes_and_weak:
+        dtype = np.dtype(dtype)
+        if weak and _weak_kind(dtype) is not None:
+            args.append(_weak_kind(dtype))
+        else:
+            args.append(dtype)
+    dtype, weak = _jax_dtypes.result_type(*args, return_weak_type_flag=True)
+    dtype = np.dtype(dtype)
+    # A weak Python type stands for "some float"; keep the precise weak dtype when every
+    # operand agrees on it (e.g. two weak bf16 values stay bf16).
+    if weak:
+        exact = {np.dtype(d) for d, w in dtypes_and_weak}
+        if len(exact) == 1:
+            dtype = exact.pop()
+    return canonicalize_dtype(dtype), bool(weak)
+
+
+def issubdtype(dtype, category) -> bool:
+    return _jax_dtypes.issubdtype(dtype, category)
+
+
+def is_float(dtype) -> bool:
+    return issubdtype(dtype, np.floating)
+
+
+def is_complex(dtype) -> bool:
+    return issubdtype(dtype, np.complexfloating)
+
+
+def is_inexact(dtype) -> bool:
+    return issubdtype(dtype, np.inexact)
+
+
+def is_integer(dtype) -> bool:
+    return issubdtype(dtype, np.integer)
+
+
+def is_bool(dtype) -> bool:
+    return np.dtype(dtype) == np.dtype(bool)
+
+
+def finfo(dtype):
+    return _jax_dtypes.finfo(dtype)
+
+
+def iinfo(dtype):
+    return _jax_dtypes.iinfo(dtype)
+
+
+def default_float_dtype() -> np.dtype:
+    return canonicalize_dtype(np.float64)
+
+
+def default_int_dtype() -> np.dtype:
+    return canonicalize_dtype(np.int64)

@@ -1,0 +1,90 @@
+"""Where user code is: source lines for equations and tracebacks without our frames.
+
+Every equation records the user's ``file:line`` (the innermost frame outside zenax) so
+errors and the graph view can point at the line that produced it.  Public entry points
+are wrapped in :func:`api_boundary`, which strips zenax's own frames from tracebacks the
+way JAX's traceback filtering does, so the last frame a user sees is their own line.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import types
+from typing import NamedTuple
+
+# Files inside these folders are zenax internals (the four source folders and zenax/).
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_INTERNAL_DIRS = tuple(os.path.join(_ROOT, d) + os.sep
+                       for d in ("tracer", "lax", "transforms", "models", "zenax"))
+_EXTERNAL_LIBS = (os.sep + "jax" + os.sep, os.sep + "jaxlib" + os.sep,
+                  os.sep + "contextlib.py", os.sep + "functools.py")
+
+
+def is_internal_file(filename: str) -> bool:
+    return filename.startswith(_INTERNAL_DIRS) or any(s in filename for s in _EXTERNAL_LIBS)
+
+
+class SourceInfo(NamedTuple):
+    """The user's frame that produced an equation."""
+    file: str
+    line: int
+    function: str
+
+    def __str__(self):
+        return f"{os.path.basename(self.file)}:{self.line} ({self.function})"
+
+
+def user_frame() -> SourceInfo | None:
+    """The innermost stack frame that is not zenax's own code."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if not is_internal_file(code.co_filename):
+            return SourceInfo(code.co_filename, frame.f_lineno, code.co_name)
+        frame = frame.f_back
+    return None
+
+
+def user_frame_str() -> str:
+    info = user_frame()
+    return f"{info.file}:{info.line} (in {info.function})" if info else "<unknown>"
+
+
+_filtering = True
+
+
+def set_traceback_filtering(enabled: bool) -> None:
+    global _filtering
+    _filtering = bool(enabled)
+
+
+def _filter_traceback(tb):
+    """Rebuild ``tb`` keeping only frames outside zenax (as JAX's traceback filtering)."""
+    frames = []
+    while tb is not None:
+        if not is_internal_file(tb.tb_frame.f_code.co_filename):
+            frames.append((tb.tb_frame, tb.tb_lasti, tb.tb_lineno))
+        tb = tb.tb_next
+    new_tb = None
+    for frame, lasti, lineno in reversed(frames):
+        new_tb = types.TracebackType(new_tb, frame, lasti, lineno)
+    return new_tb
+
+
+def api_boundary(fun):
+    """Decorate a public entry point: errors raised inside lose zenax's internal frames."""
+    @functools.wraps(fun)
+    def wrapper(*args, **kwargs):
+        try:
+            return fun(*args, **kwargs)
+        except Exception as e:
+            if not _filtering or getattr(e, "_zenax_filtered", False):
+                raise
+            filtered = _filter_traceback(e.__traceback__)
+            try:
+                e._zenax_filtered = True
+            except AttributeError:
+                pass
+            raise e.with_traceback(filtered) from e.__cause__
+    return wrapper

@@ -1,0 +1,104 @@
+"""Staging: tracing a Python function into a jaxpr.
+
+:class:`DynamicJaxprTrace` records one equation per ``bind`` instead of computing.  Any
+value it meets that is not one of its own tracers -- a closed-over array, a NumPy
+constant, a tracer of an enclosing transform -- becomes a *constvar* of the jaxpr (or an
+inline literal, for scalars).  That is closure conversion for free: the jaxpr is closed,
+and its consts are handed back alongside it.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .avals import ShapedArray, is_python_scalar
+from .core import Trace, Tracer, abstract_eval_rules, get_aval, set_current_trace, current_trace
+from .ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
+from .source_info import user_frame
+
+
+class DynamicJaxprTracer(Tracer):
+    __slots__ = ("aval_", "var")
+
+    def __init__(self, trace: "DynamicJaxprTrace", aval: ShapedArray, var):
+        self._trace = trace
+        self.aval_ = aval
+        self.var = var
+
+    @property
+    def aval(self):
+        return self.aval_
+
+
+def _is_literalable(x) -> bool:
+    if is_python_scalar(x):
+        return True
+    return isinstance(x, (np.ndarray, np.generic)) and np.ndim(x) == 0
+
+
+class DynamicJaxprTrace(Trace):
+    """Records equations into a jaxpr under construction."""
+
+    def __init__(self, parent: Trace | None = None):
+        super().__init__(parent)
+        self.eqns: list[JaxprEqn] = []
+        self.invars: list[Var] = []
+        self.constvars: list[Var] = []
+        self.consts: list = []
+        self._const_tracers: dict[int, DynamicJaxprTracer] = {}
+        self._keepalive: list = []
+
+    def new_arg(self, aval: ShapedArray) -> DynamicJaxprTracer:
+        var = Var(aval)
+        self.invars.append(var)
+        return DynamicJaxprTracer(self, aval, var)
+
+    def to_jaxpr_tracer(self, x) -> DynamicJaxprTracer:
+        if isinstance(x, DynamicJaxprTracer) and x._trace is self:
+            return x
+        if isinstance(x, Tracer):
+            self.check_foreign(x)
+        tracer = self._const_tracers.get(id(x))
+        if tracer is not None:
+            return tracer
+        aval = get_aval(x)
+        if _is_literalable(x):
+            tracer = DynamicJaxprTracer(self, aval, Literal(x, aval))
+        else:
+            var = Var(aval.strip_weak_type() if not isinstance(x, Tracer) else aval)
+            self.constvars.append(var)
+            self.consts.append(x)
+            tracer = DynamicJaxprTracer(self, var.aval, var)
+        self._const_tracers[id(x)] = tracer
+        self._keepalive.append(x)   # keep id(x) unique while we hold it
+        return tracer
+
+    def process_primitive(self, primitive, args, params):
+        tracers = [self.to_jaxpr_tracer(x) for x in args]
+        rule = abstract_eval_rules.get(primitive)
+        if rule is None:
+            raise NotImplementedError(f"No abstract_eval rule for primitive '{primitive}'.")
+        out = rule(*[t.aval for t in tracers], **params)
+        out_avals = list(out) if primitive.multiple_results else [out]
+        out_tracers = [DynamicJaxprTracer(self, a, Var(a)) for a in out_avals]
+        self.eqns.append(JaxprEqn([t.var for t in tracers], [t.var for t in out_tracers],
+                                  primitive, params, user_frame()))
+        return out_tracers if primitive.multiple_results else out_tracers[0]
+
+    def to_closed_jaxpr(self, outs: Sequence) -> ClosedJaxpr:
+        out_vars = [self.to_jaxpr_tracer(x).var for x in outs]
+        jaxpr = Jaxpr(self.constvars, self.invars, out_vars, self.eqns)
+        return ClosedJaxpr(jaxpr, self.consts)
+
+
+def trace_to_jaxpr(fun: Callable, in_avals: Sequence[ShapedArray]) -> tuple[ClosedJaxpr, list]:
+    """Stage ``fun`` (flat arrays in, flat list of arrays out) into a closed jaxpr.
+
+    Returns the jaxpr and the list of output values as ``fun`` returned them.
+    """
+    trace = DynamicJaxprTrace(parent=current_trace())
+    in_tracers = [trace.new_arg(a) for a in in_avals]
+    with set_current_trace(trace):
+        outs = fun(*in_tracers)
+    return trace.to_closed_jaxpr(outs), outs

@@ -1,0 +1,253 @@
+"""The public autodiff API: ``jvp``, ``linearize``, ``vjp``, ``grad``, ``value_and_grad``.
+
+These wrap the flat machinery (``jvp.py``, ``linearize.py``, ``transpose.py``) with
+pytrees, argument checking and JAX's error messages.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from zenax.tracer import dtypes
+from zenax.tracer.ad_types import Zero
+from zenax.tracer.core import get_aval
+from zenax.tracer.ir import eval_jaxpr
+from zenax.tracer.source_info import api_boundary
+from zenax.tracer.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
+from zenax.lax.ad_util import instantiate, tangent_aval
+from zenax.lax import shapes as sh
+
+from .jvp import jvp_flat
+from .linearize import linearize_flat
+from .transpose import backward_pass
+
+
+def flatten_fun(fun: Callable, in_tree, has_aux: bool = False):
+    """``fun`` on pytrees -> a function on flat lists; the output tree lands in the box."""
+    box = {}
+
+    def flat_fun(*flat_args):
+        out = fun(*tree_unflatten(in_tree, flat_args))
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError("has_aux=True requires the function to return a pair "
+                                f"(output, auxiliary data), got {type(out).__name__}.")
+            out, aux = out
+            box["aux"] = aux
+        flat, box["tree"] = tree_flatten(out)
+        return flat
+    return flat_fun, box
+
+
+def _float0_zeros(aval):
+    return np.zeros(aval.shape, dtypes.float0)
+
+
+def _check_tangent(fname, p, t):
+    pa, ta = get_aval(p), get_aval(t)
+    if pa.shape != ta.shape:
+        raise ValueError(f"{fname}: primal and tangent arguments must have the same shape; "
+                         f"got primal shape {pa.shape} and tangent shape {ta.shape}.")
+    if dtypes.is_inexact(pa.dtype) and ta.dtype != pa.dtype:
+        raise TypeError(f"{fname}: primal and tangent arguments must have equal types; got "
+                        f"primal dtype {pa.dtype} and tangent dtype {ta.dtype}.")
+
+
+@api_boundary
+def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
+    """Forward mode: ``(fun(*primals), J(primals) @ tangents)``.
+
+    >>> y, y_dot = zenax.jvp(jnp.sin, (0.5,), (1.0,))   # y_dot == cos(0.5)
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primal and tangent arguments must be tuples or lists; found "
+                        f"{type(primals).__name__} and {type(tangents).__name__}.")
+    flat_p, tree_p = tree_flatten(tuple(primals))
+    flat_t, tree_t = tree_flatten(tuple(tangents))
+    if tree_p != tree_t:
+        raise TypeError(f"jvp: primal and tangent arguments must have the same tree structure;"
+                        f" primals have tree structure {tree_p} whereas tangents have tree "
+                        f"structure {tree_t}.")
+    tangents_in = []
+    for p, t in zip(flat_p, flat_t):
+        _check_tangent("jvp", p, t)
+        aval = get_aval(p)
+        tangents_in.append(t if dtypes.is_inexact(aval.dtype) else Zero(tangent_aval(aval)))
+    flat_fun, box = flatten_fun(lambda *a: fun(*a), tree_p, has_aux)
+    p_out, t_out = jvp_flat(flat_fun, flat_p, tangents_in, instantiate_zeros=False)
+    t_out = [_float0_zeros(get_aval(p)) if not dtypes.is_inexact(get_aval(p).dtype)
+             else instantiate(t) for p, t in zip(p_out, t_out)]
+    out = (tree_unflatten(box["tree"], p_out), tree_unflatten(box["tree"], t_out))
+    return out + (box["aux"],) if has_aux else out
+
+
+@api_boundary
+def linearize(fun: Callable, *primals, has_aux: bool = False):
+    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` evaluates the linearized
+    function (a staged jaxpr, so repeated calls skip the primal work)."""
+    flat_p, tree_p = tree_flatten(primals)
+    flat_fun, box = flatten_fun(fun, tree_p, has_aux)
+    avals = [tangent_aval(get_aval(p)) for p in flat_p]
+    p_out, linear = linearize_flat(flat_fun, flat_p, avals)
+    out_tree = box["tree"]
+
+    def f_jvp(*tangents):
+        flat_t, tree_t = tree_flatten(tangents)
+        if tree_t != tree_p:
+            raise TypeError(f"linearize: the linearized function expects tangents with tree "
+                            f"structure {tree_p}, got {tree_t}.")
+        return tree_unflatten(out_tree, eval_jaxpr(linear.jaxpr, linear.consts, *flat_t))
+
+    f_jvp.jaxpr = linear
+    out = (tree_unflatten(out_tree, p_out), f_jvp)
+    return out + (box["aux"],) if has_aux else out
+
+
+class _VJPFunction:
+    """The ``f_vjp`` returned by :func:`vjp`: maps output cotangents to input cotangents."""
+
+    def __init__(self, linear, in_tree, out_tree, in_avals, out_avals):
+        self.jaxpr = linear
+        self.in_tree, self.out_tree = in_tree, out_tree
+        self.in_avals, self.out_avals = in_avals, out_avals
+
+    def __call__(self, *cts):
+        ct = cts[0] if len(cts) == 1 else cts
+        flat_ct, tree = tree_flatten(ct)
+        if tree != self.out_tree:
+            raise TypeError(f"vjp: the cotangent must have the structure of the primal "
+                            f"output, {self.out_tree}; got {tree}.")
+        for c, a in zip(flat_ct, self.out_avals):
+            ca = get_aval(c)
+            if ca.shape != a.shape:
+                raise ValueError(f"vjp: cotangent shape {ca.shape} does not match the primal "
+                                 f"output shape {a.shape}.")
+        cts_in = backward_pass(self.jaxpr.jaxpr, self.jaxpr.consts, list(flat_ct))
+        cts_in = [_float0_zeros(a) if not dtypes.is_inexact(a.dtype) else
+                  instantiate(c) for c, a in zip(cts_in, self.in_avals)]
+        return tree_unflatten(self.in_tree, cts_in)
+
+
+@api_boundary
+def vjp(fun: Callable, *primals, has_aux: bool = False):
+    """Reverse mode: ``(fun(*primals), f_vjp)``; ``f_vjp(ct)`` returns a tuple of
+    cotangents, one per primal argument.
+
+    >>> y, f_vjp = zenax.vjp(jnp.sin, 0.5)
+    >>> (x_bar,) = f_vjp(1.0)        # == cos(0.5)
+    """
+    flat_p, tree_p = tree_flatten(primals)
+    flat_fun, box = flatten_fun(fun, tree_p, has_aux)
+    in_avals = [tangent_aval(get_aval(p)) for p in flat_p]
+    p_out, linear = linearize_flat(flat_fun, flat_p, in_avals)
+    out_avals = [get_aval(p) for p in p_out]
+    f_vjp = _VJPFunction(linear, tree_p, box["tree"], in_avals, out_avals)
+    out = (tree_unflatten(box["tree"], p_out), f_vjp)
+    return out + (box["aux"],) if has_aux else out
+
+
+def _check_input_dtype(name, holomorphic, allow_int, aval):
+    if holomorphic:
+        if not dtypes.is_complex(aval.dtype):
+            raise TypeError(f"{name} with holomorphic=True requires inputs with complex dtype,"
+                            f" but got {aval.dtype.name}.")
+    elif not dtypes.is_inexact(aval.dtype) and not allow_int:
+        raise TypeError(f"{name} requires real- or complex-valued inputs (input dtype that is "
+                        f"a sub-dtype of np.inexact), but got {aval.dtype.name}. If you want "
+                        "to use Integer-valued inputs, use vjp or set allow_int to True.")
+
+
+def _check_output(name, holomorphic, aval):
+    if aval.shape != ():
+        raise TypeError(f"{name} only defined for scalar-output functions. Output had shape: "
+                        f"{aval.shape}. (Use zenax.jacrev / zenax.jacfwd / zenax.vjp for "
+                        "non-scalar outputs.)")
+    if holomorphic:
+        if not dtypes.is_complex(aval.dtype):
+            raise TypeError(f"{name} with holomorphic=True requires outputs with complex "
+                            f"dtype, but got {aval.dtype.name}.")
+    elif not dtypes.is_float(aval.dtype):
+        raise TypeError(f"{name} requires real-valued outputs (output dtype that is a sub-dtype"
+                        f" of np.floating), but got {aval.dtype.name}. For holomorphic "
+                        "differentiation, pass holomorphic=True. For differentiating "
+                        "non-holomorphic functions involving complex outputs, use jax.vjp "
+                        "directly.")
+
+
+def _normalize_argnums(name, argnums, nargs):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{name}: argnums must be a non-empty int or tuple of ints.")
+    for a in nums:
+        if not isinstance(a, int):
+            raise TypeError(f"{name}: argnums must be an int or a tuple of ints, got {a!r}.")
+        if not -nargs <= a < nargs:
+            raise ValueError(f"{name}: argnums={argnums} is out of bounds for a function "
+                             f"called with {nargs} positional arguments.")
+    return single, tuple(a % nargs for a in nums)
+
+
+def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False, allow_int: bool = False) -> Callable:
+    """Like :func:`grad`, but returns ``(fun(*args), gradient)``.
+
+    >>> loss, grads = zenax.value_and_grad(loss_fn)(params, batch)
+    """
+    name = "value_and_grad"
+
+    @functools.wraps(fun)
+    @api_boundary
+    def value_and_grad_f(*args, **kwargs):
+        single, nums = _normalize_argnums(name, argnums, len(args))
+        diff_args = tuple(args[i] for i in nums)
+        for leaf in tree_flatten(diff_args)[0]:
+            _check_input_dtype(name, holomorphic, allow_int, get_aval(leaf))
+
+        def f_partial(*dargs):
+            full = list(args)
+            for i, a in zip(nums, dargs):
+                full[i] = a
+            return fun(*full, **kwargs)
+
+        if has_aux:
+            ans, f_vjp, aux = vjp(f_partial, *diff_args, has_aux=True)
+        else:
+            ans, f_vjp = vjp(f_partial, *diff_args)
+        ans_leaves = tree_flatten(ans)[0]
+        if len(ans_leaves) != 1:
+            raise TypeError(f"{name} only defined for scalar-output functions, but the "
+                            f"function returned a pytree with {len(ans_leaves)} leaves.")
+        aval = get_aval(ans_leaves[0])
+        _check_output(name.replace("value_and_grad", "grad"), holomorphic, aval)
+        one = np.ones((), aval.dtype)
+        grads = f_vjp(tree_unflatten(tree_structure(ans), [one]))
+        g = grads[0] if single else grads
+        return ((ans, aux), g) if has_aux else (ans, g)
+
+    return value_and_grad_f
+
+
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False, allow_int: bool = False) -> Callable:
+    """The gradient of a scalar function, as a function: ``grads = grad(loss)(params)``.
+
+    ``argnums`` picks the argument(s) to differentiate (an int gives one gradient, a tuple
+    gives a tuple); ``has_aux`` lets ``fun`` return ``(loss, aux)``.
+
+    >>> zenax.grad(lambda x: x ** 3)(2.0)
+    Array(12., dtype=float32, weak_type=True)
+    """
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+
+    @functools.wraps(fun)
+    @api_boundary
+    def grad_f(*args, **kwargs):
+        if has_aux:
+            (_, aux), g = vg(*args, **kwargs)
+            return g, aux
+        return vg(*args, **kwargs)[1]
+
+    return grad_f

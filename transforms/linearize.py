@@ -1,0 +1,45 @@
+"""``linearize``: forward mode with the tangent side staged into a linear jaxpr.
+
+We run the jvp of ``fun`` with tangent inputs that are tracers of a
+:class:`PartialEvalTrace`.  That trace is a staging trace with one twist: a primitive
+none of whose operands are its own tracers is *known* -- it is handed to the parent trace
+and evaluated now.  Only work that touches a tangent is recorded.  So the primal
+computation runs normally, and the recorded jaxpr is exactly the linear map
+``tangents_in -> tangents_out``; the primal values it needs (``cos x`` for ``sin``'s
+tangent, say) become its constvars: the *residuals*.  Transposing that jaxpr gives
+reverse mode (see ``transpose.py``).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from zenax.tracer.ad_types import Zero
+from zenax.tracer.avals import ShapedArray
+from zenax.tracer.core import bind, current_trace, set_current_trace
+from zenax.tracer.ir import ClosedJaxpr
+from zenax.tracer.staging import DynamicJaxprTrace, DynamicJaxprTracer
+from zenax.lax.ad_util import instantiate
+
+from .jvp import JVPTrace, JVPTracer, jvp_flat
+
+
+class PartialEvalTrace(DynamicJaxprTrace):
+    """Stages equations that involve its tracers; evaluates the rest in the parent."""
+
+    def process_primitive(self, primitive, args, params):
+        if any(isinstance(x, DynamicJaxprTracer) and x._trace is self for x in args):
+            return super().process_primitive(primitive, args, params)
+        with set_current_trace(self.parent):
+            return bind(primitive, *args, **params)
+
+
+def linearize_flat(fun: Callable, primals: list, tangent_avals: list[ShapedArray]):
+    """Returns ``(primals_out, linear_jaxpr)``; the jaxpr maps tangents in to tangents out
+    and holds the residuals as its consts."""
+    pe = PartialEvalTrace(parent=current_trace())
+    tangents_in = [pe.new_arg(a) for a in tangent_avals]
+    with set_current_trace(pe):
+        primals_out, tangents_out = jvp_flat(fun, primals, tangents_in, instantiate_zeros=False)
+        tangents_out = [instantiate(t) for t in tangents_out]
+    linear = pe.to_closed_jaxpr(tangents_out)
+    return primals_out, linear

@@ -1,0 +1,20 @@
+"""zenax: a JAX-like functional transformation library written from scratch.
+
+>>> import zenax as jax, zenax.numpy as jnp
+>>> print(jax.make_jaxpr(lambda x: jnp.sin(x) * 2.0)(1.0))
+{ lambda ; a:f32[]. let
+    b:f32[] = sin a
+    c:f32[] = mul b 2.0:f32[]
+  in (c,) }
+"""
+from zenax.tracer.make_jaxpr import make_jaxpr  # noqa: F401
+from zenax.tracer.ir import ClosedJaxpr, Jaxpr, eval_jaxpr, typecheck_jaxpr  # noqa: F401
+from zenax.tracer.errors import (ConcretizationTypeError, TracerArrayConversionError,  # noqa: F401
+                                 TracerBoolConversionError, TracerIntegerConversionError,
+                                 UnexpectedTracerError)
+
+from . import lax  # noqa: F401
+from zenax.lax import stop_gradient  # noqa: F401
+from zenax.transforms import (grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize,  # noqa: F401
+                              value_and_grad, vjp)
+from . import tree_util  # noqa: F401
