@@ -28,3 +28,8 @@ for _module in (_elementwise, _shapes, _reductions, _matmul):
 del _module
 
 from . import derivatives as _derivatives  # noqa: F401,E402  (registers jvp/transpose rules)
+from . import batching as _batching  # noqa: F401,E402  (registers batching rules)
+from .parallel import (all_gather, axis_index, axis_size, pmax, pmean, pmin,  # noqa: F401,E402
+                       psum)
+from . import parallel as _parallel  # noqa: E402
+globals().update({k: v for k, v in vars(_parallel).items() if k.endswith("_p")})

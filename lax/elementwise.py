@@ -146,7 +146,10 @@ def _select_n_abstract_eval(which, *cases):
     if which.dtype == np.bool_ and len(cases) > 2:
         raise type_error("select_n: a boolean `which` selects between at most 2 cases.")
     dtype = same_dtype("select_n", *cases)
-    shape = broadcasting_shape("select_n", *cases)
+    shape = cases[0].shape
+    if any(c.shape != shape for c in cases):
+        raise type_error("select_n: all cases must have the same shape, got "
+                         f"{', '.join(str(c.shape) for c in cases)}.")
     if which.ndim and which.shape != shape:
         raise type_error(f"select_n: `which` has shape {which.shape}, but the cases have "
                          f"shape {shape}; it must match them or be a scalar.")

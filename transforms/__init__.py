@@ -2,3 +2,4 @@
 from .autodiff import grad, jvp, linearize, value_and_grad, vjp  # noqa: F401
 from .jacobian import hessian, jacfwd, jacobian, jacrev, mode_costs  # noqa: F401
 from .cost import jaxpr_flops  # noqa: F401
+from .vmap import vmap  # noqa: F401

@@ -25,20 +25,35 @@ from .transpose import backward_pass
 
 
 def flatten_fun(fun: Callable, in_tree, has_aux: bool = False):
-    """``fun`` on pytrees -> a function on flat lists; the output tree lands in the box."""
+    """``fun`` on pytrees -> a function on flat lists.
+
+    The output tree lands in ``box["tree"]``.  With ``has_aux``, the auxiliary data's
+    leaves are appended to the flat outputs (so they leave the transform as ordinary
+    outputs, not as leaked tracers); ``box["n_out"]`` counts the main outputs and
+    :func:`split_aux` rebuilds the aux value.
+    """
     box = {}
 
     def flat_fun(*flat_args):
         out = fun(*tree_unflatten(in_tree, flat_args))
+        aux_leaves = []
         if has_aux:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
                 raise TypeError("has_aux=True requires the function to return a pair "
                                 f"(output, auxiliary data), got {type(out).__name__}.")
             out, aux = out
-            box["aux"] = aux
+            aux_leaves, box["aux_tree"] = tree_flatten(aux)
         flat, box["tree"] = tree_flatten(out)
-        return flat
+        box["n_out"] = len(flat)
+        return flat + aux_leaves
     return flat_fun, box
+
+
+def split_aux(box, flat_outs):
+    """``(main outputs, aux value or None)`` from a flat function's outputs."""
+    n = box["n_out"]
+    aux = tree_unflatten(box["aux_tree"], flat_outs[n:]) if "aux_tree" in box else None
+    return flat_outs[:n], aux
 
 
 def _float0_zeros(aval):
@@ -77,10 +92,11 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
         tangents_in.append(t if dtypes.is_inexact(aval.dtype) else Zero(tangent_aval(aval)))
     flat_fun, box = flatten_fun(lambda *a: fun(*a), tree_p, has_aux)
     p_out, t_out = jvp_flat(flat_fun, flat_p, tangents_in, instantiate_zeros=False)
+    p_out, aux = split_aux(box, p_out)
     t_out = [_float0_zeros(get_aval(p)) if not dtypes.is_inexact(get_aval(p).dtype)
              else instantiate(t) for p, t in zip(p_out, t_out)]
     out = (tree_unflatten(box["tree"], p_out), tree_unflatten(box["tree"], t_out))
-    return out + (box["aux"],) if has_aux else out
+    return out + (aux,) if has_aux else out
 
 
 @api_boundary
@@ -90,7 +106,8 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     flat_p, tree_p = tree_flatten(primals)
     flat_fun, box = flatten_fun(fun, tree_p, has_aux)
     avals = [tangent_aval(get_aval(p)) for p in flat_p]
-    p_out, linear = linearize_flat(flat_fun, flat_p, avals)
+    p_out, linear = linearize_flat(flat_fun, flat_p, avals, n_out=lambda: box["n_out"])
+    p_out, aux = split_aux(box, p_out)
     out_tree = box["tree"]
 
     def f_jvp(*tangents):
@@ -102,7 +119,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
 
     f_jvp.jaxpr = linear
     out = (tree_unflatten(out_tree, p_out), f_jvp)
-    return out + (box["aux"],) if has_aux else out
+    return out + (aux,) if has_aux else out
 
 
 class _VJPFunction:
@@ -141,11 +158,12 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     flat_p, tree_p = tree_flatten(primals)
     flat_fun, box = flatten_fun(fun, tree_p, has_aux)
     in_avals = [tangent_aval(get_aval(p)) for p in flat_p]
-    p_out, linear = linearize_flat(flat_fun, flat_p, in_avals)
+    p_out, linear = linearize_flat(flat_fun, flat_p, in_avals, n_out=lambda: box["n_out"])
+    p_out, aux = split_aux(box, p_out)
     out_avals = [get_aval(p) for p in p_out]
     f_vjp = _VJPFunction(linear, tree_p, box["tree"], in_avals, out_avals)
     out = (tree_unflatten(box["tree"], p_out), f_vjp)
-    return out + (box["aux"],) if has_aux else out
+    return out + (aux,) if has_aux else out
 
 
 def _check_input_dtype(name, holomorphic, allow_int, aval):

@@ -19,24 +19,12 @@ from zenax.tracer.tree_util import tree_flatten, tree_map, tree_unflatten
 from zenax.lax import shapes as sh
 from zenax.lax.ad_util import instantiate, tangent_aval
 
-from .autodiff import _normalize_argnums, _check_input_dtype, flatten_fun, vjp
+from .autodiff import _check_input_dtype, _normalize_argnums, flatten_fun, split_aux, vjp
 from .cost import jaxpr_flops
 from .jvp import jvp_flat
 from .linearize import linearize_flat
+from .vmap import vmap_flat
 from .transpose import backward_pass
-
-
-def _stack(xs, shape):
-    """Stack a list of arrays of one shape along a new leading axis, then reshape."""
-    xs = [sh.broadcast_in_dim(x, (1,) + get_aval(x).shape,
-                              tuple(range(1, 1 + get_aval(x).ndim))) for x in xs]
-    return sh.reshape(sh.concatenate(xs, 0), shape)
-
-
-def _basis(aval: ShapedArray):
-    """The standard basis of ``aval``'s space, as concrete arrays."""
-    eye = np.eye(aval.size, dtype=aval.dtype)
-    return [row.reshape(aval.shape) for row in eye]
 
 
 def _split_args(name, fun, argnums, args, kwargs):
@@ -61,9 +49,39 @@ def _jac_tree(out_tree, out_avals, in_tree, in_avals, blocks, single):
     return tree_unflatten(out_tree, per_out)
 
 
+def _std_basis(avals):
+    """The identity of the flattened space of ``avals``, split per leaf: leaf j gets an
+    array of shape (n_total,) + aval_j.shape."""
+    n = sum(a.size for a in avals)
+    dtype = avals[0].dtype if avals else np.float32
+    eye = np.eye(n, dtype=dtype)
+    out, start = [], 0
+    for a in avals:
+        out.append(eye[:, start:start + a.size].reshape((n,) + a.shape).astype(a.dtype))
+        start += a.size
+    return out
+
+
+def _split_rows(x, avals, other_shape, rows_first: bool):
+    """Split a batched result of shape (n_total,) + other_shape along axis 0 into one block
+    per leaf of ``avals``; each block gets shape other_shape + aval.shape (rows_first=False)
+    or aval.shape + other_shape (rows_first=True)."""
+    blocks, start = [], 0
+    k = len(other_shape)
+    for a in avals:
+        b = sh.slice_in_dim(x, start, start + a.size, 1, 0)
+        b = sh.reshape(b, a.shape + tuple(other_shape))
+        if not rows_first:
+            perm = tuple(range(a.ndim, a.ndim + k)) + tuple(range(a.ndim))
+            b = sh.transpose(b, perm)
+        blocks.append(b)
+        start += a.size
+    return blocks
+
+
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
            holomorphic: bool = False) -> Callable:
-    """Jacobian by forward mode: one jvp per input element.
+    """Jacobian by forward mode: ``vmap`` of ``jvp`` over the standard basis of the inputs.
 
     >>> zenax.jacfwd(jnp.sin)(jnp.zeros(3))    # identity matrix
     """
@@ -76,45 +94,33 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             _check_input_dtype("jacfwd", holomorphic, False, get_aval(x))
         flat_fun, box = flatten_fun(f_partial, in_tree, has_aux)
         in_avals = [get_aval(x) for x in flat_in]
-        columns = []   # columns[j][k]: jvp outputs for input leaf j, basis vector k
-        primals_out = None
-        for j, aval in enumerate(in_avals):
-            cols = []
-            for e in _basis(aval):
-                tangents = [e if jj == j else np.zeros(a.shape, a.dtype)
-                            for jj, a in enumerate(in_avals)]
-                primals_out, t_out = jvp_flat(flat_fun, flat_in, tangents)
-                cols.append(t_out)
-            columns.append(cols)
-        if primals_out is None:
-            primals_out = flat_fun(*flat_in)
-        out_avals = [get_aval(p) for p in primals_out]
-        blocks = [[_stack([cols[k][i] for k in range(len(cols))],
-                          out_avals[i].shape + in_avals[j].shape) if cols else
-                   np.zeros(out_avals[i].shape + in_avals[j].shape, out_avals[i].dtype)
-                   for j, cols in enumerate(columns)] for i in range(len(out_avals))]
-        # Stacking puts the input index first; move it after the output's axes.
-        blocks = [[_move_input_axes(b, out_avals[i], in_avals[j])
-                   for j, b in enumerate(row)] for i, row in enumerate(blocks)]
+        basis = _std_basis(in_avals)
+        out_box = {}
+
+        def push(*tangents):
+            primals_out, t_out = jvp_flat(flat_fun, flat_in, list(tangents))
+            n_out = box["n_out"]
+            out_box["out_avals"] = [get_aval(p) for p in primals_out[:n_out]]
+            # Auxiliary outputs do not depend on the tangents: returned unmapped.
+            return list(t_out[:n_out]) + list(primals_out[n_out:])
+
+        n = len(flat_in)
+        outs = vmap_flat(push, basis[0].shape[0] if basis else 0, None, [0] * n, basis,
+                         lambda k: [0] * box["n_out"] + [None] * (k - box["n_out"]))
+        t_out, aux = split_aux(box, outs)
+        out_avals = out_box["out_avals"]
+        # blocks[i][j]: d out_i / d in_j, of shape out_i.shape + in_j.shape
+        blocks = [_split_rows(t, in_avals, a.shape, rows_first=False)
+                  for t, a in zip(t_out, out_avals)]
         jac = _jac_tree(box["tree"], out_avals, in_tree, in_avals, blocks, single)
-        return (jac, box["aux"]) if has_aux else jac
+        return (jac, aux) if has_aux else jac
 
     return jacfwd_f
 
 
-def _move_input_axes(block, out_aval, in_aval):
-    """``block`` was stacked as in_shape + out_shape; return out_shape + in_shape."""
-    n_in, n_out = in_aval.ndim, out_aval.ndim
-    if isinstance(block, np.ndarray):
-        return block
-    b = sh.reshape(block, in_aval.shape + out_aval.shape)
-    perm = tuple(range(n_in, n_in + n_out)) + tuple(range(n_in))
-    return sh.transpose(b, perm)
-
-
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
            holomorphic: bool = False, allow_int: bool = False) -> Callable:
-    """Jacobian by reverse mode: one vjp per output element.
+    """Jacobian by reverse mode: ``vmap`` of the vjp over the standard basis of the outputs.
 
     >>> zenax.jacrev(lambda x: x ** 2)(jnp.arange(3.0))   # diag(2x)
     """
@@ -132,18 +138,17 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         flat_in, in_tree = tree_flatten(dyn)
         out_avals = [get_aval(o) for o in flat_out]
         in_avals = [get_aval(x) for x in flat_in]
-        rows = []   # rows[i][k]: flat input cotangents for output leaf i, basis vector k
-        for i, aval in enumerate(out_avals):
-            rs = []
-            for e in _basis(aval):
-                cts = [e if ii == i else np.zeros(a.shape, a.dtype)
-                       for ii, a in enumerate(out_avals)]
-                rs.append(tree_flatten(f_vjp(tree_unflatten(out_tree, cts)))[0])
-            rows.append(rs)
-        blocks = [[_stack([rows[i][k][j] for k in range(len(rows[i]))],
-                          out_avals[i].shape + in_avals[j].shape) if rows[i] else
-                   np.zeros(out_avals[i].shape + in_avals[j].shape, in_avals[j].dtype)
-                   for j in range(len(in_avals))] for i in range(len(out_avals))]
+        basis = _std_basis(out_avals)
+
+        def pull(*cts):
+            return tree_flatten(f_vjp(tree_unflatten(out_tree, list(cts))))[0]
+
+        cts_in = vmap_flat(pull, basis[0].shape[0] if basis else 0, None,
+                           [0] * len(flat_out), basis, lambda k: [0] * k)
+        # per_in[j][i]: d out_i / d in_j, of shape out_i.shape + in_j.shape
+        per_in = [_split_rows(c, out_avals, a.shape, rows_first=True)
+                  for c, a in zip(cts_in, in_avals)]
+        blocks = [[per_in[j][i] for j in range(len(in_avals))] for i in range(len(out_avals))]
         jac = _jac_tree(out_tree, out_avals, in_tree, in_avals, blocks, single)
         return (jac, aux) if has_aux else jac
 

@@ -33,13 +33,17 @@ class PartialEvalTrace(DynamicJaxprTrace):
             return bind(primitive, *args, **params)
 
 
-def linearize_flat(fun: Callable, primals: list, tangent_avals: list[ShapedArray]):
+def linearize_flat(fun: Callable, primals: list, tangent_avals: list[ShapedArray],
+                   n_out: Callable[[], int] | None = None):
     """Returns ``(primals_out, linear_jaxpr)``; the jaxpr maps tangents in to tangents out
-    and holds the residuals as its consts."""
+    and holds the residuals as its consts.  ``n_out()`` (called after tracing) limits the
+    linear outputs to the first outputs (the rest are auxiliary, primal only)."""
     pe = PartialEvalTrace(parent=current_trace())
     tangents_in = [pe.new_arg(a) for a in tangent_avals]
     with set_current_trace(pe):
         primals_out, tangents_out = jvp_flat(fun, primals, tangents_in, instantiate_zeros=False)
+        if n_out is not None:
+            tangents_out = tangents_out[:n_out()]
         tangents_out = [instantiate(t) for t in tangents_out]
     linear = pe.to_closed_jaxpr(tangents_out)
     return primals_out, linear

@@ -16,5 +16,5 @@ from zenax.tracer.errors import (ConcretizationTypeError, TracerArrayConversionE
 from . import lax  # noqa: F401
 from zenax.lax import stop_gradient  # noqa: F401
 from zenax.transforms import (grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize,  # noqa: F401
-                              value_and_grad, vjp)
+                              value_and_grad, vjp, vmap)
 from . import tree_util  # noqa: F401

@@ -1,0 +1,205 @@
+"""Collectives over a named mapped axis: ``psum``, ``pmean``, ``pmax``, ``pmin``,
+``all_gather``, ``axis_index``.
+
+Under ``vmap(f, axis_name="i")`` the batch axis has a name, and these primitives reduce
+or gather across it.  Each primitive carries an ``axis_rule`` that the batch trace owning
+the name calls (the rule sees the whole batch at once); under other traces they behave
+like ordinary primitives (elementwise in the batch, linear for autodiff).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from zenax.tracer.ad_types import Zero, not_mapped
+from zenax.tracer.avals import ShapedArray
+from zenax.tracer.core import (Primitive, batch_rules, bind, get_aval, jvp_rules,
+                               transpose_rules)
+
+from . import elementwise as ew
+from . import reductions as red
+from . import shapes as sh
+from .ad_util import deflinear, defjvp_zero, instantiate
+from .registry import register
+
+
+def _unbound(name):
+    def lower(*args, axis_name, **params):
+        raise NameError(f"unbound axis name: {axis_name}. {name} must be called inside a "
+                        f"function transformed by vmap(..., axis_name={axis_name!r}).")
+    return lower
+
+
+def _names(axis_name):
+    return axis_name if isinstance(axis_name, tuple) else (axis_name,)
+
+
+def _move_to_front(x, bdim):
+    from .batching import moveaxis
+    return moveaxis(x, bdim, 0)
+
+
+def _other_names(axis_name, trace):
+    rest = tuple(n for n in _names(axis_name) if n != trace.axis_name)
+    return rest[0] if len(rest) == 1 else (rest or None)
+
+
+def _reducer_collective(name, reduce, scale_unmapped):
+    prim = Primitive(name)
+    register(prim, lambda x, *, axis_name: x, _unbound(name))
+
+    def axis_rule(trace, vals, dims, *, axis_name):
+        (x,), (d,) = vals, dims
+        if d is not_mapped:
+            out = scale_unmapped(x, trace.axis_size)
+        else:
+            out = reduce(x, (d,))
+        rest = _other_names(axis_name, trace)
+        if rest is not None:
+            out = bind(prim, out, axis_name=rest)
+        return out, not_mapped   # the same for every batch element
+
+    prim.axis_rule = axis_rule
+    batch_rules[prim] = lambda args, dims, **params: (bind(prim, args[0], **params), dims[0])
+    return prim
+
+
+def _times(x, n):
+    return ew.mul(x, np.array(n, get_aval(x).dtype))
+
+
+psum_p = _reducer_collective("psum", red.reduce_sum, _times)
+pmax_p = _reducer_collective("pmax", red.reduce_max, lambda x, n: x)
+pmin_p = _reducer_collective("pmin", red.reduce_min, lambda x, n: x)
+# psum is linear; its transpose over a mapped axis is psum again.
+deflinear(psum_p, lambda ct, x, *, axis_name: [
+    Zero(x.aval) if type(ct) is Zero else bind(psum_p, ct, axis_name=axis_name)])
+
+
+def _pchooser_jvp(prim):
+    """pmax/pmin: the tangent of the chosen element, averaged over ties (like reduce_max)."""
+    def rule(primals, tangents, *, axis_name):
+        (x,), (t,) = primals, tangents
+        ans = bind(prim, x, axis_name=axis_name)
+        where = ew._convert_element_type(ew.eq(x, ans), get_aval(x).dtype)
+        num = bind(psum_p, ew.mul(instantiate(t), where), axis_name=axis_name)
+        return ans, ew.div(num, bind(psum_p, where, axis_name=axis_name))
+    return rule
+
+
+jvp_rules[pmax_p] = _pchooser_jvp(pmax_p)
+jvp_rules[pmin_p] = _pchooser_jvp(pmin_p)
+
+# --------------------------------------------------------------------------- all_gather
+all_gather_p = Primitive("all_gather")
+
+
+def _all_gather_abstract_eval(x, *, axis_name, axis, axis_size, tiled):
+    shape = list(x.shape)
+    if tiled:
+        shape[axis] *= axis_size
+    else:
+        shape.insert(axis, axis_size)
+    return ShapedArray(shape, x.dtype, x.weak_type)
+
+
+register(all_gather_p, _all_gather_abstract_eval, _unbound("all_gather"))
+
+
+def _all_gather_axis_rule(trace, vals, dims, *, axis_name, axis, axis_size, tiled):
+    (x,), (d,) = vals, dims
+    x = _move_to_front(x, d) if d is not not_mapped else sh.broadcast(x, (trace.axis_size,))
+    from .batching import moveaxis
+    out = moveaxis(x, 0, axis)
+    if tiled:
+        shape = list(get_aval(x).shape[1:])
+        shape[axis] *= trace.axis_size
+        out = sh.reshape(out, tuple(shape))
+    return out, not_mapped
+
+
+def _all_gather_batch(args, dims, *, axis_name, axis, axis_size, tiled):
+    x = _move_to_front(args[0], dims[0])
+    return bind(all_gather_p, x, axis_name=axis_name, axis=axis + 1, axis_size=axis_size,
+                tiled=tiled), 0
+
+
+all_gather_p.axis_rule = _all_gather_axis_rule
+batch_rules[all_gather_p] = _all_gather_batch
+
+
+def _all_gather_jvp(primals, tangents, **params):
+    out = bind(all_gather_p, primals[0], **params)
+    t = tangents[0]
+    return out, (Zero(get_aval(out)) if type(t) is Zero else bind(all_gather_p, t, **params))
+
+
+jvp_rules[all_gather_p] = _all_gather_jvp
+
+# --------------------------------------------------------------------------- axis_index
+axis_index_p = Primitive("axis_index")
+register(axis_index_p, lambda *, axis_name: ShapedArray((), np.int32), _unbound("axis_index"))
+
+
+def _axis_index_axis_rule(trace, vals, dims, *, axis_name):
+    return sh.iota(np.int32, trace.axis_size), 0
+
+
+axis_index_p.axis_rule = _axis_index_axis_rule
+defjvp_zero(axis_index_p)
+
+
+# =========================================================================== public API
+
+def psum(x, axis_name):
+    """Sum ``x`` over the mapped axis ``axis_name`` (works on pytrees).
+
+    >>> zenax.vmap(lambda x: lax.psum(x, "i"), axis_name="i")(jnp.arange(3.0))
+    Array([3., 3., 3.], dtype=float32)
+    """
+    from zenax.tracer.tree_util import tree_map
+    return tree_map(lambda v: bind(psum_p, v, axis_name=axis_name), x)
+
+
+def pmean(x, axis_name):
+    from zenax.tracer.tree_util import tree_map
+    n = axis_size(axis_name)
+    return tree_map(lambda v: ew.div(bind(psum_p, v, axis_name=axis_name),
+                                     np.array(n, get_aval(v).dtype)), x)
+
+
+def pmax(x, axis_name):
+    from zenax.tracer.tree_util import tree_map
+    return tree_map(lambda v: bind(pmax_p, v, axis_name=axis_name), x)
+
+
+def pmin(x, axis_name):
+    from zenax.tracer.tree_util import tree_map
+    return tree_map(lambda v: bind(pmin_p, v, axis_name=axis_name), x)
+
+
+def all_gather(x, axis_name, *, axis: int = 0, tiled: bool = False):
+    """Gather ``x`` from every element of the mapped axis into a new axis ``axis``."""
+    from zenax.tracer.tree_util import tree_map
+    n = axis_size(axis_name)
+    return tree_map(lambda v: bind(all_gather_p, v, axis_name=axis_name, axis=axis,
+                                   axis_size=n, tiled=tiled), x)
+
+
+def axis_index(axis_name):
+    """The index along the mapped axis ``axis_name`` (0 .. size-1)."""
+    return bind(axis_index_p, axis_name=axis_name)
+
+
+def axis_size(axis_name) -> int:
+    """The size of the mapped axis ``axis_name`` (from the enclosing vmap)."""
+    from zenax.tracer.core import current_trace
+    size = 1
+    for name in _names(axis_name):
+        trace = current_trace()
+        while trace is not None and getattr(trace, "axis_name", None) != name:
+            trace = trace.parent
+        if trace is None:
+            raise NameError(f"unbound axis name: {name}. Collectives must be called inside "
+                            f"vmap(..., axis_name={name!r}).")
+        size *= trace.axis_size
+    return size

@@ -1,0 +1,244 @@
+"""``vmap``: automatic batching.
+
+A :class:`BatchTrace` wraps each batched value in a :class:`BatchTracer` holding the
+array and its batch dimension ``bdim`` (``not_mapped`` for values that do not vary along
+the mapped axis).  For each primitive it calls the primitive's batching rule under the
+parent trace.  A primitive without a rule falls back to a loop over the batch -- with a
+one-time warning naming the primitive -- instead of failing.
+"""
+from __future__ import annotations
+
+import functools
+import warnings
+from typing import Any, Callable
+
+from zenax.tracer.ad_types import not_mapped
+from zenax.tracer.core import (Trace, Tracer, batch_rules, bind, current_trace, get_aval,
+                               set_current_trace)
+from zenax.tracer.source_info import api_boundary
+from zenax.tracer.tree_util import (tree_flatten, tree_map, tree_structure, tree_unflatten)
+from zenax.lax import shapes as sh
+from zenax.lax.batching import bdim_at_front, moveaxis
+
+
+class BatchTracer(Tracer):
+    __slots__ = ("val", "bdim")
+
+    def __init__(self, trace: "BatchTrace", val, bdim):
+        self._trace = trace
+        self.val = val
+        self.bdim = bdim
+
+    @property
+    def aval(self):
+        aval = get_aval(self.val)
+        if self.bdim is not_mapped:
+            return aval
+        shape = aval.shape[:self.bdim] + aval.shape[self.bdim + 1:]
+        return aval.update(shape=shape)
+
+
+_warned_fallback: set = set()
+
+
+class BatchTrace(Trace):
+    def __init__(self, parent, axis_size: int, axis_name=None):
+        super().__init__(parent)
+        self.axis_size = axis_size
+        self.axis_name = axis_name
+
+    def lift(self, x):
+        if isinstance(x, BatchTracer) and x._trace is self:
+            return x.val, x.bdim
+        if isinstance(x, Tracer):
+            self.check_foreign(x)
+        return x, not_mapped
+
+    def process_primitive(self, primitive, args, params):
+        vals, dims = zip(*map(self.lift, args)) if args else ((), ())
+        axis_rule = getattr(primitive, "axis_rule", None)
+        if axis_rule is not None and params.get("axis_name") is not None:
+            # Collectives name a mapped axis; the trace owning that name handles them.
+            names = params["axis_name"]
+            names = names if isinstance(names, tuple) else (names,)
+            if self.axis_name in names:
+                with set_current_trace(self.parent):
+                    out, out_dim = axis_rule(self, list(vals), list(dims), **params)
+                return self.wrap(out, out_dim)
+        if all(d is not_mapped for d in dims):
+            with set_current_trace(self.parent):
+                return bind(primitive, *vals, **params)
+        rule = batch_rules.get(primitive)
+        with set_current_trace(self.parent):
+            if rule is None:
+                out, out_dim = self.loop_fallback(primitive, list(vals), list(dims), params)
+            else:
+                out, out_dim = rule(list(vals), list(dims), **params)
+        if primitive.multiple_results:
+            return [self.wrap(o, d) for o, d in zip(out, out_dim)]
+        return self.wrap(out, out_dim)
+
+    def wrap(self, val, bdim):
+        return val if bdim is not_mapped else BatchTracer(self, val, bdim)
+
+    def loop_fallback(self, primitive, vals, dims, params):
+        """No batching rule: apply the primitive to each batch element and stack."""
+        if primitive not in _warned_fallback:
+            _warned_fallback.add(primitive)
+            warnings.warn(f"vmap: primitive '{primitive}' has no batching rule; falling back "
+                          f"to a loop over the batch of {self.axis_size} (slower, but correct).",
+                          RuntimeWarning, stacklevel=2)
+        vals = [x if d is not_mapped else moveaxis(x, d, 0) for x, d in zip(vals, dims)]
+        results = []
+        for i in range(self.axis_size):
+            args_i = [x if d is not_mapped else sh.index_in_dim(x, i, 0, keepdims=False)
+                      for x, d in zip(vals, dims)]
+            results.append(bind(primitive, *args_i, **params))
+        if primitive.multiple_results:
+            outs = [stack([r[k] for r in results]) for k in range(len(results[0]))]
+            return outs, [0] * len(outs)
+        return stack(results), 0
+
+
+def stack(xs):
+    xs = [sh.broadcast_in_dim(x, (1,) + get_aval(x).shape, tuple(range(1, get_aval(x).ndim + 1)))
+          for x in xs]
+    return sh.concatenate(xs, 0)
+
+
+def vmap_flat(fun: Callable, axis_size: int, axis_name, in_dims: list, args: list,
+              out_dims: list | Callable):
+    trace = BatchTrace(current_trace(), axis_size, axis_name)
+    in_tracers = [x if d is not_mapped else BatchTracer(trace, x, d)
+                  for x, d in zip(args, in_dims)]
+    with set_current_trace(trace):
+        outs = fun(*in_tracers)
+    if callable(out_dims):
+        out_dims = out_dims(len(outs))
+    results = []
+    for x, od in zip(outs, out_dims):
+        val, bdim = trace.lift(x)
+        if od is not_mapped:
+            if bdim is not not_mapped:
+                raise ValueError(
+                    "vmap has mapped output but out_axes is None: an output with out_axes=None "
+                    "must not depend on the mapped input (it would differ per batch element).")
+            results.append(val)
+            continue
+        val = bdim_at_front(val, bdim, axis_size)
+        results.append(moveaxis(val, 0, od) if od != 0 else val)
+    return results
+
+
+def _flatten_axes(name, tree, axes, kind):
+    """Broadcast an ``in_axes``/``out_axes`` prefix tree to the leaves of ``tree``.
+
+    Each leaf of ``axes`` (an int or None) applies to every leaf of the matching subtree."""
+    proxy = tree_unflatten(tree, [object()] * tree.num_leaves)
+    leaves, prefix_tree = tree_flatten(axes, is_leaf=lambda x: x is None)
+    try:
+        subtrees = prefix_tree.flatten_up_to(proxy)
+    except ValueError as e:
+        raise ValueError(f"{name} {kind} specification must be a tree prefix of the "
+                         f"corresponding value, got specification {axes} for value tree "
+                         f"{tree}.") from e
+    out = []
+    for axis, sub in zip(leaves, subtrees):
+        out.extend([axis] * tree_structure(sub).num_leaves)
+    return out
+
+
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
+         axis_size: int | None = None) -> Callable:
+    """Vectorize ``fun`` over a mapped axis of its inputs.
+
+    ``in_axes`` (an int, None, or a pytree prefix of the arguments) says which axis of each
+    input is mapped (None: not mapped); ``out_axes`` says where the mapped axis goes in the
+    outputs.  ``axis_name`` names the axis for collectives (``lax.psum`` ...).
+
+    >>> zenax.vmap(jnp.dot)(jnp.ones((5, 3)), jnp.ones((5, 3))).shape
+    (5,)
+    """
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)   # JAX treats a list at the top level as a tuple
+    if not (in_axes is None or isinstance(in_axes, (int, tuple, dict))) and \
+            not hasattr(in_axes, "_fields"):
+        raise TypeError(f"vmap in_axes must be an int, None, or a tuple of entries "
+                        f"corresponding to the positional arguments passed to the function,"
+                        f" but got {in_axes!r}.")
+
+    @functools.wraps(fun)
+    @api_boundary
+    def vmap_f(*args, **kwargs):
+        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
+            raise ValueError(f"vmap in_axes must be an int, None, or a tuple of entries "
+                             f"corresponding to the positional arguments passed to the "
+                             f"function, but got len(in_axes)={len(in_axes)}, "
+                             f"len(args)={len(args)}")
+        flat_args, in_tree = tree_flatten((args, kwargs))
+        arg_axes = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
+        # Keyword arguments are always mapped over axis 0, as in JAX.
+        flat_axes = _flatten_axes("vmap", tree_structure(args), tuple(arg_axes), "in_axes") + \
+            [0] * tree_structure(kwargs).num_leaves
+        flat_axes = [_canon_axis(a, get_aval(x).ndim, i) for i, (a, x) in
+                     enumerate(zip(flat_axes, flat_args))]
+        sizes = {get_aval(x).shape[a] for x, a in zip(flat_args, flat_axes) if a is not None}
+        if len(sizes) > 1:
+            detail = "\n".join(f"  argument leaf {i} of shape {get_aval(x).shape} has axis {a} "
+                               f"of size {get_aval(x).shape[a]}"
+                               for i, (x, a) in enumerate(zip(flat_args, flat_axes))
+                               if a is not None)
+            raise ValueError(f"vmap got inconsistent sizes for array axes to be mapped:\n{detail}")
+        if sizes:
+            size = sizes.pop()
+            if axis_size is not None and axis_size != size:
+                raise ValueError(f"vmap: axis_size={axis_size} does not match the mapped axis "
+                                 f"size {size} of the arguments.")
+        elif axis_size is not None:
+            size = axis_size
+        else:
+            raise ValueError("vmap must have at least one non-None value in in_axes (or be "
+                             "given axis_size when no argument is mapped).")
+        box = {}
+
+        def flat_fun(*flat):
+            a, kw = tree_unflatten(in_tree, flat)
+            out = fun(*a, **kw)
+            leaves, box["tree"] = tree_flatten(out)
+            return leaves
+
+        def out_dims(n):
+            tree = box["tree"]
+            axes = _flatten_axes("vmap", tree, out_axes, "out_axes")
+            return [None if a is None else _canon_out_axis(a, n_dims)
+                    for a, n_dims in zip(axes, box["out_ndims"])]
+
+        def flat_fun_record(*flat):
+            leaves = flat_fun(*flat)
+            box["out_ndims"] = [get_aval(x).ndim for x in leaves]
+            return leaves
+
+        outs = vmap_flat(flat_fun_record, size, axis_name, flat_axes, flat_args, out_dims)
+        return tree_unflatten(box["tree"], outs)
+
+    return vmap_f
+
+
+def _canon_axis(axis, ndim, i):
+    if axis is None:
+        return None
+    if not isinstance(axis, int):
+        raise TypeError(f"vmap in_axes leaves must be ints or None, got {axis!r}.")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"vmap was requested to map its argument along axis {axis}, which "
+                         f"implies that its rank should be at least {max(axis + 1, -axis)}, "
+                         f"but is only {ndim} (its shape is ...). Argument leaf {i}.")
+    return axis % ndim
+
+
+def _canon_out_axis(axis, ndim):
+    # The output gains the mapped axis, so valid positions are -(ndim+1) .. ndim.
+    if not -(ndim + 1) <= axis <= ndim:
+        raise ValueError(f"vmap out_axes={axis} is out of bounds for an output of rank "
+                         f"{ndim + 1}.")
+    return axis % (ndim + 1)
