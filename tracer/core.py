@@ -50,6 +50,9 @@ class Primitive:
 # transforms/ can read them without lax/ importing transforms/.
 abstract_eval_rules: dict[Primitive, Callable] = {}
 lowering_rules: dict[Primitive, Callable] = {}
+# How to execute a primitive eagerly when that is not "apply its lowering rule" (jit_call:
+# compile the sub-jaxpr once and run the executable).
+impl_rules: dict[Primitive, Callable] = {}
 jvp_rules: dict[Primitive, Callable] = {}
 transpose_rules: dict[Primitive, Callable] = {}
 batch_rules: dict[Primitive, Callable] = {}
@@ -94,10 +97,9 @@ class EvalTrace(Trace):
         for x in args:
             if isinstance(x, Tracer):
                 raise UnexpectedTracerError(leaked_tracer_message(x))
-        try:
-            rule = lowering_rules[primitive]
-        except KeyError:
-            raise NotImplementedError(f"No lowering rule for primitive '{primitive}'.") from None
+        rule = impl_rules.get(primitive) or lowering_rules.get(primitive)
+        if rule is None:
+            raise NotImplementedError(f"No lowering rule for primitive '{primitive}'.")
         return rule(*args, **params)
 
 

@@ -64,7 +64,7 @@ class JaxprEqn(NamedTuple):
 class Jaxpr:
     """``constvars; invars. let eqns in outvars``."""
 
-    __slots__ = ("constvars", "invars", "outvars", "eqns")
+    __slots__ = ("constvars", "invars", "outvars", "eqns", "__weakref__")
 
     def __init__(self, constvars: list[Var], invars: list[Var], outvars: list,
                  eqns: list[JaxprEqn]):
@@ -93,7 +93,7 @@ class Jaxpr:
 class ClosedJaxpr:
     """A jaxpr together with the values of its constvars."""
 
-    __slots__ = ("jaxpr", "consts")
+    __slots__ = ("jaxpr", "consts", "__weakref__")
 
     def __init__(self, jaxpr: Jaxpr, consts: list):
         assert len(jaxpr.constvars) == len(consts)

@@ -3,3 +3,7 @@ from .autodiff import grad, jvp, linearize, value_and_grad, vjp  # noqa: F401
 from .jacobian import hessian, jacfwd, jacobian, jacrev, mode_costs  # noqa: F401
 from .cost import jaxpr_flops  # noqa: F401
 from .vmap import vmap  # noqa: F401
+from .jit import ShapeDtypeStruct, eval_shape, jit  # noqa: F401
+from . import passes  # noqa: F401
+from .runtime import (block_until_ready, default_backend, device_put, devices,  # noqa: F401
+                      disable_jit, local_devices)

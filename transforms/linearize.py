@@ -23,14 +23,30 @@ from zenax.lax.ad_util import instantiate
 from .jvp import JVPTrace, JVPTracer, jvp_flat
 
 
+# Rules for primitives whose operands are partly known and partly unknown, when staging
+# the whole equation would be wrong or wasteful (jit_call: run the known part now).
+# Signature: rule(trace, args, **params) -> outputs.
+partial_eval_rules: dict = {}
+
+
 class PartialEvalTrace(DynamicJaxprTrace):
     """Stages equations that involve its tracers; evaluates the rest in the parent."""
 
+    def is_own(self, x) -> bool:
+        return isinstance(x, DynamicJaxprTracer) and x._trace is self
+
     def process_primitive(self, primitive, args, params):
-        if any(isinstance(x, DynamicJaxprTracer) and x._trace is self for x in args):
-            return super().process_primitive(primitive, args, params)
+        if any(self.is_own(x) for x in args):
+            rule = partial_eval_rules.get(primitive)
+            if rule is not None:
+                return rule(self, list(args), **params)
+            return self.stage(primitive, args, params)
         with set_current_trace(self.parent):
             return bind(primitive, *args, **params)
+
+    def stage(self, primitive, args, params):
+        """Record ``primitive`` as an equation of the linear jaxpr."""
+        return super().process_primitive(primitive, args, params)
 
 
 def linearize_flat(fun: Callable, primals: list, tangent_avals: list[ShapedArray],
