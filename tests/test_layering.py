@@ -29,7 +29,7 @@ def _imports(path: pathlib.Path):
             for alias in node.names:
                 yield alias.name
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            yield node.module
+            # `from zenax import lax` imports zenax.lax: judge the imported names.
             for alias in node.names:
                 yield f"{node.module}.{alias.name}"
 

@@ -79,12 +79,8 @@ def api_boundary(fun):
         try:
             return fun(*args, **kwargs)
         except Exception as e:
-            if not _filtering or getattr(e, "_zenax_filtered", False):
+            if not _filtering:
                 raise
-            filtered = _filter_traceback(e.__traceback__)
-            try:
-                e._zenax_filtered = True
-            except AttributeError:
-                pass
-            raise e.with_traceback(filtered) from e.__cause__
+            # Re-filter at every boundary: nested public calls leave no internal frames.
+            raise e.with_traceback(_filter_traceback(e.__traceback__)) from e.__cause__
     return wrapper

@@ -21,5 +21,6 @@ from zenax.transforms import (ShapeDtypeStruct, block_until_ready, default_backe
                               device_put, devices, disable_jit, eval_shape, jit, local_devices)
 
 from . import config  # noqa: F401
+from . import graph  # noqa: F401
 from . import test_util  # noqa: F401
 from . import tree_util  # noqa: F401

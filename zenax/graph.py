@@ -1,0 +1,84 @@
+"""zenax.graph: the static-graph view of a program (the seed's computation-graph API).
+
+Build a graph symbolically and run it, TensorFlow 1 style::
+
+    >>> import numpy as np
+    >>> import zenax.graph as zg, zenax.lax as lax
+    >>> g = zg.Graph()
+    >>> with g.as_default():
+    ...     x = zg.placeholder((3,), name="x")
+    ...     w = zg.variable(np.full(3, 2.0, np.float32), name="w")
+    ...     b = zg.constant(np.ones(3, np.float32), name="b")
+    ...     y = zg.apply(lax.sin, x) * w + b
+    >>> g.run(y, {x: np.zeros(3, np.float32)})
+    Array([1., 1., 1.], dtype=float32)
+
+or look at any jaxpr as a graph: ``zg.Graph.from_jaxpr(zenax.make_jaxpr(f)(x))``, walk it
+with ``dfs``/``bfs``/``toposort`` and draw it with ``to_dot``/``render``.  The
+implementation is ``zenax.tracer.graph``; this module re-exports it and gives data nodes
+their ``+ - * / @`` and unary ``-`` operators, built on zenax.lax with NumPy-style
+broadcasting and JAX's dtype promotion.
+"""
+import numpy as np
+
+from zenax import lax
+from zenax.tracer import dtypes
+from zenax.tracer.avals import is_python_scalar
+from zenax.tracer.core import get_aval
+from zenax.tracer.graph import (DataNode, Graph, OpNode, apply, bfs, constant, dfs,  # noqa: F401
+                                get_default_graph, placeholder, register_operator, render,
+                                run, to_dot, toposort, variable)
+
+__all__ = ["Graph", "DataNode", "OpNode", "get_default_graph", "placeholder", "constant",
+           "variable", "apply", "run", "dfs", "bfs", "toposort", "to_dot", "render",
+           "register_operator"]
+
+
+def _promote(*args):
+    """Cast operands to their JAX result type (a Python scalar becomes a literal of it)."""
+    avals = [get_aval(x) for x in args]
+    dtype, _ = dtypes.result_type(*[(a.dtype, a.weak_type) for a in avals])
+    out = []
+    for x, a in zip(args, avals):
+        if a.dtype != dtype:
+            x = np.asarray(x, dtype) if is_python_scalar(x) else lax.convert_element_type(x, dtype)
+        out.append(x)
+    return out
+
+
+def _broadcast(name, x, y):
+    """NumPy broadcasting of two operands with lax.broadcast_in_dim (rank-0 operands are
+    left alone: lax's elementwise ops take them as they are)."""
+    xs, ys = get_aval(x).shape, get_aval(y).shape
+    try:
+        shape = np.broadcast_shapes(xs, ys)
+    except ValueError:
+        raise TypeError(f"{name} got incompatible shapes for broadcasting: {xs}, {ys}.") \
+            from None
+    out = []
+    for v, s in ((x, xs), (y, ys)):
+        if s != shape and len(s) > 0:
+            v = lax.broadcast_in_dim(v, shape, tuple(range(len(shape) - len(s), len(shape))))
+        out.append(v)
+    return out
+
+
+def _binary(name, lax_fn):
+    def op(x, y):
+        x, y = _promote(x, y)
+        return lax_fn(*_broadcast(name, x, y))
+    op.__name__ = name
+    return op
+
+
+def _matmul(x, y):
+    x, y = _promote(x, y)
+    return lax.dot(x, y)
+
+
+register_operator("add", _binary("add", lax.add))
+register_operator("sub", _binary("sub", lax.sub))
+register_operator("mul", _binary("mul", lax.mul))
+register_operator("div", _binary("div", lax.div))
+register_operator("matmul", _matmul)
+register_operator("neg", lax.neg)
