@@ -26,6 +26,10 @@ def eqn_flops(eqn) -> int:
         return 2 * eqn.outvars[0].aval.size * contracted
     if name.startswith("reduce_") or name in ("argmax", "argmin"):
         return eqn.invars[0].aval.size
+    if name == "scan":
+        return eqn.params["length"] * jaxpr_flops(eqn.params["jaxpr"])
+    if name == "cond":   # the most expensive branch
+        return max(jaxpr_flops(b) for b in eqn.params["branches"])
     sub = [v for v in eqn.params.values() if isinstance(v, (Jaxpr, ClosedJaxpr))]
     if sub:
         return sum(jaxpr_flops(j) for j in sub)

@@ -40,11 +40,9 @@ from zenax.lax.ad_util import instantiate, tangent_aval
 from zenax.lax.higher_order import jit_call_p
 
 from . import passes
-from .jvp import jvp_flat
 from .linearize import PartialEvalTrace, partial_eval_rules
 from .lowering import xla_callable
-from .transpose import backward_pass
-from .vmap import vmap_flat
+from .subjaxpr import batch_jaxpr, jvp_jaxpr, partial_eval_jaxpr, transpose_jaxpr
 
 logger = logging.getLogger("zenax.jit")
 
@@ -108,44 +106,21 @@ def _cached(kind, jaxpr, key, build):
 
 def _jit_call_jvp(primals, tangents, *, jaxpr: ClosedJaxpr, name: str):
     nonzero = tuple(type(t) is not Zero for t in tangents)
-
-    def build():
-        in_avals = jaxpr.in_avals + [tangent_aval(a) for a, nz in zip(jaxpr.in_avals, nonzero) if nz]
-        n = len(jaxpr.in_avals)
-
-        def jvp_fun(*args):
-            ps, ts_nz = list(args[:n]), iter(args[n:])
-            ts = [next(ts_nz) if nz else Zero(tangent_aval(a))
-                  for a, nz in zip(jaxpr.in_avals, nonzero)]
-            p_out, t_out = jvp_flat(lambda *xs: eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *xs), ps, ts)
-            return list(p_out) + list(t_out)
-        closed, _ = trace_to_jaxpr(jvp_fun, in_avals)
-        return closed_to_open(closed)
-
-    (closed, consts) = _cached("jvp", jaxpr, nonzero, build)
+    new, out_has_t = _cached("jvp", jaxpr, nonzero, lambda: jvp_jaxpr(jaxpr, nonzero))
+    closed, consts = closed_to_open(new)
     outs = _bind_jit_call(closed, list(consts) + list(primals) +
                           [t for t in tangents if type(t) is not Zero], f"jvp({name})")
     n_out = len(jaxpr.out_avals)
-    return outs[:n_out], outs[n_out:]
+    t_out = iter(outs[n_out:])
+    return outs[:n_out], [next(t_out) if has else Zero(tangent_aval(a))
+                          for a, has in zip(jaxpr.out_avals, out_has_t)]
 
 
 def _jit_call_batch(args, dims, *, jaxpr: ClosedJaxpr, name: str):
     size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
     key = (tuple(dims), size)
-
-    def build():
-        in_avals = []
-        for a, d in zip(jaxpr.in_avals, dims):
-            if d is not_mapped:
-                in_avals.append(a)
-            else:
-                in_avals.append(a.update(shape=a.shape[:d] + (size,) + a.shape[d:]))
-        fun = lambda *xs: vmap_flat(lambda *ys: eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *ys),
-                                    size, None, list(dims), list(xs), lambda k: [0] * k)
-        closed, _ = trace_to_jaxpr(fun, in_avals)
-        return closed_to_open(closed)
-
-    closed, consts = _cached("batch", jaxpr, key, build)
+    closed, consts = _cached("batch", jaxpr, key,
+                             lambda: closed_to_open(batch_jaxpr(jaxpr, size, dims)))
     outs = _bind_jit_call(closed, list(consts) + list(args), f"vmap({name})")
     return outs, [0] * len(outs)
 
@@ -153,70 +128,21 @@ def _jit_call_batch(args, dims, *, jaxpr: ClosedJaxpr, name: str):
 def _jit_call_transpose(cts, *args, jaxpr: ClosedJaxpr, name: str):
     linear = tuple(is_undefined_primal(x) for x in args)
     ct_nonzero = tuple(type(c) is not Zero for c in cts)
-
-    def build():
-        j = jaxpr.jaxpr
-        res_vars = [v for v, lin in zip(j.invars, linear) if not lin]
-        lin_vars = [v for v, lin in zip(j.invars, linear) if lin]
-        # The sub-jaxpr with residual inputs turned into constvars: linear in the rest.
-        linear_jaxpr = Jaxpr(j.constvars + res_vars, lin_vars, j.outvars, j.eqns)
-        res_avals = [v.aval for v in res_vars]
-        ct_avals = [a for a, nz in zip(jaxpr.out_avals, ct_nonzero) if nz]
-
-        def transposed(*args):
-            res, cts_nz = list(args[:len(res_avals)]), iter(args[len(res_avals):])
-            cts_full = [next(cts_nz) if nz else Zero(a)
-                        for a, nz in zip(jaxpr.out_avals, ct_nonzero)]
-            cts_in = backward_pass(linear_jaxpr, list(jaxpr.consts) + res, cts_full)
-            return [instantiate(c) for c in cts_in]
-        closed, _ = trace_to_jaxpr(transposed, res_avals + ct_avals)
-        return closed_to_open(closed)
-
-    closed, consts = _cached("transpose", jaxpr, (linear, ct_nonzero), build)
+    closed, consts = _cached("transpose", jaxpr, (linear, ct_nonzero),
+                             lambda: closed_to_open(transpose_jaxpr(jaxpr, linear, ct_nonzero)))
     residuals = [x for x in args if not is_undefined_primal(x)]
-    outs = _bind_jit_call(closed, list(consts) + residuals +
-                          [c for c in cts if type(c) is not Zero], f"transpose({name})")
-    outs = iter(outs)
+    outs = iter(_bind_jit_call(closed, list(consts) + residuals +
+                               [c for c in cts if type(c) is not Zero], f"transpose({name})"))
     return [next(outs) if lin else None for lin in linear]
-
-
-def partial_eval_jaxpr(jaxpr: Jaxpr, in_unknowns: Sequence[bool]):
-    """Split ``jaxpr`` into a known part and an unknown part.
-
-    Returns ``(known, unknown, out_unknowns, n_res)``: ``known`` maps the known inputs to
-    the known outputs followed by ``n_res`` residuals; ``unknown`` maps the residuals
-    followed by the unknown inputs to the unknown outputs.
-    """
-    unknown = {v for v, u in zip(jaxpr.invars, in_unknowns) if u}
-    known_eqns, unknown_eqns = [], []
-    for eqn in jaxpr.eqns:
-        if any(type(v) is Var and v in unknown for v in eqn.invars):
-            unknown_eqns.append(eqn)
-            unknown.update(eqn.outvars)
-        else:
-            known_eqns.append(eqn)
-    residuals, seen = [], set()
-    for eqn in unknown_eqns:
-        for v in eqn.invars:
-            if type(v) is Var and v not in unknown and v not in seen:
-                seen.add(v)
-                residuals.append(v)
-    out_unknowns = [type(v) is Var and v in unknown for v in jaxpr.outvars]
-    known_outs = [v for v, u in zip(jaxpr.outvars, out_unknowns) if not u]
-    known_in = [v for v, u in zip(jaxpr.invars, in_unknowns) if not u]
-    unknown_in = [v for v, u in zip(jaxpr.invars, in_unknowns) if u]
-    known = Jaxpr(jaxpr.constvars, known_in, known_outs + residuals, known_eqns)
-    unknown_j = Jaxpr([], residuals + unknown_in,
-                      [v for v, u in zip(jaxpr.outvars, out_unknowns) if u], unknown_eqns)
-    return passes.dce(known), unknown_j, out_unknowns, len(residuals)
 
 
 def _jit_call_partial_eval(trace: PartialEvalTrace, args, *, jaxpr: ClosedJaxpr, name: str):
     in_unknowns = tuple(trace.is_own(x) for x in args)
 
     def build():
-        known, unknown, out_unknowns, n_res = partial_eval_jaxpr(jaxpr.jaxpr, in_unknowns)
-        return (ClosedJaxpr(known, jaxpr.consts), ClosedJaxpr(unknown, []), out_unknowns, n_res)
+        known, unknown, out_unknowns, residuals = partial_eval_jaxpr(jaxpr.jaxpr, in_unknowns)
+        return (ClosedJaxpr(known, jaxpr.consts), ClosedJaxpr(unknown, []), out_unknowns,
+                len(residuals))
 
     known, unknown, out_unknowns, n_res = _cached("pe", jaxpr, in_unknowns, build)
     known_args = [x for x, u in zip(args, in_unknowns) if not u]

@@ -1,0 +1,269 @@
+"""Structured control flow: ``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``,
+``map``.
+
+Python ``if`` and ``for`` run at trace time; to branch or loop on *traced* values, the
+body functions are staged into sub-jaxprs and bound as one higher-order primitive.
+Closed-over values of a body become explicit leading operands, so every sub-jaxpr here is
+closed with no consts.  The primitives' abstract evaluation is declared here; their jvp,
+partial-evaluation, transpose, batching and lowering rules live in
+``transforms/control_flow.py`` (DESIGN.md §2).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from zenax.tracer import dtypes
+from zenax.tracer.avals import ShapedArray
+from zenax.tracer.core import Primitive, Tracer, abstract_eval_rules, bind, get_aval
+from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Var
+from zenax.tracer.source_info import api_boundary
+from zenax.tracer.staging import trace_to_jaxpr
+from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
+
+from . import elementwise as ew
+from . import shapes as sh
+from .registry import type_error
+
+cond_p = Primitive("cond", multiple_results=True)
+while_p = Primitive("while", multiple_results=True)
+scan_p = Primitive("scan", multiple_results=True)
+
+
+# --------------------------------------------------------------------------- tracing helpers
+
+def _avals_str(avals) -> str:
+    return "(" + ", ".join(a.str_short() for a in avals) + ")"
+
+
+def trace_fun(fun: Callable, in_tree, in_avals: Sequence[ShapedArray]):
+    """Stage ``fun`` (called on a pytree with structure ``in_tree``) into a jaxpr whose
+    consts are hoisted into leading invars.  Returns ``(jaxpr, consts, out_tree)``."""
+    box = {}
+
+    def flat_fun(*flat):
+        out = fun(*tree_unflatten(in_tree, flat))
+        leaves, box["tree"] = tree_flatten(out)
+        return leaves
+
+    closed, _ = trace_to_jaxpr(flat_fun, list(in_avals))
+    j = closed.jaxpr
+    open_ = ClosedJaxpr(Jaxpr([], j.constvars + j.invars, j.outvars, j.eqns), [])
+    return open_, list(closed.consts), box["tree"]
+
+
+def _abstractify(x) -> ShapedArray:
+    return get_aval(x).strip_weak_type() if not isinstance(x, ShapedArray) else x
+
+
+# --------------------------------------------------------------------------- cond / switch
+
+def _cond_abstract_eval(index, *ops, branches):
+    if index.dtype != np.int32 or index.ndim:
+        raise type_error(f"cond: the branch index must be an int32 scalar, got {index.str_short()}.")
+    return list(branches[0].out_avals)
+
+
+abstract_eval_rules[cond_p] = _cond_abstract_eval
+
+
+@api_boundary
+def switch(index, branches: Sequence[Callable], *operands):
+    """Apply ``branches[index](*operands)``, with ``index`` clamped into range.
+
+    >>> lax.switch(i, [lambda x: x + 1, lambda x: x * 2], x)
+    """
+    branches = list(branches)
+    if not branches:
+        raise ValueError("switch: `branches` argument must be a non-empty sequence of callables.")
+    idx_aval = get_aval(index)
+    if idx_aval.ndim or not (dtypes.is_integer(idx_aval.dtype) or dtypes.is_bool(idx_aval.dtype)):
+        raise TypeError(f"switch: the index must be a scalar integer, got {idx_aval.str_short()}.")
+    index = ew._convert_element_type(index, np.int32)
+    if len(branches) > 1:
+        index = ew.clamp(np.int32(0), index, np.int32(len(branches) - 1))
+    return _bind_cond(index, branches, operands, "switch")
+
+
+@api_boundary
+def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
+    """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``, staged so that
+    ``pred`` may be a traced boolean scalar.
+
+    >>> lax.cond(x > 0, lambda x: x, lambda x: -x, x)
+    """
+    p_aval = get_aval(pred)
+    if p_aval.ndim:
+        raise TypeError(f"Pred must be a scalar, got {pred!r} of shape {p_aval.shape}.")
+    if not (dtypes.is_bool(p_aval.dtype) or dtypes.is_integer(p_aval.dtype)):
+        raise TypeError(f"Pred type must be either boolean or number, got {p_aval.dtype}.")
+    index = ew._convert_element_type(ew.ne(pred, np.zeros((), p_aval.dtype)), np.int32)
+    return _bind_cond(index, [false_fun, true_fun], operands, "cond")
+
+
+def _bind_cond(index, branches, operands, name):
+    flat_ops, in_tree = tree_flatten(tuple(operands))
+    in_avals = [_abstractify(x) for x in flat_ops]
+    traced = [trace_fun(b, in_tree, in_avals) for b in branches]
+    out_trees = [t[2] for t in traced]
+    out_avals = [t[0].out_avals for t in traced]
+    for i in range(1, len(traced)):
+        if out_trees[i] != out_trees[0]:
+            raise TypeError(f"{name}: branch outputs must have the same pytree structure, got "
+                            f"{out_trees[0]} and {out_trees[i]}.")
+        if [(a.shape, a.dtype) for a in out_avals[i]] != [(a.shape, a.dtype) for a in out_avals[0]]:
+            raise TypeError(f"{name}: branch outputs must have identical types, got "
+                            f"{_avals_str(out_avals[0])} and {_avals_str(out_avals[i])}. "
+                            "Cast with .astype(...) so every branch returns the same dtypes.")
+    # Every branch takes all branches' consts, then the operands.
+    all_consts = [c for t in traced for c in t[1]]
+    const_avals = [[_abstractify(c) for c in t[1]] for t in traced]
+    jaxprs = []
+    for i, (j, consts, _) in enumerate(traced):
+        before = [a for k in range(i) for a in const_avals[k]]
+        after = [a for k in range(i + 1, len(traced)) for a in const_avals[k]]
+        n_own = len(consts)
+        jj = j.jaxpr
+        own_consts, args = jj.invars[:n_own], jj.invars[n_own:]
+        new_invars = [Var(a) for a in before] + own_consts + [Var(a) for a in after] + args
+        jaxprs.append(ClosedJaxpr(Jaxpr([], new_invars, jj.outvars, jj.eqns), []))
+    outs = bind(cond_p, index, *all_consts, *flat_ops, branches=tuple(jaxprs))
+    return tree_unflatten(out_trees[0], outs)
+
+
+# --------------------------------------------------------------------------- while_loop
+
+def _while_abstract_eval(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, max_steps):
+    return list(body_jaxpr.out_avals)
+
+
+abstract_eval_rules[while_p] = _while_abstract_eval
+
+
+@api_boundary
+def while_loop(cond_fun: Callable, body_fun: Callable, init_val, *, max_steps: int | None = None):
+    """``while cond_fun(val): val = body_fun(val)``, staged.
+
+    Reverse-mode differentiation (``grad``) of a while loop needs a bound on its trip
+    count: pass ``max_steps=N`` and zenax differentiates it (JAX refuses).
+
+    >>> lax.while_loop(lambda c: c[0] < 10, lambda c: (c[0] + 1, c[1] * 2.0), (0, 1.0))
+    """
+    flat_init, in_tree = tree_flatten(init_val)
+    avals = [_abstractify(x) for x in flat_init]
+    arg_tree = tree_structure((init_val,))     # cond_fun and body_fun take one argument
+    cond_j, cond_consts, cond_tree = trace_fun(cond_fun, arg_tree, avals)
+    if cond_tree.num_leaves != 1 or cond_j.out_avals[0].shape != () or \
+            cond_j.out_avals[0].dtype != np.bool_:
+        raise TypeError("while_loop: cond_fun must return a boolean scalar, but got output "
+                        f"type(s) {_avals_str(cond_j.out_avals)}.")
+    body_j, body_consts, body_tree = trace_fun(body_fun, arg_tree, avals)
+    if body_tree != in_tree or [(a.shape, a.dtype) for a in body_j.out_avals] != \
+            [(a.shape, a.dtype) for a in avals]:
+        raise TypeError("while_loop: body_fun output and input must have identical types, "
+                        f"got input {_avals_str(avals)} {in_tree} and output "
+                        f"{_avals_str(body_j.out_avals)} {body_tree}. The carried value keeps "
+                        "its shape and dtype across iterations: cast with .astype(...).")
+    if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 0):
+        raise ValueError(f"while_loop: max_steps must be a non-negative Python int, got {max_steps!r}.")
+    outs = bind(while_p, *cond_consts, *body_consts, *flat_init, cond_jaxpr=cond_j,
+                body_jaxpr=body_j, cond_nconsts=len(cond_consts),
+                body_nconsts=len(body_consts), max_steps=max_steps)
+    return tree_unflatten(in_tree, outs)
+
+
+@api_boundary
+def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int = 1):
+    """``for i in range(lower, upper): val = body_fun(i, val)``.
+
+    With concrete (Python/NumPy) bounds it is a ``scan`` of static length, so it is
+    reverse-differentiable; with traced bounds it is a ``while_loop``.
+    """
+    concrete = not isinstance(lower, Tracer) and not isinstance(upper, Tracer)
+    if concrete:
+        lo, hi = int(lower), int(upper)
+
+        def scan_body(carry, _):
+            i, val = carry
+            return (ew.add(i, np.int32(1)), body_fun(i, val)), None
+        (_, out), _ = scan(scan_body, (np.int32(lo), init_val), None, length=max(hi - lo, 0),
+                           unroll=unroll)
+        return out
+    dtype = dtypes.result_type((get_aval(lower).dtype, get_aval(lower).weak_type),
+                               (get_aval(upper).dtype, get_aval(upper).weak_type))[0]
+    lower = ew._convert_element_type(lower, dtype)
+    upper = ew._convert_element_type(upper, dtype)
+    _, _, out = while_loop(lambda c: ew.lt(c[0], c[1]),
+                           lambda c: (ew.add(c[0], np.array(1, dtype)), c[1], body_fun(c[0], c[2])),
+                           (lower, upper, init_val))
+    return out
+
+
+# --------------------------------------------------------------------------- scan
+
+def _scan_abstract_eval(*args, jaxpr, length, reverse, unroll, num_consts, num_carry):
+    carry_avals = jaxpr.out_avals[:num_carry]
+    y_avals = [a.update(shape=(length,) + a.shape) for a in jaxpr.out_avals[num_carry:]]
+    return list(carry_avals) + y_avals
+
+
+abstract_eval_rules[scan_p] = _scan_abstract_eval
+
+
+@api_boundary
+def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = False,
+         unroll: int = 1):
+    """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; return the final
+    carry and the stacked ``y``s.  Staged once, lowered to one XLA while loop.
+
+    >>> def step(c, x):
+    ...     return c + x, c * x
+    >>> carry, ys = lax.scan(step, 0.0, jnp.arange(5.0))
+    """
+    flat_xs, xs_tree = tree_flatten(xs)
+    lengths = {get_aval(x).shape[0] if get_aval(x).ndim else None for x in flat_xs}
+    if None in lengths:
+        raise ValueError("scan got an xs leaf with no leading axis to scan over (a scalar).")
+    if length is not None:
+        lengths.add(int(length))
+    if len(lengths) > 1:
+        raise ValueError("scan got values with different leading axis sizes: "
+                         f"{sorted(lengths)}" + (f" (length={length})" if length is not None else ""))
+    if not lengths:
+        raise ValueError("scan got no values to scan over and `length` not provided.")
+    length = lengths.pop()
+    flat_init, carry_tree = tree_flatten(init)
+    carry_avals = [_abstractify(c) for c in flat_init]
+    x_avals = [_abstractify(x).update(shape=get_aval(x).shape[1:]) for x in flat_xs]
+    in_tree = tree_structure((init, xs))
+    def body(carry, x):
+        out = f(carry, x)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise TypeError("scan body output must be a pair (carry, y), got "
+                            f"{type(out).__name__}.")
+        return out
+
+    jaxpr, consts, out_tree = trace_fun(body, in_tree, carry_avals + x_avals)
+    new_carry_tree, y_tree = out_tree.children()
+    num_carry = len(flat_init)
+    out_carry_avals = jaxpr.out_avals[:num_carry]
+    if new_carry_tree != carry_tree or [(a.shape, a.dtype) for a in out_carry_avals] != \
+            [(a.shape, a.dtype) for a in carry_avals]:
+        raise TypeError("scan body function carry input and carry output must have equal "
+                        f"types, got input {_avals_str(carry_avals)} {carry_tree} and output "
+                        f"{_avals_str(out_carry_avals)} {new_carry_tree}. Cast the carry with "
+                        ".astype(...) so it keeps its dtype (e.g. start a float carry at 0.0).")
+    outs = bind(scan_p, *consts, *flat_init, *flat_xs, jaxpr=jaxpr, length=length,
+                reverse=bool(reverse), unroll=int(unroll) if unroll is not True else length,
+                num_consts=len(consts), num_carry=num_carry)
+    carry_out = tree_unflatten(carry_tree, outs[:num_carry])
+    ys = tree_unflatten(y_tree, outs[num_carry:])
+    return carry_out, ys
+
+
+@api_boundary
+def map(f: Callable, xs):
+    """``jnp.stack([f(x) for x in xs])`` as one staged loop (a scan with no carry)."""
+    _, ys = scan(lambda c, x: (c, f(x)), (), xs)
+    return ys

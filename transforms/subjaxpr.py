@@ -1,0 +1,139 @@
+"""Transforms applied to a sub-jaxpr, for the rules of higher-order primitives.
+
+The rule of ``jit_call``, ``cond``, ``while`` or ``scan`` under a transform is "apply the
+transform to the body and bind the primitive again on the result".  These helpers do the
+"apply to the body" part, each returning a new :class:`ClosedJaxpr`:
+
+- :func:`jvp_jaxpr` -- primals and the nonzero tangents in; primals and tangents out;
+- :func:`batch_jaxpr` -- batched inputs (by ``dims``) in; outputs batched at axis 0;
+- :func:`transpose_jaxpr` -- residuals and cotangents in; cotangents of linear inputs out;
+- :func:`partial_eval_jaxpr` -- split into the part computable now and the rest.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from zenax.tracer import dtypes
+from zenax.tracer.ad_types import Zero, not_mapped
+from zenax.tracer.avals import ShapedArray
+from zenax.tracer.core import Tracer, get_aval
+from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Literal, Var, eval_jaxpr
+from zenax.tracer.staging import trace_to_jaxpr
+from zenax.lax.ad_util import instantiate, tangent_aval
+
+from . import passes
+from .jvp import jvp_flat
+from .transpose import backward_pass
+from .vmap import vmap_flat
+
+
+def eval_closed(closed: ClosedJaxpr, *args) -> list:
+    return eval_jaxpr(closed.jaxpr, closed.consts, *args)
+
+
+def trace_closed(fun: Callable, in_avals: Sequence[ShapedArray]) -> ClosedJaxpr:
+    """Stage ``fun`` into a closed jaxpr; its consts must be concrete (rule bodies never
+    close over tracers: they only evaluate closed jaxprs)."""
+    closed, _ = trace_to_jaxpr(fun, list(in_avals))
+    assert not any(isinstance(c, Tracer) for c in closed.consts), "sub-jaxpr closed over a tracer"
+    return ClosedJaxpr(passes.dce(closed.jaxpr), closed.consts)
+
+
+def differentiable(aval: ShapedArray) -> bool:
+    return dtypes.is_inexact(aval.dtype)
+
+
+def jvp_jaxpr(closed: ClosedJaxpr, nonzero: Sequence[bool],
+              instantiate_out: Sequence[bool] | None = None):
+    """``(primals, nonzero tangents) -> (primals out, tangents out)``.
+
+    Output tangents are produced for differentiable outputs (or those in
+    ``instantiate_out``).  Returns ``(jaxpr, out_has_tangent)``.
+    """
+    avals = closed.in_avals
+    n = len(avals)
+    out_has_t = [differentiable(a) for a in closed.out_avals] if instantiate_out is None \
+        else list(instantiate_out)
+
+    def fun(*args):
+        ts = iter(args[n:])
+        tangents = [next(ts) if nz else Zero(tangent_aval(a)) for a, nz in zip(avals, nonzero)]
+        p_out, t_out = jvp_flat(lambda *xs: eval_closed(closed, *xs), list(args[:n]), tangents)
+        return list(p_out) + [t for t, has in zip(t_out, out_has_t) if has]
+
+    in_avals = list(avals) + [tangent_aval(a) for a, nz in zip(avals, nonzero) if nz]
+    return trace_closed(fun, in_avals), out_has_t
+
+
+def batch_jaxpr(closed: ClosedJaxpr, size: int, dims: Sequence, axis_name=None) -> ClosedJaxpr:
+    """Inputs batched along ``dims`` (``not_mapped`` for unbatched) -> every output batched
+    at axis 0."""
+    in_avals = []
+    for a, d in zip(closed.in_avals, dims):
+        in_avals.append(a if d is not_mapped else
+                        a.update(shape=a.shape[:d] + (size,) + a.shape[d:]))
+    fun = lambda *xs: vmap_flat(lambda *ys: eval_closed(closed, *ys), size, axis_name,
+                                list(dims), list(xs), lambda k: [0] * k)
+    return trace_closed(fun, in_avals)
+
+
+def transpose_jaxpr(closed: ClosedJaxpr, linear: Sequence[bool], ct_nonzero: Sequence[bool]):
+    """``(residual inputs, nonzero output cotangents) -> cotangents of the linear inputs``."""
+    j = closed.jaxpr
+    res_vars = [v for v, lin in zip(j.invars, linear) if not lin]
+    lin_vars = [v for v, lin in zip(j.invars, linear) if lin]
+    # Residual inputs become constvars: the jaxpr is linear in the rest.
+    linear_jaxpr = Jaxpr(j.constvars + res_vars, lin_vars, j.outvars, j.eqns)
+    res_avals = [v.aval for v in res_vars]
+    ct_avals = [a for a, nz in zip(closed.out_avals, ct_nonzero) if nz]
+
+    def fun(*args):
+        res, cts_nz = list(args[:len(res_avals)]), iter(args[len(res_avals):])
+        cts = [next(cts_nz) if nz else Zero(a) for a, nz in zip(closed.out_avals, ct_nonzero)]
+        cts_in = backward_pass(linear_jaxpr, list(closed.consts) + res, cts)
+        return [instantiate(c) for c in cts_in]
+
+    return trace_closed(fun, res_avals + ct_avals)
+
+
+def partial_eval_jaxpr(jaxpr: Jaxpr, in_unknowns: Sequence[bool],
+                       instantiate: Sequence[bool] | None = None):
+    """Split ``jaxpr`` into a known part and an unknown part.
+
+    An equation is unknown if any operand is.  Returns ``(known, unknown, out_unknowns,
+    residuals)``: ``known`` maps the known inputs to the known outputs followed by the
+    residuals (known values the unknown part needs); ``unknown`` maps the residuals
+    followed by the unknown inputs to the unknown outputs.  Outputs flagged in
+    ``instantiate`` are made unknown even if computable now (passed through as residuals).
+    """
+    unknown = {v for v, u in zip(jaxpr.invars, in_unknowns) if u}
+    known_eqns, unknown_eqns = [], []
+    for eqn in jaxpr.eqns:
+        if any(type(v) is Var and v in unknown for v in eqn.invars):
+            unknown_eqns.append(eqn)
+            unknown.update(eqn.outvars)
+        else:
+            known_eqns.append(eqn)
+    residuals, seen = [], set()
+
+    def add_residual(v):
+        if type(v) is Var and v not in unknown and v not in seen:
+            seen.add(v)
+            residuals.append(v)
+
+    for eqn in unknown_eqns:
+        for v in eqn.invars:
+            add_residual(v)
+    out_unknowns = [type(v) is Var and v in unknown for v in jaxpr.outvars]
+    if instantiate is not None:
+        for v, u, inst in zip(jaxpr.outvars, out_unknowns, instantiate):
+            if inst and not u:
+                add_residual(v)
+        out_unknowns = [u or inst for u, inst in zip(out_unknowns, instantiate)]
+    known_outs = [v for v, u in zip(jaxpr.outvars, out_unknowns) if not u]
+    known_in = [v for v, u in zip(jaxpr.invars, in_unknowns) if not u]
+    unknown_in = [v for v, u in zip(jaxpr.invars, in_unknowns) if u]
+    known = passes.dce(Jaxpr(jaxpr.constvars, known_in, known_outs + residuals, known_eqns))
+    unknown_j = Jaxpr([], residuals + unknown_in,
+                      [v for v, u in zip(jaxpr.outvars, out_unknowns) if u], unknown_eqns)
+    return known, unknown_j, out_unknowns, residuals
