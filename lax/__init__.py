@@ -35,3 +35,4 @@ from . import parallel as _parallel  # noqa: E402
 globals().update({k: v for k, v in vars(_parallel).items() if k.endswith("_p")})
 from .control_flow import cond, fori_loop, map, scan, switch, while_loop  # noqa: F401,E402
 from .control_flow import cond_p, scan_p, while_p  # noqa: F401,E402
+from .debugging import checkpoint_name, debug_callback, debug_callback_p, name_p  # noqa: F401,E402

@@ -8,3 +8,4 @@ from . import passes  # noqa: F401
 from .runtime import (block_until_ready, default_backend, device_put, devices,  # noqa: F401
                       disable_jit, local_devices)
 from . import control_flow as _control_flow  # noqa: F401,E402  (registers rules)
+from .custom_derivatives import custom_jvp, custom_vjp  # noqa: F401,E402

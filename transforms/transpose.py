@@ -9,17 +9,29 @@ the returned cotangents.  Cotangents may be symbolic :class:`Zero`s, which skip 
 from __future__ import annotations
 
 from zenax.tracer.ad_types import UndefinedPrimal, Zero
-from zenax.tracer.core import get_aval, transpose_rules
+from zenax.tracer.core import bind, get_aval, transpose_rules
 from zenax.tracer.ir import Jaxpr, Literal
 from zenax.lax.ad_util import add_tangents, instantiate
 
 
 def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list) -> list:
-    """Cotangents of ``jaxpr``'s inputs (all linear) given its outputs' cotangents."""
+    """Cotangents of ``jaxpr``'s inputs (all linear) given its outputs' cotangents.
+
+    Outputs that are not linear (do not depend on the inputs) get no cotangent."""
     primal_env = dict(zip(jaxpr.constvars, consts))
+    # An equation is linear if any operand is.  The others (e.g. primal values that a
+    # rematerialized body recomputes) are evaluated forward first.
     linear_vars = set(jaxpr.invars)
+    linear_eqns = []
     for eqn in jaxpr.eqns:
-        linear_vars.update(eqn.outvars)
+        if any(type(v) is not Literal and v in linear_vars for v in eqn.invars):
+            linear_vars.update(eqn.outvars)
+            linear_eqns.append(eqn)
+        else:
+            args = [v.val if type(v) is Literal else primal_env[v] for v in eqn.invars]
+            out = bind(eqn.primitive, *args, **eqn.params)
+            outs = out if eqn.primitive.multiple_results else [out]
+            primal_env.update(zip(eqn.outvars, outs))
     ct_env: dict = {}
 
     def write_ct(v, ct):
@@ -36,7 +48,7 @@ def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list) -> list:
 
     for v, ct in zip(jaxpr.outvars, cts_out):
         write_ct(v, ct)
-    for eqn in reversed(jaxpr.eqns):
+    for eqn in reversed(linear_eqns):
         cts = [ct_env.pop(v, None) for v in eqn.outvars]
         if all(ct is None for ct in cts):
             continue

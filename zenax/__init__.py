@@ -17,6 +17,7 @@ from . import lax  # noqa: F401
 from zenax.lax import stop_gradient  # noqa: F401
 from zenax.transforms import (grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize,  # noqa: F401
                               value_and_grad, vjp, vmap)
+from zenax.transforms import custom_jvp, custom_vjp  # noqa: F401
 from zenax.transforms import (ShapeDtypeStruct, block_until_ready, default_backend,  # noqa: F401
                               device_put, devices, disable_jit, eval_shape, jit, local_devices)
 
