@@ -34,6 +34,7 @@ def _debug_callback_batch(args, dims, *, callback):
 
     def per_element(*arrays):
         # Called with the whole batch: run the user's callback once per batch element.
+        arrays = [np.asarray(a) for a in arrays]
         for i in range(size):
             callback(*[np.take(a, i, axis=d) if d is not not_mapped else a
                        for a, d in zip(arrays, dims)])

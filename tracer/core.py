@@ -145,6 +145,15 @@ def leaked_tracer_message(tracer: "Tracer") -> str:
 
 # --------------------------------------------------------------------------- tracers
 
+# Set by ``checking_leaks()``: called with every new tracer (see leaks.py).
+tracer_created_hook = None
+
+
+def tracer_created(tracer) -> None:
+    if tracer_created_hook is not None:
+        tracer_created_hook(tracer)
+
+
 class Tracer:
     """A stand-in for an array while a trace is recording or transforming a function.
 
@@ -152,7 +161,7 @@ class Tracer:
     (``+``, ``@``, ``x[1:]``, ``x.sum()``, ``x.T`` ...) on this class.
     """
 
-    __slots__ = ("_trace",)
+    __slots__ = ("_trace", "_source", "__weakref__")
     __array_priority__ = 1000   # NumPy defers to our reflected operators.
     __array_ufunc__ = None
 

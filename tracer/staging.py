@@ -13,7 +13,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .avals import ShapedArray, is_python_scalar
-from .core import Trace, Tracer, abstract_eval_rules, get_aval, set_current_trace, current_trace
+from .core import (Trace, Tracer, abstract_eval_rules, current_trace, get_aval,
+                   set_current_trace, tracer_created)
+from . import leaks
 from .ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 from .source_info import user_frame
 
@@ -25,6 +27,7 @@ class DynamicJaxprTracer(Tracer):
         self._trace = trace
         self.aval_ = aval
         self.var = var
+        tracer_created(self)
 
     @property
     def aval(self):
@@ -101,4 +104,9 @@ def trace_to_jaxpr(fun: Callable, in_avals: Sequence[ShapedArray]) -> tuple[Clos
     in_tracers = [trace.new_arg(a) for a in in_avals]
     with set_current_trace(trace):
         outs = fun(*in_tracers)
-    return trace.to_closed_jaxpr(outs), outs
+    closed = trace.to_closed_jaxpr(outs)
+    if leaks.state.enabled:
+        del in_tracers
+        trace._const_tracers.clear()
+        leaks.check(trace, allowed=outs)
+    return closed, outs

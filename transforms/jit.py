@@ -39,7 +39,7 @@ from zenax.tracer.tree_util import tree_flatten, tree_unflatten
 from zenax.lax.ad_util import instantiate, tangent_aval
 from zenax.lax.higher_order import jit_call_p
 
-from . import passes
+from . import debugging, passes
 from .linearize import PartialEvalTrace, partial_eval_rules
 from .lowering import xla_callable
 from .subjaxpr import batch_jaxpr, jvp_jaxpr, partial_eval_jaxpr, transpose_jaxpr
@@ -368,6 +368,9 @@ class Jitted:
             return tree_unflatten(entry.out_tree, outs)
         exe = self._compile(entry, args, kwargs)
         outs = exe(*entry.jaxpr.consts, *flat)
+        if debugging.nan_state.enabled and any(debugging._has_nan(o) for o in outs):
+            # Re-run op by op to name the first primitive (and user line) making a NaN.
+            debugging.rerun_for_nans(entry.jaxpr.jaxpr, entry.jaxpr.consts, flat)
         return tree_unflatten(entry.out_tree, list(outs))
 
     # -- AOT

@@ -18,7 +18,9 @@ from typing import Any, Callable
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Trace, Tracer, bind, get_aval, jvp_rules, set_current_trace, current_trace
+from zenax.tracer import leaks
+from zenax.tracer.core import (Trace, Tracer, bind, current_trace, get_aval, jvp_rules,
+                               set_current_trace, tracer_created)
 from zenax.lax.ad_util import instantiate, tangent_aval
 
 
@@ -29,6 +31,7 @@ class JVPTracer(Tracer):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
+        tracer_created(self)
 
     @property
     def aval(self) -> ShapedArray:
@@ -84,4 +87,7 @@ def jvp_flat(fun: Callable, primals: list, tangents: list,
             x, Zero(tangent_aval(get_aval(x))))
         primals_out.append(p)
         tangents_out.append(instantiate(t) if instantiate_zeros else t)
+    if leaks.state.enabled:
+        in_tracers = outs = x = None  # drop our references before looking for leaks
+        leaks.check(trace)
     return primals_out, tangents_out

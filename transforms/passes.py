@@ -20,9 +20,10 @@ import numpy as np
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import lowering_rules
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
+from zenax.lax.debugging import debug_callback_p
 
 # Primitives with side effects (debug printing, ...) are never removed or merged.
-effectful_primitives: set = set()
+effectful_primitives: set = {debug_callback_p}
 
 
 def _subst(env: dict, x):

@@ -13,8 +13,9 @@ import warnings
 from typing import Any, Callable
 
 from zenax.tracer.ad_types import not_mapped
+from zenax.tracer import leaks
 from zenax.tracer.core import (Trace, Tracer, batch_rules, bind, current_trace, get_aval,
-                               set_current_trace)
+                               set_current_trace, tracer_created)
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.tree_util import (tree_flatten, tree_map, tree_structure, tree_unflatten)
 from zenax.lax import shapes as sh
@@ -28,6 +29,7 @@ class BatchTracer(Tracer):
         self._trace = trace
         self.val = val
         self.bdim = bdim
+        tracer_created(self)
 
     @property
     def aval(self):
@@ -127,6 +129,9 @@ def vmap_flat(fun: Callable, axis_size: int, axis_name, in_dims: list, args: lis
             continue
         val = bdim_at_front(val, bdim, axis_size)
         results.append(moveaxis(val, 0, od) if od != 0 else val)
+    if leaks.state.enabled:
+        in_tracers = outs = x = None  # drop our references before looking for leaks
+        leaks.check(trace)
     return results
 
 

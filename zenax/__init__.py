@@ -17,11 +17,16 @@ from . import lax  # noqa: F401
 from zenax.lax import stop_gradient  # noqa: F401
 from zenax.transforms import (grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize,  # noqa: F401
                               value_and_grad, vjp, vmap)
-from zenax.transforms import custom_jvp, custom_vjp  # noqa: F401
+from zenax.transforms import (checkpoint, checkpoint_policies, custom_jvp, custom_vjp,  # noqa: F401
+                              remat)
+from zenax.lax import checkpoint_name  # noqa: F401
 from zenax.transforms import (ShapeDtypeStruct, block_until_ready, default_backend,  # noqa: F401
                               device_put, devices, disable_jit, eval_shape, jit, local_devices)
 
+from zenax.tracer.leaks import checking_leaks  # noqa: F401
+
 from . import config  # noqa: F401
+from . import debug  # noqa: F401
 from . import graph  # noqa: F401
 from . import test_util  # noqa: F401
 from . import tree_util  # noqa: F401

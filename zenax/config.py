@@ -12,8 +12,9 @@ import jax
 
 from zenax.transforms.jit import config as _jit_config
 from zenax.tracer import source_info as _source_info
+from zenax.transforms import debugging as _debugging
 
-_values: dict = {"jax_disable_jit": False, "jax_log_compiles": False,
+_values: dict = {"jax_disable_jit": False, "jax_log_compiles": False, "jax_debug_nans": False,
                  "jax_traceback_filtering": "auto"}
 
 
@@ -23,6 +24,8 @@ def update(name: str, value) -> None:
         _jit_config.disable_jit = bool(value)
     elif name == "jax_log_compiles":
         _jit_config.log_compiles = bool(value)
+    elif name == "jax_debug_nans":
+        _debugging.set_debug_nans(bool(value))
     elif name == "jax_traceback_filtering":
         _source_info.set_traceback_filtering(value not in ("off", False, None))
     else:

@@ -1,0 +1,213 @@
+"""``checkpoint`` / ``remat``: trade compute for memory in reverse mode.
+
+Normally reverse mode saves every intermediate the backward pass needs (the residuals).
+Inside a ``checkpoint``-ed function only the inputs are saved -- plus whatever the
+``policy`` allows -- and the backward pass recomputes the rest.  The function is bound as
+a ``remat`` primitive; its partial-evaluation rule splits it so that the known (forward)
+part outputs only the saved values and the unknown (linear) part recomputes the others
+from the inputs.  Lowering wraps a recomputation's inputs in an optimization barrier so
+XLA cannot undo it by reusing the forward pass's values (``prevent_cse``).
+"""
+from __future__ import annotations
+
+import functools
+from typing import Callable, Sequence
+
+import jax
+
+from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
+from zenax.tracer.core import (batch_rules, bind, get_aval, impl_rules, jvp_rules,
+                               lowering_rules, set_current_trace, transpose_rules)
+from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Literal
+from zenax.tracer.source_info import api_boundary
+from zenax.tracer.staging import trace_to_jaxpr
+from zenax.tracer.tree_util import tree_flatten, tree_unflatten
+from zenax.lax.ad_util import tangent_aval
+from zenax.lax.debugging import name_p
+from zenax.lax.higher_order import remat_p
+from zenax.lax.matmul import dot_general_p
+
+from .linearize import partial_eval_rules
+from .lowering import lower_jaxpr
+from .passes import dce
+from .subjaxpr import batch_jaxpr, jvp_jaxpr, transpose_jaxpr
+
+
+# --------------------------------------------------------------------------- policies
+# A policy says, for one equation, whether its output may be saved for the backward pass:
+# policy(primitive, *input_avals, **params) -> bool.
+
+def nothing_saveable(prim, *avals, **params) -> bool:
+    return False
+
+
+def everything_saveable(prim, *avals, **params) -> bool:
+    return True
+
+
+def dots_saveable(prim, *avals, **params) -> bool:
+    return prim is dot_general_p
+
+
+def dots_with_no_batch_dims_saveable(prim, *avals, **params) -> bool:
+    if prim is not dot_general_p:
+        return False
+    (_, _), (lhs_batch, _) = params["dimension_numbers"]
+    return not lhs_batch
+
+
+def save_only_these_names(*names: str) -> Callable:
+    """Save only values marked with ``checkpoint_name(x, name)`` for one of ``names``."""
+    names = set(names)
+
+    def policy(prim, *avals, **params):
+        return prim is name_p and params["name"] in names
+    return policy
+
+
+class checkpoint_policies:
+    """JAX's ``jax.checkpoint_policies`` namespace."""
+    nothing_saveable = staticmethod(nothing_saveable)
+    everything_saveable = staticmethod(everything_saveable)
+    dots_saveable = staticmethod(dots_saveable)
+    checkpoint_dots = staticmethod(dots_saveable)
+    dots_with_no_batch_dims_saveable = staticmethod(dots_with_no_batch_dims_saveable)
+    save_only_these_names = staticmethod(save_only_these_names)
+
+
+# --------------------------------------------------------------------------- the API
+
+def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | None = None,
+               static_argnums: int | Sequence[int] = ()) -> Callable:
+    """Make ``fun`` recompute its intermediates in the backward pass instead of saving them.
+
+    >>> loss = lambda params, x: jnp.sum(zenax.checkpoint(mlp)(params, x))
+    >>> grads = zenax.grad(loss)(params, x)      # same numbers, less memory
+    """
+    static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+
+    @functools.wraps(fun)
+    @api_boundary
+    def remat_f(*args, **kwargs):
+        nargs = len(args)
+        static_idx = {i % nargs for i in static}
+        dyn_idx = [i for i in range(nargs) if i not in static_idx]
+        flat, in_tree = tree_flatten(([args[i] for i in dyn_idx], kwargs))
+        box = {}
+
+        def flat_fun(*xs):
+            dyn, kw = tree_unflatten(in_tree, xs)
+            full = list(args)
+            for i, v in zip(dyn_idx, dyn):
+                full[i] = v
+            leaves, box["tree"] = tree_flatten(fun(*full, **kw))
+            return leaves
+
+        closed, _ = trace_to_jaxpr(flat_fun, [get_aval(x) for x in flat])
+        j = closed.jaxpr
+        body = ClosedJaxpr(Jaxpr([], j.constvars + j.invars, j.outvars, j.eqns), [])
+        outs = bind(remat_p, *closed.consts, *flat, jaxpr=body, prevent_cse=prevent_cse,
+                    policy=policy)
+        return tree_unflatten(box["tree"], outs)
+
+    return remat_f
+
+
+remat = checkpoint
+
+
+# --------------------------------------------------------------------------- rules
+
+def _remat_lower(*args, jaxpr, prevent_cse, policy):
+    if prevent_cse and args:
+        args = jax.lax.optimization_barrier(list(args))
+    return lower_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
+
+
+def _remat_impl(*args, jaxpr, prevent_cse, policy):
+    return lower_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
+
+
+def _remat_jvp(primals, tangents, *, jaxpr, prevent_cse, policy):
+    nonzero = [type(t) is not Zero for t in tangents]
+    new, out_has_t = jvp_jaxpr(jaxpr, nonzero)
+    outs = bind(remat_p, *primals, *[t for t in tangents if type(t) is not Zero], jaxpr=new,
+                prevent_cse=prevent_cse, policy=policy)
+    n = len(jaxpr.out_avals)
+    t_out = iter(outs[n:])
+    return outs[:n], [next(t_out) if has else Zero(tangent_aval(a))
+                      for a, has in zip(jaxpr.out_avals, out_has_t)]
+
+
+def _remat_batch(args, dims, *, jaxpr, prevent_cse, policy):
+    size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
+    outs = bind(remat_p, *args, jaxpr=batch_jaxpr(jaxpr, size, dims), prevent_cse=prevent_cse,
+                policy=policy)
+    return outs, [0] * len(outs)
+
+
+def _remat_transpose(cts, *args, jaxpr, prevent_cse, policy):
+    linear = [is_undefined_primal(x) for x in args]
+    ct_nonzero = [type(c) is not Zero for c in cts]
+    new = transpose_jaxpr(jaxpr, linear, ct_nonzero)
+    residuals = [x for x in args if not is_undefined_primal(x)]
+    outs = iter(bind(remat_p, *residuals, *[c for c in cts if type(c) is not Zero], jaxpr=new,
+                     prevent_cse=prevent_cse, policy=policy))
+    return [next(outs) if lin else None for lin in linear]
+
+
+def _split_known(j: Jaxpr, unknowns: Sequence[bool]):
+    """The equations computable from the known inputs, and the rest."""
+    unknown_vars = {v for v, u in zip(j.invars, unknowns) if u}
+    known_eqns, unknown_eqns = [], []
+    for e in j.eqns:
+        if any(type(v) is not Literal and v in unknown_vars for v in e.invars):
+            unknown_eqns.append(e)
+            unknown_vars.update(e.outvars)
+        else:
+            known_eqns.append(e)
+    return known_eqns, unknown_eqns, unknown_vars
+
+
+def _remat_partial_eval(trace, args, *, jaxpr, prevent_cse, policy):
+    """Known part: the primal outputs plus the values ``policy`` saves.  Unknown part: the
+    rest, recomputing every unsaved intermediate from the (known) inputs."""
+    j = jaxpr.jaxpr
+    unknowns = [trace.is_own(x) for x in args]
+    known_eqns, unknown_eqns, unknown_vars = _split_known(j, unknowns)
+    out_uk = [type(v) is not Literal and v in unknown_vars for v in j.outvars]
+
+    def saveable(e):
+        return policy is not None and policy(e.primitive, *[x.aval for x in e.invars],
+                                             **e.params)
+
+    needed = {v for e in unknown_eqns for v in e.invars
+              if type(v) is not Literal and v not in unknown_vars}
+    saved = [v for e in known_eqns if saveable(e) for v in e.outvars if v in needed]
+    saved_set = set(saved)
+    known_in = [v for v, u in zip(j.invars, unknowns) if not u]
+    unknown_in = [v for v, u in zip(j.invars, unknowns) if u]
+    known_outs = [v for v, u in zip(j.outvars, out_uk) if not u]
+    known_j = dce(Jaxpr(j.constvars, known_in, known_outs + saved, known_eqns))
+    recompute = [e for e in known_eqns if not all(v in saved_set for v in e.outvars)]
+    body = dce(Jaxpr(j.constvars, known_in + saved + unknown_in,
+                     [v for v, u in zip(j.outvars, out_uk) if u], recompute + unknown_eqns))
+    known_args = [x for x, u in zip(args, unknowns) if not u]
+    unknown_args = [x for x, u in zip(args, unknowns) if u]
+    with set_current_trace(trace.parent):
+        known_vals = bind(remat_p, *known_args, jaxpr=ClosedJaxpr(known_j, jaxpr.consts),
+                          prevent_cse=prevent_cse, policy=policy)
+    n_known_out = len(known_outs)
+    unknown_vals = trace.stage(remat_p, known_args + known_vals[n_known_out:] + unknown_args,
+                               dict(jaxpr=ClosedJaxpr(body, jaxpr.consts),
+                                    prevent_cse=prevent_cse, policy=policy))
+    k, u = iter(known_vals[:n_known_out]), iter(unknown_vals)
+    return [next(u) if unk else next(k) for unk in out_uk]
+
+
+impl_rules[remat_p] = _remat_impl
+lowering_rules[remat_p] = _remat_lower
+jvp_rules[remat_p] = _remat_jvp
+batch_rules[remat_p] = _remat_batch
+transpose_rules[remat_p] = _remat_transpose
+partial_eval_rules[remat_p] = _remat_partial_eval
