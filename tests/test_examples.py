@@ -1,0 +1,51 @@
+"""The examples run: scripts at small sizes, notebooks executed with nbclient."""
+import os
+import pathlib
+import sys
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+def run_notebook(name: str, tmp_path) -> nbformat.NotebookNode:
+    nb = nbformat.read(EXAMPLES / name, as_version=4)
+    os.environ["ZENAX_EXAMPLES_SMALL"] = "1"
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(EXAMPLES)}})
+    client.execute()
+    return nb
+
+
+def outputs_text(nb) -> str:
+    texts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            texts.append(out.get("text", "") or str(out.get("data", {}).get("text/plain", "")))
+    return "\n".join(texts)
+
+
+def test_forward_vs_reverse_script(tmp_path, capsys):
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        import forward_vs_reverse
+        rows = forward_vs_reverse.main(["--small", "--out", str(tmp_path)])
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    assert (tmp_path / "forward_vs_reverse.png").stat().st_size > 1000
+    by_shape = {(r["n"], r["m"]): r for r in rows}
+    assert by_shape[(4, 64)]["auto"] == "fwd"      # tall Jacobian: forward mode
+    assert by_shape[(64, 4)]["auto"] == "rev"      # wide Jacobian: reverse mode
+    out = capsys.readouterr().out
+    assert "dot_general" in out and "jacfwd ms" in out
+
+
+@pytest.mark.slow
+def test_forward_vs_reverse_notebook(tmp_path):
+    nb = run_notebook("forward_vs_reverse.ipynb", tmp_path)
+    text = outputs_text(nb)
+    assert "lambda" in text and "jacfwd ms" in text
+    assert any(o.get("output_type") == "display_data" or "image/png" in o.get("data", {})
+               for c in nb.cells for o in c.get("outputs", []))
