@@ -105,7 +105,9 @@ def _complex_dtype(dtype):
     return np.complex128 if np.dtype(dtype) == np.float64 else np.complex64
 
 
-complex_p = elementwise("complex", 2, FLOAT, lax.complex, result_dtype=_complex_dtype)
+# Only the float widths that have a complex counterpart (as JAX: no bf16/f16 -> complex).
+_F32_OR_F64 = (("float32, float64", lambda d: np.dtype(d) in (np.float32, np.float64)),)
+complex_p = elementwise("complex", 2, _F32_OR_F64, lax.complex, result_dtype=_complex_dtype)
 
 conj_p = Primitive("conj")
 
@@ -325,7 +327,7 @@ def bitcast_convert_type(operand, new_dtype):
 
 # --------------------------------------------------------------------------- stop_gradient
 stop_gradient_p = Primitive("stop_gradient")
-register(stop_gradient_p, lambda x: x, lambda x: x)
+register(stop_gradient_p, lambda x: x, lax.stop_gradient)
 
 
 def stop_gradient(x):

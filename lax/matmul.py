@@ -69,6 +69,8 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     """
     if preferred_element_type is not None:
         preferred_element_type = dtypes.canonicalize_dtype(preferred_element_type)
+    if precision is not None and not isinstance(precision, tuple):
+        precision = (precision, precision)     # one per operand, as JAX records it
     return bind(dot_general_p, lhs, rhs,
                 dimension_numbers=_canon_dimension_numbers(dimension_numbers),
                 precision=precision, preferred_element_type=preferred_element_type)

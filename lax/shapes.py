@@ -274,8 +274,6 @@ def slice(operand, start_indices, limit_indices, strides=None):
     start = _tuple_of_ints("slice", start_indices)
     limit = _tuple_of_ints("slice", limit_indices)
     strides = None if strides is None else _tuple_of_ints("slice", strides)
-    if strides is not None and all(s == 1 for s in strides):
-        strides = None
     return bind(slice_p, operand, start_indices=start, limit_indices=limit, strides=strides)
 
 

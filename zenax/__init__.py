@@ -26,7 +26,9 @@ from zenax.transforms import (ShapeDtypeStruct, block_until_ready, default_backe
 from zenax.tracer.leaks import checking_leaks  # noqa: F401
 
 from . import config  # noqa: F401
+from . import numpy  # noqa: F401  (also gives tracers their array methods)
 from . import debug  # noqa: F401
 from . import graph  # noqa: F401
+from . import nn  # noqa: F401
 from . import test_util  # noqa: F401
 from . import tree_util  # noqa: F401

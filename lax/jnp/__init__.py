@@ -1,0 +1,70 @@
+"""zenax.numpy: NumPy's API on zenax arrays, with JAX's semantics, built on zenax.lax.
+
+>>> import zenax, zenax.numpy as jnp
+>>> print(zenax.make_jaxpr(lambda x: jnp.sum(x * 2.0))(jnp.ones(3)))
+{ lambda ; a:f32[3]. let
+    b:f32[3] = mul a 2.0:f32[]
+    c:f32[] = reduce_sum[axes=(0,)] b
+  in (c,) }
+
+The modules, one idea each:
+
+- ``promotion``: array-likeness, ``asarray``, dtype promotion (JAX's lattice and weak
+  types) and NumPy broadcasting -- the prologue of every function.
+- ``dtypes``: ``jnp.float32`` & co, ``iinfo``/``finfo``, constants (``pi``, ``inf``).
+- ``creation``: zeros/ones/full(_like), arange, linspace, eye, tri, meshgrid.
+- ``ufuncs``: elementwise arithmetic and math; ``logic``: comparisons, logic, bits,
+  ``where``, ``isclose``.
+- ``reductions``: sum/mean/var/max/argmax/... with ``axis``, ``keepdims``, ``where``.
+- ``shapes``: reshape/transpose/concatenate/split/tile/pad...; ``diagonals``: diagonal,
+  trace, tril/triu.
+- ``linalg``: dot/matmul/einsum/tensordot/norm (also the ``jnp.linalg`` namespace).
+- ``indexing``: ``x[1:, None]`` on tracers; ``array_methods``: operators and methods of
+  tracers (installed on import).
+"""
+from . import array_methods, linalg
+from .array_methods import Array, ndarray
+from .creation import (arange, empty, empty_like, eye, full, full_like, identity, linspace,
+                       logspace, meshgrid, ones, ones_like, tri, zeros, zeros_like)
+from .diagonals import diag, diagflat, diagonal, trace, tril, triu
+from .dtypes import (bfloat16, bool_, cdouble, character, complex64, complex128, complex_,
+                     complexfloating, csingle, double, dtype, e, euler_gamma, finfo,
+                     flexible, float8_e4m3fn, float8_e5m2, float16, float32, float64,
+                     float_, floating, generic, half, iinfo, inexact, inf, int8, int16,
+                     int32, int64, int_, integer, isdtype, issubdtype, nan, newaxis, number,
+                     object_, pi, signedinteger, single, uint, uint8, uint16, uint32, uint64,
+                     unsignedinteger)
+from .linalg import cross, dot, einsum, inner, kron, matmul, outer, tensordot, vdot, vecdot
+from .logic import (allclose, array_equal, array_equiv, bitwise_and, bitwise_invert,
+                    bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
+                    bitwise_xor, equal, greater, greater_equal, invert, isclose, isfinite,
+                    isinf, isnan, isneginf, isposinf, left_shift, less, less_equal,
+                    logical_and, logical_not, logical_or, logical_xor, not_equal,
+                    right_shift, select, signbit, where)
+from .promotion import (array, asarray, broadcast_arrays, broadcast_shapes, broadcast_to,
+                        can_cast, copy, promote_types, result_type)
+from .reductions import (all, amax, amin, any, argmax, argmin, average, count_nonzero, max,
+                         mean, min, nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar,
+                         prod, ptp, std, sum, var)
+from .shapes import (append, array_split, atleast_1d, atleast_2d, atleast_3d, column_stack,
+                     concat, concatenate, dsplit, dstack, expand_dims, flip, fliplr, flipud,
+                     hsplit, hstack, matrix_transpose, moveaxis, ndim, pad, permute_dims,
+                     ravel, repeat, reshape, roll, rot90, shape, size, split, squeeze, stack,
+                     swapaxes, tile, transpose, vsplit, vstack)
+from .ufuncs import (abs, absolute, acos, acosh, add, angle, arccos, arccosh, arcsin,
+                     arcsinh, arctan, arctan2, arctanh, around, asin, asinh, astype, atan,
+                     atan2, atanh, cbrt, ceil, clip, conj, conjugate, copysign, cos, cosh,
+                     deg2rad, degrees, divide, divmod, exp, exp2, expm1, fabs, fix,
+                     float_power, floor, floor_divide, fmax, fmin, fmod, heaviside, hypot,
+                     imag, iscomplex, iscomplexobj, isreal, isrealobj, log, log1p, log2,
+                     log10, logaddexp, logaddexp2, maximum, minimum, mod, multiply,
+                     nan_to_num, negative, positive, pow, power, rad2deg, radians, real,
+                     reciprocal, remainder, rint, round, sign, sin, sinc, sinh, sqrt, square,
+                     subtract, tan, tanh, true_divide, trunc)
+
+
+array_methods.install()
+
+__all__ = sorted(name for name in dir() if not name.startswith("_") and name not in (
+    "annotations", "array_methods", "creation", "diagonals", "dtypes", "indexing", "logic",
+    "promotion", "reductions", "shapes", "ufuncs"))

@@ -1,0 +1,442 @@
+"""Turning arguments into arrays: array-likeness, dtype promotion, NumPy broadcasting.
+
+Every zenax.numpy function starts here.  zenax.lax operations are strict -- operands
+share one dtype and one shape (rank-0 operands excepted) -- so the NumPy-level functions
+first *promote*: they compute the result dtype on JAX's lattice (weak types included),
+convert the operands to it, and broadcast them to a common shape.
+
+Python scalars are *weakly typed*: ``x * 2.0`` keeps ``x``'s dtype.  When the promoted
+dtype is the scalar's own kind (float32 for ``2.0`` with x64 off) the scalar goes to the
+lax op unchanged, so the jaxpr shows a literal (``mul a 2.0:f32[]``), exactly as JAX's.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import jax
+import numpy as np
+
+from zenax import lax
+from zenax.tracer import dtypes as _dtypes
+from zenax.tracer.avals import ShapedArray, is_python_scalar
+from zenax.tracer.core import Tracer, get_aval
+from zenax.tracer.errors import ConcretizationTypeError
+from zenax.tracer.source_info import user_frame_str
+
+ArrayLike = Any   # a Tracer, jax.Array, NumPy array or scalar, or a Python scalar
+DTypeLike = Any   # anything np.dtype accepts, plus jnp.float32 & co.
+
+_CONCRETE_ARRAY_TYPES = (jax.Array, np.ndarray, np.generic)
+
+
+# --------------------------------------------------------------------------- array-likeness
+
+def is_arraylike(x) -> bool:
+    """True for the values zenax.numpy functions accept as arrays (not lists)."""
+    return isinstance(x, (Tracer,) + _CONCRETE_ARRAY_TYPES) or is_python_scalar(x)
+
+
+def check_arraylike(fun_name: str, *args) -> None:
+    """Reject non-array arguments (lists, strings, ...) as JAX does.
+
+    JAX refuses lists for most functions because converting them silently hides a
+    Python loop of device transfers; the fix is one explicit ``jnp.asarray``.
+    """
+    for pos, x in enumerate(args):
+        if not is_arraylike(x):
+            raise TypeError(
+                f"{fun_name} requires ndarray or scalar arguments, got {type(x)} at "
+                f"position {pos}. (at {user_frame_str()})\n"
+                f"Convert it first: {fun_name}(jnp.asarray(...)).")
+
+
+def aval_of(x) -> ShapedArray:
+    return get_aval(x)
+
+
+def ndim_of(x) -> int:
+    return get_aval(x).ndim
+
+
+def shape_of(x) -> tuple:
+    return get_aval(x).shape
+
+
+def dtype_of(x) -> np.dtype:
+    return get_aval(x).dtype
+
+
+def canonical_dtype(dtype: DTypeLike) -> np.dtype:
+    """``float``, ``'float32'``, ``jnp.float32``, ``np.float64`` -> canonical np.dtype."""
+    try:
+        return _dtypes.canonicalize_dtype(np.dtype(dtype))
+    except TypeError:
+        raise TypeError(f"{dtype!r} is not a valid dtype. (at {user_frame_str()})") from None
+
+
+def concrete_static(fun_name: str, arg_name: str, x):
+    """A concrete Python value for a static argument, or a concretization error."""
+    if isinstance(x, Tracer):
+        value = x.to_concrete_value()
+        if value is None:
+            raise ConcretizationTypeError(
+                x, f"It arose in the {fun_name} argument `{arg_name}`, which must be a "
+                   "static (concrete) value because it determines a shape.\n")
+        return value
+    return x
+
+
+# --------------------------------------------------------------------------- dtypes
+
+def to_inexact_dtype(dtype: np.dtype) -> np.dtype:
+    """Integers and bools become the default float; inexact dtypes stay."""
+    return dtype if _dtypes.is_inexact(dtype) else _dtypes.default_float_dtype()
+
+
+def to_numeric_dtype(dtype: np.dtype) -> np.dtype:
+    """Bool becomes the default int; numbers stay."""
+    return _dtypes.default_int_dtype() if _dtypes.is_bool(dtype) else dtype
+
+
+def _dtype_and_weak(x) -> tuple[np.dtype, bool]:
+    aval = get_aval(x)
+    return aval.dtype, aval.weak_type
+
+
+def lattice_result_type(*args) -> tuple[np.dtype, bool]:
+    """``(dtype, weak_type)`` of combining ``args`` on JAX's promotion lattice."""
+    return _dtypes.result_type(*[_dtype_and_weak(x) for x in args])
+
+
+def _check_int_range(value: int, dtype: np.dtype) -> None:
+    info = np.iinfo(dtype)
+    if not info.min <= value <= info.max:
+        raise OverflowError(f"Python int {value} too large to convert to {dtype.name} "
+                            f"(at {user_frame_str()})")
+
+
+def _python_int_as(value: int, dtype: np.dtype) -> np.ndarray:
+    """A Python int as a 0-d array of ``dtype``: it must fit the default int (int32), then
+    converts with wraparound like any int32 value, as in JAX (``uint8_x + -3`` works)."""
+    default = _dtypes.default_int_dtype()
+    _check_int_range(value, default)
+    return np.asarray(value, default).astype(dtype)
+
+
+def scalar_constant(value, dtype: np.dtype, weak: bool):
+    """A Python scalar as a constant of exactly ``(dtype, weak)``.
+
+    Weak values of a canonical kind stay Python scalars (``2.0`` for a weak float32), so
+    jaxprs show them as literals; everything else becomes a 0-d NumPy array.
+    """
+    dtype = np.dtype(dtype)
+    if dtype == np.dtype(bool) and isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        _check_int_range(value, _dtypes.default_int_dtype())
+    if weak:
+        for kind in (int, float, complex):
+            if dtype == _dtypes.python_scalar_dtype(kind(0)):
+                return kind(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        out = _python_int_as(value, dtype)
+    else:
+        out = np.asarray(value, dtype)
+    return lax._convert_element_type(out, dtype, weak_type=True) if weak else out
+
+
+def scalar_operand(value, dtype: np.dtype, weak: bool):
+    """A Python scalar as an operand of a promoted lax op.
+
+    Passed through unchanged when ``dtype`` is the scalar's own dtype (the other operands
+    then decide the weak type of the result); otherwise :func:`scalar_constant`.
+    """
+    dtype = np.dtype(dtype)
+    if _dtypes.python_scalar_dtype(value) == dtype:
+        if _dtypes.is_integer(dtype) and not isinstance(value, bool):
+            _check_int_range(value, dtype)
+        return value
+    return scalar_constant(value, dtype, weak)
+
+
+def convert_to(x, dtype: np.dtype, weak: bool = False):
+    """Cast ``x`` to ``(dtype, weak)``: statically for constants, with lax for arrays."""
+    if is_python_scalar(x):
+        return scalar_operand(x, dtype, weak)
+    if isinstance(x, (np.ndarray, np.generic)) and not weak:
+        return x if x.dtype == dtype else np.asarray(x, dtype)
+    return lax._convert_element_type(x, dtype, weak_type=weak)
+
+
+def promote_dtypes(*args) -> list:
+    """Convert ``args`` to their common dtype on JAX's lattice (weak types respected)."""
+    if not args:
+        return []
+    dtype, weak = lattice_result_type(*args)
+    return [convert_to(x, dtype, weak) for x in args]
+
+
+def promote_dtypes_inexact(*args) -> list:
+    """As :func:`promote_dtypes`, then integers and bools become the default float."""
+    dtype, weak = lattice_result_type(*args)
+    dtype = to_inexact_dtype(dtype)
+    return [convert_to(x, dtype, weak) for x in args]
+
+
+def promote_dtypes_numeric(*args) -> list:
+    """As :func:`promote_dtypes`, then bool becomes the default int."""
+    dtype, weak = lattice_result_type(*args)
+    dtype = to_numeric_dtype(dtype)
+    return [convert_to(x, dtype, weak) for x in args]
+
+
+# --------------------------------------------------------------------------- shapes
+
+def _broadcast_shapes_or_none(shapes: Sequence[tuple]) -> tuple | None:
+    ndim = max((len(s) for s in shapes), default=0)
+    result = []
+    for i in range(-ndim, 0):
+        sizes = {s[i] for s in shapes if len(s) >= -i} - {1}
+        if len(sizes) > 1:
+            return None
+        result.append(sizes.pop() if sizes else 1)
+    return tuple(result)
+
+
+def _shapes_error(fun_name: str, shapes, exc_type):
+    shown = ", ".join(str(tuple(s)) for s in shapes)
+    return exc_type(
+        f"{fun_name}: Incompatible shapes for broadcasting: shapes=[{shown}] "
+        f"(at {user_frame_str()}).\nNumPy broadcasting aligns shapes at the right; each "
+        "pair of dimensions must be equal or 1. Add axes explicitly, e.g. x[:, None], or "
+        "reshape an operand.")
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """The shape that arrays of ``shapes`` broadcast to.
+
+    >>> jnp.broadcast_shapes((2, 1), (3,))
+    (2, 3)
+    """
+    shapes = [(int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
+              for shape in shapes]
+    result = _broadcast_shapes_or_none(shapes)
+    if result is None:
+        raise _shapes_error("broadcast_shapes", shapes, ValueError)
+    return result
+
+
+def broadcast_to_shape(x, shape: tuple):
+    """Rank-promote and broadcast ``x`` to ``shape`` with one ``broadcast_in_dim``."""
+    x_shape = shape_of(x)
+    if x_shape == shape:
+        return x
+    offset = len(shape) - len(x_shape)
+    return lax.broadcast_in_dim(x, shape, tuple(range(offset, len(shape))))
+
+
+def promote_shapes(fun_name: str, *args) -> list:
+    """Broadcast ``args`` to their common shape; rank-0 operands stay as they are
+    (lax elementwise ops accept scalars), as in JAX's jaxprs."""
+    if len(args) < 2:
+        return list(args)
+    shapes = [shape_of(x) for x in args]
+    result = _broadcast_shapes_or_none(shapes)
+    if result is None:
+        raise _shapes_error(fun_name, shapes, TypeError)
+    return [x if not s or s == result else broadcast_to_shape(x, result)
+            for x, s in zip(args, shapes)]
+
+
+def promote_args(fun_name: str, *args) -> list:
+    """Check, promote dtypes and broadcast: the prologue of a binary ufunc."""
+    check_arraylike(fun_name, *args)
+    return promote_shapes(fun_name, *promote_dtypes(*args))
+
+
+def promote_args_inexact(fun_name: str, *args) -> list:
+    check_arraylike(fun_name, *args)
+    return promote_shapes(fun_name, *promote_dtypes_inexact(*args))
+
+
+def promote_args_numeric(fun_name: str, *args) -> list:
+    check_arraylike(fun_name, *args)
+    return promote_shapes(fun_name, *promote_dtypes_numeric(*args))
+
+
+# --------------------------------------------------------------------------- asarray
+
+def _device_array(value):
+    """A concrete ``jax.Array`` holding a NumPy value or Python scalar.
+
+    ``jax.device_put`` is the runtime's way of making a buffer; no computation happens.
+    """
+    return jax.device_put(value)
+
+
+def _flatten_sequence(seq) -> list:
+    leaves = []
+    for item in seq:
+        if isinstance(item, (list, tuple)):
+            leaves.extend(_flatten_sequence(item))
+        else:
+            leaves.append(item)
+    return leaves
+
+
+def _sequence_has_arrays(leaves) -> bool:
+    return any(isinstance(x, (Tracer, jax.Array)) for x in leaves)
+
+
+def _array_from_sequence(seq, dtype):
+    """``jnp.array([x, y])`` where some elements are traced: stack them."""
+    parts = []
+    for item in seq:
+        part = (_array_from_sequence(item, dtype) if isinstance(item, (list, tuple))
+                else asarray(item, dtype))
+        parts.append(lax.broadcast_in_dim(part, (1,) + shape_of(part),
+                                          tuple(range(1, ndim_of(part) + 1))))
+    if not parts:
+        return _device_array(np.zeros((0,), dtype))
+    return lax.concatenate(parts, 0)
+
+
+def asarray(a: Any, dtype: DTypeLike | None = None, order: str | None = None, *,
+            copy: bool | None = None, device=None):
+    """Convert ``a`` (array, scalar, nested list/tuple) to an array.
+
+    Concrete inputs become ``jax.Array``s; traced arrays are returned (cast if ``dtype``
+    is given).  Python scalars stay weakly typed unless ``dtype`` is given.
+
+    >>> jnp.asarray([1, 2.5]).dtype
+    dtype('float32')
+    """
+    if order not in (None, "C", "K", "A"):
+        raise NotImplementedError(f"asarray: order={order!r} is not supported "
+                                  "(zenax arrays are always row-major).")
+    dtype = None if dtype is None else canonical_dtype(dtype)
+    if isinstance(a, (Tracer, jax.Array)):
+        return a if dtype is None else lax._convert_element_type(a, dtype, weak_type=False)
+    if is_python_scalar(a):
+        if dtype is None:
+            return _device_array(a)   # keeps the weak type, as jnp.asarray(2.0)
+        return _device_array(scalar_constant(a, dtype, False))
+    if isinstance(a, (np.ndarray, np.generic)):
+        target = dtype if dtype is not None else canonical_dtype(a.dtype)
+        return _device_array(np.asarray(a, target))
+    if isinstance(a, (list, tuple)):
+        leaves = _flatten_sequence(a)
+        for leaf in leaves:
+            if not is_arraylike(leaf):
+                raise TypeError(f"asarray: unsupported element {leaf!r} of type "
+                                f"{type(leaf).__name__} in a sequence (at {user_frame_str()}).")
+        if dtype is None:
+            dtype = (lattice_result_type(*leaves)[0] if leaves
+                     else _dtypes.default_float_dtype())
+        if _sequence_has_arrays(leaves):
+            return _array_from_sequence(a, dtype)
+        return _device_array(np.asarray(np.asarray(a), dtype))
+    if hasattr(a, "__jax_array__"):
+        return asarray(a.__jax_array__(), dtype)
+    raise TypeError(f"asarray: cannot convert {a!r} of type {type(a).__name__} to an array "
+                    f"(at {user_frame_str()}); expected an array, a scalar, or a nested "
+                    "list/tuple of those.")
+
+
+def array(object: Any, dtype: DTypeLike | None = None, copy: bool = True, order: str = "K",
+          ndmin: int = 0, *, device=None):
+    """Create an array from ``object`` (arrays are immutable, so ``copy`` is moot).
+
+    >>> jnp.array([[1, 2], [3, 4]], dtype=jnp.float32).shape
+    (2, 2)
+    """
+    out = asarray(object, dtype, order)
+    missing = int(ndmin) - ndim_of(out)
+    if missing > 0:
+        out = lax.broadcast_in_dim(out, (1,) * missing + shape_of(out),
+                                   tuple(range(missing, missing + ndim_of(out))))
+    return out
+
+
+def copy(a: ArrayLike, order: str | None = None):
+    """A copy of ``a``: zenax arrays are immutable, so this is ``asarray(a)``."""
+    return asarray(a, order=order)
+
+
+def ensure_array(x):
+    """``x`` itself if traced or a jax.Array, else :func:`asarray` of it."""
+    return x if isinstance(x, (Tracer, jax.Array)) else asarray(x)
+
+
+def broadcast_to(array: ArrayLike, shape: Sequence[int] | int):
+    """Broadcast ``array`` to ``shape`` (NumPy rules; rank may only grow).
+
+    >>> jnp.broadcast_to(jnp.arange(3), (2, 3)).shape
+    (2, 3)
+    """
+    check_arraylike("broadcast_to", array)
+    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
+    x_shape = shape_of(array)
+    compatible = len(x_shape) <= len(shape) and all(
+        d in (1, t) for d, t in zip(x_shape[::-1], shape[::-1]))
+    if not compatible or any(d < 0 for d in shape):
+        raise ValueError(f"broadcast_to: Incompatible shapes for broadcasting: {x_shape} and "
+                         f"requested shape {shape} (at {user_frame_str()}).")
+    return ensure_array(broadcast_to_shape(ensure_array(array), shape))
+
+
+def broadcast_arrays(*args: ArrayLike) -> list:
+    """Broadcast all ``args`` to their common shape.
+
+    >>> [a.shape for a in jnp.broadcast_arrays(jnp.ones(3), jnp.ones((2, 1)))]
+    [(2, 3), (2, 3)]
+    """
+    check_arraylike("broadcast_arrays", *args)
+    shape = broadcast_shapes(*[shape_of(x) for x in args])
+    return [broadcast_to(x, shape) for x in args]
+
+
+# --------------------------------------------------------------------------- dtype queries
+
+def _result_type_arg(x) -> tuple[np.dtype, bool]:
+    if x in (int, float, complex):   # Python types stand for weak values of their kind
+        return _dtypes.python_scalar_dtype(x(0)), True
+    if x is bool:
+        return np.dtype(bool), False
+    if is_arraylike(x):
+        return _dtype_and_weak(x)
+    return canonical_dtype(x), False
+
+
+def result_type(*args: Any) -> np.dtype:
+    """The dtype of combining ``args`` (arrays, scalars, dtypes) on JAX's lattice.
+
+    >>> jnp.result_type(jnp.int8, 2.0)
+    dtype('float32')
+    """
+    if not args:
+        raise ValueError("at least one array or dtype is required")
+    return _dtypes.result_type(*[_result_type_arg(x) for x in args])[0]
+
+
+def promote_types(a: DTypeLike, b: DTypeLike) -> np.dtype:
+    """The smallest dtype both ``a`` and ``b`` convert to, on JAX's lattice.
+
+    Unlike JAX's, the result is canonicalized (float64 -> float32 unless x64 is on).
+
+    >>> jnp.promote_types(jnp.int8, jnp.uint8)
+    dtype('int16')
+    """
+    return _dtypes.result_type((np.dtype(a), False), (np.dtype(b), False))[0]
+
+
+def can_cast(from_: DTypeLike, to: DTypeLike, casting: str = "safe") -> bool:
+    """Whether ``from_`` converts to ``to`` under NumPy's ``casting`` rule."""
+    if is_arraylike(from_):
+        from_ = dtype_of(from_)
+    return bool(np.can_cast(np.dtype(from_), np.dtype(to), casting))
+
+
+def size_of_shape(shape: Sequence[int]) -> int:
+    return math.prod(shape)

@@ -1,0 +1,626 @@
+"""Shape manipulation: reshape, transpose, axes moves, joining, splitting, tiling, flips,
+rolls and padding.
+
+All of it is static shape arithmetic in Python followed by a few lax shape primitives
+(``reshape``, ``transpose``, ``broadcast_in_dim``, ``concatenate``, ``slice``, ``rev``,
+``pad``).  Sizes, shifts and split points must be concrete.
+"""
+from __future__ import annotations
+
+import math
+import operator
+from typing import Sequence
+
+import numpy as np
+
+from zenax import lax
+from zenax.tracer.source_info import user_frame_str
+
+from .promotion import (ArrayLike, DTypeLike, canonical_dtype,
+                        check_arraylike, concrete_static, convert_to, dtype_of, ensure_array,
+                        ndim_of, promote_dtypes, shape_of)
+from .reductions import canonical_axes, canonical_axis
+
+
+def shape(a: ArrayLike) -> tuple[int, ...]:
+    """The shape of ``a`` as a tuple of ints. Example: ``jnp.shape(jnp.ones((2, 3)))``."""
+    return tuple(a.shape) if hasattr(a, "shape") else np.shape(a)
+
+
+def ndim(a: ArrayLike) -> int:
+    """The number of dimensions of ``a``."""
+    return len(shape(a))
+
+
+def size(a: ArrayLike, axis: int | None = None) -> int:
+    """The number of elements of ``a`` (along ``axis`` if given)."""
+    s = shape(a)
+    return math.prod(s) if axis is None else s[canonical_axis("size", axis, len(s))]
+
+
+# --------------------------------------------------------------------------- reshape
+
+def _resolve_newshape(fun_name: str, newshape, total: int) -> tuple[int, ...]:
+    """Fill in one ``-1`` dimension and check that the sizes match."""
+    dims = list(canonical_shape_allowing_minus_one(fun_name, newshape))
+    unknown = [i for i, d in enumerate(dims) if d == -1]
+    if len(unknown) > 1:
+        raise ValueError(f"{fun_name}: can only specify one unknown dimension, got {newshape}.")
+    known = math.prod(d for d in dims if d != -1)
+    if unknown:
+        if known == 0 or total % known:
+            raise TypeError(f"{fun_name}: cannot reshape an array of size {total} into shape "
+                            f"{tuple(newshape)} (at {user_frame_str()}).")
+        dims[unknown[0]] = total // known
+    elif known != total:
+        raise TypeError(f"{fun_name}: cannot reshape an array of size {total} into shape "
+                        f"{tuple(dims)} (at {user_frame_str()}); the sizes must match.")
+    return tuple(dims)
+
+
+def canonical_shape_allowing_minus_one(fun_name: str, newshape) -> tuple[int, ...]:
+    dims = (newshape,) if np.ndim(newshape) == 0 else tuple(newshape)
+    dims = tuple(operator.index(concrete_static(fun_name, "shape", d)) for d in dims)
+    if any(d < -1 for d in dims):
+        raise ValueError(f"{fun_name}: invalid dimension in shape {dims}.")
+    return dims
+
+
+def reshape(a: ArrayLike, shape: int | Sequence[int] | None = None, order: str = "C", *,
+            copy: bool | None = None):
+    """Give ``a`` a new shape with the same number of elements (one dim may be -1).
+
+    >>> jnp.reshape(jnp.arange(6), (2, -1)).shape
+    (2, 3)
+    """
+    check_arraylike("reshape", a)
+    if shape is None:
+        raise TypeError("reshape() missing required argument 'shape'")
+    a = ensure_array(a)
+    new_sizes = _resolve_newshape("reshape", shape, math.prod(shape_of(a)))
+    if order == "C":
+        return lax.reshape(a, new_sizes)
+    if order == "F":
+        dims = tuple(range(ndim_of(a)))[::-1]
+        return transpose(lax.reshape(a, new_sizes[::-1], dims))
+    raise NotImplementedError(f"reshape: order={order!r} is not supported; use 'C' or 'F'.")
+
+
+def ravel(a: ArrayLike, order: str = "C"):
+    """The elements of ``a`` as a 1-D array. Example: ``jnp.ravel(jnp.ones((2, 3)))``."""
+    check_arraylike("ravel", a)
+    return reshape(a, (math.prod(shape_of(a)),), order)
+
+
+def transpose(a: ArrayLike, axes: Sequence[int] | None = None):
+    """Permute the axes of ``a`` (reverse them by default).
+
+    >>> jnp.transpose(jnp.ones((2, 3, 4)), (1, 0, 2)).shape
+    (3, 2, 4)
+    """
+    check_arraylike("transpose", a)
+    a = ensure_array(a)
+    n = ndim_of(a)
+    if axes is None:
+        perm = tuple(range(n))[::-1]
+    else:
+        perm = tuple(operator.index(ax) % n if n else operator.index(ax) for ax in axes)
+        if sorted(perm) != list(range(n)):
+            raise ValueError(f"transpose: axes {tuple(axes)} don't match an array of "
+                             f"{n} dimensions (at {user_frame_str()}).")
+    return lax.transpose(a, perm)
+
+
+permute_dims = transpose
+
+
+def matrix_transpose(x: ArrayLike, /):
+    """Swap the last two axes. Example: ``jnp.matrix_transpose(x)``."""
+    check_arraylike("matrix_transpose", x)
+    n = ndim_of(x)
+    if n < 2:
+        raise ValueError(f"matrix_transpose requires at least 2 dimensions, got {n}.")
+    return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+def swapaxes(a: ArrayLike, axis1: int, axis2: int):
+    """Exchange two axes. Example: ``jnp.swapaxes(x, 0, -1)``."""
+    check_arraylike("swapaxes", a)
+    n = ndim_of(a)
+    perm = list(range(n))
+    i, j = canonical_axis("swapaxes", axis1, n), canonical_axis("swapaxes", axis2, n)
+    perm[i], perm[j] = perm[j], perm[i]
+    return transpose(a, perm)
+
+
+def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]):
+    """Move axes to new positions, keeping the order of the others.
+
+    >>> jnp.moveaxis(jnp.ones((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
+    check_arraylike("moveaxis", a)
+    n = ndim_of(a)
+    src = (source,) if np.ndim(source) == 0 else tuple(source)
+    dst = (destination,) if np.ndim(destination) == 0 else tuple(destination)
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: source and destination must have the same number of "
+                         f"elements, got {src} and {dst}.")
+    src = [canonical_axis("moveaxis", s, n) for s in src]
+    dst = [canonical_axis("moveaxis", d, n) for d in dst]
+    perm = [i for i in range(n) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        perm.insert(d, s)
+    return transpose(a, perm)
+
+
+def squeeze(a: ArrayLike, axis: int | Sequence[int] | None = None):
+    """Remove size-1 axes (all of them, or those in ``axis``).
+
+    >>> jnp.squeeze(jnp.ones((1, 3, 1))).shape
+    (3,)
+    """
+    check_arraylike("squeeze", a)
+    a = ensure_array(a)
+    s = shape_of(a)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(s) if d == 1)
+    else:
+        axes = canonical_axes("squeeze", axis, len(s))
+        for ax in axes:
+            if s[ax] != 1:
+                raise ValueError(f"squeeze: cannot select an axis to squeeze out which has "
+                                 f"size not equal to one (axis {ax} of shape {s}).")
+    return lax.squeeze(a, axes)
+
+
+def expand_dims(a: ArrayLike, axis: int | Sequence[int]):
+    """Insert size-1 axes at ``axis`` (positions in the result).
+
+    >>> jnp.expand_dims(jnp.ones(3), (0, 2)).shape
+    (1, 3, 1)
+    """
+    check_arraylike("expand_dims", a)
+    a = ensure_array(a)
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    axes = canonical_axes("expand_dims", axes, ndim_of(a) + len(axes))
+    return lax.expand_dims(a, axes)
+
+
+# --------------------------------------------------------------------------- joining
+
+def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0,
+                dtype: DTypeLike | None = None):
+    """Join arrays along an existing axis (``axis=None`` flattens them first).
+
+    >>> jnp.concatenate([jnp.zeros(2), jnp.ones(3)]).shape
+    (5,)
+    """
+    if not isinstance(arrays, (list, tuple)) and ndim_of(arrays) == 0:
+        raise ValueError("concatenate: need at least one array to concatenate.")
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("concatenate: need at least one array to concatenate.")
+    check_arraylike("concatenate", *arrays)
+    if axis is None:
+        arrays = [ravel(a) for a in arrays]
+        axis = 0
+    if any(ndim_of(a) == 0 for a in arrays):
+        raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated.")
+    arrays = promote_dtypes(*arrays) if dtype is None else [
+        convert_to(a, canonical_dtype(dtype)) for a in arrays]
+    arrays = [ensure_array(a) for a in arrays]
+    ndims = {ndim_of(a) for a in arrays}
+    if len(ndims) != 1:
+        raise ValueError("concatenate: all the input arrays must have the same number of "
+                         f"dimensions, got shapes {[shape_of(a) for a in arrays]}.")
+    return lax.concatenate(arrays, canonical_axis("concatenate", axis, ndims.pop()))
+
+
+concat = concatenate
+
+
+def stack(arrays: Sequence[ArrayLike], axis: int = 0, out=None,
+          dtype: DTypeLike | None = None):
+    """Join arrays of one shape along a new axis.
+
+    >>> jnp.stack([jnp.zeros(3), jnp.ones(3)], axis=1).shape
+    (3, 2)
+    """
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("stack: need at least one array to stack.")
+    check_arraylike("stack", *arrays)
+    shapes = {shape_of(a) for a in arrays}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all input arrays must have the same shape, got "
+                         f"{[shape_of(a) for a in arrays]} (at {user_frame_str()}).")
+    axis = canonical_axis("stack", axis, len(shapes.pop()) + 1)
+    return concatenate([expand_dims(a, axis) for a in arrays], axis, dtype)
+
+
+def atleast_1d(*arys: ArrayLike):
+    """View inputs as arrays with at least one dimension."""
+    check_arraylike("atleast_1d", *arys)
+    out = [ensure_array(a) if ndim_of(a) >= 1 else reshape(a, (1,)) for a in arys]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*arys: ArrayLike):
+    """View inputs as arrays with at least two dimensions (1-D ``x`` becomes ``(1, n)``)."""
+    check_arraylike("atleast_2d", *arys)
+    out = [ensure_array(a) if ndim_of(a) >= 2 else
+           reshape(a, (1,) * (2 - ndim_of(a)) + shape_of(a)) for a in arys]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_3d(*arys: ArrayLike):
+    """At least three dimensions: ``(n,)`` -> ``(1, n, 1)``, ``(m, n)`` -> ``(m, n, 1)``."""
+    check_arraylike("atleast_3d", *arys)
+    out = []
+    for a in arys:
+        s = shape_of(a)
+        if len(s) == 0:
+            out.append(reshape(a, (1, 1, 1)))
+        elif len(s) == 1:
+            out.append(reshape(a, (1,) + s + (1,)))
+        elif len(s) == 2:
+            out.append(reshape(a, s + (1,)))
+        else:
+            out.append(ensure_array(a))
+    return out[0] if len(out) == 1 else out
+
+
+def _as_list(fun_name: str, tup) -> list:
+    if not isinstance(tup, (list, tuple)):
+        raise TypeError(f"{fun_name} expects a sequence of arrays, got {type(tup).__name__} "
+                        f"(at {user_frame_str()}).")
+    return list(tup)
+
+
+def hstack(tup: Sequence[ArrayLike], dtype: DTypeLike | None = None):
+    """Join along the second axis (the first for 1-D arrays)."""
+    arrs = atleast_1d(*_as_list("hstack", tup))
+    arrs = arrs if isinstance(arrs, list) else [arrs]
+    return concatenate(arrs, 0 if ndim_of(arrs[0]) == 1 else 1, dtype)
+
+
+def vstack(tup: Sequence[ArrayLike], dtype: DTypeLike | None = None):
+    """Join along the first axis, treating 1-D arrays as rows."""
+    arrs = atleast_2d(*_as_list("vstack", tup))
+    return concatenate(arrs if isinstance(arrs, list) else [arrs], 0, dtype)
+
+
+def dstack(tup: Sequence[ArrayLike], dtype: DTypeLike | None = None):
+    """Join along the third axis."""
+    arrs = atleast_3d(*_as_list("dstack", tup))
+    return concatenate(arrs if isinstance(arrs, list) else [arrs], 2, dtype)
+
+
+def column_stack(tup: Sequence[ArrayLike]):
+    """Join 1-D arrays as columns of a 2-D array (2-D arrays are joined as they are)."""
+    arrs = [reshape(a, (-1, 1)) if ndim_of(a) < 2 else a
+            for a in _as_list("column_stack", tup)]
+    return concatenate(arrs, 1)
+
+
+def append(arr: ArrayLike, values: ArrayLike, axis: int | None = None):
+    """``concatenate`` of ``arr`` and ``values`` (both flattened if ``axis`` is None)."""
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)], 0)
+    return concatenate([arr, values], axis)
+
+
+# --------------------------------------------------------------------------- splitting
+
+def _split(fun_name: str, ary, indices_or_sections, axis: int, equal: bool) -> list:
+    check_arraylike(fun_name, ary)
+    ary = ensure_array(ary)
+    axis = canonical_axis(fun_name, axis, ndim_of(ary))
+    n = shape_of(ary)[axis]
+    if np.ndim(indices_or_sections) == 0:
+        sections = operator.index(concrete_static(fun_name, "indices_or_sections",
+                                                  indices_or_sections))
+        if sections <= 0:
+            raise ValueError(f"{fun_name}: number of sections must be larger than 0.")
+        if equal and n % sections:
+            raise ValueError(f"array split does not result in an equal division: an axis of "
+                             f"size {n} cannot be split into {sections} equal parts "
+                             f"(at {user_frame_str()}); use jnp.array_split.")
+        # As NumPy: the first n % sections parts get one extra element.
+        base, extra = n // sections, n % sections
+        sizes = [base + 1] * extra + [base] * (sections - extra)
+        bounds = list(np.cumsum([0] + sizes))
+    else:
+        indices = [operator.index(i) for i in indices_or_sections]
+        bounds = [0] + [min(max(i + n if i < 0 else i, 0), n) for i in indices] + [n]
+    return [lax.slice_in_dim(ary, int(lo), int(max(lo, hi)), axis=axis)
+            for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def split(ary: ArrayLike, indices_or_sections, axis: int = 0) -> list:
+    """Split into equal sections, or at the given indices.
+
+    >>> [p.shape for p in jnp.split(jnp.arange(6), 3)]
+    [(2,), (2,), (2,)]
+    """
+    return _split("split", ary, indices_or_sections, axis, equal=True)
+
+
+def array_split(ary: ArrayLike, indices_or_sections, axis: int = 0) -> list:
+    """Like :func:`split`, but sections may differ in size by one."""
+    return _split("array_split", ary, indices_or_sections, axis, equal=False)
+
+
+def hsplit(ary: ArrayLike, indices_or_sections) -> list:
+    """Split along the second axis (the first for 1-D arrays)."""
+    return split(ary, indices_or_sections, axis=0 if ndim_of(ary) == 1 else 1)
+
+
+def vsplit(ary: ArrayLike, indices_or_sections) -> list:
+    """Split along the first axis."""
+    return split(ary, indices_or_sections, axis=0)
+
+
+def dsplit(ary: ArrayLike, indices_or_sections) -> list:
+    """Split along the third axis."""
+    return split(ary, indices_or_sections, axis=2)
+
+
+# --------------------------------------------------------------------------- repetition
+
+def tile(A: ArrayLike, reps: int | Sequence[int]):
+    """Repeat the whole array ``reps`` times along each axis.
+
+    >>> jnp.tile(jnp.array([1, 2]), 2)
+    Array([1, 2, 1, 2], dtype=int32)
+    """
+    check_arraylike("tile", A)
+    A = ensure_array(A)
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    reps = tuple(operator.index(concrete_static("tile", "reps", r)) for r in reps)
+    n = max(len(reps), ndim_of(A))
+    reps = (1,) * (n - len(reps)) + reps
+    a_shape = (1,) * (n - ndim_of(A)) + shape_of(A)
+    # Interleave a repetition axis before each axis, broadcast, and merge the pairs.
+    expanded = tuple(d for pair in zip(reps, a_shape) for d in pair)
+    out = lax.broadcast_in_dim(A, expanded, tuple(range(2 * (n - ndim_of(A)) + 1, 2 * n, 2)))
+    return lax.reshape(out, tuple(r * d for r, d in zip(reps, a_shape)))
+
+
+def repeat(a: ArrayLike, repeats, axis: int | None = None, *,
+           total_repeat_length: int | None = None):
+    """Repeat each element ``repeats`` times (a static int or one static int per element).
+
+    >>> jnp.repeat(jnp.array([1, 2]), 2)
+    Array([1, 1, 2, 2], dtype=int32)
+    """
+    check_arraylike("repeat", a, repeats)
+    a = ensure_array(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = canonical_axis("repeat", axis, ndim_of(a))
+    s = shape_of(a)
+    counts = np.asarray(concrete_static("repeat", "repeats", repeats))
+    if counts.ndim > 1 or not np.issubdtype(counts.dtype, np.integer):
+        raise ValueError(f"repeat: repeats must be an int or a 1-D sequence of ints, got "
+                         f"{repeats!r}.")
+    if counts.ndim == 1 and counts.size != 1:
+        if counts.size != s[axis]:
+            raise ValueError(f"repeat: {counts.size} repeats for an axis of size {s[axis]}.")
+        pieces = [repeat(lax.slice_in_dim(a, i, i + 1, axis=axis), int(c), axis)
+                  for i, c in enumerate(counts) if c]
+        out = concatenate(pieces, axis) if pieces else lax.slice_in_dim(a, 0, 0, axis=axis)
+    else:
+        count = int(counts.reshape(()))
+        if count < 0:
+            raise ValueError(f"repeat: repeats may not be negative, got {count}.")
+        # Add a new axis after `axis`, broadcast it to `count`, and merge the two.
+        expanded = s[:axis + 1] + (count,) + s[axis + 1:]
+        dims = tuple(range(axis + 1)) + tuple(range(axis + 2, len(s) + 1))
+        out = lax.reshape(lax.broadcast_in_dim(a, expanded, dims),
+                          s[:axis] + (s[axis] * count,) + s[axis + 1:])
+    if total_repeat_length is not None and shape_of(out)[axis] != total_repeat_length:
+        raise ValueError(f"repeat: total_repeat_length={total_repeat_length} does not match "
+                         f"the repeated length {shape_of(out)[axis]}.")
+    return out
+
+
+# --------------------------------------------------------------------------- flips and rolls
+
+def flip(m: ArrayLike, axis: int | Sequence[int] | None = None):
+    """Reverse the order of elements along ``axis`` (all axes by default).
+
+    >>> jnp.flip(jnp.arange(3))
+    Array([2, 1, 0], dtype=int32)
+    """
+    check_arraylike("flip", m)
+    m = ensure_array(m)
+    return lax.rev(m, canonical_axes("flip", axis, ndim_of(m)))
+
+
+def fliplr(m: ArrayLike):
+    """Reverse the second axis."""
+    return flip(m, 1)
+
+
+def flipud(m: ArrayLike):
+    """Reverse the first axis."""
+    return flip(m, 0)
+
+
+def _roll_static(a, shift: int, axis: int):
+    n = shape_of(a)[axis]
+    if n == 0:
+        return a
+    shift %= n
+    if shift == 0:
+        return a
+    return lax.concatenate([lax.slice_in_dim(a, n - shift, n, axis=axis),
+                            lax.slice_in_dim(a, 0, n - shift, axis=axis)], axis)
+
+
+def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | None = None):
+    """Shift elements cyclically along ``axis`` (of the flattened array if None);
+    ``shift`` must be static.
+
+    >>> jnp.roll(jnp.arange(4), 1)
+    Array([3, 0, 1, 2], dtype=int32)
+    """
+    check_arraylike("roll", a)
+    a = ensure_array(a)
+    shifts = (shift,) if np.ndim(shift) == 0 else tuple(shift)
+    shifts = [operator.index(concrete_static("roll", "shift", s)) for s in shifts]
+    if axis is None:
+        return reshape(roll(ravel(a), sum(shifts), 0), shape_of(a))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    if len(shifts) == 1:
+        shifts = shifts * len(axes)
+    if len(shifts) != len(axes):
+        raise ValueError(f"roll: shift {tuple(shifts)} and axis {tuple(axes)} must have the "
+                         "same length.")
+    for s, ax in zip(shifts, axes):
+        a = _roll_static(a, s, canonical_axis("roll", ax, ndim_of(a)))
+    return a
+
+
+def rot90(m: ArrayLike, k: int = 1, axes: tuple[int, int] = (0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane of ``axes`` (counterclockwise).
+
+    >>> jnp.rot90(jnp.array([[1, 2], [3, 4]]))
+    Array([[2, 4],
+           [1, 3]], dtype=int32)
+    """
+    check_arraylike("rot90", m)
+    m = ensure_array(m)
+    if len(axes) != 2:
+        raise ValueError("rot90: axes must be a pair of axes.")
+    ax1 = canonical_axis("rot90", axes[0], ndim_of(m))
+    ax2 = canonical_axis("rot90", axes[1], ndim_of(m))
+    if ax1 == ax2:
+        raise ValueError("rot90: axes must be different.")
+    k = operator.index(k) % 4
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, ax1), ax2)
+    if k == 1:
+        return swapaxes(flip(m, ax2), ax1, ax2)
+    return flip(swapaxes(m, ax1, ax2), ax2)
+
+
+# --------------------------------------------------------------------------- pad
+
+def _pad_widths(fun_name: str, pad_width, ndim: int) -> list[tuple[int, int]]:
+    """NumPy's ``pad_width`` forms (int, (n,), (lo, hi), per-axis pairs) -> pairs."""
+    widths = np.asarray(concrete_static(fun_name, "pad_width", pad_width))
+    if not np.issubdtype(widths.dtype, np.integer) and widths.size:
+        raise TypeError(f"{fun_name}: pad_width must be integers, got {pad_width!r}.")
+    try:
+        widths = np.broadcast_to(widths.astype(int), (ndim, 2))
+    except ValueError:
+        raise ValueError(f"{fun_name}: pad_width {pad_width!r} does not fit an array of "
+                         f"{ndim} dimensions.") from None
+    if (widths < 0).any():
+        raise ValueError(f"{fun_name}: pad_width must be non-negative, got {pad_width!r}.")
+    return [(int(lo), int(hi)) for lo, hi in widths]
+
+
+def _pad_edge(a, axis: int, lo: int, hi: int):
+    n = shape_of(a)[axis]
+    if n == 0 and (lo or hi):
+        raise ValueError("pad: can't extend an empty axis with mode='edge'.")
+    parts = []
+    if lo:
+        parts.append(repeat(lax.slice_in_dim(a, 0, 1, axis=axis), lo, axis))
+    parts.append(a)
+    if hi:
+        parts.append(repeat(lax.slice_in_dim(a, n - 1, n, axis=axis), hi, axis))
+    return lax.concatenate(parts, axis) if len(parts) > 1 else a
+
+
+def _pad_wrap(a, axis: int, lo: int, hi: int):
+    n = shape_of(a)[axis]
+    reps = -(-(lo + hi) // n) + 1 if n else 0
+    if n == 0 and (lo or hi):
+        raise ValueError("pad: can't extend an empty axis with mode='wrap'.")
+    tiled = lax.concatenate([a] * (2 * reps + 1), axis) if reps else a
+    start = reps * n - lo
+    return lax.slice_in_dim(tiled, start, start + lo + n + hi, axis=axis)
+
+
+def _pad_reflect(a, axis: int, lo: int, hi: int, symmetric: bool):
+    """Mirror ``a`` at its edges (``reflect`` excludes the edge element, ``symmetric``
+    repeats it), growing the mirrored block until it covers the padding."""
+    n = shape_of(a)[axis]
+    if n == 0 and (lo or hi):
+        raise ValueError("pad: can't extend an empty axis with a reflecting mode.")
+    if n == 1 and not symmetric:
+        return _pad_edge(a, axis, lo, hi)
+    # One period of the mirrored sequence, e.g. reflect of [a b c] is [a b c b].
+    backward = lax.rev(a, (axis,))
+    if not symmetric:
+        backward = lax.slice_in_dim(backward, 1, n - 1, axis=axis)
+    period = lax.concatenate([a, backward], axis) if shape_of(backward)[axis] else a
+    p = shape_of(period)[axis]
+    reps = -(-(lo + hi + n) // p) + 1
+    tiled = lax.concatenate([period] * (2 * reps + 1), axis)
+    start = reps * p - lo
+    return lax.slice_in_dim(tiled, start, start + lo + n + hi, axis=axis)
+
+
+def _pad_constant(array, widths, constant_values):
+    dtype = dtype_of(array)
+    n = ndim_of(array)
+    if np.ndim(constant_values) == 0:
+        value = convert_to(constant_values, dtype)
+        return lax.pad(array, value, [(lo, hi, 0) for lo, hi in widths])
+    # Different values per axis and side: pad one side of one axis at a time.
+    values = np.broadcast_to(np.asarray(concrete_static("pad", "constant_values",
+                                                        constant_values)), (n, 2))
+    for axis, ((lo, hi), (v_lo, v_hi)) in enumerate(zip(widths, values)):
+        for width, value, side in ((lo, v_lo, 0), (hi, v_hi, 1)):
+            if width:
+                config = [(0, 0, 0)] * n
+                config[axis] = (width, 0, 0) if side == 0 else (0, width, 0)
+                array = lax.pad(array, convert_to(value.item(), dtype), config)
+    return array
+
+
+_PAD_MODES = ("constant", "empty", "edge", "wrap", "reflect", "symmetric")
+
+
+def pad(array: ArrayLike, pad_width, mode: str = "constant", **kwargs):
+    """Pad an array.  Modes: ``constant`` (``constant_values=``), ``edge``, ``wrap``,
+    ``reflect``, ``symmetric`` and ``empty`` (zeros).
+
+    >>> jnp.pad(jnp.array([1, 2]), (1, 2), constant_values=9)
+    Array([9, 1, 2, 9, 9], dtype=int32)
+    """
+    check_arraylike("pad", array)
+    array = ensure_array(array)
+    widths = _pad_widths("pad", pad_width, ndim_of(array))
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"pad: mode={mode!r} is not supported; supported modes are "
+                                  f"{', '.join(_PAD_MODES)}.")
+    constant_values = kwargs.pop("constant_values", 0)
+    reflect_type = kwargs.pop("reflect_type", "even")
+    if kwargs:
+        raise ValueError(f"pad: unsupported keyword arguments for mode={mode!r}: "
+                         f"{sorted(kwargs)}.")
+    if reflect_type != "even":
+        raise NotImplementedError("pad: only reflect_type='even' is supported.")
+    if mode == "constant":
+        return _pad_constant(array, widths, constant_values)
+    if mode == "empty":
+        return _pad_constant(array, widths, 0)
+    for axis, (lo, hi) in enumerate(widths):
+        if not lo and not hi:
+            continue
+        if mode == "edge":
+            array = _pad_edge(array, axis, lo, hi)
+        elif mode == "wrap":
+            array = _pad_wrap(array, axis, lo, hi)
+        else:
+            array = _pad_reflect(array, axis, lo, hi, symmetric=mode == "symmetric")
+    return array
