@@ -36,3 +36,7 @@ globals().update({k: v for k, v in vars(_parallel).items() if k.endswith("_p")})
 from .control_flow import cond, fori_loop, map, scan, switch, while_loop  # noqa: F401,E402
 from .control_flow import cond_p, scan_p, while_p  # noqa: F401,E402
 from .debugging import checkpoint_name, debug_callback, debug_callback_p, name_p  # noqa: F401,E402
+from .convolution import *  # noqa: F401,F403,E402  (conv_general_dilated, conv, conv_transpose, ...)
+from .windowed import *  # noqa: F401,F403,E402  (reduce_window_*, select_and_*, avg/max_pool)
+from .sorting import argsort, sort, sort_key_val, sort_p, top_k, top_k_p  # noqa: F401,E402
+from .prng import threefry2x32, threefry2x32_p  # noqa: F401,E402

@@ -100,7 +100,15 @@ class EvalTrace(Trace):
         rule = impl_rules.get(primitive) or lowering_rules.get(primitive)
         if rule is None:
             raise NotImplementedError(f"No lowering rule for primitive '{primitive}'.")
-        return rule(*args, **params)
+        try:
+            return rule(*args, **params)
+        except Exception:
+            # Bad input: re-check with our shape/dtype rule, whose error names the primitive,
+            # the operands and the user's line.  (Only on failure: the hot path pays nothing.)
+            check = abstract_eval_rules.get(primitive)
+            if check is not None:
+                check(*[get_aval(x) for x in args], **params)
+            raise
 
 
 eval_trace = EvalTrace()
