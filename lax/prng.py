@@ -14,8 +14,7 @@ from typing import Sequence
 import jax
 import numpy as np
 
-from zenax.tracer import dtypes
-from zenax.tracer.ad_types import Zero
+from zenax.tracer.ad_types import Zero, not_mapped
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, jvp_rules
 
@@ -47,7 +46,8 @@ _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 
 def _rotate_left(x, d):
     d = lax.convert_element_type(d, np.uint32)
-    return lax.bitwise_or(lax.shift_left(x, d), lax.shift_right_logical(x, lax.sub(np.uint32(32), d)))
+    return lax.bitwise_or(lax.shift_left(x, d),
+                          lax.shift_right_logical(x, lax.sub(np.uint32(32), d)))
 
 
 def _threefry_step(x, ks, rotations, inject):
@@ -97,12 +97,12 @@ def _threefry2x32_jvp(primals, tangents):
 def _threefry2x32_batch(args, dims):
     """Elementwise with rank-0 broadcasting: bring every operand to ``(batch, *shape)``."""
     size = batch_size(args, dims)
-    logical = [get_aval(x).shape if d is None else
+    logical = [get_aval(x).shape if d is not_mapped else
                get_aval(x).shape[:d] + get_aval(x).shape[d + 1:] for x, d in zip(args, dims)]
     shape = next((s for s in logical if s), ())
     new_args = []
     for x, d, s in zip(args, dims, logical):
-        if d is None:
+        if d is not_mapped:
             if s:
                 x = sh.broadcast_in_dim(x, (size, *s), tuple(range(1, len(s) + 1)))
         else:
@@ -164,7 +164,9 @@ def threefry_2x32(key, count):
     x1, x2 = threefry2x32(k1, k2, sh.slice(flat, (0,), (half,)),
                           sh.slice(flat, (half,), (2 * half,)))
     out = sh.concatenate([x1, x2], 0)
-    return sh.reshape(sh.slice(out, (0,), (n,)), shape)
+    if n % 2:
+        out = sh.slice(out, (0,), (n,))
+    return sh.reshape(out, shape)
 
 
 def threefry_seed(seed):

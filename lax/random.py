@@ -12,7 +12,7 @@ bits as ``jax.random`` for the same key:
 >>> key = random.PRNGKey(0)
 >>> k1, k2 = random.split(key)
 >>> random.normal(k1, (3,))
-Array([ 1.6226422 ,  2.0252647 , -0.43359444], dtype=float32)
+Array([ 1.0040143, -0.9063372, -0.7481722], dtype=float32)
 """
 from __future__ import annotations
 
@@ -79,11 +79,16 @@ def _shape(name: str, shape) -> tuple:
 
 def _check_shape(name: str, shape: tuple, *param_shapes) -> None:
     """As JAX: the parameters' shapes must broadcast to exactly ``shape``."""
-    if param_shapes and np.broadcast_shapes(shape, *param_shapes) != shape:
+    if not param_shapes:
+        return
+    try:
+        result = np.broadcast_shapes(shape, *param_shapes)
+    except ValueError:
+        result = "incompatible"
+    if result != shape:
         raise ValueError(f"{name} parameter shapes must be broadcast-compatible with shape "
                          f"argument, and the result of broadcasting the shapes must equal "
-                         f"the shape argument, but got result "
-                         f"{np.broadcast_shapes(shape, *param_shapes)} for shape argument "
+                         f"the shape argument, but got result {result} for shape argument "
                          f"{shape}.")
 
 
@@ -558,7 +563,6 @@ def categorical(key, logits, axis: int = -1, shape: Sequence[int] | None = None,
     key = _check_key("categorical", key)
     logits = _asarray(logits)
     logits_shape = _shape_of(logits)
-    ndim = len(logits_shape)
     batch_shape = tuple(np.delete(logits_shape, axis))
     if shape is None:
         shape = batch_shape
@@ -586,7 +590,7 @@ def _categorical(key, logits, shape: tuple, axis: int, replace: bool, mode):
         g_shape = _shape_of(g)
         expanded = sh.expand_dims(logits, tuple(range(len(prefix))))
         return red.argmax(ew.add(g, _broadcast_to(expanded, g_shape)), axis % len(g_shape),
-                          np.int32)
+                          dtypes.default_int_dtype())
     # Gumbel-top-k: the k = prod(prefix) largest perturbed logits of each distribution.
     perturbed = ew.add(logits, gumbel(key, logits_shape, dtype, mode=mode))
     _, indices = sorting.top_k(moveaxis(perturbed, axis, -1), math.prod(prefix))
@@ -700,10 +704,12 @@ def _choice_indices(key, p, shape: tuple, n_draws: int, replace: bool, mode):
         p_cuml = _cumsum(p)
         total = sh.index_in_dim(p_cuml, -1, keepdims=False)
         r = ew.mul(total, ew.sub(np.array(1, dtype), uniform(key, shape, dtype)))
-        return _searchsorted_left(p_cuml, r)
-    # Gumbel top-k trick: the k largest of log(p) + Gumbel noise.
-    g = ew.add(gumbel(key, (get_aval(p).shape[0],), dtype, mode=mode), ew.log(p))
-    return sorting.top_k(g, n_draws)[1]
+        ind = _searchsorted_left(p_cuml, r)
+    else:
+        # Gumbel top-k trick: the k largest of log(p) + Gumbel noise.
+        g = ew.add(gumbel(key, (get_aval(p).shape[0],), dtype, mode=mode), ew.log(p))
+        ind = sorting.top_k(g, n_draws)[1]
+    return ew.convert_element_type(ind, dtypes.default_int_dtype())
 
 
 def _searchsorted_left(sorted_1d, values):

@@ -30,5 +30,6 @@ from . import numpy  # noqa: F401  (also gives tracers their array methods)
 from . import debug  # noqa: F401
 from . import graph  # noqa: F401
 from . import nn  # noqa: F401
+from . import random  # noqa: F401
 from . import test_util  # noqa: F401
 from . import tree_util  # noqa: F401
