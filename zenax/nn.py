@@ -3,3 +3,4 @@ from zenax.models.nn import (celu, elu, gelu, glu, hard_sigmoid, hard_silu, hard
                              leaky_relu, log_sigmoid, log_softmax, logsumexp, one_hot, relu,
                              relu6, selu, sigmoid, silu, soft_sign, softmax, softplus,
                              standardize, swish)
+from zenax.models import initializers  # noqa: F401,E402
