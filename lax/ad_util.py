@@ -64,36 +64,31 @@ def unbroadcast(aval: ShapedArray, ct):
     return ct
 
 
+def _jvp_from_partials(prim: Primitive, jvp_fns, pass_ans: bool) -> None:
+    def rule(primals, tangents, **params):
+        ans = bind(prim, *primals, **params)
+        out_aval = get_aval(ans)
+        t_out = Zero(tangent_aval(out_aval))
+        extra = (ans,) if pass_ans else ()
+        for fn, t in zip(jvp_fns, tangents):
+            if fn is not None and type(t) is not Zero:
+                t_out = add_tangents(t_out, fn(t, *extra, *primals, **params))
+        if type(t_out) is not Zero:
+            t_out = broadcast_to_aval(t_out, out_aval)
+        return ans, t_out
+    jvp_rules[prim] = rule
+
+
 def defjvp(prim: Primitive, *jvp_fns: Callable | None) -> None:
     """Register a jvp rule from one function per operand: ``fn(x_dot, *primals, **params)``
     gives that operand's contribution to the output tangent (None: not differentiable)."""
-    def rule(primals, tangents, **params):
-        out = bind(prim, *primals, **params)
-        out_aval = get_aval(out)
-        t_out = Zero(tangent_aval(out_aval))
-        for fn, t in zip(jvp_fns, tangents):
-            if fn is not None and type(t) is not Zero:
-                t_out = add_tangents(t_out, fn(t, *primals, **params))
-        if type(t_out) is not Zero:
-            t_out = broadcast_to_aval(t_out, out_aval)
-        return out, t_out
-    jvp_rules[prim] = rule
+    _jvp_from_partials(prim, jvp_fns, pass_ans=False)
 
 
 def defjvp2(prim: Primitive, *jvp_fns: Callable | None) -> None:
     """Like :func:`defjvp`, but each function also receives the primal output:
     ``fn(x_dot, ans, *primals, **params)``."""
-    def rule(primals, tangents, **params):
-        ans = bind(prim, *primals, **params)
-        out_aval = get_aval(ans)
-        t_out = Zero(tangent_aval(out_aval))
-        for fn, t in zip(jvp_fns, tangents):
-            if fn is not None and type(t) is not Zero:
-                t_out = add_tangents(t_out, fn(t, ans, *primals, **params))
-        if type(t_out) is not Zero:
-            t_out = broadcast_to_aval(t_out, out_aval)
-        return ans, t_out
-    jvp_rules[prim] = rule
+    _jvp_from_partials(prim, jvp_fns, pass_ans=True)
 
 
 def defjvp_zero(prim: Primitive) -> None:
