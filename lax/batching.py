@@ -49,40 +49,52 @@ def _logical_axis_to_physical(axis: int, bdim: int) -> int:
     return axis + (axis >= bdim)
 
 
+def logical_shape(x, bdim) -> tuple:
+    """The shape of ``x`` as one batch element sees it."""
+    shape = get_aval(x).shape
+    return shape if bdim is not_mapped else shape[:bdim] + shape[bdim + 1:]
+
+
+def align(x, bdim, size: int, shape: tuple, target: int):
+    """``x`` (one element: ``shape``, or a scalar to broadcast to it) as an array of
+    ``shape`` batched along axis ``target``.  Moves or broadcasts only what differs."""
+    full = shape[:target] + (size,) + shape[target:]
+    scalar = logical_shape(x, bdim) == () and shape != ()
+    if bdim is not_mapped:
+        dims = () if scalar else tuple(i for i in range(len(full)) if i != target)
+        return sh.broadcast_in_dim(x, full, dims)
+    if scalar:
+        return sh.broadcast_in_dim(x, full, (target,))
+    return moveaxis(x, bdim, target)
+
+
+def _target_bdim(args, dims, shape) -> int:
+    """Where to batch a result of ``shape``: the batch axis of the first operand that
+    already has that shape (so it need not move), else 0."""
+    return next((d for x, d in zip(args, dims)
+                 if d is not not_mapped and logical_shape(x, d) == shape), 0)
+
+
 # --------------------------------------------------------------------------- elementwise
 
 def broadcast_batcher(prim):
-    """Elementwise primitives (rank-0 operands broadcast, as in lax)."""
+    """Elementwise primitives: operands share one shape, or are scalars (which broadcast
+    inside lax ops).  The batch axis stays where the operands of that shape have it."""
     def rule(args, dims, **params):
-        avals = [get_aval(x) for x in args]
-        mapped = [(a, d) for a, d in zip(avals, dims) if d is not not_mapped]
-        # Fast path: every operand batched at the same place with the same shape.
-        if all(d is not not_mapped for d in dims) and len({(a.shape, d) for a, d in mapped}) == 1:
-            return bind(prim, *args, **params), dims[0]
         size = batch_size(args, dims)
-        logical = [a.shape if d is not_mapped else a.shape[:d] + a.shape[d + 1:]
-                   for a, d in zip(avals, dims)]
-        out_shape = next((s for s in logical if s), ())
-        new_args = []
-        for x, a, d, s in zip(args, avals, dims, logical):
-            if d is not_mapped:
-                if s == ():
-                    new_args.append(x)              # scalars broadcast inside lax ops
-                    continue
-                x = sh.broadcast_in_dim(x, (size,) + s, tuple(range(1, len(s) + 1)))
-            else:
-                x = moveaxis(x, d, 0)
-                if s == () and out_shape != ():
-                    x = sh.broadcast_in_dim(x, (size,) + out_shape, (0,))
-            new_args.append(x)
-        return bind(prim, *new_args, **params), 0
+        shapes = [logical_shape(x, d) for x, d in zip(args, dims)]
+        shape = next((s for s in shapes if s), ())
+        target = _target_bdim(args, dims, shape)
+        args = [x if d is not_mapped and s == () else align(x, d, size, shape, target)
+                for x, d, s in zip(args, dims, shapes)]
+        return bind(prim, *args, **params), target
     batch_rules[prim] = rule
 
 
 for _p in (ew.add_p, ew.sub_p, ew.mul_p, ew.div_p, ew.rem_p, ew.pow_p, ew.max_p, ew.min_p,
            ew.atan2_p, ew.nextafter_p, ew.eq_p, ew.ne_p, ew.lt_p, ew.le_p, ew.gt_p, ew.ge_p,
            ew.and_p, ew.or_p, ew.xor_p, ew.shift_left_p, ew.shift_right_logical_p,
-           ew.shift_right_arithmetic_p, ew.complex_p, ew.clamp_p):
+           ew.shift_right_arithmetic_p, ew.complex_p):
     broadcast_batcher(_p)
 
 
@@ -104,33 +116,39 @@ for _p in (ew.neg_p, ew.sign_p, ew.abs_p, ew.square_p, ew.integer_pow_p, ew.exp_
 
 def _select_n_batch(args, dims):
     """select_n: the cases share one shape; ``which`` is a scalar or has that shape too."""
-    which, *cases = args
-    w_dim, *case_dims = dims
-    case_dim_set = set(case_dims)
-    if w_dim is not_mapped and get_aval(which).ndim == 0 and len(case_dim_set) == 1 \
-            and not_mapped not in case_dim_set and \
-            len({get_aval(c).shape for c in cases}) == 1:
-        return ew.select_n(which, *cases), case_dims[0]
+    (which, *cases), (w_dim, *case_dims) = args, dims
     size = batch_size(args, dims)
-    cases = [bdim_at_front(c, d, size) for c, d in zip(cases, case_dims)]
-    shape = get_aval(cases[0]).shape
-    w_aval = get_aval(which)
-    if w_dim is not_mapped:
-        if w_aval.ndim:
-            which = sh.broadcast_in_dim(which, shape, tuple(range(1, len(shape))))
-    else:
-        which = moveaxis(which, w_dim, 0)
-        if w_aval.ndim == 1:     # a batched scalar predicate
-            which = sh.broadcast_in_dim(which, shape, (0,))
-    return ew.select_n(which, *cases), 0
+    shape = logical_shape(cases[0], case_dims[0])
+    target = _target_bdim(args, dims, shape)
+    cases = [align(c, d, size, shape, target) for c, d in zip(cases, case_dims)]
+    if not (w_dim is not_mapped and get_aval(which).ndim == 0):
+        which = align(which, w_dim, size, shape, target)
+    return ew.select_n(which, *cases), target
+
+
+def _clamp_batch(args, dims):
+    """clamp: the bounds are scalars or have the operand's shape; the operand is never
+    broadcast by the op, so it gets the batch axis whenever anything is batched."""
+    (lo, x, hi), (lo_dim, x_dim, hi_dim) = args, dims
+    size = batch_size(args, dims)
+    shape = logical_shape(x, x_dim)
+    target = _target_bdim([x, lo, hi], [x_dim, lo_dim, hi_dim], shape)
+    lo, hi = [b if d is not_mapped and get_aval(b).ndim == 0 else align(b, d, size, shape, target)
+              for b, d in ((lo, lo_dim), (hi, hi_dim))]
+    return ew.clamp(lo, align(x, x_dim, size, shape, target), hi), target
 
 
 batch_rules[ew.select_n_p] = _select_n_batch
+batch_rules[ew.clamp_p] = _clamp_batch
 
 
 def _bitcast_batch(args, dims, *, new_dtype):
-    x, = args
-    return bind(ew.bitcast_convert_type_p, moveaxis(x, dims[0], 0), new_dtype=new_dtype), 0
+    (x,), (bdim,) = args, dims
+    aval = get_aval(x)
+    if np.dtype(new_dtype).itemsize > np.dtype(aval.dtype).itemsize and bdim == aval.ndim - 1:
+        # Widening consumes the last axis, which must not be the batch axis.
+        x, bdim = moveaxis(x, bdim, 0), 0
+    return bind(ew.bitcast_convert_type_p, x, new_dtype=new_dtype), bdim
 
 
 batch_rules[ew.bitcast_convert_type_p] = _bitcast_batch
@@ -155,10 +173,15 @@ for _p in (red.reduce_sum_p, red.reduce_prod_p, red.reduce_max_p, red.reduce_min
 
 
 def _broadcast_in_dim_batch(args, dims, *, shape, broadcast_dimensions):
-    x = moveaxis(args[0], dims[0], 0)
-    size = get_aval(x).shape[0]
-    return sh.broadcast_in_dim(x, (size,) + tuple(shape),
-                               (0,) + tuple(d + 1 for d in broadcast_dimensions)), 0
+    (x,), (bdim,) = args, dims
+    size = get_aval(x).shape[bdim]
+    # The batch axis goes right after the output axis of the operand axis before it, so
+    # broadcast_dimensions stay increasing and nothing moves.
+    out_bdim = broadcast_dimensions[bdim - 1] + 1 if bdim > 0 else 0
+    bcast = [d + (d >= out_bdim) for d in broadcast_dimensions]
+    bcast.insert(bdim, out_bdim)
+    shape = tuple(shape[:out_bdim]) + (size,) + tuple(shape[out_bdim:])
+    return sh.broadcast_in_dim(x, shape, tuple(bcast)), out_bdim
 
 
 def _reshape_batch(args, dims, *, new_sizes, dimensions):
@@ -185,25 +208,26 @@ def _squeeze_batch(args, dims, *, dimensions):
 
 def _concatenate_batch(args, dims, *, dimension):
     size = batch_size(args, dims)
-    xs = [bdim_at_front(x, d, size) for x, d in zip(args, dims)]
-    return sh.concatenate(xs, dimension + 1), 0
+    target = next(d for d in dims if d is not not_mapped)
+    xs = [align(x, d, size, logical_shape(x, d), target) for x, d in zip(args, dims)]
+    return sh.concatenate(xs, _logical_axis_to_physical(dimension, target)), target
 
 
 def _pad_batch(args, dims, *, padding_config):
     (x, pv), (x_dim, pv_dim) = args, dims
     size = batch_size(args, dims)
-    config = ((0, 0, 0),) + tuple(padding_config)
-    x = bdim_at_front(x, x_dim, size)
+    target = 0 if x_dim is not_mapped else x_dim
+    x = align(x, x_dim, size, logical_shape(x, x_dim), target)
+    config = list(padding_config)
+    config.insert(target, (0, 0, 0))
     if pv_dim is not_mapped:
-        return sh.pad(x, pv, config), 0
+        return sh.pad(x, pv, tuple(config)), target
     # A batched padding value: pad with zero, then fill the padding per batch element.
-    zero = np.zeros((), get_aval(x).dtype)
-    padded = sh.pad(x, zero, config)
-    mask = sh.pad(sh.broadcast_in_dim(np.array(True), get_aval(x).shape, ()), np.array(False),
-                  config)
-    out_shape = get_aval(padded).shape
-    fill = sh.broadcast_in_dim(moveaxis(pv, pv_dim, 0), out_shape, (0,))
-    return ew.select_n(mask, fill, padded), 0
+    padded = sh.pad(x, np.zeros((), get_aval(x).dtype), tuple(config))
+    inside = sh.broadcast_in_dim(np.array(True), get_aval(x).shape, ())
+    mask = sh.pad(inside, np.array(False), tuple(config))
+    fill = sh.broadcast_in_dim(pv, get_aval(padded).shape, (target,))
+    return ew.select_n(mask, fill, padded), target
 
 
 def _slice_batch(args, dims, *, start_indices, limit_indices, strides):
@@ -237,24 +261,33 @@ batch_rules[sh.rev_p] = _rev_batch
 
 
 def _dot_general_batch(args, dims, *, dimension_numbers, precision, preferred_element_type):
+    """dot_general accepts batch and contracting dimensions anywhere, so the operands stay
+    as they are: the numbering just skips the vmapped axes."""
     (lhs, rhs), (lbd, rbd) = args, dims
     (lc, rc), (lb, rb) = dimension_numbers
-    shift = lambda ds: tuple(d + 1 for d in ds)
     params = dict(precision=precision, preferred_element_type=preferred_element_type)
-    if lbd is not not_mapped and rbd is not not_mapped:
-        # Both batched: the vmapped axis becomes a new leading batch dimension.
-        lhs, rhs = moveaxis(lhs, lbd, 0), moveaxis(rhs, rbd, 0)
-        dn = ((shift(lc), shift(rc)), ((0,) + shift(lb), (0,) + shift(rb)))
-        return mm.dot_general(lhs, rhs, dn, **params), 0
     if lbd is not not_mapped:
-        # Only lhs batched: the vmapped axis is a free lhs dimension; put it first among them.
-        lhs = moveaxis(lhs, lbd, 0)
-        dn = ((shift(lc), rc), (shift(lb), rb))
-        return mm.dot_general(lhs, rhs, dn, **params), len(lb)
-    rhs = moveaxis(rhs, rbd, 0)
-    dn = ((lc, shift(rc)), (lb, shift(rb)))
-    lhs_free = get_aval(lhs).ndim - len(lc) - len(lb)
-    return mm.dot_general(lhs, rhs, dn, **params), len(lb) + lhs_free
+        lc, lb = _bump(lc, lbd), _bump(lb, lbd)
+    if rbd is not not_mapped:
+        rc, rb = _bump(rc, rbd), _bump(rb, rbd)
+    if lbd is not not_mapped and rbd is not not_mapped:
+        # Both batched: the vmapped axis becomes the first dot_general batch dimension.
+        dn = ((lc, rc), ((lbd,) + lb, (rbd,) + rb))
+        return mm.dot_general(lhs, rhs, dn, **params), 0
+    out = mm.dot_general(lhs, rhs, ((lc, rc), (lb, rb)), **params)
+    # Otherwise it is a free dimension: the output has batch, lhs free, rhs free dims.
+    lhs_free = _free_dims(get_aval(lhs).ndim, lc, lb)
+    if lbd is not not_mapped:
+        return out, len(lb) + lhs_free.index(lbd)
+    return out, len(lb) + len(lhs_free) + _free_dims(get_aval(rhs).ndim, rc, rb).index(rbd)
+
+
+def _bump(axes, bdim: int) -> tuple:
+    return tuple(_logical_axis_to_physical(a, bdim) for a in axes)
+
+
+def _free_dims(ndim: int, contract, batch) -> list:
+    return [d for d in range(ndim) if d not in contract and d not in batch]
 
 
 batch_rules[mm.dot_general_p] = _dot_general_batch

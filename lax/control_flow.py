@@ -57,11 +57,39 @@ def _abstractify(x) -> ShapedArray:
     return get_aval(x).strip_weak_type() if not isinstance(x, ShapedArray) else x
 
 
+def _promote_weak_carry(init_leaves, out_avals):
+    """JAX lets a weakly typed initial carry (a Python scalar) take the dtype the body
+    gives it: ``fori_loop(0, 3, lambda i, c: c + 1.5, 0)`` carries a float.  Returns the
+    converted leaves and whether any changed (the body must then be traced again)."""
+    new, changed = [], False
+    for x, out in zip(init_leaves, out_avals):
+        aval = get_aval(x)
+        if aval.weak_type and aval.dtype != out.dtype:
+            dtype = dtypes.result_type((aval.dtype, True), (out.dtype, out.weak_type))[0]
+            x, changed = ew._convert_element_type(x, dtype), True
+        new.append(x)
+    return new, changed
+
+
 # --------------------------------------------------------------------------- cond / switch
+
+_no_operand = object()   # cond's `operand=` keyword was not given
+
+def _check_avals(prim: str, what: str, expected, got) -> None:
+    """The operands of a higher-order primitive must have its sub-jaxpr's types (so that
+    ``typecheck_jaxpr`` catches a transform rule that binds mismatched operands)."""
+    if len(expected) != len(got) or any(a.shape != b.shape or a.dtype != b.dtype
+                                        for a, b in zip(expected, got)):
+        raise type_error(f"{prim}: {what} has types {_avals_str(expected)} but is given "
+                         f"{_avals_str(got)}.")
+
 
 def _cond_abstract_eval(index, *ops, branches):
     if index.dtype != np.int32 or index.ndim:
         raise type_error(f"cond: the branch index must be an int32 scalar, got {index.str_short()}.")
+    for i, b in enumerate(branches):
+        _check_avals("cond", f"branch {i}'s input", b.in_avals, ops)
+        _check_avals("cond", f"branch {i}'s output", branches[0].out_avals, b.out_avals)
     return list(branches[0].out_avals)
 
 
@@ -87,16 +115,25 @@ def switch(index, branches: Sequence[Callable], *operands):
 
 
 @api_boundary
-def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
+def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_no_operand):
     """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``, staged so that
-    ``pred`` may be a traced boolean scalar.
+    ``pred`` may be a traced boolean scalar.  (``operand=x`` is JAX's older spelling of a
+    single operand.)
 
     >>> lax.cond(x > 0, lambda x: x, lambda x: -x, x)
     """
+    if operand is not _no_operand:
+        if operands:
+            raise TypeError("cond: pass the operands either positionally or as the `operand` "
+                            "keyword, not both.")
+        operands = (operand,)
+    if pred is None:
+        raise TypeError("cond predicate is None")
     p_aval = get_aval(pred)
     if p_aval.ndim:
         raise TypeError(f"Pred must be a scalar, got {pred!r} of shape {p_aval.shape}.")
-    if not (dtypes.is_bool(p_aval.dtype) or dtypes.is_integer(p_aval.dtype)):
+    if not (dtypes.is_bool(p_aval.dtype) or dtypes.is_integer(p_aval.dtype) or
+            dtypes.is_float(p_aval.dtype)):
         raise TypeError(f"Pred type must be either boolean or number, got {p_aval.dtype}.")
     index = ew._convert_element_type(ew.ne(pred, np.zeros((), p_aval.dtype)), np.int32)
     return _bind_cond(index, [false_fun, true_fun], operands, "cond")
@@ -108,14 +145,20 @@ def _bind_cond(index, branches, operands, name):
     traced = [trace_fun(b, in_tree, in_avals) for b in branches]
     out_trees = [t[2] for t in traced]
     out_avals = [t[0].out_avals for t in traced]
+    # cond's branches are (false_fun, true_fun); report them in the user's order.
+    names = (["false_fun", "true_fun"] if name == "cond" else
+             [f"branches[{i}]" for i in range(len(branches))])
     for i in range(1, len(traced)):
+        a, b = (i, 0) if name == "cond" else (0, i)
         if out_trees[i] != out_trees[0]:
-            raise TypeError(f"{name}: branch outputs must have the same pytree structure, got "
-                            f"{out_trees[0]} and {out_trees[i]}.")
-        if [(a.shape, a.dtype) for a in out_avals[i]] != [(a.shape, a.dtype) for a in out_avals[0]]:
-            raise TypeError(f"{name}: branch outputs must have identical types, got "
-                            f"{_avals_str(out_avals[0])} and {_avals_str(out_avals[i])}. "
-                            "Cast with .astype(...) so every branch returns the same dtypes.")
+            raise TypeError(f"{name}: branch outputs must have the same pytree structure, but "
+                            f"{names[a]} returns {out_trees[a]} and {names[b]} returns "
+                            f"{out_trees[b]}.")
+        if [(v.shape, v.dtype) for v in out_avals[i]] != [(v.shape, v.dtype) for v in out_avals[0]]:
+            raise TypeError(f"{name}: branch outputs must have identical types, but {names[a]} "
+                            f"returns {_avals_str(out_avals[a])} and {names[b]} returns "
+                            f"{_avals_str(out_avals[b])}. Cast with .astype(...) or reshape so "
+                            "every branch returns the same shapes and dtypes.")
     # Every branch takes all branches' consts, then the operands.
     all_consts = [c for t in traced for c in t[1]]
     const_avals = [[_abstractify(c) for c in t[1]] for t in traced]
@@ -135,6 +178,13 @@ def _bind_cond(index, branches, operands, name):
 # --------------------------------------------------------------------------- while_loop
 
 def _while_abstract_eval(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, max_steps):
+    cc, bc = args[:cond_nconsts], args[cond_nconsts:cond_nconsts + body_nconsts]
+    carry = args[cond_nconsts + body_nconsts:]
+    _check_avals("while", "cond_jaxpr's input", cond_jaxpr.in_avals, cc + carry)
+    _check_avals("while", "cond_jaxpr's output", [ShapedArray((), np.dtype(np.bool_))],
+                 cond_jaxpr.out_avals)
+    _check_avals("while", "body_jaxpr's input", body_jaxpr.in_avals, bc + carry)
+    _check_avals("while", "body_jaxpr's output", carry, body_jaxpr.out_avals)
     return list(body_jaxpr.out_avals)
 
 
@@ -151,20 +201,28 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val, *, max_steps: i
     >>> lax.while_loop(lambda c: c[0] < 10, lambda c: (c[0] + 1, c[1] * 2.0), (0, 1.0))
     """
     flat_init, in_tree = tree_flatten(init_val)
-    avals = [_abstractify(x) for x in flat_init]
     arg_tree = tree_structure((init_val,))     # cond_fun and body_fun take one argument
-    cond_j, cond_consts, cond_tree = trace_fun(cond_fun, arg_tree, avals)
-    if cond_tree.num_leaves != 1 or cond_j.out_avals[0].shape != () or \
-            cond_j.out_avals[0].dtype != np.bool_:
-        raise TypeError("while_loop: cond_fun must return a boolean scalar, but got output "
-                        f"type(s) {_avals_str(cond_j.out_avals)}.")
-    body_j, body_consts, body_tree = trace_fun(body_fun, arg_tree, avals)
+
+    def trace_body(flat_init):
+        avals = [_abstractify(x) for x in flat_init]
+        return avals, trace_fun(body_fun, arg_tree, avals)
+
+    avals, (body_j, body_consts, body_tree) = trace_body(flat_init)
+    if body_tree == in_tree:
+        flat_init, changed = _promote_weak_carry(flat_init, body_j.out_avals)
+        if changed:
+            avals, (body_j, body_consts, body_tree) = trace_body(flat_init)
     if body_tree != in_tree or [(a.shape, a.dtype) for a in body_j.out_avals] != \
             [(a.shape, a.dtype) for a in avals]:
         raise TypeError("while_loop: body_fun output and input must have identical types, "
                         f"got input {_avals_str(avals)} {in_tree} and output "
                         f"{_avals_str(body_j.out_avals)} {body_tree}. The carried value keeps "
                         "its shape and dtype across iterations: cast with .astype(...).")
+    cond_j, cond_consts, cond_tree = trace_fun(cond_fun, arg_tree, avals)
+    if cond_tree.num_leaves != 1 or cond_j.out_avals[0].shape != () or \
+            cond_j.out_avals[0].dtype != np.bool_:
+        raise TypeError("while_loop: cond_fun must return a boolean scalar, but got output "
+                        f"type(s) {_avals_str(cond_j.out_avals)}.")
     if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 0):
         raise ValueError(f"while_loop: max_steps must be a non-negative Python int, got {max_steps!r}.")
     outs = bind(while_p, *cond_consts, *body_consts, *flat_init, cond_jaxpr=cond_j,
@@ -186,10 +244,13 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int = 1):
 
         def scan_body(carry, _):
             i, val = carry
-            return (ew.add(i, np.int32(1)), body_fun(i, val)), None
-        (_, out), _ = scan(scan_body, (np.int32(lo), init_val), None, length=max(hi - lo, 0),
+            return (ew.add(i, 1), body_fun(i, val)), None
+        (_, out), _ = scan(scan_body, (lo, init_val), None, length=max(hi - lo, 0),
                            unroll=unroll)
         return out
+    if unroll != 1:
+        raise ValueError("Can only use `unroll` in `fori_loop` if the loop bounds are "
+                         "statically known.")
     dtype = dtypes.result_type((get_aval(lower).dtype, get_aval(lower).weak_type),
                                (get_aval(upper).dtype, get_aval(upper).weak_type))[0]
     lower = ew._convert_element_type(lower, dtype)
@@ -203,6 +264,13 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int = 1):
 # --------------------------------------------------------------------------- scan
 
 def _scan_abstract_eval(*args, jaxpr, length, reverse, unroll, num_consts, num_carry):
+    consts_and_carry, xs = args[:num_consts + num_carry], args[num_consts + num_carry:]
+    if any(x.ndim == 0 or x.shape[0] != length for x in xs):
+        raise type_error(f"scan: xs {_avals_str(xs)} must all have leading axis length {length}.")
+    _check_avals("scan", "the body's input", jaxpr.in_avals,
+                 consts_and_carry + tuple(x.update(shape=x.shape[1:]) for x in xs))
+    _check_avals("scan", "the body's carry output", args[num_consts:num_consts + num_carry],
+                 jaxpr.out_avals[:num_carry])
     carry_avals = jaxpr.out_avals[:num_carry]
     y_avals = [a.update(shape=(length,) + a.shape) for a in jaxpr.out_avals[num_carry:]]
     return list(carry_avals) + y_avals
@@ -234,19 +302,26 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
         raise ValueError("scan got no values to scan over and `length` not provided.")
     length = lengths.pop()
     flat_init, carry_tree = tree_flatten(init)
-    carry_avals = [_abstractify(c) for c in flat_init]
     x_avals = [_abstractify(x).update(shape=get_aval(x).shape[1:]) for x in flat_xs]
     in_tree = tree_structure((init, xs))
     def body(carry, x):
         out = f(carry, x)
         if not (isinstance(out, tuple) and len(out) == 2):
-            raise TypeError("scan body output must be a pair (carry, y), got "
-                            f"{type(out).__name__}.")
+            got = get_aval(out).str_short() if hasattr(out, "shape") else type(out).__name__
+            raise TypeError(f"scan body output must be a pair (carry, y), got {got}.")
         return out
 
-    jaxpr, consts, out_tree = trace_fun(body, in_tree, carry_avals + x_avals)
-    new_carry_tree, y_tree = out_tree.children()
+    def trace_body(flat_init):
+        carry_avals = [_abstractify(c) for c in flat_init]
+        jaxpr, consts, out_tree = trace_fun(body, in_tree, carry_avals + x_avals)
+        return carry_avals, jaxpr, consts, out_tree.children()
+
     num_carry = len(flat_init)
+    carry_avals, jaxpr, consts, (new_carry_tree, y_tree) = trace_body(flat_init)
+    if new_carry_tree == carry_tree:
+        flat_init, changed = _promote_weak_carry(flat_init, jaxpr.out_avals[:num_carry])
+        if changed:
+            carry_avals, jaxpr, consts, (new_carry_tree, y_tree) = trace_body(flat_init)
     out_carry_avals = jaxpr.out_avals[:num_carry]
     if new_carry_tree != carry_tree or [(a.shape, a.dtype) for a in out_carry_avals] != \
             [(a.shape, a.dtype) for a in carry_avals]:

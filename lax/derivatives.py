@@ -42,7 +42,7 @@ def _aval(x):
 
 
 # --------------------------------------------------------------------------- non-differentiable
-for _p in (ew.sign_p, ew.floor_p, ew.ceil_p, ew.round_p, ew.is_finite_p, ew.nextafter_p,
+for _p in (ew.sign_p, ew.floor_p, ew.ceil_p, ew.round_p, ew.is_finite_p,
            ew.eq_p, ew.ne_p, ew.lt_p, ew.le_p, ew.gt_p, ew.ge_p, ew.and_p, ew.or_p, ew.xor_p,
            ew.not_p, ew.shift_left_p, ew.shift_right_logical_p, ew.shift_right_arithmetic_p,
            ew.population_count_p, ew.bitcast_convert_type_p, ew.stop_gradient_p,
@@ -80,14 +80,20 @@ defjvp(ew.lgamma_p, lambda g, x: mul(g, digamma(x)))
 defjvp(ew.square_p, lambda g, x: mul(g, mul(_const(x, 2), x)))
 
 
-def _abs_jvp(g, x):
+def _replace_zero(x):
+    return select_n(eq(x, _const(x, 0)), x, _const(x, 1) if get_aval(x).ndim == 0
+                    else sh.broadcast_in_dim(_const(x, 1), get_aval(x).shape, ()))
+
+
+def _abs_jvp(g, ans, x):
     if dtypes.is_complex(get_aval(x).dtype):
-        # d|x| = Re(conj(x) * x_dot) / |x|
-        return div(real(mul(conj(x), g)), abs(x))
-    return mul(g, sign(x))
+        # d|x| = Re(conj(x) * x_dot) / |x|, taken as 0 at x == 0 (as JAX).
+        return div(real(mul(conj(x), g)), _replace_zero(ans))
+    # JAX's convention at the kink: the derivative of |x| at 0 is 1.
+    return select_n(ew.ge(x, _const(x, 0)), neg(g), g)
 
 
-defjvp(ew.abs_p, _abs_jvp)
+defjvp2(ew.abs_p, _abs_jvp)
 
 
 def _integer_pow_jvp(g, x, *, y):
@@ -97,11 +103,6 @@ def _integer_pow_jvp(g, x, *, y):
 
 
 defjvp(ew.integer_pow_p, _integer_pow_jvp)
-
-
-def _replace_zero(x):
-    return select_n(eq(x, _const(x, 0)), x, _const(x, 1) if get_aval(x).ndim == 0
-                    else sh.broadcast_in_dim(_const(x, 1), get_aval(x).shape, ()))
 
 
 def _pow_jvp_lhs(g, ans, x, y):
@@ -269,7 +270,8 @@ transpose_rules[ew.convert_element_type_p] = _convert_transpose
 
 deflinear(ew.real_p, lambda ct, x: [ew.complex(ct, _const(ct, 0))])
 deflinear(ew.imag_p, lambda ct, x: [ew.complex(_const(ct, 0), neg(ct))])
-deflinear(ew.complex_p, lambda ct, x, y: [real(ct), imag(neg(ct))])
+deflinear(ew.complex_p, lambda ct, x, y: [unbroadcast(_aval(x), real(ct)),
+                                          unbroadcast(_aval(y), imag(neg(ct)))])
 
 
 def _conj_transpose(ct, x, *, input_dtype):
@@ -293,7 +295,17 @@ def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions):
 
 
 deflinear(sh.broadcast_in_dim_p, _broadcast_in_dim_transpose)
-deflinear(sh.reshape_p, lambda ct, x, *, new_sizes, dimensions: [sh.reshape(ct, x.aval.shape)])
+
+
+def _reshape_transpose(ct, x, *, new_sizes, dimensions):
+    if dimensions is None:
+        return [sh.reshape(ct, x.aval.shape)]
+    # reshape with `dimensions` transposes x first; undo the reshape, then the transpose.
+    permuted = tuple(x.aval.shape[d] for d in dimensions)
+    return [sh.transpose(sh.reshape(ct, permuted), tuple(np.argsort(dimensions)))]
+
+
+deflinear(sh.reshape_p, _reshape_transpose)
 deflinear(sh.transpose_p, lambda ct, x, *, permutation:
           [sh.transpose(ct, tuple(np.argsort(permutation)))])
 deflinear(sh.squeeze_p, lambda ct, x, *, dimensions: [sh.reshape(ct, x.aval.shape)])

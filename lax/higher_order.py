@@ -13,7 +13,7 @@ from zenax.tracer.ir import ClosedJaxpr
 jit_call_p = Primitive("jit_call", multiple_results=True)
 
 
-def _jit_call_abstract_eval(*avals, jaxpr: ClosedJaxpr, name: str, **_):
+def _jit_call_abstract_eval(*avals, jaxpr: ClosedJaxpr, name: str):
     expected = jaxpr.in_avals
     if len(avals) != len(expected) or any(a.shape != e.shape or a.dtype != e.dtype
                                           for a, e in zip(avals, expected)):

@@ -127,13 +127,24 @@ all_gather_p.axis_rule = _all_gather_axis_rule
 batch_rules[all_gather_p] = _all_gather_batch
 
 
-def _all_gather_jvp(primals, tangents, **params):
-    out = bind(all_gather_p, primals[0], **params)
-    t = tangents[0]
-    return out, (Zero(get_aval(out)) if type(t) is Zero else bind(all_gather_p, t, **params))
+def _all_gather_transpose(ct, x, *, axis_name, axis, axis_size, tiled):
+    """Each element's cotangent is its block of everyone's gathered cotangents, summed
+    (JAX's psum_scatter): psum, then keep block ``axis_index`` along ``axis``."""
+    if type(ct) is Zero:
+        return [Zero(x.aval)]
+    total = bind(psum_p, ct, axis_name=axis_name)
+    shape = get_aval(total).shape
+    if tiled:
+        total = sh.reshape(total, shape[:axis] + (axis_size, shape[axis] // axis_size)
+                           + shape[axis + 1:])
+        shape = get_aval(total).shape
+    mine = ew.eq(sh.iota(np.int32, axis_size), axis_index(axis_name))
+    mine = sh.broadcast_in_dim(ew._convert_element_type(mine, get_aval(ct).dtype), shape,
+                               (axis,))
+    return [red.reduce_sum(ew.mul(total, mine), (axis,))]
 
 
-jvp_rules[all_gather_p] = _all_gather_jvp
+deflinear(all_gather_p, _all_gather_transpose)
 
 # --------------------------------------------------------------------------- axis_index
 axis_index_p = Primitive("axis_index")
@@ -157,6 +168,7 @@ def psum(x, axis_name):
     Array([3., 3., 3.], dtype=float32)
     """
     from zenax.tracer.tree_util import tree_map
+    axis_size(axis_name)     # NameError now, at the user's line, if no vmap binds the name
     return tree_map(lambda v: bind(psum_p, v, axis_name=axis_name), x)
 
 
@@ -169,11 +181,13 @@ def pmean(x, axis_name):
 
 def pmax(x, axis_name):
     from zenax.tracer.tree_util import tree_map
+    axis_size(axis_name)
     return tree_map(lambda v: bind(pmax_p, v, axis_name=axis_name), x)
 
 
 def pmin(x, axis_name):
     from zenax.tracer.tree_util import tree_map
+    axis_size(axis_name)
     return tree_map(lambda v: bind(pmin_p, v, axis_name=axis_name), x)
 
 
@@ -186,8 +200,18 @@ def all_gather(x, axis_name, *, axis: int = 0, tiled: bool = False):
 
 
 def axis_index(axis_name):
-    """The index along the mapped axis ``axis_name`` (0 .. size-1)."""
-    return bind(axis_index_p, axis_name=axis_name)
+    """The index along the mapped axis ``axis_name`` (0 .. size-1).  For a tuple of names,
+    the row-major index over those axes, as in JAX.
+
+    >>> zenax.vmap(lambda x: lax.axis_index("i"), axis_name="i")(jnp.zeros(3))
+    Array([0, 1, 2], dtype=int32)
+    """
+    index = None
+    axis_size(axis_name)
+    for name in _names(axis_name):
+        i = bind(axis_index_p, axis_name=name)
+        index = i if index is None else ew.add(ew.mul(index, np.int32(axis_size(name))), i)
+    return index
 
 
 def axis_size(axis_name) -> int:

@@ -12,11 +12,11 @@ import numpy as np
 
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero
-from zenax.tracer.core import get_aval
+from zenax.tracer.core import bind, get_aval
 from zenax.tracer.ir import eval_jaxpr
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
-from zenax.lax.ad_util import instantiate, tangent_aval
+from zenax.lax.ad_util import tangent_aval
 from zenax.lax import shapes as sh
 
 from .jvp import jvp_flat
@@ -54,6 +54,18 @@ def split_aux(box, flat_outs):
     n = box["n_out"]
     aux = tree_unflatten(box["aux_tree"], flat_outs[n:]) if "aux_tree" in box else None
     return flat_outs[:n], aux
+
+
+def _full(aval, value):
+    """A new array of ``aval``'s shape and dtype filled with ``value``.  It binds
+    broadcast_in_dim even for scalars (as JAX's zeros do), so what the public functions
+    return is a jax.Array (or a tracer), never a NumPy scalar."""
+    return bind(sh.broadcast_in_dim_p, np.array(value, aval.dtype), shape=aval.shape,
+                broadcast_dimensions=())
+
+
+def _instantiate(t):
+    return _full(t.aval, 0) if type(t) is Zero else t
 
 
 def _float0_zeros(aval):
@@ -94,7 +106,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
     p_out, t_out = jvp_flat(flat_fun, flat_p, tangents_in, instantiate_zeros=False)
     p_out, aux = split_aux(box, p_out)
     t_out = [_float0_zeros(get_aval(p)) if not dtypes.is_inexact(get_aval(p).dtype)
-             else instantiate(t) for p, t in zip(p_out, t_out)]
+             else _instantiate(t) for p, t in zip(p_out, t_out)]
     out = (tree_unflatten(box["tree"], p_out), tree_unflatten(box["tree"], t_out))
     return out + (aux,) if has_aux else out
 
@@ -143,7 +155,7 @@ class _VJPFunction:
                                  f"output shape {a.shape}.")
         cts_in = backward_pass(self.jaxpr.jaxpr, self.jaxpr.consts, list(flat_ct))
         cts_in = [_float0_zeros(a) if not dtypes.is_inexact(a.dtype) else
-                  instantiate(c) for c, a in zip(cts_in, self.in_avals)]
+                  _instantiate(c) for c, a in zip(cts_in, self.in_avals)]
         return tree_unflatten(self.in_tree, cts_in)
 
 
@@ -195,6 +207,9 @@ def _check_output(name, holomorphic, aval):
 
 
 def _normalize_argnums(name, argnums, nargs):
+    """``(single, argnums)`` with negative entries made positive.  As in JAX, an index past
+    the end is a TypeError (the caller passed too few arguments) and one before the start
+    a ValueError."""
     single = isinstance(argnums, int)
     nums = (argnums,) if single else tuple(argnums)
     if not nums:
@@ -202,9 +217,14 @@ def _normalize_argnums(name, argnums, nargs):
     for a in nums:
         if not isinstance(a, int):
             raise TypeError(f"{name}: argnums must be an int or a tuple of ints, got {a!r}.")
-        if not -nargs <= a < nargs:
+        if a < -nargs:
             raise ValueError(f"{name}: argnums={argnums} is out of bounds for a function "
-                             f"called with {nargs} positional arguments.")
+                             f"called with {nargs} positional arguments (the smallest valid "
+                             f"negative index is {-nargs}).")
+    if max(nums) >= nargs:
+        raise TypeError(f"{name}: differentiating with respect to argnums={argnums} requires "
+                        f"at least {max(nums) + 1} positional arguments to be passed by the "
+                        f"caller, but got only {nargs} positional arguments.")
     return single, tuple(a % nargs for a in nums)
 
 
@@ -214,8 +234,11 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
 
     >>> loss, grads = zenax.value_and_grad(loss_fn)(params, batch)
     """
-    name = "value_and_grad"
+    return _value_and_grad("value_and_grad", fun, argnums, has_aux, holomorphic, allow_int)
 
+
+def _value_and_grad(name, fun, argnums, has_aux, holomorphic, allow_int):
+    """``value_and_grad``; errors name the public function (``name``) the user called."""
     @functools.wraps(fun)
     @api_boundary
     def value_and_grad_f(*args, **kwargs):
@@ -239,8 +262,8 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
             raise TypeError(f"{name} only defined for scalar-output functions, but the "
                             f"function returned a pytree with {len(ans_leaves)} leaves.")
         aval = get_aval(ans_leaves[0])
-        _check_output(name.replace("value_and_grad", "grad"), holomorphic, aval)
-        one = np.ones((), aval.dtype)
+        _check_output("grad", holomorphic, aval)
+        one = _full(aval, 1)
         grads = f_vjp(tree_unflatten(tree_structure(ans), [one]))
         g = grads[0] if single else grads
         return ((ans, aux), g) if has_aux else (ans, g)
@@ -258,7 +281,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     >>> zenax.grad(lambda x: x ** 3)(2.0)
     Array(12., dtype=float32, weak_type=True)
     """
-    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+    vg = _value_and_grad("grad", fun, argnums, has_aux, holomorphic, allow_int)
 
     @functools.wraps(fun)
     @api_boundary

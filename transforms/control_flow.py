@@ -22,12 +22,12 @@ from zenax.lax import reductions as red
 from zenax.lax import shapes as sh
 from zenax.lax.ad_util import instantiate, tangent_aval, zeros_like_aval
 from zenax.lax.batching import bdim_at_front, moveaxis
-from zenax.lax.control_flow import cond_p, scan, scan_p, while_p
+from zenax.lax.control_flow import cond, cond_p, scan, scan_p, while_p
 
 from .linearize import partial_eval_rules
 from .passes import dce
 from .lowering import lower_jaxpr
-from .subjaxpr import (batch_jaxpr, differentiable, eval_closed, jvp_jaxpr, partial_eval_jaxpr,
+from .subjaxpr import (batch_jaxpr, differentiable, eval_closed, jvp_jaxpr, partial_eval_closed,
                        trace_closed, transpose_jaxpr)
 from .transpose import backward_pass
 from .vmap import vmap_flat
@@ -74,27 +74,27 @@ def _cond_partial_eval(trace, args, *, branches):
     unknowns = [trace.is_own(x) for x in ops]
     out_uk = [False] * len(branches[0].out_avals)
     for b in branches:
-        out_uk = [a or b_ for a, b_ in zip(out_uk, partial_eval_jaxpr(b.jaxpr, unknowns)[2])]
-    splits = [partial_eval_jaxpr(b.jaxpr, unknowns, instantiate=out_uk) for b in branches]
-    res_avals = [[v.aval for v in res] for _, _, _, res in splits]
+        out_uk = [a or b_ for a, b_ in zip(out_uk, partial_eval_closed(b, unknowns)[2])]
+    splits = [partial_eval_closed(b, unknowns, instantiate=out_uk) for b in branches]
     n_known_out = out_uk.count(False)
+    res_avals = [known.out_avals[n_known_out:] for known, _, _, _ in splits]
     known_branches, unknown_branches = [], []
-    for i, ((known, unknown, _, res), b) in enumerate(zip(splits, branches)):
+    for i, (known, unknown, _, n_res) in enumerate(splits):
         before = [a for k in range(i) for a in res_avals[k]]
         after = [a for k in range(i + 1, len(splits)) for a in res_avals[k]]
-        known_closed = ClosedJaxpr(known, b.consts)
 
         # Every branch outputs every branch's residual slots (zeros where not its own).
-        def known_fun(*xs, known_closed=known_closed, before=before, after=after):
-            outs = eval_closed(known_closed, *xs)
+        def known_fun(*xs, known=known, before=before, after=after):
+            outs = eval_closed(known, *xs)
             return (outs[:n_known_out] + [zeros_like_aval(a) for a in before] +
                     outs[n_known_out:] + [zeros_like_aval(a) for a in after])
 
-        known_branches.append(trace_closed(known_fun, known_closed.in_avals))
-        n_res = len(res)
-        invars = ([Var(a) for a in before] + unknown.invars[:n_res] + [Var(a) for a in after] +
-                  unknown.invars[n_res:])
-        unknown_branches.append(ClosedJaxpr(Jaxpr([], invars, unknown.outvars, unknown.eqns), []))
+        known_branches.append(trace_closed(known_fun, known.in_avals))
+        uj = unknown.jaxpr
+        invars = ([Var(a) for a in before] + uj.invars[:n_res] + [Var(a) for a in after] +
+                  uj.invars[n_res:])
+        unknown_branches.append(ClosedJaxpr(Jaxpr(uj.constvars, invars, uj.outvars, uj.eqns),
+                                            unknown.consts))
     known_ops = [x for x, u in zip(ops, unknowns) if not u]
     unknown_ops = [x for x, u in zip(ops, unknowns) if u]
     with set_current_trace(trace.parent):
@@ -198,15 +198,17 @@ def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_
 
 
 def _while_as_scan(args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, max_steps):
-    """A bounded while loop as a scan of ``max_steps`` masked iterations (differentiable)."""
+    """A bounded while loop as a scan of ``max_steps`` steps, each a ``cond`` that runs the
+    body while the predicate holds and passes the carry through after (differentiable).
+    A ``cond`` rather than a ``select``: finished steps do no work, and a body that is
+    singular past the exit point (``sqrt(c - 1)`` once ``c <= 1``) cannot leak NaNs into
+    the gradient."""
     cc, bc, init = _split_while(args, cond_nconsts, body_nconsts)
 
     def step(carry, _):
         active = eval_closed(cond_jaxpr, *cc, *carry)[0]
-        new = eval_closed(body_jaxpr, *bc, *carry)
-        return [ew.select_n(active, old, nw) if get_aval(old).ndim == 0 else
-                ew.select_n(sh.broadcast_in_dim(active, get_aval(old).shape, ()), old, nw)
-                for old, nw in zip(carry, new)], None
+        new = cond(active, lambda c: eval_closed(body_jaxpr, *bc, *c), lambda c: list(c), carry)
+        return new, None
 
     out, _ = scan(step, list(init), None, length=max_steps)
     return out
@@ -224,23 +226,27 @@ def _while_partial_eval(trace, args, *, cond_jaxpr, body_jaxpr, cond_nconsts, bo
     carry_uk = [trace.is_own(x) for x in init]
     bc_uk = [trace.is_own(x) for x in bc]
     while True:
-        out_uk = partial_eval_jaxpr(body_jaxpr.jaxpr, bc_uk + carry_uk)[2]
+        out_uk = partial_eval_closed(body_jaxpr, bc_uk + carry_uk)[2]
         new = [a or b for a, b in zip(carry_uk, out_uk)]
         if new == carry_uk:
             break
         carry_uk = new
-    cond_uk = any(trace.is_own(x) for x in cc) or \
-        partial_eval_jaxpr(cond_jaxpr.jaxpr, [False] * cond_nconsts + carry_uk)[2][0]
+    cond_uk = partial_eval_closed(cond_jaxpr, [trace.is_own(x) for x in cc] + carry_uk)[2][0]
     if cond_uk or all(carry_uk):
         return trace.stage(while_p, args, params)
+    # An unknown carry the body passes through unchanged leaves the loop as it entered
+    # (the tangent of a loop-invariant value): no staged loop is needed for it.
+    bj = body_jaxpr.jaxpr
+    forwarded = [u and bj.outvars[i] is bj.invars[body_nconsts + i]
+                 for i, u in enumerate(carry_uk)]
     # Known carries are computed now by a loop over the known part of the body; the
     # unknown ones by the whole loop, staged (it recomputes the known part). Transposing
     # that staged loop is refused with advice to pass max_steps.
-    known_body, _, _, _ = partial_eval_jaxpr(body_jaxpr.jaxpr, bc_uk + carry_uk)
+    known, _, _, _ = partial_eval_closed(body_jaxpr, bc_uk + carry_uk, instantiate=carry_uk)
     n_known = carry_uk.count(False)
-    known_body = ClosedJaxpr(Jaxpr(known_body.constvars, known_body.invars,
-                                   known_body.outvars[:n_known], known_body.eqns),
-                             body_jaxpr.consts)
+    kj = known.jaxpr
+    known_body = ClosedJaxpr(dce(Jaxpr(kj.constvars, kj.invars, kj.outvars[:n_known], kj.eqns)),
+                             known.consts)
     known_bc = [x for x, u in zip(bc, bc_uk) if not u]
     known_init = [x for x, u in zip(init, carry_uk) if not u]
 
@@ -256,9 +262,11 @@ def _while_partial_eval(trace, args, *, cond_jaxpr, body_jaxpr, cond_nconsts, bo
         known_outs = bind(while_p, *cc, *known_bc, *known_init, cond_jaxpr=known_cond_j,
                           body_jaxpr=known_body, cond_nconsts=cond_nconsts,
                           body_nconsts=len(known_bc), max_steps=None)
-    staged = trace.stage(while_p, args, params)
+    staged = (init if all(f == u for f, u in zip(forwarded, carry_uk)) else
+              trace.stage(while_p, args, params))
     known = iter(known_outs)
-    return [s if u else next(known) for s, u in zip(staged, carry_uk)]
+    return [x if f else s if u else next(known)
+            for x, s, u, f in zip(init, staged, carry_uk, forwarded)]
 
 
 def _while_transpose(cts, *args, **params):
@@ -384,48 +392,54 @@ def _scan_partial_eval(trace, args, *, jaxpr, length, reverse, unroll, num_const
     carry_uk = [trace.is_own(x) for x in init]
     xs_uk = [trace.is_own(x) for x in xs]
     while True:   # a carry is unknown if it starts unknown or becomes unknown in the body
-        out_uk = partial_eval_jaxpr(jaxpr.jaxpr, const_uk + carry_uk + xs_uk)[2]
+        out_uk = partial_eval_closed(jaxpr, const_uk + carry_uk + xs_uk)[2]
         new = [a or b for a, b in zip(carry_uk, out_uk[:num_carry])]
         if new == carry_uk:
             break
         carry_uk = new
     n_ys = len(jaxpr.out_avals) - num_carry
-    known, unknown, out_uk, residuals = partial_eval_jaxpr(
-        jaxpr.jaxpr, const_uk + carry_uk + xs_uk, instantiate=carry_uk + [False] * n_ys)
-    # Residuals that are loop-invariant (known consts of the body) are passed as consts of
-    # the unknown scan; the others are saved per iteration as extra ys of the known scan.
-    body_consts = jaxpr.jaxpr.invars[:num_consts]
-    const_vals = dict(zip(jaxpr.jaxpr.constvars, jaxpr.consts))
-    const_vals.update((v, x) for v, x, u in zip(body_consts, consts, const_uk) if not u)
-    invariant = [r for r in residuals if r in const_vals]
-    per_iter = [r for r in residuals if r not in const_vals]
+    known, unknown, out_uk, n_res = partial_eval_closed(
+        jaxpr, const_uk + carry_uk + xs_uk, instantiate=carry_uk + [False] * n_ys)
+    kj = known.jaxpr
     n_known_out = out_uk.count(False)
-    known_j = Jaxpr(known.constvars, known.invars, known.outvars[:n_known_out] + per_iter,
-                    known.eqns)
-    known_closed = ClosedJaxpr(dce(known_j), jaxpr.consts)
+    n_kc, n_kcarry = const_uk.count(False), carry_uk.count(False)
+    known_consts = [x for x, u in zip(consts, const_uk) if not u]
+    known_xs = [x for x, u in zip(xs, xs_uk) if not u]
+    # Residuals that are known consts of the body are loop-invariant: passed as consts of
+    # the unknown scan.  Residuals that are known xs are passed as xs.  The others are
+    # saved per iteration as extra ys of the known scan.
+    invariant_vals = dict(zip(kj.invars[:n_kc], known_consts))
+    invariant_vals.update(zip(kj.constvars, known.consts))
+    xs_vals = dict(zip(kj.invars[n_kc + n_kcarry:], known_xs))
+    res_vars = kj.outvars[n_known_out:]
+    invariant = [i for i, r in enumerate(res_vars) if r in invariant_vals]
+    forwarded = [i for i, r in enumerate(res_vars) if r in xs_vals and r not in invariant_vals]
+    per_iter = [i for i in range(n_res) if i not in invariant and i not in forwarded]
+    known_j = Jaxpr(kj.constvars, kj.invars,
+                    kj.outvars[:n_known_out] + [res_vars[i] for i in per_iter], kj.eqns)
+    known_closed = ClosedJaxpr(dce(known_j), known.consts)
     known_args = [x for x, u in zip(args, const_uk + carry_uk + xs_uk) if not u]
     with set_current_trace(trace.parent):
         known_outs = bind(scan_p, *known_args, jaxpr=known_closed, length=length,
-                          reverse=reverse, unroll=unroll, num_consts=const_uk.count(False),
-                          num_carry=carry_uk.count(False))
-    n_known_carry = carry_uk.count(False)
-    known_carry_out = known_outs[:n_known_carry]
-    known_ys = known_outs[n_known_carry:n_known_out]
+                          reverse=reverse, unroll=unroll, num_consts=n_kc, num_carry=n_kcarry)
+    known_carry_out = known_outs[:n_kcarry]
+    known_ys = known_outs[n_kcarry:n_known_out]
     res_stacks = known_outs[n_known_out:]
     # The unknown scan: consts = invariant residuals + unknown consts; carry = unknown
-    # carries; xs = per-iteration residuals + unknown xs.
-    n_res = len(residuals)
-    res_invars = dict(zip(residuals, unknown.invars[:n_res]))
-    uk_in = unknown.invars[n_res:]
+    # carries; xs = per-iteration residuals + forwarded xs + unknown xs.
+    uj = unknown.jaxpr
+    res_in, uk_in = uj.invars[:n_res], uj.invars[n_res:]
     n_uc, n_ucarry = const_uk.count(True), carry_uk.count(True)
-    invars = ([res_invars[r] for r in invariant] + uk_in[:n_uc] + uk_in[n_uc:n_uc + n_ucarry] +
-              [res_invars[r] for r in per_iter] + uk_in[n_uc + n_ucarry:])
-    unknown_closed = ClosedJaxpr(Jaxpr([], invars, unknown.outvars, unknown.eqns), [])
+    invars = ([res_in[i] for i in invariant] + uk_in[:n_uc] + uk_in[n_uc:n_uc + n_ucarry] +
+              [res_in[i] for i in per_iter + forwarded] + uk_in[n_uc + n_ucarry:])
+    unknown_closed = ClosedJaxpr(Jaxpr(uj.constvars, invars, uj.outvars, uj.eqns),
+                                 unknown.consts)
     uk_consts = [x for x, u in zip(consts, const_uk) if u]
     uk_init = [x for x, u in zip(init, carry_uk) if u]
     uk_xs = [x for x, u in zip(xs, xs_uk) if u]
     unknown_outs = trace.stage(
-        scan_p, [const_vals[r] for r in invariant] + uk_consts + uk_init + res_stacks + uk_xs,
+        scan_p, [invariant_vals[res_vars[i]] for i in invariant] + uk_consts + uk_init +
+        list(res_stacks) + [xs_vals[res_vars[i]] for i in forwarded] + uk_xs,
         dict(jaxpr=unknown_closed, length=length, reverse=reverse, unroll=unroll,
              num_consts=len(invariant) + n_uc, num_carry=n_ucarry))
     return _merge(out_uk, unknown_outs, list(known_carry_out) + list(known_ys))

@@ -19,7 +19,7 @@ from zenax.tracer.tree_util import tree_flatten, tree_map, tree_unflatten
 from zenax.lax import shapes as sh
 from zenax.lax.ad_util import instantiate, tangent_aval
 
-from .autodiff import _check_input_dtype, _normalize_argnums, flatten_fun, split_aux, vjp
+from .autodiff import _check_input_dtype, _full, _normalize_argnums, flatten_fun, split_aux, vjp
 from .cost import jaxpr_flops
 from .jvp import jvp_flat
 from .linearize import linearize_flat
@@ -37,6 +37,30 @@ def _split_args(name, fun, argnums, args, kwargs):
             full[i] = a
         return fun(*full, **kwargs)
     return single, dyn, f_partial
+
+
+def _check_jacfwd_input(holomorphic, aval):
+    if holomorphic:
+        _check_input_dtype("jacfwd", True, False, aval)
+    elif not dtypes.is_float(aval.dtype):
+        raise TypeError("jacfwd requires real-valued inputs (input dtype that is a sub-dtype "
+                        f"of np.floating), but got {aval.dtype.name}. For holomorphic "
+                        "differentiation, pass holomorphic=True. For differentiation of "
+                        "non-holomorphic functions involving complex inputs or integer "
+                        "inputs, use zenax.jvp directly.")
+
+
+def _check_output_dtype(name, holomorphic, aval):
+    """Holomorphic Jacobians need complex outputs; reverse mode without it, real ones."""
+    if holomorphic and not dtypes.is_complex(aval.dtype):
+        raise TypeError(f"{name} with holomorphic=True requires outputs with complex dtype, "
+                        f"but got {aval.dtype.name}.")
+    if name == "jacrev" and not holomorphic and dtypes.is_complex(aval.dtype):
+        raise TypeError("jacrev requires real-valued outputs (output dtype that is a sub-dtype "
+                        f"of np.floating), but got {aval.dtype.name}. For holomorphic "
+                        "differentiation, pass holomorphic=True. For differentiation of "
+                        "non-holomorphic functions involving complex outputs, use zenax.vjp "
+                        "directly.")
 
 
 def _jac_tree(out_tree, out_avals, in_tree, in_avals, blocks, single):
@@ -91,7 +115,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         single, dyn, f_partial = _split_args("jacfwd", fun, argnums, args, kwargs)
         flat_in, in_tree = tree_flatten(dyn)
         for x in flat_in:
-            _check_input_dtype("jacfwd", holomorphic, False, get_aval(x))
+            _check_jacfwd_input(holomorphic, get_aval(x))
         flat_fun, box = flatten_fun(f_partial, in_tree, has_aux)
         in_avals = [get_aval(x) for x in flat_in]
         basis = _std_basis(in_avals)
@@ -109,6 +133,8 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
                          lambda k: [0] * box["n_out"] + [None] * (k - box["n_out"]))
         t_out, aux = split_aux(box, outs)
         out_avals = out_box["out_avals"]
+        for a in out_avals:
+            _check_output_dtype("jacfwd", holomorphic, a)
         # blocks[i][j]: d out_i / d in_j, of shape out_i.shape + in_j.shape
         blocks = [_split_rows(t, in_avals, a.shape, rows_first=False)
                   for t, a in zip(t_out, out_avals)]
@@ -138,17 +164,25 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         flat_in, in_tree = tree_flatten(dyn)
         out_avals = [get_aval(o) for o in flat_out]
         in_avals = [get_aval(x) for x in flat_in]
+        for a in out_avals:
+            _check_output_dtype("jacrev", holomorphic, a)
         basis = _std_basis(out_avals)
+        # Integer inputs (allow_int) get zero blocks of their own dtype, as in JAX; only
+        # the others are batched.
+        inexact = [j for j, a in enumerate(in_avals) if dtypes.is_inexact(a.dtype)]
 
         def pull(*cts):
-            return tree_flatten(f_vjp(tree_unflatten(out_tree, list(cts))))[0]
+            flat = tree_flatten(f_vjp(tree_unflatten(out_tree, list(cts))))[0]
+            return [flat[j] for j in inexact]
 
         cts_in = vmap_flat(pull, basis[0].shape[0] if basis else 0, None,
                            [0] * len(flat_out), basis, lambda k: [0] * k)
         # per_in[j][i]: d out_i / d in_j, of shape out_i.shape + in_j.shape
-        per_in = [_split_rows(c, out_avals, a.shape, rows_first=True)
-                  for c, a in zip(cts_in, in_avals)]
-        blocks = [[per_in[j][i] for j in range(len(in_avals))] for i in range(len(out_avals))]
+        per_in = {j: _split_rows(c, out_avals, in_avals[j].shape, rows_first=True)
+                  for j, c in zip(inexact, cts_in)}
+        blocks = [[per_in[j][i] if j in per_in else
+                   _full(in_avals[j].update(shape=out_avals[i].shape + in_avals[j].shape), 0)
+                   for j in range(len(in_avals))] for i in range(len(out_avals))]
         jac = _jac_tree(out_tree, out_avals, in_tree, in_avals, blocks, single)
         return (jac, aux) if has_aux else jac
 

@@ -11,8 +11,9 @@
 Under another transform (grad, vmap, an outer jit) the call instead binds the
 ``jit_call`` primitive with the jaxpr, so transforms see one equation and apply their
 rule for it: jvp / batch / transpose / partial-eval of the sub-jaxpr, staged into a new
-``jit_call``.  That is why ``grad(jit(f))``, ``jit(grad(f))`` and ``vmap(jit(f))`` all
-compile once.
+``jit_call``.  Each rule's result is cached on the jaxpr it was derived from, and each
+derived jaxpr is compiled once, so ``grad(jit(f))``, ``jit(grad(f))`` and ``vmap(jit(f))``
+trace and compile once however often they are called.
 """
 from __future__ import annotations
 
@@ -20,29 +21,29 @@ import functools
 import inspect
 import logging
 import time
+import weakref
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import jax
 import numpy as np
 
-from zenax.tracer import dtypes
-from zenax.tracer.ad_types import UndefinedPrimal, Zero, is_undefined_primal, not_mapped
+from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import (Tracer, batch_rules, bind, current_trace, eval_trace, get_aval,
                                impl_rules, jvp_rules, set_current_trace, transpose_rules)
-from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Literal, Var, eval_jaxpr
-from zenax.tracer.make_jaxpr import normalize_argnums, shaped_abstractify
-from zenax.tracer.source_info import api_boundary
+from zenax.tracer.ir import ClosedJaxpr, Jaxpr
+from zenax.tracer.make_jaxpr import shaped_abstractify
+from zenax.tracer.source_info import api_boundary, user_frame_str
 from zenax.tracer.staging import trace_to_jaxpr
-from zenax.tracer.tree_util import tree_flatten, tree_unflatten
-from zenax.lax.ad_util import instantiate, tangent_aval
+from zenax.tracer.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+from zenax.lax.ad_util import tangent_aval
 from zenax.lax.higher_order import jit_call_p
 
 from . import debugging, passes
 from .linearize import PartialEvalTrace, partial_eval_rules
 from .lowering import xla_callable
-from .subjaxpr import batch_jaxpr, jvp_jaxpr, partial_eval_jaxpr, transpose_jaxpr
+from .subjaxpr import batch_jaxpr, jvp_jaxpr, partial_eval_closed, transpose_jaxpr
 
 logger = logging.getLogger("zenax.jit")
 
@@ -51,6 +52,7 @@ class _Config:
     """Switches read by jit (set through ``zenax.config.update``)."""
     disable_jit = False
     log_compiles = False
+    explain_cache_misses = False
 
 
 config = _Config()
@@ -64,20 +66,28 @@ def closed_to_open(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list]:
     return ClosedJaxpr(Jaxpr([], j.constvars + j.invars, j.outvars, j.eqns), []), closed.consts
 
 
-def _optimized(closed: ClosedJaxpr) -> ClosedJaxpr:
-    return ClosedJaxpr(passes.optimize(closed.jaxpr), closed.consts)
+def _avals_str(avals) -> str:
+    return "[" + ", ".join(a.str_short() + ("{weak}" if a.weak_type else "") for a in avals) + "]"
 
 
-# Executables for jit_call equations evaluated eagerly (e.g. the jvp of a jit'd function).
-_executables: dict = {}
+def _log_compile(name: str, in_avals, trace_time: float) -> None:
+    if config.log_compiles:
+        logger.warning("Compiling %s with global shapes and types %s (traced in %.1f ms).",
+                       name, _avals_str(in_avals), 1e3 * trace_time)
 
 
-def _jit_call_impl(*args, jaxpr: ClosedJaxpr, name: str, **_):
-    exe = _executables.get(id(jaxpr))
-    if exe is None or exe[0] is not jaxpr:
-        exe = (jaxpr, xla_callable(passes.optimize(jaxpr.jaxpr), name))
-        _executables[id(jaxpr)] = exe
-    return list(exe[1](*jaxpr.consts, *args))
+# Executables of jit_call equations run eagerly (the jvp or transpose of a jitted function
+# under grad, say): one per jaxpr, dropped with it.  The transform rules below return the
+# same jaxpr object for the same configuration, so each derived program compiles once.
+_executables: "weakref.WeakKeyDictionary[ClosedJaxpr, Any]" = weakref.WeakKeyDictionary()
+
+
+def _jit_call_impl(*args, jaxpr: ClosedJaxpr, name: str):
+    exe = _executables.get(jaxpr)
+    if exe is None:
+        exe = _executables[jaxpr] = xla_callable(passes.optimize(jaxpr.jaxpr), name)
+        _log_compile(name, jaxpr.in_avals, 0.0)
+    return list(exe(*jaxpr.consts, *args))
 
 
 impl_rules[jit_call_p] = _jit_call_impl
@@ -88,26 +98,28 @@ def _bind_jit_call(closed: ClosedJaxpr, args, name):
 
 
 # --------------------------------------------------------------------------- transform rules
-# Each rule traces the transform applied to the sub-jaxpr into a new jaxpr (cached per
-# jaxpr and configuration) and binds jit_call on it.
+# Each rule traces the transform applied to the sub-jaxpr into a new jaxpr, cached on the
+# sub-jaxpr per configuration (so the new jaxpr is the same object next time), and binds
+# jit_call on it.
 
-_rule_cache: dict = {}
+_rule_cache: "weakref.WeakKeyDictionary[ClosedJaxpr, dict]" = weakref.WeakKeyDictionary()
 
 
-def _cached(kind, jaxpr, key, build):
-    full_key = (kind, id(jaxpr), key)
-    hit = _rule_cache.get(full_key)
-    if hit is not None and hit[0] is jaxpr:
-        return hit[1]
-    value = build()
-    _rule_cache[full_key] = (jaxpr, value)
-    return value
+def _cached(kind: str, jaxpr: ClosedJaxpr, key, build: Callable):
+    per_jaxpr = _rule_cache.setdefault(jaxpr, {})
+    if (kind, key) not in per_jaxpr:
+        per_jaxpr[(kind, key)] = build()
+    return per_jaxpr[(kind, key)]
 
 
 def _jit_call_jvp(primals, tangents, *, jaxpr: ClosedJaxpr, name: str):
     nonzero = tuple(type(t) is not Zero for t in tangents)
-    new, out_has_t = _cached("jvp", jaxpr, nonzero, lambda: jvp_jaxpr(jaxpr, nonzero))
-    closed, consts = closed_to_open(new)
+
+    def build():
+        new, out_has_t = jvp_jaxpr(jaxpr, nonzero)
+        return closed_to_open(new), out_has_t
+
+    (closed, consts), out_has_t = _cached("jvp", jaxpr, nonzero, build)
     outs = _bind_jit_call(closed, list(consts) + list(primals) +
                           [t for t in tangents if type(t) is not Zero], f"jvp({name})")
     n_out = len(jaxpr.out_avals)
@@ -136,26 +148,49 @@ def _jit_call_transpose(cts, *args, jaxpr: ClosedJaxpr, name: str):
     return [next(outs) if lin else None for lin in linear]
 
 
+@dataclass(frozen=True)
+class _Split:
+    """A jit_call split by partial evaluation (see :func:`_jit_call_partial_eval`)."""
+    known: ClosedJaxpr        # known consts + known args -> known outs + computed residuals
+    known_consts: list
+    residual_source: list     # per residual: index into known consts + args, or None
+    unknown: ClosedJaxpr      # unknown consts + residuals + unknown args -> unknown outs
+    unknown_consts: list
+    out_unknowns: list
+
+
+def _split_jit_call(jaxpr: ClosedJaxpr, in_unknowns) -> _Split:
+    known, unknown, out_unknowns, n_res = partial_eval_closed(jaxpr, in_unknowns)
+    known_open, known_consts = closed_to_open(known)
+    kj = known_open.jaxpr
+    n_known_out = len(kj.outvars) - n_res
+    # A residual that is one of the known inputs is passed on directly instead of being
+    # copied out of the known computation.
+    source = passes.forwarded_outputs(kj)[n_known_out:]
+    outvars = kj.outvars[:n_known_out] + [v for v, s in zip(kj.outvars[n_known_out:], source)
+                                          if s is None]
+    known_open = ClosedJaxpr(Jaxpr([], kj.invars, outvars, kj.eqns), [])
+    unknown_open, unknown_consts = closed_to_open(unknown)
+    return _Split(known_open, list(known_consts), source, unknown_open, list(unknown_consts),
+                  list(out_unknowns))
+
+
 def _jit_call_partial_eval(trace: PartialEvalTrace, args, *, jaxpr: ClosedJaxpr, name: str):
     in_unknowns = tuple(trace.is_own(x) for x in args)
-
-    def build():
-        known, unknown, out_unknowns, residuals = partial_eval_jaxpr(jaxpr.jaxpr, in_unknowns)
-        return (ClosedJaxpr(known, jaxpr.consts), ClosedJaxpr(unknown, []), out_unknowns,
-                len(residuals))
-
-    known, unknown, out_unknowns, n_res = _cached("pe", jaxpr, in_unknowns, build)
-    known_args = [x for x, u in zip(args, in_unknowns) if not u]
+    split = _cached("pe", jaxpr, in_unknowns, lambda: _split_jit_call(jaxpr, in_unknowns))
+    known_in = split.known_consts + [x for x, u in zip(args, in_unknowns) if not u]
     unknown_args = [x for x, u in zip(args, in_unknowns) if u]
-    known_open, known_consts = closed_to_open(known)
-    with set_current_trace(trace.parent):
-        known_outs = _bind_jit_call(known_open, list(known_consts) + known_args, name)
-    n_known = len(known_outs) - n_res
-    residuals = known_outs[n_known:]
-    unknown_outs = trace.stage(jit_call_p, residuals + unknown_args,
-                               dict(jaxpr=unknown, name=name))
+    known_outs = []
+    if split.known.jaxpr.outvars:
+        with set_current_trace(trace.parent):
+            known_outs = _bind_jit_call(split.known, known_in, name)
+    n_known = split.out_unknowns.count(False)
+    computed = iter(known_outs[n_known:])
+    residuals = [next(computed) if s is None else known_in[s] for s in split.residual_source]
+    unknown_outs = trace.stage(jit_call_p, split.unknown_consts + residuals + unknown_args,
+                               dict(jaxpr=split.unknown, name=name))
     k, u = iter(known_outs[:n_known]), iter(unknown_outs)
-    return [next(u) if unk else next(k) for unk in out_unknowns]
+    return [next(u) if unk else next(k) for unk in split.out_unknowns]
 
 
 jvp_rules[jit_call_p] = _jit_call_jvp
@@ -168,11 +203,13 @@ partial_eval_rules[jit_call_p] = _jit_call_partial_eval
 
 @dataclass
 class CacheEntry:
-    jaxpr: ClosedJaxpr
-    executable: Any
+    """One traced signature: the optimized jaxpr and, once compiled, its executable."""
+    jaxpr: ClosedJaxpr        # as traced and optimized (what ``.trace().jaxpr`` shows)
+    call_jaxpr: ClosedJaxpr   # the same with consts as leading operands: what jit_call binds
+    in_tree: Any
     out_tree: Any
-    forwarded: list
     trace_time: float
+    executable: Any = None
     compile_time: float = 0.0
 
 
@@ -186,30 +223,41 @@ class CacheStats:
     miss_reasons: list = field(default_factory=list)
 
 
-def _describe_leaf_changes(old_key, new_key, arg_names) -> list[str]:
-    old_tree, old_avals, old_static = old_key
-    new_tree, new_avals, new_static = new_key
-    reasons = []
-    if old_static != new_static:
-        for (name, a), (_, b) in zip(old_static, new_static):
-            if a != b:
-                reasons.append(f"static argument {name} changed from {a!r} to {b!r}")
-    if old_tree != new_tree:
-        reasons.append(f"the pytree structure of the arguments changed from {old_tree} "
-                       f"to {new_tree}")
-    elif old_avals != new_avals:
-        for i, (a, b) in enumerate(zip(old_avals, new_avals)):
-            if a == b:
-                continue
-            where = arg_names[i] if i < len(arg_names) else f"leaf {i}"
-            if a.shape != b.shape:
-                reasons.append(f"{where} shape changed from {a.shape} to {b.shape}")
-            elif a.dtype != b.dtype:
-                reasons.append(f"{where} dtype changed from {a.dtype} to {b.dtype}")
-            else:
-                reasons.append(f"{where} weak_type changed from {a.weak_type} to {b.weak_type}"
-                               " (a Python scalar vs an array)")
-    return reasons
+@dataclass
+class _FunCache:
+    entries: dict = field(default_factory=dict)
+    last_key: Any = None
+    stats: CacheStats = field(default_factory=CacheStats)
+
+
+# Jitted functions of the same Python function and options share one cache, as in JAX,
+# where ``jax.jit(f)(x)`` written inside a loop traces f once.
+_fun_caches: "weakref.WeakKeyDictionary[Callable, dict]" = weakref.WeakKeyDictionary()
+
+
+def _shared_cache(fun: Callable, options: tuple) -> _FunCache:
+    try:
+        return _fun_caches.setdefault(fun, {}).setdefault(options, _FunCache())
+    except TypeError:        # not weakly referenceable, or unhashable options
+        return _FunCache()
+
+
+@dataclass
+class _Call:
+    """The arguments of one call, split into dynamic and static parts."""
+    nargs: int                # number of positional arguments
+    dyn_args: tuple
+    dyn_idx: list             # positions (in ``args``) of the dynamic positional arguments
+    dyn_kwargs: dict
+    static: tuple             # ((name, value), ...) sorted by name
+    flat: list
+    in_tree: Any
+    avals: tuple
+
+    @property
+    def key(self):
+        # x64 changes the dtypes tracing gives constants (jnp.arange, Python scalars).
+        return (self.in_tree, self.avals, self.static, jax.config.jax_enable_x64)
 
 
 class Jitted:
@@ -222,167 +270,184 @@ class Jitted:
         self.fun = fun
         self.name = getattr(fun, "__name__", "fun")
         try:
-            self._signature = inspect.signature(fun)
+            params = inspect.signature(fun).parameters.values()
         except (TypeError, ValueError):
-            self._signature = None
+            params = []
+        # Names of the parameters that can be passed by position, in order.
+        self._positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
+                                                                 p.POSITIONAL_OR_KEYWORD)]
         self.static_argnums = _as_tuple(static_argnums)
         self.static_argnames = _as_tuple(static_argnames)
-        if self._signature is not None:
-            params = list(self._signature.parameters)
-            # Static names given by position and by name refer to the same arguments.
-            for i in self.static_argnums:
-                if 0 <= i < len(params) and params[i] not in self.static_argnames:
-                    self.static_argnames += (params[i],)
-            for n in self.static_argnames:
-                if n in params and params.index(n) not in self.static_argnums:
-                    self.static_argnums += (params.index(n),)
+        # Static arguments given by position and by name refer to the same parameters.
+        for i in self.static_argnums:
+            if 0 <= i < len(self._positional) and self._positional[i] not in self.static_argnames:
+                self.static_argnames += (self._positional[i],)
+        for n in self.static_argnames:
+            if n in self._positional and self._positional.index(n) not in self.static_argnums:
+                self.static_argnums += (self._positional.index(n),)
         self.donate_argnums = _as_tuple(donate_argnums)
         self.donate_argnames = _as_tuple(donate_argnames)
-        self.in_shardings, self.out_shardings = in_shardings, out_shardings
-        self._cache: dict = {}
-        self._last_key = None
-        self._stats = CacheStats()
+        self.in_shardings = tuple(in_shardings) if isinstance(in_shardings, list) else in_shardings
+        self.out_shardings = out_shardings
+        self._cache = _shared_cache(fun, (self.static_argnums, self.static_argnames,
+                                          self.donate_argnums, self.donate_argnames,
+                                          self.in_shardings, self.out_shardings))
+        self._stats = self._cache.stats
 
     # -- argument processing
-    def _split(self, args, kwargs):
-        nargs = len(args)
-        static_nums = tuple(i % nargs for i in self.static_argnums if -nargs <= i < nargs)
-        static = []
-        for i in sorted(static_nums):
-            static.append((f"args[{i}]", _check_hashable(self.name, f"args[{i}]", args[i])))
-        dyn_kwargs = {}
-        for k, v in kwargs.items():
-            if k in self.static_argnames:
-                static.append((k, _check_hashable(self.name, k, v)))
-            else:
-                dyn_kwargs[k] = v
-        dyn_args = tuple(a for i, a in enumerate(args) if i not in static_nums)
-        dyn_idx = [i for i in range(nargs) if i not in static_nums]
-        return dyn_args, dyn_idx, dyn_kwargs, tuple(static)
+    def _param_name(self, i: int) -> str:
+        return self._positional[i] if i < len(self._positional) else f"args[{i}]"
 
-    def _arg_names(self, dyn_args, dyn_idx, dyn_kwargs):
-        from zenax.tracer.tree_util import keystr, tree_flatten_with_path
-        params = list(self._signature.parameters) if self._signature else []
+    def _split(self, args, kwargs) -> _Call:
+        nargs = len(args)
+        if not (self.static_argnums or self.static_argnames):
+            flat, in_tree = _flatten_args(args, kwargs)
+            return _Call(nargs, args, range(nargs), kwargs, (), flat, in_tree,
+                         tuple(map(_abstractify, flat)))
+        static_idx = {i % nargs for i in self.static_argnums if -nargs <= i < nargs}
+        static = [(self._param_name(i), args[i]) for i in static_idx]
+        static += [(k, v) for k, v in kwargs.items() if k in self.static_argnames]
+        for name, value in static:
+            _check_hashable(self.name, name, value)
+        dyn_idx = [i for i in range(nargs) if i not in static_idx]
+        dyn_args = tuple(args[i] for i in dyn_idx)
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+        flat, in_tree = _flatten_args(dyn_args, dyn_kwargs)
+        return _Call(nargs, dyn_args, dyn_idx, dyn_kwargs,
+                     tuple(sorted(static, key=lambda s: s[0])), flat, in_tree,
+                     tuple(map(_abstractify, flat)))
+
+    def _arg_names(self, call: _Call) -> list[str]:
+        """A name per dynamic argument leaf, like ``params['w']``."""
         names = []
-        for path, _ in tree_flatten_with_path((dyn_args, dyn_kwargs))[0]:
-            first, rest = path[0], path[1:]
-            if getattr(first, "idx", None) == 0 and rest:
-                i = dyn_idx[rest[0].idx]
-                base = params[i] if i < len(params) else f"args[{i}]"
-                names.append(f"argument '{base}{keystr(rest[1:])}'")
+        for path, _ in tree_flatten_with_path((call.dyn_args, call.dyn_kwargs))[0]:
+            if path[0].idx == 0:
+                base = self._param_name(call.dyn_idx[path[1].idx])
             else:
-                names.append(f"argument '{keystr(rest)}'")
+                base = path[1].key
+            names.append(f"{base}{keystr(path[2:])}")
         return names
 
-    def _trace(self, args, kwargs):
-        dyn_args, dyn_idx, dyn_kwargs, static = self._split(args, kwargs)
-        flat, in_tree = tree_flatten((dyn_args, dyn_kwargs))
-        avals = tuple(shaped_abstractify(x) for x in flat)
-        return dyn_args, dyn_idx, dyn_kwargs, static, flat, in_tree, avals
+    def _lookup(self, args, kwargs) -> tuple[CacheEntry, _Call]:
+        call = self._split(args, kwargs)
+        entry = self._cache.entries.get(call.key)
+        if entry is not None:
+            self._stats.hits += 1
+            return entry, call
+        reason = None
+        if self._cache.last_key is not None:
+            reasons = _describe_changes(self._cache.last_key, call.key, self._arg_names(call),
+                                        self._dyn_arg_names(call))
+            if call.key == self._cache.last_key:
+                reasons = ["it closes over values of an enclosing transformation (traced on "
+                           "every call)"]
+            reason = "; ".join(reasons or ["new input signature"])
+            self._stats.miss_reasons.append(reason)
+        self._cache.last_key = call.key
+        entry = self._trace(args, kwargs, call)
+        if reason is not None and (config.explain_cache_misses or config.log_compiles):
+            logger.warning("Retracing %s at %s because %s (traced in %.1f ms).", self.name,
+                           user_frame_str(), reason, 1e3 * entry.trace_time)
+        # A jaxpr closing over another transform's tracers is only valid inside it.
+        if not any(isinstance(c, Tracer) for c in entry.jaxpr.consts):
+            self._cache.entries[call.key] = entry
+        return entry, call
 
-    def _make_jaxpr(self, args, kwargs, dyn_idx, static_vals, in_tree, avals):
-        statics = dict(static_vals)
+    def _dyn_arg_names(self, call: _Call) -> list[str]:
+        return [self._param_name(i) for i in call.dyn_idx] + sorted(call.dyn_kwargs)
+
+    def _trace(self, args, kwargs, call: _Call) -> CacheEntry:
         out_box = {}
 
         def flat_fun(*flat_tracers):
-            d_args, d_kwargs = tree_unflatten(in_tree, flat_tracers)
+            d_args, d_kwargs = tree_unflatten(call.in_tree, flat_tracers)
             full = list(args)
-            for i, v in zip(dyn_idx, d_args):
+            for i, v in zip(call.dyn_idx, d_args):
                 full[i] = v
-            kw = dict(kwargs)
-            kw.update(d_kwargs)
-            out = self.fun(*full, **kw)
+            out = self.fun(*full, **{**kwargs, **d_kwargs})
             leaves, out_box["tree"] = tree_flatten(out)
             return leaves
 
         t0 = time.perf_counter()
-        closed, _ = trace_to_jaxpr(flat_fun, list(avals))
+        closed, _ = trace_to_jaxpr(flat_fun, list(call.avals))
+        closed = ClosedJaxpr(passes.optimize(closed.jaxpr), closed.consts)
         self._stats.traces += 1
-        return closed, out_box["tree"], time.perf_counter() - t0
+        call_jaxpr, _ = closed_to_open(closed)
+        return CacheEntry(closed, call_jaxpr, call.in_tree, out_box["tree"],
+                          time.perf_counter() - t0)
 
-    def _entry(self, args, kwargs, compile: bool = True) -> tuple[CacheEntry, list]:
-        dyn_args, dyn_idx, dyn_kwargs, static, flat, in_tree, avals = self._trace(args, kwargs)
-        key = (in_tree, avals, static)
-        entry = self._cache.get(key)
-        if entry is not None:
-            self._stats.hits += 1
-            return entry, flat
-        if self._last_key is not None:
-            names = self._arg_names(dyn_args, dyn_idx, dyn_kwargs)
-            reasons = _describe_leaf_changes(self._last_key, key, names) or ["new input signature"]
-            self._stats.miss_reasons.append("; ".join(reasons))
-        self._last_key = key
-        closed, out_tree, trace_time = self._make_jaxpr(args, kwargs, dyn_idx, static, in_tree,
-                                                        avals)
-        closed = _optimized(closed)
-        forwarded = passes.forwarded_outputs(closed.jaxpr)
-        entry = CacheEntry(closed, None, out_tree, forwarded, trace_time)
-        # A jaxpr closing over another transform's tracers is only valid inside it.
-        if not any(isinstance(c, Tracer) for c in closed.consts):
-            self._cache[key] = entry
-        return entry, flat
-
-    def _compile(self, entry: CacheEntry, args, kwargs):
-        if entry.executable is None:
-            t0 = time.perf_counter()
-            donate = (self._flat_donate(args, kwargs)
-                      if (self.donate_argnums or self.donate_argnames) else ())
-            entry.executable = xla_callable(entry.jaxpr.jaxpr, self.name, donate,
-                                            self.in_shardings, self.out_shardings)
-            entry.compile_time = time.perf_counter() - t0
-            self._stats.compiles += 1
-            if config.log_compiles:
-                logger.warning("Compiling %s: trace %.1f ms, lower+compile (lazy) %.1f ms",
-                               self.name, 1e3 * entry.trace_time, 1e3 * entry.compile_time)
+    def _compile(self, entry: CacheEntry, call: _Call):
+        t0 = time.perf_counter()
+        n_consts = len(entry.jaxpr.consts)
+        donate = tuple(n_consts + i for i in self._flat_donate(call))
+        in_shardings = out_shardings = None
+        if self.in_shardings is not None:
+            if call.dyn_kwargs:
+                raise ValueError(f"jit of {self.name}: keyword arguments are not supported when "
+                                 "in_shardings is given; pass them by position.")
+            in_shardings = [None] * n_consts + _flat_shardings(
+                self.in_shardings, call.dyn_args, "in_shardings", self.name)
+        if self.out_shardings is not None:
+            outs = tree_unflatten(entry.out_tree, [0] * entry.out_tree.num_leaves)
+            out_shardings = _flat_shardings(self.out_shardings, outs, "out_shardings",
+                                             self.name)
+        entry.executable = xla_callable(entry.call_jaxpr.jaxpr, self.name, donate,
+                                        in_shardings, out_shardings)
+        entry.compile_time = time.perf_counter() - t0
+        self._stats.compiles += 1
+        _log_compile(self.name, call.avals, entry.trace_time)
         return entry.executable
 
-    def _flat_donate(self, args, kwargs):
+    def _flat_donate(self, call: _Call) -> list[int]:
         """Flat leaf indices of the donated arguments (every leaf of a donated argument)."""
-        dyn_args, dyn_idx, dyn_kwargs, _ = self._split(args, kwargs)
-        nargs = len(args)
+        if not (self.donate_argnums or self.donate_argnames):
+            return []
+        nargs = call.nargs
         donated = {i % nargs for i in self.donate_argnums if -nargs <= i < nargs}
-        if self._signature is not None:
-            params = list(self._signature.parameters)
-            donated |= {params.index(n) for n in self.donate_argnames if n in params}
+        donated |= {self._positional.index(n) for n in self.donate_argnames
+                    if n in self._positional}
         out, start = [], 0
-        for i, a in zip(dyn_idx, dyn_args):
+        for i, a in zip(call.dyn_idx, call.dyn_args):
             n = len(tree_flatten(a)[0])
             if i in donated:
                 out.extend(range(start, start + n))
             start += n
-        for k in sorted(dyn_kwargs):   # kwargs flatten in sorted key order
-            n = len(tree_flatten(dyn_kwargs[k])[0])
+        for k in sorted(call.dyn_kwargs):   # kwargs flatten in sorted key order
+            n = len(tree_flatten(call.dyn_kwargs[k])[0])
             if k in self.donate_argnames:
                 out.extend(range(start, start + n))
             start += n
-        return tuple(out)
+        return out
 
     # -- calling
+    @api_boundary
     def __call__(self, *args, **kwargs):
         if config.disable_jit:
             return self.fun(*args, **kwargs)
-        entry, flat = self._entry(args, kwargs)
+        entry, call = self._lookup(args, kwargs)
         if current_trace() is not eval_trace:
-            closed, consts = closed_to_open(entry.jaxpr)
-            outs = _bind_jit_call(closed, list(consts) + flat, self.name)
-            return tree_unflatten(entry.out_tree, outs)
-        exe = self._compile(entry, args, kwargs)
-        outs = exe(*entry.jaxpr.consts, *flat)
-        if debugging.nan_state.enabled and any(debugging._has_nan(o) for o in outs):
-            # Re-run op by op to name the first primitive (and user line) making a NaN.
-            debugging.rerun_for_nans(entry.jaxpr.jaxpr, entry.jaxpr.consts, flat)
+            outs = _bind_jit_call(entry.call_jaxpr, list(entry.jaxpr.consts) + call.flat,
+                                  self.name)
+        else:
+            exe = entry.executable or self._compile(entry, call)
+            outs = exe(*entry.jaxpr.consts, *call.flat)
+            if debugging.nan_state.enabled and any(debugging._has_nan(o) for o in outs):
+                # Re-run op by op to name the first primitive (and user line) making a NaN.
+                debugging.rerun_for_nans(entry.jaxpr.jaxpr, entry.jaxpr.consts, call.flat)
         return tree_unflatten(entry.out_tree, list(outs))
 
     # -- AOT
+    @api_boundary
     def trace(self, *args, **kwargs) -> "Traced":
-        entry, flat = self._entry(args, kwargs)
-        return Traced(self, entry, flat, args, kwargs)
+        entry, call = self._lookup(args, kwargs)
+        return Traced(self, entry, call)
 
     def lower(self, *args, **kwargs) -> "Lowered":
         return self.trace(*args, **kwargs).lower()
 
+    @api_boundary
     def eval_shape(self, *args, **kwargs):
-        entry, _ = self._entry(args, kwargs)
+        entry, _ = self._lookup(args, kwargs)
         return tree_unflatten(entry.out_tree,
                               [ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)
                                for a in entry.jaxpr.out_avals])
@@ -391,8 +456,8 @@ class Jitted:
         return self._stats
 
     def clear_cache(self) -> None:
-        self._cache.clear()
-        self._last_key = None
+        self._cache.entries.clear()
+        self._cache.last_key = None
 
     def __get__(self, obj, objtype=None):
         if obj is None:
@@ -403,46 +468,119 @@ class Jitted:
         return f"<zenax.jit of {self.name}>"
 
 
+# The common call -- arrays and scalars by position -- is flattened without walking a
+# pytree: the short path of a cache hit.
+_LEAF_TYPES = (jax.Array, np.ndarray, np.generic, float, int, complex, Tracer)
+_flat_trees: dict = {}
+
+
+def _flatten_args(args: tuple, kwargs: dict):
+    if not kwargs and all(isinstance(x, _LEAF_TYPES) for x in args):
+        tree = _flat_trees.get(len(args))
+        if tree is None:
+            tree = _flat_trees[len(args)] = tree_flatten((args, {}))[1]
+        return list(args), tree
+    return tree_flatten((args, kwargs))
+
+
+def _abstractify(x) -> ShapedArray:
+    if isinstance(x, jax.Array):
+        return ShapedArray(x.shape, x.dtype, x.weak_type)
+    return shaped_abstractify(x)
+
+
+def _describe_changes(old_key, new_key, leaf_names, arg_names) -> list[str]:
+    """Why ``new_key`` missed the cache, compared with ``old_key`` (the previous call)."""
+    old_tree, old_avals, old_static, old_x64 = old_key
+    new_tree, new_avals, new_static, new_x64 = new_key
+    reasons = []
+    if old_x64 != new_x64:
+        reasons.append(f"jax_enable_x64 changed from {old_x64} to {new_x64}")
+    old_s, new_s = dict(old_static), dict(new_static)
+    for name in sorted(old_s.keys() | new_s.keys()):
+        if name not in old_s:
+            reasons.append(f"static argument '{name}' was not passed before")
+        elif name not in new_s:
+            reasons.append(f"static argument '{name}' is no longer passed")
+        elif old_s[name] != new_s[name]:
+            reasons.append(f"static argument '{name}' changed from {old_s[name]!r} to "
+                           f"{new_s[name]!r}")
+    if old_tree != new_tree:
+        reasons += _describe_tree_change(old_tree, new_tree, arg_names)
+    elif old_avals != new_avals:
+        for name, a, b in zip(leaf_names, old_avals, new_avals):
+            if a == b:
+                continue
+            if a.shape != b.shape:
+                reasons.append(f"argument '{name}' shape changed from {a.shape} to {b.shape}")
+            elif a.dtype != b.dtype:
+                reasons.append(f"argument '{name}' dtype changed from {a.dtype} to {b.dtype}")
+            else:
+                reasons.append(f"argument '{name}' weak_type changed from {a.weak_type} to "
+                               f"{b.weak_type} (a Python scalar vs an array)")
+    return reasons
+
+
+def _describe_tree_change(old_tree, new_tree, arg_names) -> list[str]:
+    (old_args, old_kwargs), (new_args, new_kwargs) = old_tree.children(), new_tree.children()
+    old_args, new_args = old_args.children(), new_args.children()
+    if len(old_args) != len(new_args) or old_kwargs.node_data() != new_kwargs.node_data():
+        return [f"the argument structure changed from {old_tree} to {new_tree}"]
+    old_children = old_args + old_kwargs.children()
+    new_children = new_args + new_kwargs.children()
+    return [f"the pytree structure of argument '{name}' changed from {a} to {b}"
+            for name, a, b in zip(arg_names, old_children, new_children) if a != b]
+
+
 class Traced:
     """``jit(f).trace(*args)``: the staged program (``.jaxpr``) before lowering."""
 
-    def __init__(self, jitted, entry, flat, args, kwargs):
-        self.jitted, self.entry, self.flat = jitted, entry, flat
-        self.args, self.kwargs = args, kwargs
+    def __init__(self, jitted: Jitted, entry: CacheEntry, call: _Call):
+        self.jitted, self.entry, self.call = jitted, entry, call
         self.jaxpr = entry.jaxpr
 
     def lower(self) -> "Lowered":
-        specs = [jax.ShapeDtypeStruct(np.shape(x), get_aval(x).dtype) for x in
-                 list(self.entry.jaxpr.consts) + list(self.flat)]
-        exe = self.jitted._compile(self.entry, self.args, self.kwargs)
-        return Lowered(exe.lower(*specs), self.entry)
+        exe = self.entry.executable or self.jitted._compile(self.entry, self.call)
+        specs = [jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)
+                 for a in self.call.avals]
+        return Lowered(exe.lower(*self.entry.jaxpr.consts, *specs), self.entry, self.jitted.name)
 
 
 class Lowered:
     """``jit(f).lower(*args)``: ``.as_text()`` (StableHLO), ``.compile()``,
     ``.cost_analysis()``."""
 
-    def __init__(self, jax_lowered, entry):
-        self._lowered, self._entry = jax_lowered, entry
+    def __init__(self, jax_lowered, entry: CacheEntry, name: str):
+        self._lowered, self._entry, self._name = jax_lowered, entry, name
 
     def as_text(self, dialect: str | None = None) -> str:
         return self._lowered.as_text() if dialect is None else self._lowered.as_text(dialect)
 
     def compile(self) -> "Compiled":
-        return Compiled(self._lowered.compile(), self._entry)
+        return Compiled(self._lowered.compile(), self._entry, self._name)
 
     def cost_analysis(self):
         return self._lowered.cost_analysis()
 
 
 class Compiled:
-    """``jit(f).lower(*args).compile()``: call it with the same kinds of arguments."""
+    """``jit(f).lower(*args).compile()``: call it with the dynamic arguments (static ones
+    were fixed when lowering), of the same structure, shapes and dtypes."""
 
-    def __init__(self, jax_compiled, entry):
-        self._compiled, self._entry = jax_compiled, entry
+    def __init__(self, jax_compiled, entry: CacheEntry, name: str):
+        self._compiled, self._entry, self._name = jax_compiled, entry, name
 
     def __call__(self, *args, **kwargs):
-        flat, _ = tree_flatten((args, kwargs))
+        flat, in_tree = tree_flatten((args, kwargs))
+        if in_tree != self._entry.in_tree:
+            raise TypeError(f"Compiled {self._name} was lowered for arguments of structure "
+                            f"{self._entry.in_tree} but called with {in_tree}.")
+        expected = self._entry.call_jaxpr.in_avals[len(self._entry.jaxpr.consts):]
+        for i, (x, e) in enumerate(zip(flat, expected)):
+            a = shaped_abstractify(x)
+            if (a.shape, a.dtype) != (e.shape, e.dtype):
+                raise TypeError(f"Compiled {self._name}: argument leaf {i} has type "
+                                f"{a.str_short()} but it was lowered for {e.str_short()}.")
         outs = self._compiled(*self._entry.jaxpr.consts, *flat)
         return tree_unflatten(self._entry.out_tree, list(outs))
 
@@ -469,20 +607,38 @@ def _check_hashable(fname, argname, value):
             f"Non-hashable static arguments are not supported. An error occurred while "
             f"trying to hash an object of type {type(value)}, {value!r}. The error was:\n"
             f"TypeError: unhashable type: '{type(value).__name__}'\n(jit of {fname}, "
-            f"static argument {argname}: pass a tuple instead of a list, or make the "
+            f"static argument '{argname}': pass a tuple instead of a list, or make the "
             "argument dynamic.)") from None
-    return value
+
+
+def _flat_shardings(spec, values, what: str, fname: str) -> list:
+    """One sharding (or None) per leaf of ``values``, from ``spec``: a pytree prefix of
+    ``values`` whose leaves are shardings or None (a single sharding applies to all)."""
+    leaves, prefix = tree_flatten(spec, is_leaf=lambda s: s is None)
+    try:
+        subtrees = prefix.flatten_up_to(values)
+    except ValueError as e:
+        raise ValueError(f"jit of {fname}: {what} must be a pytree prefix of the "
+                         f"{'arguments' if what == 'in_shardings' else 'outputs'}: {e}") from None
+    out = []
+    for sharding, sub in zip(leaves, subtrees):
+        out += [sharding] * len(tree_flatten(sub)[0])
+    return out
 
 
 class ShapeDtypeStruct:
-    """A shape and dtype standing in for an array (``eval_shape``, ``.lower``)."""
+    """A shape and dtype standing in for an array (``eval_shape``, ``.lower``).
+
+    >>> zenax.ShapeDtypeStruct((2, 3), jnp.float32)
+    ShapeDtypeStruct(shape=(2, 3), dtype=float32)
+    """
 
     __slots__ = ("shape", "dtype", "weak_type", "sharding")
 
     def __init__(self, shape, dtype, weak_type: bool = False, sharding=None):
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
-        self.weak_type = weak_type
+        self.weak_type = bool(weak_type)
         self.sharding = sharding
 
     @property
@@ -494,14 +650,17 @@ class ShapeDtypeStruct:
         return int(np.prod(self.shape))
 
     def __eq__(self, other):
-        return isinstance(other, ShapeDtypeStruct) and (self.shape, self.dtype) == \
-            (other.shape, other.dtype)
+        return isinstance(other, ShapeDtypeStruct) and (
+            (self.shape, self.dtype, self.weak_type, self.sharding) ==
+            (other.shape, other.dtype, other.weak_type, other.sharding))
 
     def __hash__(self):
-        return hash((self.shape, self.dtype))
+        return hash((self.shape, self.dtype, self.weak_type))
 
     def __repr__(self):
-        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name})"
+        weak = ", weak_type=True" if self.weak_type else ""
+        sharding = "" if self.sharding is None else f", sharding={self.sharding}"
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak}{sharding})"
 
 
 def jit(fun: Callable | None = None, *, static_argnums=None, static_argnames=None,
@@ -510,11 +669,16 @@ def jit(fun: Callable | None = None, *, static_argnums=None, static_argnames=Non
     """Compile ``fun`` with XLA: traced once per input signature, cached, lowered through
     ``jax.lax`` into one XLA computation.
 
+    ``keep_unused`` and ``inline`` are accepted for JAX compatibility: unused inputs are
+    always kept, and a jit nested in another is always lowered inline.
+
     >>> @zenax.jit
     ... def step(w, x):
     ...     return jnp.tanh(x @ w)
-    >>> step(w, x); step.cache_stats().compiles
-    1
+    >>> y = step(jnp.ones((3, 2)), jnp.ones((4, 3)))
+    >>> y = step(jnp.zeros((3, 2)), jnp.ones((4, 3)))
+    >>> step.cache_stats()
+    CacheStats(traces=1, compiles=1, hits=1, miss_reasons=[])
     """
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums,
@@ -523,14 +687,19 @@ def jit(fun: Callable | None = None, *, static_argnums=None, static_argnames=Non
                                  out_shardings=out_shardings)
     if not callable(fun):
         raise TypeError(f"Expected a callable value, got {fun!r}")
-    for n in _as_tuple(static_argnums):
+    for n in _as_tuple(static_argnums) + _as_tuple(donate_argnums):
         if not isinstance(n, int):
-            raise TypeError(f"jit: static_argnums must be ints, got {n!r}.")
+            raise TypeError(f"jit of {getattr(fun, '__name__', fun)}: static_argnums and "
+                            f"donate_argnums must be ints, got {n!r}.")
     return Jitted(fun, static_argnums, static_argnames, donate_argnums, donate_argnames,
                   in_shardings, out_shardings)
 
 
 def eval_shape(fun: Callable, *args, **kwargs):
     """The output shapes and dtypes of ``fun(*args)`` without computing it: a pytree of
-    :class:`ShapeDtypeStruct`.  Arguments may be arrays or ShapeDtypeStructs."""
+    :class:`ShapeDtypeStruct`.  Arguments may be arrays or ShapeDtypeStructs.
+
+    >>> zenax.eval_shape(lambda x: x @ x.T, zenax.ShapeDtypeStruct((3, 4), jnp.float32))
+    ShapeDtypeStruct(shape=(3, 3), dtype=float32)
+    """
     return Jitted(fun, (), (), (), (), None, None).eval_shape(*args, **kwargs)

@@ -36,7 +36,7 @@ def lower_jaxpr(jaxpr: Jaxpr, consts, *args) -> list:
     return [read(v) for v in jaxpr.outvars]
 
 
-def _jit_call_lower(*args, jaxpr: ClosedJaxpr, name: str, **_):
+def _jit_call_lower(*args, jaxpr: ClosedJaxpr, name: str):
     return lower_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
 
 
@@ -45,7 +45,12 @@ lowering_rules[jit_call_p] = _jit_call_lower
 
 def xla_callable(jaxpr: Jaxpr, name: str = "jit", donate_argnums=(), in_shardings=None,
                  out_shardings=None):
-    """A ``jax.jit``-compiled function running ``jaxpr`` (consts passed as leading args)."""
+    """A ``jax.jit``-compiled function running ``jaxpr``: called with the consts then the
+    arguments (flat), it returns the list of outputs.
+
+    ``donate_argnums`` index the arguments (after the consts); ``in_shardings`` has one
+    entry per const and argument, ``out_shardings`` one per output (None: unspecified).
+    """
     n_consts = len(jaxpr.constvars)
 
     def fn(*args):
@@ -56,7 +61,7 @@ def xla_callable(jaxpr: Jaxpr, name: str = "jit", donate_argnums=(), in_sharding
     if donate_argnums:
         kwargs["donate_argnums"] = tuple(n_consts + i for i in donate_argnums)
     if in_shardings is not None:
-        kwargs["in_shardings"] = in_shardings
+        kwargs["in_shardings"] = tuple(in_shardings)
     if out_shardings is not None:
-        kwargs["out_shardings"] = out_shardings
+        kwargs["out_shardings"] = list(out_shardings)   # the structure of fn's output
     return jax.jit(fn, **kwargs)

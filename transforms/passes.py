@@ -4,20 +4,23 @@ Each pass is a small function from a :class:`Jaxpr` to an equivalent one:
 
 - :func:`forward_unchanged` -- drop equations that return their input unchanged
   (a reshape to the same shape, a cast to the same dtype, an identity transpose...).
-- :func:`fold_constants` -- evaluate equations whose operands are all literals.
+- :func:`fold_constants` -- evaluate scalar equations whose operands are all literals.
 - :func:`cse` -- common-subexpression elimination: one equation per distinct
   (primitive, operands, params).
 - :func:`dce` -- dead-code elimination: drop equations whose results are never used.
-- :func:`forwarded_outputs` -- which outputs are just inputs (jit returns those buffers
-  directly instead of routing them through XLA).
+- :func:`forwarded_outputs` -- which outputs are just inputs (partial evaluation of a
+  ``jit_call`` passes those on instead of copying them out of XLA).
 
-:func:`optimize` runs them in order.
+:func:`optimize` runs the first four in order.  Equations with side effects (a
+``debug_callback``, or a call whose sub-jaxpr contains one) are never removed, merged or
+folded.  The passes keep meaning under later transforms too (jit's jaxpr is what ``grad``
+of a jitted function differentiates), so e.g. ``stop_gradient`` is not an identity here.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from zenax.tracer.avals import ShapedArray
+from zenax.tracer.avals import concrete_aval
 from zenax.tracer.core import lowering_rules
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 from zenax.lax.debugging import debug_callback_p
@@ -37,7 +40,26 @@ def _rebuild(jaxpr: Jaxpr, eqns: list, env: dict) -> Jaxpr:
     return Jaxpr(jaxpr.constvars, jaxpr.invars, [_subst(env, v) for v in jaxpr.outvars], eqns)
 
 
+def _subjaxprs(eqn: JaxprEqn):
+    for value in eqn.params.values():
+        for v in (value if isinstance(value, (tuple, list)) else (value,)):
+            if isinstance(v, ClosedJaxpr):
+                yield v.jaxpr
+            elif isinstance(v, Jaxpr):
+                yield v
+
+
+def has_effects(eqn: JaxprEqn) -> bool:
+    """Whether ``eqn`` has side effects: an effectful primitive, or a sub-jaxpr with one."""
+    return eqn.primitive in effectful_primitives or any(
+        has_effects(e) for j in _subjaxprs(eqn) for e in j.eqns)
+
+
 # --------------------------------------------------------------------------- forwarding
+
+_REDUCERS = {"reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and",
+             "reduce_or", "reduce_xor"}
+
 
 def _is_identity(eqn: JaxprEqn) -> bool:
     name, p = eqn.primitive.name, eqn.params
@@ -56,14 +78,19 @@ def _is_identity(eqn: JaxprEqn) -> bool:
         return tuple(p["broadcast_dimensions"]) == tuple(range(x.ndim))
     if name in ("squeeze", "rev"):
         return not p["dimensions"]
-    return False
+    if name in _REDUCERS:
+        return not p["axes"]
+    if name == "integer_pow":
+        return p["y"] == 1
+    # A slice keeping every element, a concatenation of one array.
+    return name in ("slice", "concatenate")
 
 
 def forward_unchanged(jaxpr: Jaxpr) -> Jaxpr:
     """Replace equations that return their operand unchanged by that operand."""
     env, eqns = {}, []
     for eqn in jaxpr.eqns:
-        if _is_identity(eqn) and type(eqn.invars[0]) is Var:
+        if _is_identity(eqn):
             env[eqn.outvars[0]] = eqn.invars[0]
         else:
             eqns.append(eqn)
@@ -71,16 +98,13 @@ def forward_unchanged(jaxpr: Jaxpr) -> Jaxpr:
 
 
 def forwarded_outputs(jaxpr: Jaxpr) -> list:
-    """For each output, the index of the input it is (unchanged), else None."""
-    index = {v: i for i, v in enumerate(jaxpr.invars)}
+    """For each output, the index of the input (among constvars then invars) it is,
+    unchanged; None for computed outputs."""
+    index = {v: i for i, v in enumerate(jaxpr.constvars + jaxpr.invars)}
     return [index.get(v) if type(v) is Var else None for v in jaxpr.outvars]
 
 
 # --------------------------------------------------------------------------- constant folding
-
-def _has_subjaxpr(eqn) -> bool:
-    return any(isinstance(v, (Jaxpr, ClosedJaxpr)) for v in eqn.params.values())
-
 
 def fold_constants(jaxpr: Jaxpr) -> Jaxpr:
     """Evaluate scalar equations whose operands are all literals; use the result inline."""
@@ -88,14 +112,19 @@ def fold_constants(jaxpr: Jaxpr) -> Jaxpr:
     for eqn in jaxpr.eqns:
         invars = [_subst(env, v) for v in eqn.invars]
         foldable = (invars and all(type(v) is Literal for v in invars)
-                    and not eqn.primitive.multiple_results and not _has_subjaxpr(eqn)
-                    and eqn.primitive not in effectful_primitives
+                    and not eqn.primitive.multiple_results
+                    and not any(True for _ in _subjaxprs(eqn)) and not has_effects(eqn)
                     and eqn.outvars[0].aval.shape == ()
                     and eqn.primitive in lowering_rules)
         if foldable:
-            out_aval = eqn.outvars[0].aval
-            value = lowering_rules[eqn.primitive](*[v.val for v in invars], **eqn.params)
-            env[eqn.outvars[0]] = Literal(np.asarray(value, out_aval.dtype)[()], out_aval)
+            aval = eqn.outvars[0].aval
+            value = np.asarray(lowering_rules[eqn.primitive](*[v.val for v in invars],
+                                                             **eqn.params), aval.dtype)[()]
+            # A literal of a Python scalar's type is a Python scalar (as when one is staged),
+            # so it stays weakly typed when lowered.
+            if concrete_aval(value.item()) == aval:
+                value = value.item()
+            env[eqn.outvars[0]] = Literal(value, aval)
         else:
             eqns.append(eqn)
     return _rebuild(jaxpr, eqns, env)
@@ -107,8 +136,8 @@ def _key(x):
     """A hashable stand-in for an operand or param value."""
     if type(x) is Var:
         return ("var", id(x))
-    if type(x) is Literal:
-        return ("lit", repr(np.asarray(x.val).item()), x.aval)
+    if type(x) is Literal:   # by value in its own dtype: 2 and 2.0 as f32 literals match
+        return ("lit", repr(np.asarray(x.val, x.aval.dtype).item()), x.aval)
     try:
         hash(x)
         return x
@@ -121,7 +150,7 @@ def cse(jaxpr: Jaxpr) -> Jaxpr:
     env, seen, eqns = {}, {}, []
     for eqn in jaxpr.eqns:
         invars = [_subst(env, v) for v in eqn.invars]
-        if eqn.primitive in effectful_primitives:
+        if has_effects(eqn):
             eqns.append(eqn)
             continue
         key = (eqn.primitive, tuple(_key(v) for v in invars),
@@ -142,7 +171,7 @@ def dce(jaxpr: Jaxpr) -> Jaxpr:
     live = {v for v in jaxpr.outvars if type(v) is Var}
     kept = []
     for eqn in reversed(jaxpr.eqns):
-        if eqn.primitive in effectful_primitives or any(v in live for v in eqn.outvars):
+        if any(v in live for v in eqn.outvars) or has_effects(eqn):
             kept.append(eqn)
             live.update(v for v in eqn.invars if type(v) is Var)
     kept.reverse()
@@ -150,7 +179,17 @@ def dce(jaxpr: Jaxpr) -> Jaxpr:
 
 
 def optimize(jaxpr: Jaxpr) -> Jaxpr:
-    """The pass pipeline used by jit."""
+    """The pass pipeline used by jit.
+
+    >>> import zenax, zenax.numpy as jnp
+    >>> jaxpr = zenax.make_jaxpr(lambda x: jnp.sin(x) + jnp.sin(x) * jnp.cos(0.0))(1.0)
+    >>> print(optimize(jaxpr.jaxpr))
+    { lambda ; a:f32[]. let
+        b:f32[] = sin a
+        c:f32[] = mul b 1.0:f32[]
+        d:f32[] = add b c
+      in (d,) }
+    """
     for pass_ in (forward_unchanged, fold_constants, cse, dce):
         jaxpr = pass_(jaxpr)
     return jaxpr

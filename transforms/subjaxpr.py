@@ -7,7 +7,7 @@ transform to the body and bind the primitive again on the result".  These helper
 - :func:`jvp_jaxpr` -- primals and the nonzero tangents in; primals and tangents out;
 - :func:`batch_jaxpr` -- batched inputs (by ``dims``) in; outputs batched at axis 0;
 - :func:`transpose_jaxpr` -- residuals and cotangents in; cotangents of linear inputs out;
-- :func:`partial_eval_jaxpr` -- split into the part computable now and the rest.
+- :func:`partial_eval_closed` -- split into the part computable now and the rest.
 """
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ from typing import Callable, Sequence
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero, not_mapped
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Tracer, get_aval
+from zenax.tracer.core import Tracer, current_trace, get_aval, set_current_trace
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Literal, Var, eval_jaxpr
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.lax.ad_util import instantiate, tangent_aval
 
 from . import passes
 from .jvp import jvp_flat
+from .linearize import PartialEvalTrace
 from .transpose import backward_pass
 from .vmap import vmap_flat
 
@@ -96,44 +97,67 @@ def transpose_jaxpr(closed: ClosedJaxpr, linear: Sequence[bool], ct_nonzero: Seq
     return trace_closed(fun, res_avals + ct_avals)
 
 
+def partial_eval_closed(closed: ClosedJaxpr, in_unknowns: Sequence[bool],
+                       instantiate: Sequence[bool] | None = None):
+    """Split ``closed`` into a known part and an unknown part.
+
+    The jaxpr is evaluated under a :class:`PartialEvalTrace` whose parent stages the known
+    part, so equations of higher-order primitives (``scan`` inside a loop body, ...) are
+    split by their own partial-eval rules rather than made unknown as a whole.  Returns
+    ``(known, unknown, out_unknowns, num_res)``: ``known`` maps the known inputs to the
+    known outputs followed by ``num_res`` residuals (known values the unknown part needs);
+    ``unknown`` maps the residuals followed by the unknown inputs to the unknown outputs.
+    Outputs flagged in ``instantiate`` are made unknown even if computable now (passed
+    through as residuals).
+    """
+    j = closed.jaxpr
+    box = {}
+
+    def known_fun(*known_args):
+        known_args = iter(known_args)
+        pe = PartialEvalTrace(parent=current_trace())
+        args = [pe.new_arg(v.aval) if u else next(known_args) for v, u in zip(j.invars, in_unknowns)]
+        with set_current_trace(pe):
+            outs = eval_jaxpr(j, closed.consts, *args)
+        out_uk = [pe.is_own(o) for o in outs]
+        if instantiate is not None:
+            out_uk = [u or inst for u, inst in zip(out_uk, instantiate)]
+        staged = pe.to_closed_jaxpr([o for o, u in zip(outs, out_uk) if u])
+        sj = staged.jaxpr
+        # Consts that are known tracers are residuals; concrete ones stay consts.
+        is_res = [isinstance(c, Tracer) for c in staged.consts]
+        res_vars = [v for v, r in zip(sj.constvars, is_res) if r]
+        unknown = Jaxpr([v for v, r in zip(sj.constvars, is_res) if not r], res_vars + sj.invars,
+                        sj.outvars, sj.eqns)
+        unknown = passes.dce(unknown)
+        # Residuals the unknown part does not use after DCE are not saved.
+        used = {v for e in unknown.eqns for v in e.invars} | set(unknown.outvars)
+        residuals = [(v, c) for v, c in zip(res_vars, [c for c, r in zip(staged.consts, is_res)
+                                                        if r]) if v in used]
+        box["unknown"] = ClosedJaxpr(
+            Jaxpr(unknown.constvars, [v for v, _ in residuals] + sj.invars, unknown.outvars,
+                  unknown.eqns),
+            [c for c, r in zip(staged.consts, is_res) if not r])
+        box["out_uk"], box["num_res"] = out_uk, len(residuals)
+        return [o for o, u in zip(outs, out_uk) if not u] + [c for _, c in residuals]
+
+    known = trace_closed(known_fun, [v.aval for v, u in zip(j.invars, in_unknowns) if not u])
+    return known, box["unknown"], box["out_uk"], box["num_res"]
+
+
 def partial_eval_jaxpr(jaxpr: Jaxpr, in_unknowns: Sequence[bool],
                        instantiate: Sequence[bool] | None = None):
-    """Split ``jaxpr`` into a known part and an unknown part.
-
-    An equation is unknown if any operand is.  Returns ``(known, unknown, out_unknowns,
-    residuals)``: ``known`` maps the known inputs to the known outputs followed by the
-    residuals (known values the unknown part needs); ``unknown`` maps the residuals
-    followed by the unknown inputs to the unknown outputs.  Outputs flagged in
-    ``instantiate`` are made unknown even if computable now (passed through as residuals).
-    """
-    unknown = {v for v, u in zip(jaxpr.invars, in_unknowns) if u}
-    known_eqns, unknown_eqns = [], []
-    for eqn in jaxpr.eqns:
-        if any(type(v) is Var and v in unknown for v in eqn.invars):
-            unknown_eqns.append(eqn)
-            unknown.update(eqn.outvars)
-        else:
-            known_eqns.append(eqn)
-    residuals, seen = [], set()
-
-    def add_residual(v):
-        if type(v) is Var and v not in unknown and v not in seen:
-            seen.add(v)
-            residuals.append(v)
-
-    for eqn in unknown_eqns:
-        for v in eqn.invars:
-            add_residual(v)
-    out_unknowns = [type(v) is Var and v in unknown for v in jaxpr.outvars]
-    if instantiate is not None:
-        for v, u, inst in zip(jaxpr.outvars, out_unknowns, instantiate):
-            if inst and not u:
-                add_residual(v)
-        out_unknowns = [u or inst for u, inst in zip(out_unknowns, instantiate)]
-    known_outs = [v for v, u in zip(jaxpr.outvars, out_unknowns) if not u]
-    known_in = [v for v, u in zip(jaxpr.invars, in_unknowns) if not u]
-    unknown_in = [v for v, u in zip(jaxpr.invars, in_unknowns) if u]
-    known = passes.dce(Jaxpr(jaxpr.constvars, known_in, known_outs + residuals, known_eqns))
-    unknown_j = Jaxpr([], residuals + unknown_in,
-                      [v for v, u in zip(jaxpr.outvars, out_unknowns) if u], unknown_eqns)
-    return known, unknown_j, out_unknowns, residuals
+    """:func:`partial_eval_closed` for a jaxpr whose constvars are supplied by the caller
+    (known).  Returns ``(known, unknown, out_unknowns, residual_avals)`` as open jaxprs:
+    ``known`` keeps ``jaxpr``'s constvars, ``unknown`` has none."""
+    nc = len(jaxpr.constvars)
+    open_ = ClosedJaxpr(Jaxpr([], jaxpr.constvars + jaxpr.invars, jaxpr.outvars, jaxpr.eqns), [])
+    known, unknown, out_uk, num_res = partial_eval_closed(open_, [False] * nc + list(in_unknowns),
+                                                          instantiate)
+    if known.consts or unknown.consts:
+        raise NotImplementedError("partial_eval_jaxpr: the split created array constants; "
+                                  "use partial_eval_closed.")
+    kj = known.jaxpr
+    res_avals = [v.aval for v in unknown.jaxpr.invars[:num_res]]
+    return (Jaxpr(kj.invars[:nc], kj.invars[nc:], kj.outvars, kj.eqns), unknown.jaxpr, out_uk,
+            res_avals)

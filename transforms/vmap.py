@@ -9,7 +9,10 @@ one-time warning naming the primitive -- instead of failing.
 from __future__ import annotations
 
 import functools
+import inspect
+import threading
 import warnings
+from contextlib import contextmanager
 from typing import Any, Callable
 
 from zenax.tracer.ad_types import not_mapped
@@ -17,7 +20,8 @@ from zenax.tracer import leaks
 from zenax.tracer.core import (Trace, Tracer, batch_rules, bind, current_trace, get_aval,
                                set_current_trace, tracer_created)
 from zenax.tracer.source_info import api_boundary
-from zenax.tracer.tree_util import (tree_flatten, tree_map, tree_structure, tree_unflatten)
+from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path, tree_structure,
+                                    tree_unflatten)
 from zenax.lax import shapes as sh
 from zenax.lax.batching import bdim_at_front, moveaxis
 
@@ -41,6 +45,32 @@ class BatchTracer(Tracer):
 
 
 _warned_fallback: set = set()
+
+
+class _RunningRule(threading.local):
+    """The batch trace whose batching rule is running.  A rule that batches a sub-jaxpr
+    (jit_call, cond, while, scan) maps the same axis again with :func:`vmap_flat`, which
+    takes the axis name from here, so collectives inside the sub-jaxpr still see it."""
+    trace: "BatchTrace | None" = None
+
+
+_running_rule = _RunningRule()
+
+
+def batching_axis_name():
+    """The axis name of the vmap whose batching rule is running (None: unnamed, or no rule
+    running).  A rule that caches a batched sub-jaxpr must key the cache on it: collectives
+    inside come out differently under different names."""
+    return None if _running_rule.trace is None else _running_rule.trace.axis_name
+
+
+@contextmanager
+def running_rule_of(trace: "BatchTrace | None"):
+    prev, _running_rule.trace = _running_rule.trace, trace
+    try:
+        yield
+    finally:
+        _running_rule.trace = prev
 
 
 class BatchTrace(Trace):
@@ -71,7 +101,7 @@ class BatchTrace(Trace):
             with set_current_trace(self.parent):
                 return bind(primitive, *vals, **params)
         rule = batch_rules.get(primitive)
-        with set_current_trace(self.parent):
+        with set_current_trace(self.parent), running_rule_of(self):
             if rule is None:
                 out, out_dim = self.loop_fallback(primitive, list(vals), list(dims), params)
             else:
@@ -110,10 +140,13 @@ def stack(xs):
 
 def vmap_flat(fun: Callable, axis_size: int, axis_name, in_dims: list, args: list,
               out_dims: list | Callable):
+    outer = _running_rule.trace
+    if axis_name is None and outer is not None and outer.axis_size == axis_size:
+        axis_name = outer.axis_name     # a rule re-mapping its own axis over a sub-jaxpr
     trace = BatchTrace(current_trace(), axis_size, axis_name)
     in_tracers = [x if d is not_mapped else BatchTracer(trace, x, d)
                   for x, d in zip(args, in_dims)]
-    with set_current_trace(trace):
+    with set_current_trace(trace), running_rule_of(None):
         outs = fun(*in_tracers)
     if callable(out_dims):
         out_dims = out_dims(len(outs))
@@ -127,8 +160,9 @@ def vmap_flat(fun: Callable, axis_size: int, axis_name, in_dims: list, args: lis
                     "must not depend on the mapped input (it would differ per batch element).")
             results.append(val)
             continue
-        val = bdim_at_front(val, bdim, axis_size)
-        results.append(moveaxis(val, 0, od) if od != 0 else val)
+        if bdim is not_mapped:     # the same for every element: broadcast it
+            val, bdim = bdim_at_front(val, bdim, axis_size), 0
+        results.append(moveaxis(val, bdim, od))   # straight to its place (or left there)
     if leaks.state.enabled:
         in_tracers = outs = x = None  # drop our references before looking for leaks
         leaks.check(trace)
@@ -166,8 +200,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
     """
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)   # JAX treats a list at the top level as a tuple
-    if not (in_axes is None or isinstance(in_axes, (int, tuple, dict))) and \
-            not hasattr(in_axes, "_fields"):
+    if not (in_axes is None or isinstance(in_axes, (int, tuple))):
         raise TypeError(f"vmap in_axes must be an int, None, or a tuple of entries "
                         f"corresponding to the positional arguments passed to the function,"
                         f" but got {in_axes!r}.")
@@ -185,20 +218,21 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
         # Keyword arguments are always mapped over axis 0, as in JAX.
         flat_axes = _flatten_axes("vmap", tree_structure(args), tuple(arg_axes), "in_axes") + \
             [0] * tree_structure(kwargs).num_leaves
-        flat_axes = [_canon_axis(a, get_aval(x).ndim, i) for i, (a, x) in
-                     enumerate(zip(flat_axes, flat_args))]
+        # Argument names are for error messages only: worked out when one is raised.
+        names = functools.lru_cache(None)(lambda: _arg_names(fun, args, kwargs))
+        flat_axes = [_canon_axis(a, get_aval(x), lambda i=i: names()[i])
+                     for i, (a, x) in enumerate(zip(flat_axes, flat_args))]
         sizes = {get_aval(x).shape[a] for x, a in zip(flat_args, flat_axes) if a is not None}
-        if len(sizes) > 1:
-            detail = "\n".join(f"  argument leaf {i} of shape {get_aval(x).shape} has axis {a} "
-                               f"of size {get_aval(x).shape[a]}"
-                               for i, (x, a) in enumerate(zip(flat_args, flat_axes))
-                               if a is not None)
-            raise ValueError(f"vmap got inconsistent sizes for array axes to be mapped:\n{detail}")
+        if len(sizes) > 1 or (sizes and axis_size is not None and sizes != {axis_size}):
+            detail = [f"  * one axis had size {get_aval(x).shape[a]}: axis {a} of {name} of "
+                      f"type {get_aval(x).str_short()}"
+                      for x, a, name in zip(flat_args, flat_axes, names()) if a is not None]
+            if axis_size is not None:
+                detail.insert(0, f"  * the `axis_size` argument was {axis_size}")
+            raise ValueError("vmap got inconsistent sizes for array axes to be mapped:\n"
+                             + "\n".join(detail))
         if sizes:
             size = sizes.pop()
-            if axis_size is not None and axis_size != size:
-                raise ValueError(f"vmap: axis_size={axis_size} does not match the mapped axis "
-                                 f"size {size} of the arguments.")
         elif axis_size is not None:
             size = axis_size
         else:
@@ -229,16 +263,34 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
     return vmap_f
 
 
-def _canon_axis(axis, ndim, i):
+def _arg_names(fun, args, kwargs) -> list:
+    """A name for each flattened argument leaf, for error messages: ``argument x`` or
+    ``argument x['w']`` (parameter names where the signature has them)."""
+    try:
+        params = [p.name for p in inspect.signature(fun).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    names = []
+    for i, a in enumerate(args):
+        base = params[i] if i < len(params) else f"args[{i}]"
+        names += [f"argument {base}{keystr(path)}" for path, _ in tree_flatten_with_path(a)[0]]
+    names += [f"keyword argument {keystr(path)}" for path, _ in
+              tree_flatten_with_path(kwargs)[0]]
+    return names
+
+
+def _canon_axis(axis, aval, name: Callable[[], str]):
     if axis is None:
         return None
     if not isinstance(axis, int):
-        raise TypeError(f"vmap in_axes leaves must be ints or None, got {axis!r}.")
-    if not -ndim <= axis < ndim:
+        raise TypeError(f"vmap in_axes must be an int, None, or (nested) container with those "
+                        f"types as leaves, but got {axis!r} for {name()}.")
+    if not -aval.ndim <= axis < aval.ndim:
         raise ValueError(f"vmap was requested to map its argument along axis {axis}, which "
                          f"implies that its rank should be at least {max(axis + 1, -axis)}, "
-                         f"but is only {ndim} (its shape is ...). Argument leaf {i}.")
-    return axis % ndim
+                         f"but is only {aval.ndim} (its shape is {aval.shape}): {name()}.")
+    return axis % aval.ndim
 
 
 def _canon_out_axis(axis, ndim):

@@ -4,7 +4,7 @@
 
 Options the back end must obey (x64, default device, ...) are forwarded to ``jax.config``;
 zenax's own switches (``jax_disable_jit``, ``jax_log_compiles``,
-``jax_traceback_filtering``) are kept here.
+``jax_explain_cache_misses``, ``jax_traceback_filtering``) are kept here.
 """
 from __future__ import annotations
 
@@ -14,17 +14,18 @@ from zenax.transforms.jit import config as _jit_config
 from zenax.tracer import source_info as _source_info
 from zenax.transforms import debugging as _debugging
 
-_values: dict = {"jax_disable_jit": False, "jax_log_compiles": False, "jax_debug_nans": False,
-                 "jax_traceback_filtering": "auto"}
+# jit's switches live on jit's config object (``disable_jit()`` flips one of them too).
+_JIT_OPTIONS = {"jax_disable_jit": "disable_jit", "jax_log_compiles": "log_compiles",
+                "jax_explain_cache_misses": "explain_cache_misses"}
+_values: dict = {"jax_debug_nans": False, "jax_traceback_filtering": "auto"}
 
 
 def update(name: str, value) -> None:
     """Set option ``name`` (JAX's names, e.g. ``"jax_enable_x64"``, ``"jax_disable_jit"``)."""
-    if name == "jax_disable_jit":
-        _jit_config.disable_jit = bool(value)
-    elif name == "jax_log_compiles":
-        _jit_config.log_compiles = bool(value)
-    elif name == "jax_debug_nans":
+    if name in _JIT_OPTIONS:
+        setattr(_jit_config, _JIT_OPTIONS[name], bool(value))
+        return
+    if name == "jax_debug_nans":
         _debugging.set_debug_nans(bool(value))
     elif name == "jax_traceback_filtering":
         _source_info.set_traceback_filtering(value not in ("off", False, None))
@@ -34,6 +35,8 @@ def update(name: str, value) -> None:
 
 
 def read(name: str):
+    if name in _JIT_OPTIONS:
+        return getattr(_jit_config, _JIT_OPTIONS[name])
     if name in _values:
         return _values[name]
     return getattr(jax.config, name)

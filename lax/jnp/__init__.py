@@ -30,7 +30,7 @@ from .diagonals import diag, diagflat, diagonal, trace, tril, triu
 from .dtypes import (bfloat16, bool_, cdouble, character, complex64, complex128, complex_,
                      complexfloating, csingle, double, dtype, e, euler_gamma, finfo,
                      flexible, float8_e4m3fn, float8_e5m2, float16, float32, float64,
-                     float_, floating, generic, half, iinfo, inexact, inf, int8, int16,
+                     float_, floating, generic, iinfo, inexact, inf, int8, int16,
                      int32, int64, int_, integer, isdtype, issubdtype, nan, newaxis, number,
                      object_, pi, signedinteger, single, uint, uint8, uint16, uint32, uint64,
                      unsignedinteger)

@@ -57,10 +57,11 @@ def _binary(fun, reflected: bool = False):
     return method
 
 
-def _pow(x1, x2, modulo=None):
+def _pow(self, other, modulo=None):
+    """``x ** y`` (``pow(x, y, modulo)`` is not supported)."""
     if modulo is not None:
         raise NotImplementedError("pow() with a modulo argument is not supported.")
-    return ufuncs.power(x1, x2)
+    return ufuncs.power(self, other) if is_arraylike(other) else NotImplemented
 
 
 _BINARY_OPERATORS = {
@@ -183,16 +184,10 @@ def install(cls: type = Tracer) -> None:
         setattr(cls, f"__{name}__", _binary(fun))
     for name, fun in _UNARY_OPERATORS.items():
         setattr(cls, f"__{name}__", fun)
-    setattr(cls, "__pow__", _binary_pow)
+    setattr(cls, "__pow__", _pow)
     setattr(cls, "__round__", _python_round)
     setattr(cls, "__getitem__", indexing.getitem)
     for name, fun in _METHODS.items():
         setattr(cls, name, fun)
     for name, fun in _PROPERTIES.items():
         setattr(cls, name, property(fun))
-
-
-def _binary_pow(self, other, modulo=None):
-    if not is_arraylike(other):
-        return NotImplemented
-    return _pow(self, other, modulo)

@@ -79,7 +79,6 @@ single = float32
 double = float64
 csingle = complex64
 cdouble = complex128
-half = float16
 
 # Abstract categories for issubdtype, shared with NumPy.
 generic = np.generic

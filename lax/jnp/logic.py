@@ -14,11 +14,10 @@ from zenax.tracer.avals import is_python_scalar
 from zenax.tracer.source_info import user_frame_str
 
 from .creation import full_like
-from .promotion import (ArrayLike, aval_of, broadcast_to_shape, check_arraylike, dtype_of,
-                        ensure_array, ndim_of, promote_args, promote_args_numeric,
-                        promote_dtypes, promote_shapes, scalar_constant, scalar_operand,
-                        shape_of,
-                        _broadcast_shapes_or_none, _shapes_error)
+from .promotion import (ArrayLike, aval_of, broadcast_shapes_or_none, broadcast_to_shape,
+                        check_arraylike, dtype_of, ensure_array, incompatible_shapes_error,
+                        ndim_of, promote_args, promote_args_numeric, promote_dtypes,
+                        promote_shapes, scalar_constant, scalar_operand, shape_of)
 
 
 def const_like(x, value):
@@ -237,9 +236,9 @@ def where(condition: ArrayLike, x: ArrayLike | None = None, y: ArrayLike | None 
     condition = _truth(condition)
     x, y = promote_dtypes(x, y)
     shapes = [shape_of(condition), shape_of(x), shape_of(y)]
-    shape = _broadcast_shapes_or_none(shapes)
+    shape = broadcast_shapes_or_none(shapes)
     if shape is None:
-        raise _shapes_error("where", shapes, TypeError)
+        raise incompatible_shapes_error("where", shapes, TypeError)
     # lax.select_n needs cases of one shape; a scalar predicate may stay scalar.
     x, y = broadcast_to_shape(x, shape), broadcast_to_shape(y, shape)
     condition = condition if shapes[0] == () else broadcast_to_shape(condition, shape)
@@ -326,7 +325,7 @@ def array_equiv(a1: ArrayLike, a2: ArrayLike):
     Array(True, dtype=bool)
     """
     check_arraylike("array_equiv", a1, a2)
-    if _broadcast_shapes_or_none([shape_of(a1), shape_of(a2)]) is None:
+    if broadcast_shapes_or_none([shape_of(a1), shape_of(a2)]) is None:
         return ensure_array(False)
     eq = equal(a1, a2)
     return ensure_array(lax.reduce_and(eq, tuple(range(ndim_of(eq)))))

@@ -11,7 +11,6 @@ lax op unchanged, so the jaxpr shows a literal (``mul a 2.0:f32[]``), exactly as
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 import jax
@@ -116,14 +115,6 @@ def _check_int_range(value: int, dtype: np.dtype) -> None:
                             f"(at {user_frame_str()})")
 
 
-def _python_int_as(value: int, dtype: np.dtype) -> np.ndarray:
-    """A Python int as a 0-d array of ``dtype``: it must fit the default int (int32), then
-    converts with wraparound like any int32 value, as in JAX (``uint8_x + -3`` works)."""
-    default = _dtypes.default_int_dtype()
-    _check_int_range(value, default)
-    return np.asarray(value, default).astype(dtype)
-
-
 def scalar_constant(value, dtype: np.dtype, weak: bool):
     """A Python scalar as a constant of exactly ``(dtype, weak)``.
 
@@ -133,14 +124,17 @@ def scalar_constant(value, dtype: np.dtype, weak: bool):
     dtype = np.dtype(dtype)
     if dtype == np.dtype(bool) and isinstance(value, bool):
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    if is_int:
+        # A Python int must fit the default int; it then converts like an int32 value,
+        # with wraparound, as in JAX (``uint8_array + -3`` is fine).
         _check_int_range(value, _dtypes.default_int_dtype())
     if weak:
         for kind in (int, float, complex):
             if dtype == _dtypes.python_scalar_dtype(kind(0)):
                 return kind(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        out = _python_int_as(value, dtype)
+    if is_int:
+        out = np.asarray(value, _dtypes.default_int_dtype()).astype(dtype)
     else:
         out = np.asarray(value, dtype)
     return lax._convert_element_type(out, dtype, weak_type=True) if weak else out
@@ -193,7 +187,8 @@ def promote_dtypes_numeric(*args) -> list:
 
 # --------------------------------------------------------------------------- shapes
 
-def _broadcast_shapes_or_none(shapes: Sequence[tuple]) -> tuple | None:
+def broadcast_shapes_or_none(shapes: Sequence[tuple]) -> tuple | None:
+    """NumPy's broadcast of ``shapes`` (aligned at the right), or None if incompatible."""
     ndim = max((len(s) for s in shapes), default=0)
     result = []
     for i in range(-ndim, 0):
@@ -204,7 +199,8 @@ def _broadcast_shapes_or_none(shapes: Sequence[tuple]) -> tuple | None:
     return tuple(result)
 
 
-def _shapes_error(fun_name: str, shapes, exc_type):
+def incompatible_shapes_error(fun_name: str, shapes, exc_type):
+    """The error for ``shapes`` that do not broadcast, naming the function and user line."""
     shown = ", ".join(str(tuple(s)) for s in shapes)
     return exc_type(
         f"{fun_name}: Incompatible shapes for broadcasting: shapes=[{shown}] "
@@ -221,9 +217,9 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
     """
     shapes = [(int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
               for shape in shapes]
-    result = _broadcast_shapes_or_none(shapes)
+    result = broadcast_shapes_or_none(shapes)
     if result is None:
-        raise _shapes_error("broadcast_shapes", shapes, ValueError)
+        raise incompatible_shapes_error("broadcast_shapes", shapes, ValueError)
     return result
 
 
@@ -242,9 +238,9 @@ def promote_shapes(fun_name: str, *args) -> list:
     if len(args) < 2:
         return list(args)
     shapes = [shape_of(x) for x in args]
-    result = _broadcast_shapes_or_none(shapes)
+    result = broadcast_shapes_or_none(shapes)
     if result is None:
-        raise _shapes_error(fun_name, shapes, TypeError)
+        raise incompatible_shapes_error(fun_name, shapes, TypeError)
     return [x if not s or s == result else broadcast_to_shape(x, result)
             for x, s in zip(args, shapes)]
 
@@ -436,7 +432,3 @@ def can_cast(from_: DTypeLike, to: DTypeLike, casting: str = "safe") -> bool:
     if is_arraylike(from_):
         from_ = dtype_of(from_)
     return bool(np.can_cast(np.dtype(from_), np.dtype(to), casting))
-
-
-def size_of_shape(shape: Sequence[int]) -> int:
-    return math.prod(shape)

@@ -16,8 +16,8 @@ import numpy as np
 from zenax import lax
 from zenax.tracer.source_info import user_frame_str
 
-from .promotion import (ArrayLike, DTypeLike, canonical_dtype,
-                        check_arraylike, concrete_static, convert_to, dtype_of, ensure_array,
+from .promotion import (ArrayLike, DTypeLike, canonical_dtype, check_arraylike,
+                        concrete_static, convert_to, dtype_of, ensure_array, is_arraylike,
                         ndim_of, promote_dtypes, shape_of)
 from .reductions import canonical_axes, canonical_axis
 
@@ -196,9 +196,9 @@ def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0,
     >>> jnp.concatenate([jnp.zeros(2), jnp.ones(3)]).shape
     (5,)
     """
-    if not isinstance(arrays, (list, tuple)) and ndim_of(arrays) == 0:
-        raise ValueError("concatenate: need at least one array to concatenate.")
-    arrays = list(arrays)
+    if is_arraylike(arrays) and ndim_of(arrays) == 0:
+        raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated.")
+    arrays = list(arrays)   # a sequence, or an array split along its first axis
     if not arrays:
         raise ValueError("concatenate: need at least one array to concatenate.")
     check_arraylike("concatenate", *arrays)

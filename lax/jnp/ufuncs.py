@@ -19,11 +19,9 @@ from zenax.tracer.source_info import user_frame_str
 from .creation import full_like, zeros_like
 from .logic import const_like, isnan, isneginf, isposinf, signbit, where
 from .promotion import (ArrayLike, DTypeLike, aval_of, canonical_dtype, check_arraylike,
-                        convert_to,
-                        dtype_of,
-                        ensure_array, promote_args, promote_args_inexact,
-                        promote_args_numeric, promote_dtypes_inexact,
-                        promote_dtypes_numeric, scalar_constant)
+                        convert_to, dtype_of, ensure_array, promote_args,
+                        promote_args_inexact, promote_args_numeric, promote_dtypes_numeric,
+                        scalar_constant, to_inexact_dtype)
 
 
 def _is_bool(x) -> bool:
@@ -291,7 +289,7 @@ def logaddexp(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``log(exp(x1) + exp(x2))`` without overflow.
 
     >>> jnp.logaddexp(1000.0, 1000.0)
-    Array(1000.6931, dtype=float32, weak_type=True)
+    Array(1000.6932, dtype=float32, weak_type=True)
     """
     x1, x2 = promote_args_inexact("logaddexp", x1, x2)
     amax = lax.max(x1, x2)
@@ -474,8 +472,8 @@ def rint(x: ArrayLike, /):
 def round(a: ArrayLike, decimals: int = 0, out=None):
     """Round to ``decimals`` decimal places, halves to even.
 
-    >>> jnp.round(jnp.array([0.5, 1.5, 2.567]), 1)
-    Array([0.5, 1.5, 2.6], dtype=float32)
+    >>> jnp.round(jnp.array([0.5, 1.5, 2.5]))
+    Array([0., 2., 2.], dtype=float32)
     """
     check_arraylike("round", a)
     decimals = operator.index(decimals)
@@ -609,8 +607,10 @@ def angle(z: ArrayLike, deg: bool = False):
     """The argument (phase angle) of complex numbers; 0 or pi for reals."""
     check_arraylike("angle", z)
     re, im = real(z), imag(z)
-    if not _dtypes.is_inexact(dtype_of(re)):
-        float_dtype = _dtypes.default_float_dtype()
+    # As JAX: integers become floats, and real scalars lose their weak type.
+    if not _dtypes.is_inexact(dtype_of(re)) or (_dtypes.is_float(dtype_of(z))
+                                               and np.ndim(z) == 0):
+        float_dtype = to_inexact_dtype(dtype_of(re))
         re, im = convert_to(re, float_dtype), convert_to(im, float_dtype)
     out = lax.atan2(im, re)
     return rad2deg(out) if deg else out
