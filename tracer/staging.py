@@ -21,12 +21,12 @@ from .source_info import user_frame
 
 
 class DynamicJaxprTracer(Tracer):
-    __slots__ = ("aval_", "var")
+    __slots__ = ("aval_", "jaxpr_var")
 
     def __init__(self, trace: "DynamicJaxprTrace", aval: ShapedArray, var):
         self._trace = trace
         self.aval_ = aval
-        self.var = var
+        self.jaxpr_var = var   # (not `.var`: that is the array method)
         tracer_created(self)
 
     @property
@@ -35,9 +35,13 @@ class DynamicJaxprTracer(Tracer):
 
 
 def _is_literalable(x) -> bool:
+    """Scalars are written inline (as JAX does), keeping their weak type."""
     if is_python_scalar(x):
         return True
-    return isinstance(x, (np.ndarray, np.generic)) and np.ndim(x) == 0
+    if isinstance(x, (np.ndarray, np.generic)):
+        return np.ndim(x) == 0
+    return getattr(x, "shape", None) == () and hasattr(x, "__array__") and \
+        not isinstance(x, Tracer)
 
 
 class DynamicJaxprTrace(Trace):
@@ -69,7 +73,7 @@ class DynamicJaxprTrace(Trace):
         if _is_literalable(x):
             tracer = DynamicJaxprTracer(self, aval, Literal(x, aval))
         else:
-            var = Var(aval.strip_weak_type() if not isinstance(x, Tracer) else aval)
+            var = Var(aval)
             self.constvars.append(var)
             self.consts.append(x)
             tracer = DynamicJaxprTracer(self, var.aval, var)
@@ -85,12 +89,12 @@ class DynamicJaxprTrace(Trace):
         out = rule(*[t.aval for t in tracers], **params)
         out_avals = list(out) if primitive.multiple_results else [out]
         out_tracers = [DynamicJaxprTracer(self, a, Var(a)) for a in out_avals]
-        self.eqns.append(JaxprEqn([t.var for t in tracers], [t.var for t in out_tracers],
+        self.eqns.append(JaxprEqn([t.jaxpr_var for t in tracers], [t.jaxpr_var for t in out_tracers],
                                   primitive, params, user_frame()))
         return out_tracers if primitive.multiple_results else out_tracers[0]
 
     def to_closed_jaxpr(self, outs: Sequence) -> ClosedJaxpr:
-        out_vars = [self.to_jaxpr_tracer(x).var for x in outs]
+        out_vars = [self.to_jaxpr_tracer(x).jaxpr_var for x in outs]
         jaxpr = Jaxpr(self.constvars, self.invars, out_vars, self.eqns)
         return ClosedJaxpr(jaxpr, self.consts)
 

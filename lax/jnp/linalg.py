@@ -366,9 +366,11 @@ def einsum(subscripts: str, /, *operands: ArrayLike, out=None, optimize="auto",
                                   "not the interleaved (operand, sublist) form.")
     if out is not None:
         raise NotImplementedError("The 'out' argument to jnp.einsum is not supported.")
+    if not operands:
+        raise ValueError("einsum: at least one operand is required.")
     check_arraylike("einsum", *operands)
-    weak = builtins.all(aval_of(x).weak_type for x in operands) and \
-        bool(operands) and preferred_element_type is None
+    weak = preferred_element_type is None and builtins.all(
+        aval_of(x).weak_type for x in operands)
     operands = [ensure_array(x) for x in promote_dtypes(*operands)]
     dtype = (dtype_of(operands[0]) if preferred_element_type is None
              else canonical_dtype(preferred_element_type))
