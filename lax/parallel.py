@@ -12,8 +12,7 @@ import numpy as np
 
 from zenax.tracer.ad_types import Zero, not_mapped
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import (Primitive, batch_rules, bind, get_aval, jvp_rules,
-                               transpose_rules)
+from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, jvp_rules
 
 from . import elementwise as ew
 from . import reductions as red

@@ -130,7 +130,8 @@ def _jit_call_jvp(primals, tangents, *, jaxpr: ClosedJaxpr, name: str):
 
 def _jit_call_batch(args, dims, *, jaxpr: ClosedJaxpr, name: str):
     size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
-    key = (tuple(dims), size)
+    # Collectives inside resolve against the running vmap's axis name: part of the key.
+    key = (tuple(dims), size, batching_axis_name())
     closed, consts = _cached("batch", jaxpr, key,
                              lambda: closed_to_open(batch_jaxpr(jaxpr, size, dims)))
     outs = _bind_jit_call(closed, list(consts) + list(args), f"vmap({name})")
