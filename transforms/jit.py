@@ -44,6 +44,7 @@ from . import debugging, passes
 from .linearize import PartialEvalTrace, partial_eval_rules
 from .lowering import xla_callable
 from .subjaxpr import batch_jaxpr, jvp_jaxpr, partial_eval_closed, transpose_jaxpr
+from .vmap import batching_axis_name
 
 logger = logging.getLogger("zenax.jit")
 
