@@ -572,3 +572,42 @@ def test_operator_broadcast_error():
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_graph_grad_stores_variable_gradients_equal_to_jax():
+    import jax
+    import jax.numpy as jnp_ref
+    import zenax.graph as zg
+    g = zg.Graph()
+    with g.as_default():
+        x = zg.placeholder((3,), name="gx")
+        w = zg.variable(np.ones(3, np.float32), name="gw")
+        b = zg.variable(np.float32(0.5), name="gb")
+        unused = zg.variable(np.ones(2, np.float32), name="gunused")
+        y = zg.apply(lax.sin, x) * w + b
+        loss = zg.apply(lambda a: lax.reduce_sum(lax.mul(a, a), (0,)), y)
+    xv = np.arange(3.0, dtype=np.float32)
+    grads = zg.grad(loss, [w, b, unused], {x: xv})
+    expected = jax.grad(lambda w, b: jnp_ref.sum((jnp_ref.sin(xv) * w + b) ** 2),
+                        argnums=(0, 1))(np.ones(3, np.float32), np.float32(0.5))
+    np.testing.assert_allclose(grads[0], expected[0], rtol=1e-6)
+    np.testing.assert_allclose(grads[1], expected[1], rtol=1e-6)
+    np.testing.assert_array_equal(grads[2], np.zeros(2, np.float32))
+    np.testing.assert_allclose(w.grad, expected[0], rtol=1e-6)
+    np.testing.assert_allclose(b.grad, expected[1], rtol=1e-6)
+
+
+def test_graph_grad_errors():
+    import zenax.graph as zg
+    g = zg.Graph()
+    with g.as_default():
+        x = zg.placeholder((3,), name="ex")
+        w = zg.variable(np.ones(3, np.float32), name="ew")
+        y = x * w
+        loss = zg.apply(lambda a: lax.reduce_sum(a, (0,)), y)
+    with pytest.raises(TypeError, match="scalar"):
+        zg.grad(y, [w], {x: np.ones(3, np.float32)})
+    with pytest.raises(ValueError, match="ex"):
+        zg.grad(loss, [w], {})
+    with pytest.raises(TypeError, match="variable"):
+        zg.grad(loss, [x], {x: np.ones(3, np.float32)})
