@@ -592,6 +592,12 @@ class Compiled:
     def cost_analysis(self):
         return self._compiled.cost_analysis()
 
+    def memory_analysis(self):
+        """XLA's memory statistics of the compiled program (``temp_size_in_bytes``,
+        ``argument_size_in_bytes``, ``output_size_in_bytes``, ...), or None where the
+        backend does not report them."""
+        return self._compiled.memory_analysis()
+
 
 def _as_tuple(x) -> tuple:
     if x is None:
