@@ -20,7 +20,11 @@ from .source_info import user_frame
 
 class _State:
     enabled = False
-    live: list = []     # (weakref to tracer, its trace)
+    # (weakref to tracer, id of its trace).  Only the id: a strong reference to the trace
+    # would keep alive what the trace holds (a linearize trace's residuals, which are the
+    # enclosing jit's tracers) and report them as leaks.  A live tracer keeps its trace
+    # alive, so the id cannot be reused while the weakref still resolves.
+    live: list = []
 
 
 state = _State()
@@ -28,7 +32,7 @@ state = _State()
 
 def record(tracer) -> None:
     tracer._source = user_frame()
-    state.live.append((weakref.ref(tracer), tracer._trace))
+    state.live.append((weakref.ref(tracer), id(tracer._trace)))
 
 
 @contextmanager
@@ -56,8 +60,10 @@ def check(trace, allowed=()) -> None:
     if not state.enabled:
         return
     allowed_ids = {id(t) for t in allowed}
-    mine = [ref for ref, t in state.live if t is trace]
-    state.live = [(ref, t) for ref, t in state.live if t is not trace]
+    key = id(trace)
+    mine = [ref for ref, t in state.live if t == key]
+    # forget this trace's tracers, and dead ones of traces that are never checked
+    state.live = [(ref, t) for ref, t in state.live if t != key and ref() is not None]
     gc.collect()
     for ref in mine:
         tracer = ref()

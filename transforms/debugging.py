@@ -75,7 +75,9 @@ def rerun_for_nans(jaxpr, consts, args) -> None:
     env = dict(zip(jaxpr.constvars, consts))
     env.update(zip(jaxpr.invars, args))
     read = lambda v: v.val if type(v) is Literal else env[v]
-    with set_current_trace(core.eval_trace):
+    # A plain eager trace: the checking one would report the line of this re-run (the
+    # jit call) before we can report the equation's own source line.
+    with set_current_trace(core.EvalTrace()):
         for eqn in jaxpr.eqns:
             outs = bind(eqn.primitive, *map(read, eqn.invars), **eqn.params)
             where = (f"{eqn.source_info.file}:{eqn.source_info.line} (in "

@@ -181,15 +181,27 @@ def _remat_partial_eval(trace, args, *, jaxpr, prevent_cse, policy):
         return policy is not None and policy(e.primitive, *[x.aval for x in e.invars],
                                              **e.params)
 
+    # Walk the known equations backwards from what the unknown part reads: a value the
+    # policy lets us save becomes a residual (and its producer is *not* recomputed);
+    # anything else is recomputed from its own inputs.
     needed = {v for e in unknown_eqns for v in e.invars
               if type(v) is not Literal and v not in unknown_vars}
-    saved = [v for e in known_eqns if saveable(e) for v in e.outvars if v in needed]
-    saved_set = set(saved)
+    saved_set, recompute = set(), []
+    for e in reversed(known_eqns):
+        outs_needed = [v for v in e.outvars if v in needed]
+        if not outs_needed:
+            continue
+        if saveable(e):
+            saved_set.update(outs_needed)
+        else:
+            recompute.append(e)
+            needed.update(v for v in e.invars if type(v) is not Literal)
+    recompute.reverse()
+    saved = [v for e in known_eqns for v in e.outvars if v in saved_set]
     known_in = [v for v, u in zip(j.invars, unknowns) if not u]
     unknown_in = [v for v, u in zip(j.invars, unknowns) if u]
     known_outs = [v for v, u in zip(j.outvars, out_uk) if not u]
     known_j = dce(Jaxpr(j.constvars, known_in, known_outs + saved, known_eqns))
-    recompute = [e for e in known_eqns if not all(v in saved_set for v in e.outvars)]
     body = dce(Jaxpr(j.constvars, known_in + saved + unknown_in,
                      [v for v, u in zip(j.outvars, out_uk) if u], recompute + unknown_eqns))
     known_args = [x for x, u in zip(args, unknowns) if not u]
