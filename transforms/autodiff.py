@@ -15,7 +15,7 @@ from zenax.tracer.ad_types import Zero
 from zenax.tracer.core import bind, get_aval
 from zenax.tracer.ir import eval_jaxpr
 from zenax.tracer.source_info import api_boundary
-from zenax.tracer.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
+from zenax.tracer.tree_util import tree_flatten, tree_map, tree_unflatten
 from zenax.lax.ad_util import tangent_aval
 from zenax.lax import shapes as sh
 
@@ -150,9 +150,12 @@ class _VJPFunction:
                             f"output, {self.out_tree}; got {tree}.")
         for c, a in zip(flat_ct, self.out_avals):
             ca = get_aval(c)
-            if ca.shape != a.shape:
-                raise ValueError(f"vjp: cotangent shape {ca.shape} does not match the primal "
-                                 f"output shape {a.shape}.")
+            # Integer and boolean outputs take any cotangent (it is ignored), as in JAX.
+            if ca.shape != a.shape or (dtypes.is_inexact(a.dtype) and ca.dtype != a.dtype):
+                raise ValueError(f"vjp: unexpected type for a cotangent: got "
+                                 f"{ca.str_short()}, but the corresponding output of the "
+                                 f"differentiated function has type {a.str_short()} (shape "
+                                 f"{a.shape}); cotangents must match it in shape and dtype.")
         cts_in = backward_pass(self.jaxpr.jaxpr, self.jaxpr.consts, list(flat_ct))
         cts_in = [_float0_zeros(a) if not dtypes.is_inexact(a.dtype) else
                   _instantiate(c) for c, a in zip(cts_in, self.in_avals)]
@@ -258,13 +261,13 @@ def _value_and_grad(name, fun, argnums, has_aux, holomorphic, allow_int):
         else:
             ans, f_vjp = vjp(f_partial, *diff_args)
         ans_leaves = tree_flatten(ans)[0]
-        if len(ans_leaves) != 1:
+        if len(ans_leaves) != 1 or ans_leaves[0] is not ans:
             raise TypeError(f"{name} only defined for scalar-output functions, but the "
-                            f"function returned a pytree with {len(ans_leaves)} leaves.")
-        aval = get_aval(ans_leaves[0])
+                            f"function returned a {type(ans).__name__} with "
+                            f"{len(ans_leaves)} leaves; return a scalar array.")
+        aval = get_aval(ans)
         _check_output("grad", holomorphic, aval)
-        one = _full(aval, 1)
-        grads = f_vjp(tree_unflatten(tree_structure(ans), [one]))
+        grads = f_vjp(_full(aval, 1))
         g = grads[0] if single else grads
         return ((ans, aux), g) if has_aux else (ans, g)
 
