@@ -10,7 +10,7 @@ partial-evaluation, transpose, batching and lowering rules live in
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -23,7 +23,6 @@ from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
 
 from . import elementwise as ew
-from . import shapes as sh
 from .registry import type_error
 
 cond_p = Primitive("cond", multiple_results=True)
@@ -54,7 +53,9 @@ def trace_fun(fun: Callable, in_tree, in_avals: Sequence[ShapedArray]):
 
 
 def _abstractify(x) -> ShapedArray:
-    return get_aval(x).strip_weak_type() if not isinstance(x, ShapedArray) else x
+    # Weak types are kept, as in JAX: a Python-scalar operand or carry still promotes to
+    # the other operand's dtype inside the body (0.0 + bf16 is bf16).
+    return get_aval(x) if not isinstance(x, ShapedArray) else x
 
 
 def _promote_weak_carry(init_leaves, out_avals):
@@ -74,6 +75,7 @@ def _promote_weak_carry(init_leaves, out_avals):
 # --------------------------------------------------------------------------- cond / switch
 
 _no_operand = object()   # cond's `operand=` keyword was not given
+
 
 def _check_avals(prim: str, what: str, expected, got) -> None:
     """The operands of a higher-order primitive must have its sub-jaxpr's types (so that
@@ -151,14 +153,14 @@ def _bind_cond(index, branches, operands, name):
     for i in range(1, len(traced)):
         a, b = (i, 0) if name == "cond" else (0, i)
         if out_trees[i] != out_trees[0]:
-            raise TypeError(f"{name}: branch outputs must have the same pytree structure, but "
-                            f"{names[a]} returns {out_trees[a]} and {names[b]} returns "
-                            f"{out_trees[b]}.")
+            raise type_error(f"{name}: branch outputs must have the same pytree structure, but "
+                             f"{names[a]} returns {out_trees[a]} and {names[b]} returns "
+                             f"{out_trees[b]}.")
         if [(v.shape, v.dtype) for v in out_avals[i]] != [(v.shape, v.dtype) for v in out_avals[0]]:
-            raise TypeError(f"{name}: branch outputs must have identical types, but {names[a]} "
-                            f"returns {_avals_str(out_avals[a])} and {names[b]} returns "
-                            f"{_avals_str(out_avals[b])}. Cast with .astype(...) or reshape so "
-                            "every branch returns the same shapes and dtypes.")
+            raise type_error(f"{name}: branch outputs must have identical types, but {names[a]} "
+                             f"returns {_avals_str(out_avals[a])} and {names[b]} returns "
+                             f"{_avals_str(out_avals[b])}. Cast with .astype(...) or reshape so "
+                             "every branch returns the same shapes and dtypes.")
     # Every branch takes all branches' consts, then the operands.
     all_consts = [c for t in traced for c in t[1]]
     const_avals = [[_abstractify(c) for c in t[1]] for t in traced]
@@ -214,15 +216,15 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val, *, max_steps: i
             avals, (body_j, body_consts, body_tree) = trace_body(flat_init)
     if body_tree != in_tree or [(a.shape, a.dtype) for a in body_j.out_avals] != \
             [(a.shape, a.dtype) for a in avals]:
-        raise TypeError("while_loop: body_fun output and input must have identical types, "
-                        f"got input {_avals_str(avals)} {in_tree} and output "
-                        f"{_avals_str(body_j.out_avals)} {body_tree}. The carried value keeps "
-                        "its shape and dtype across iterations: cast with .astype(...).")
+        raise type_error("while_loop: body_fun output and input must have identical types, "
+                         f"got input {_avals_str(avals)} {in_tree} and output "
+                         f"{_avals_str(body_j.out_avals)} {body_tree}. The carried value keeps "
+                         "its shape and dtype across iterations: cast with .astype(...).")
     cond_j, cond_consts, cond_tree = trace_fun(cond_fun, arg_tree, avals)
     if cond_tree.num_leaves != 1 or cond_j.out_avals[0].shape != () or \
             cond_j.out_avals[0].dtype != np.bool_:
-        raise TypeError("while_loop: cond_fun must return a boolean scalar, but got output "
-                        f"type(s) {_avals_str(cond_j.out_avals)}.")
+        raise type_error("while_loop: cond_fun must return a boolean scalar, but got output "
+                         f"type(s) {_avals_str(cond_j.out_avals)}.")
     if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 0):
         raise ValueError(f"while_loop: max_steps must be a non-negative Python int, got {max_steps!r}.")
     outs = bind(while_p, *cond_consts, *body_consts, *flat_init, cond_jaxpr=cond_j,
@@ -308,7 +310,7 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
         out = f(carry, x)
         if not (isinstance(out, tuple) and len(out) == 2):
             got = get_aval(out).str_short() if hasattr(out, "shape") else type(out).__name__
-            raise TypeError(f"scan body output must be a pair (carry, y), got {got}.")
+            raise type_error(f"scan body output must be a pair (carry, y), got {got}.")
         return out
 
     def trace_body(flat_init):
@@ -325,10 +327,10 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     out_carry_avals = jaxpr.out_avals[:num_carry]
     if new_carry_tree != carry_tree or [(a.shape, a.dtype) for a in out_carry_avals] != \
             [(a.shape, a.dtype) for a in carry_avals]:
-        raise TypeError("scan body function carry input and carry output must have equal "
-                        f"types, got input {_avals_str(carry_avals)} {carry_tree} and output "
-                        f"{_avals_str(out_carry_avals)} {new_carry_tree}. Cast the carry with "
-                        ".astype(...) so it keeps its dtype (e.g. start a float carry at 0.0).")
+        raise type_error("scan body function carry input and carry output must have equal "
+                         f"types, got input {_avals_str(carry_avals)} {carry_tree} and output "
+                         f"{_avals_str(out_carry_avals)} {new_carry_tree}. Cast the carry with "
+                         ".astype(...) so it keeps its dtype (e.g. start a float carry at 0.0).")
     outs = bind(scan_p, *consts, *flat_init, *flat_xs, jaxpr=jaxpr, length=length,
                 reverse=bool(reverse), unroll=int(unroll) if unroll is not True else length,
                 num_consts=len(consts), num_carry=num_carry)

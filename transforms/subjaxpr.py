@@ -16,8 +16,8 @@ from typing import Callable, Sequence
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero, not_mapped
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Tracer, current_trace, get_aval, set_current_trace
-from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Literal, Var, eval_jaxpr
+from zenax.tracer.core import Tracer, current_trace, set_current_trace
+from zenax.tracer.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.lax.ad_util import instantiate, tangent_aval
 
@@ -144,20 +144,3 @@ def partial_eval_closed(closed: ClosedJaxpr, in_unknowns: Sequence[bool],
     known = trace_closed(known_fun, [v.aval for v, u in zip(j.invars, in_unknowns) if not u])
     return known, box["unknown"], box["out_uk"], box["num_res"]
 
-
-def partial_eval_jaxpr(jaxpr: Jaxpr, in_unknowns: Sequence[bool],
-                       instantiate: Sequence[bool] | None = None):
-    """:func:`partial_eval_closed` for a jaxpr whose constvars are supplied by the caller
-    (known).  Returns ``(known, unknown, out_unknowns, residual_avals)`` as open jaxprs:
-    ``known`` keeps ``jaxpr``'s constvars, ``unknown`` has none."""
-    nc = len(jaxpr.constvars)
-    open_ = ClosedJaxpr(Jaxpr([], jaxpr.constvars + jaxpr.invars, jaxpr.outvars, jaxpr.eqns), [])
-    known, unknown, out_uk, num_res = partial_eval_closed(open_, [False] * nc + list(in_unknowns),
-                                                          instantiate)
-    if known.consts or unknown.consts:
-        raise NotImplementedError("partial_eval_jaxpr: the split created array constants; "
-                                  "use partial_eval_closed.")
-    kj = known.jaxpr
-    res_avals = [v.aval for v in unknown.jaxpr.invars[:num_res]]
-    return (Jaxpr(kj.invars[:nc], kj.invars[nc:], kj.outvars, kj.eqns), unknown.jaxpr, out_uk,
-            res_avals)
