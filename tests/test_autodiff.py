@@ -732,11 +732,35 @@ def test_jvp_argument_errors_like_jax(primals, tangents, error, match):
         zenax.jvp(lax.sin, primals, tangents)
 
 
-def test_vjp_cotangent_of_wrong_shape_is_a_value_error():
+VJP_CT_ERRORS = {"shape": np.ones(4, np.float32), "dtype": np.ones(3, np.float16),
+                 "python_int": 1}
+
+
+@pytest.mark.parametrize("ct", list(VJP_CT_ERRORS.values()), ids=list(VJP_CT_ERRORS))
+def test_vjp_cotangent_of_wrong_type_is_a_value_error(ct):
+    x = x3 if np.ndim(ct) else np.float32(1.0)
     with pytest.raises(ValueError):
-        jax.vjp(jlax.sin, x3)[1](np.ones(4, np.float32))
-    with pytest.raises(ValueError, match=r"\(4,\).*\(3,\)"):
-        zenax.vjp(lax.sin, x3)[1](np.ones(4, np.float32))
+        jax.vjp(jlax.sin, x)[1](ct)
+    with pytest.raises(ValueError, match=r"cotangent.*got (f16|f32|i32)\[.*type f32\["):
+        zenax.vjp(lax.sin, x)[1](ct)
+
+
+def test_vjp_cotangent_types_jax_accepts():
+    # A Python float for a float32 output; anything for an integer output.
+    assert_trees_close(zenax.vjp(lax.sin, np.float32(1.0))[1](1.0),
+                       jax.vjp(jlax.sin, np.float32(1.0))[1](1.0))
+    to_int = lambda L: (lambda x: L.convert_element_type(x, np.int32))
+    for ct in (np.int32(1), np.float32(1.0), np.zeros((), float0)):
+        assert_trees_close(zenax.vjp(to_int(lax), np.float32(1.0))[1](ct),
+                           jax.vjp(to_int(jlax), np.float32(1.0))[1](ct))
+
+
+def test_grad_of_a_tuple_output_is_a_type_error():
+    f = lambda L: (lambda x: (L.reduce_sum(x, (0,)),))
+    with pytest.raises(TypeError, match="scalar-output"):
+        jax.grad(f(jlax))(x3)
+    with pytest.raises(TypeError, match="scalar-output.*tuple"):
+        zenax.grad(f(lax))(x3)
 
 
 def test_has_aux_needs_a_pair():
