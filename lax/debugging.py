@@ -5,9 +5,9 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from zenax.tracer.ad_types import Zero, not_mapped
+from zenax.tracer.ad_types import not_mapped
 from zenax.tracer.core import (Primitive, abstract_eval_rules, batch_rules, bind, get_aval,
-                               jvp_rules, lowering_rules, transpose_rules)
+                               jvp_rules, lowering_rules)
 
 from .ad_util import deflinear
 

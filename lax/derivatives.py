@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from zenax.tracer import dtypes
-from zenax.tracer.ad_types import UndefinedPrimal, Zero, is_undefined_primal
+from zenax.tracer.ad_types import Zero, is_undefined_primal
 from zenax.tracer.core import bind, get_aval, jvp_rules, transpose_rules
 
 from . import matmul as dt
@@ -23,9 +23,9 @@ from . import reductions as red
 from . import shapes as sh
 from .ad_util import (add_tangents, defjvp, defjvp2, defjvp_zero, deflinear, instantiate,
                       tangent_aval, unbroadcast, zeros_like_aval)
-from .elementwise import (abs, add, conj, convert_element_type, cos, cosh, digamma, div,
-                          eq, exp, gt, imag, integer_pow, log, lt, mul, neg, real, rsqrt,
-                          select_n, sign, sin, sinh, sqrt, square, sub)
+from .elementwise import (abs, add, conj, cos, cosh, digamma, div, eq,
+                          exp, gt, imag, integer_pow, log, lt, mul, neg, real, rsqrt, select_n,
+                          sign, sin, sinh, square, sub)
 
 
 def _const(x, value):

@@ -15,7 +15,7 @@ from zenax.tracer.core import Primitive, bind, get_aval
 
 from .registry import (ANY, COMPLEX, FLOAT, INEXACT, INT, INT_OR_BOOL, NUM, ORDERED,
                        REAL_NUM, check_dtype, elementwise, register, same_dtype,
-                       broadcasting_shape, type_error)
+                       type_error)
 
 lax = jax.lax
 

@@ -8,7 +8,7 @@ from zenax.tracer import dtypes
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Primitive, bind, get_aval
 
-from .registry import NUM, ANY, check_dtype, register, type_error
+from .registry import NUM, check_dtype, register, type_error
 
 lax = jax.lax
 

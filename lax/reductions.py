@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import jax
-import numpy as np
 
 from zenax.tracer import dtypes
 from zenax.tracer.avals import ShapedArray

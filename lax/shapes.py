@@ -6,7 +6,6 @@ import math
 from typing import Sequence
 
 import jax
-import numpy as np
 
 from zenax.tracer import dtypes
 from zenax.tracer.avals import ShapedArray

@@ -6,7 +6,7 @@ pytrees, argument checking and JAX's error messages.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from zenax.tracer.ad_types import Zero
 from zenax.tracer.core import bind, get_aval
 from zenax.tracer.ir import eval_jaxpr
 from zenax.tracer.source_info import api_boundary
-from zenax.tracer.tree_util import tree_flatten, tree_map, tree_unflatten
+from zenax.tracer.tree_util import tree_flatten, tree_unflatten
 from zenax.lax.ad_util import tangent_aval
 from zenax.lax import shapes as sh
 

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from zenax.tracer import dtypes
-from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
+from zenax.tracer.ad_types import Zero, not_mapped
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import (Tracer, batch_rules, bind, get_aval, impl_rules, jvp_rules,
                                lowering_rules, transpose_rules)
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
-from zenax.tracer.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
+from zenax.tracer.tree_util import tree_flatten, tree_map, tree_unflatten
 from zenax.lax.ad_util import instantiate, tangent_aval, zeros_like_aval
 from zenax.lax import reductions as red
 from zenax.lax.batching import bdim_at_front, moveaxis

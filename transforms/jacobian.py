@@ -10,12 +10,10 @@ from typing import Callable, Sequence
 import numpy as np
 
 from zenax.tracer import dtypes
-from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import get_aval
-from zenax.tracer.ir import eval_jaxpr
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
-from zenax.tracer.tree_util import tree_flatten, tree_map, tree_unflatten
+from zenax.tracer.tree_util import tree_flatten, tree_unflatten
 from zenax.lax import shapes as sh
 from zenax.lax.ad_util import instantiate, tangent_aval
 

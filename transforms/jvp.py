@@ -13,9 +13,8 @@ prevents perturbation confusion in nested differentiation.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
-from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer import leaks

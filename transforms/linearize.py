@@ -13,14 +13,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from zenax.tracer.ad_types import Zero
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import bind, current_trace, set_current_trace
-from zenax.tracer.ir import ClosedJaxpr
 from zenax.tracer.staging import DynamicJaxprTrace, DynamicJaxprTracer
 from zenax.lax.ad_util import instantiate
 
-from .jvp import JVPTrace, JVPTracer, jvp_flat
+from .jvp import jvp_flat
 
 
 # Rules for primitives whose operands are partly known and partly unknown, when staging

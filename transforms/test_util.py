@@ -10,7 +10,6 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from zenax.tracer import dtypes
 from zenax.tracer.core import get_aval
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
 

@@ -9,9 +9,9 @@ the returned cotangents.  Cotangents may be symbolic :class:`Zero`s, which skip 
 from __future__ import annotations
 
 from zenax.tracer.ad_types import UndefinedPrimal, Zero
-from zenax.tracer.core import bind, get_aval, transpose_rules
+from zenax.tracer.core import bind, transpose_rules
 from zenax.tracer.ir import Jaxpr, Literal
-from zenax.lax.ad_util import add_tangents, instantiate
+from zenax.lax.ad_util import add_tangents
 
 
 def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list) -> list:
