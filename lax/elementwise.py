@@ -183,15 +183,9 @@ def _convert_abstract_eval(x, *, new_dtype, weak_type):
     return ShapedArray(x.shape, new_dtype, weak_type)
 
 
-try:   # keeps the weak type on eager results (JAX's public wrapper drops it)
-    from jax._src.lax.lax import _convert_element_type as _jax_convert
-except ImportError:  # pragma: no cover - other JAX versions
-    _jax_convert = None
-
-
 def _convert_lower(x, *, new_dtype, weak_type):
-    if _jax_convert is not None:
-        return _jax_convert(x, new_dtype, weak_type)
+    # jax.lax's public cast cannot make a weakly typed result, so an eager conversion to a
+    # weak type returns a strong array (the traced aval keeps the weak type).
     return lax.convert_element_type(x, new_dtype)
 
 

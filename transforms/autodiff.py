@@ -205,7 +205,7 @@ def _check_output(name, holomorphic, aval):
         raise TypeError(f"{name} requires real-valued outputs (output dtype that is a sub-dtype"
                         f" of np.floating), but got {aval.dtype.name}. For holomorphic "
                         "differentiation, pass holomorphic=True. For differentiating "
-                        "non-holomorphic functions involving complex outputs, use jax.vjp "
+                        "non-holomorphic functions involving complex outputs, use zenax.vjp "
                         "directly.")
 
 

@@ -1,7 +1,7 @@
 """zenax: a JAX-like functional transformation library written from scratch.
 
->>> import zenax as jax, zenax.numpy as jnp
->>> print(jax.make_jaxpr(lambda x: jnp.sin(x) * 2.0)(1.0))
+>>> import zenax, zenax.numpy as jnp
+>>> print(zenax.make_jaxpr(lambda x: jnp.sin(x) * 2.0)(1.0))
 { lambda ; a:f32[]. let
     b:f32[] = sin a
     c:f32[] = mul b 2.0:f32[]
