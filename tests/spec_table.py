@@ -549,3 +549,18 @@ SPECS: list[PrimSpec] = _ELEMENTWISE + _COMPLEX + _LOGIC + _SELECT + _CASTS + _S
     + _REDUCTIONS + _DOTS
 SPECS_BY_NAME: dict[str, PrimSpec] = {s.name: s for s in SPECS}
 assert len(SPECS_BY_NAME) == len(SPECS), "spec names must be unique"
+
+
+def assert_same(actual, expected, tol, check_weak_type=True):
+    """Same shape, dtype (and weak type, for jax.Arrays); values within ``tol``."""
+    assert np.shape(actual) == np.shape(expected), (np.shape(actual), np.shape(expected))
+    assert np.dtype(actual.dtype) == np.dtype(expected.dtype), (actual.dtype, expected.dtype)
+    if check_weak_type:
+        assert getattr(actual, "weak_type", False) == getattr(expected, "weak_type", False)
+    a, e = np.asarray(actual), np.asarray(expected)
+    if jnp.issubdtype(e.dtype, np.inexact):
+        wide = np.complex128 if jnp.issubdtype(e.dtype, np.complexfloating) else np.float64
+        rtol, atol = tol
+        np.testing.assert_allclose(a.astype(wide), e.astype(wide), rtol=rtol, atol=atol)
+    else:
+        np.testing.assert_array_equal(a, e)

@@ -75,17 +75,6 @@ def _close(actual, expected, **tol):
     np.testing.assert_allclose(actual, expected, **(tol or TOL))
 
 
-@pytest.fixture
-def x64():
-    """Run a test in float64 (for tight finite differences), restoring the flag after."""
-    before = jax.config.jax_enable_x64
-    zenax.config.update("jax_enable_x64", True)
-    try:
-        yield
-    finally:
-        zenax.config.update("jax_enable_x64", before)
-
-
 # ## Each case through each transform
 
 @pytest.mark.parametrize("name", CASES)

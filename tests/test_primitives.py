@@ -25,7 +25,7 @@ from zenax import lax
 from zenax.tracer.ir import Literal
 from jax.extend.core import Literal as JaxLiteral
 
-from spec_table import SPECS, instances
+from spec_table import SPECS, assert_same, instances
 
 INSTANCES = list(instances())
 IDS = [i[3] for i in INSTANCES]
@@ -50,21 +50,6 @@ def _setup(spec, case, dtype, test_id):
 
 def _zenax_jaxpr(spec, params, args):
     return zenax.make_jaxpr(lambda *xs: spec.zfun(*xs, **params))(*args)
-
-
-def assert_same(actual, expected, tol, check_weak_type=True):
-    """Same shape, dtype (and weak type, for jax.Arrays); values within ``tol``."""
-    assert np.shape(actual) == np.shape(expected), (np.shape(actual), np.shape(expected))
-    assert np.dtype(actual.dtype) == np.dtype(expected.dtype), (actual.dtype, expected.dtype)
-    if check_weak_type:
-        assert getattr(actual, "weak_type", False) == getattr(expected, "weak_type", False)
-    a, e = np.asarray(actual), np.asarray(expected)
-    if jnp.issubdtype(e.dtype, np.inexact):
-        wide = np.complex128 if jnp.issubdtype(e.dtype, np.complexfloating) else np.float64
-        rtol, atol = tol
-        np.testing.assert_allclose(a.astype(wide), e.astype(wide), rtol=rtol, atol=atol)
-    else:
-        np.testing.assert_array_equal(a, e)
 
 
 PARAM_SPELLINGS: dict = {}   # (primitive, param) -> normalizer, for spellings that differ

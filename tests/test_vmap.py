@@ -33,6 +33,7 @@ from zenax.tracer import core
 from zenax.lax.ad_util import instantiate
 from zenax.tracer.avals import ShapedArray
 
+import spec_table
 from spec_table import SPECS, short
 
 jlax = jax.lax
@@ -128,16 +129,7 @@ def _stack_loop(f, args, in_axes, out_axis, size):
 
 
 def assert_same(actual, expected, tol=(1e-5, 1e-6)):
-    """Same shape and dtype; values within ``tol`` (exactly, for integers and bools)."""
-    assert np.shape(actual) == np.shape(expected), (np.shape(actual), np.shape(expected))
-    assert np.dtype(actual.dtype) == np.dtype(expected.dtype), (actual.dtype, expected.dtype)
-    a, e = np.asarray(actual), np.asarray(expected)
-    if jnp.issubdtype(e.dtype, np.inexact):
-        wide = np.complex128 if jnp.issubdtype(e.dtype, np.complexfloating) else np.float64
-        rtol, atol = tol
-        np.testing.assert_allclose(a.astype(wide), e.astype(wide), rtol=rtol, atol=atol)
-    else:
-        np.testing.assert_array_equal(a, e)
+    spec_table.assert_same(actual, expected, tol, check_weak_type=False)
 
 
 def assert_trees_same(actual, expected, tol=(1e-5, 1e-6)):

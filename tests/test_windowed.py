@@ -56,16 +56,6 @@ def _vjp_unsupported(case, kind):
     return kind != "sum" and CASES[case][5] is not None
 
 
-@pytest.fixture
-def x64():
-    before = jax.config.jax_enable_x64
-    zenax.config.update("jax_enable_x64", True)
-    try:
-        yield
-    finally:
-        zenax.config.update("jax_enable_x64", before)
-
-
 # ## reduce_window_{sum,max,min} through each transform
 
 @pytest.mark.parametrize("case,kind", CASE_KINDS)

@@ -146,13 +146,14 @@ batch_rules[cond_p] = _cond_batch
 
 # =========================================================================== while
 
-def _split_while(args, cond_nconsts, body_nconsts):
-    return (list(args[:cond_nconsts]), list(args[cond_nconsts:cond_nconsts + body_nconsts]),
-            list(args[cond_nconsts + body_nconsts:]))
+def _split3(args, n1, n2):
+    """Operands in three groups: the first ``n1``, the next ``n2``, the rest (while:
+    cond consts / body consts / carry; scan: consts / carry / xs)."""
+    return list(args[:n1]), list(args[n1:n1 + n2]), list(args[n1 + n2:])
 
 
 def _while_lower(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, max_steps):
-    cc, bc, init = _split_while(args, cond_nconsts, body_nconsts)
+    cc, bc, init = _split3(args, cond_nconsts, body_nconsts)
     if max_steps is None:
         cond_fn = lambda carry: _lower_closed(cond_jaxpr, *cc, *carry)[0]
         body_fn = lambda carry: tuple(_lower_closed(body_jaxpr, *bc, *carry))
@@ -166,8 +167,8 @@ def _while_lower(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, max_
 
 def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts,
                max_steps):
-    cc, bc, init = _split_while(primals, cond_nconsts, body_nconsts)
-    _, bc_t, init_t = _split_while(tangents, cond_nconsts, body_nconsts)
+    cc, bc, init = _split3(primals, cond_nconsts, body_nconsts)
+    _, bc_t, init_t = _split3(tangents, cond_nconsts, body_nconsts)
     bc_nz = [type(t) is not Zero for t in bc_t]
     # Every differentiable carry gets a tangent (a zero one may become nonzero in the loop).
     carry_nz = [differentiable(a) for a in body_jaxpr.out_avals]
@@ -203,7 +204,7 @@ def _while_as_scan(args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, max
     A ``cond`` rather than a ``select``: finished steps do no work, and a body that is
     singular past the exit point (``sqrt(c - 1)`` once ``c <= 1``) cannot leak NaNs into
     the gradient."""
-    cc, bc, init = _split_while(args, cond_nconsts, body_nconsts)
+    cc, bc, init = _split3(args, cond_nconsts, body_nconsts)
 
     def step(carry, _):
         active = eval_closed(cond_jaxpr, *cc, *carry)[0]
@@ -222,7 +223,7 @@ def _while_partial_eval(trace, args, *, cond_jaxpr, body_jaxpr, cond_nconsts, bo
         # Reverse mode through a bounded loop: rewrite it as a masked scan.
         with set_current_trace(trace):
             return _while_as_scan(args, **params)
-    cc, bc, init = _split_while(args, cond_nconsts, body_nconsts)
+    cc, bc, init = _split3(args, cond_nconsts, body_nconsts)
     carry_uk = [trace.is_own(x) for x in init]
     bc_uk = [trace.is_own(x) for x in bc]
     while True:
@@ -280,8 +281,8 @@ def _while_transpose(cts, *args, **params):
 def _while_batch(args, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts,
                  max_steps):
     size = _batch_size(args, dims)
-    cc, bc, init = _split_while(args, cond_nconsts, body_nconsts)
-    cc_d, bc_d, init_d = _split_while(dims, cond_nconsts, body_nconsts)
+    cc, bc, init = _split3(args, cond_nconsts, body_nconsts)
+    cc_d, bc_d, init_d = _split3(dims, cond_nconsts, body_nconsts)
     # Carries are batched at axis 0 (all of them, for simplicity and correctness).
     init = [bdim_at_front(x, d, size) for x, d in zip(init, init_d)]
     carry_dims = [0] * len(init)
@@ -321,13 +322,10 @@ batch_rules[while_p] = _while_batch
 
 # =========================================================================== scan
 
-def _split_scan(args, num_consts, num_carry):
-    return (list(args[:num_consts]), list(args[num_consts:num_consts + num_carry]),
-            list(args[num_consts + num_carry:]))
 
 
 def _scan_lower(*args, jaxpr, length, reverse, unroll, num_consts, num_carry):
-    consts, init, xs = _split_scan(args, num_consts, num_carry)
+    consts, init, xs = _split3(args, num_consts, num_carry)
 
     def body(carry, x):
         outs = _lower_closed(jaxpr, *consts, *carry, *x)
@@ -339,8 +337,8 @@ def _scan_lower(*args, jaxpr, length, reverse, unroll, num_consts, num_carry):
 
 
 def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, unroll, num_consts, num_carry):
-    consts, init, xs = _split_scan(primals, num_consts, num_carry)
-    consts_t, init_t, xs_t = _split_scan(tangents, num_consts, num_carry)
+    consts, init, xs = _split3(primals, num_consts, num_carry)
+    consts_t, init_t, xs_t = _split3(tangents, num_consts, num_carry)
     c_nz = [type(t) is not Zero for t in consts_t]
     x_nz = [type(t) is not Zero for t in xs_t]
     carry_nz = [differentiable(a) for a in jaxpr.out_avals[:num_carry]]
@@ -364,7 +362,7 @@ def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, unroll, num_consts, 
         return p[:num_carry] + t[:ncarryt] + p[num_carry:] + t[ncarryt:]
 
     in_avals = jaxpr.in_avals
-    ca, carry_a, xa = _split_scan(in_avals, num_consts, num_carry)
+    ca, carry_a, xa = _split3(in_avals, num_consts, num_carry)
     body_avals = (ca + [tangent_aval(a) for a, nz in zip(ca, c_nz) if nz] + carry_a +
                   [tangent_aval(a) for a, nz in zip(carry_a, carry_nz) if nz] + xa +
                   [tangent_aval(a) for a, nz in zip(xa, x_nz) if nz])
@@ -387,7 +385,7 @@ def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, unroll, num_consts, 
 
 
 def _scan_partial_eval(trace, args, *, jaxpr, length, reverse, unroll, num_consts, num_carry):
-    consts, init, xs = _split_scan(args, num_consts, num_carry)
+    consts, init, xs = _split3(args, num_consts, num_carry)
     const_uk = [trace.is_own(x) for x in consts]
     carry_uk = [trace.is_own(x) for x in init]
     xs_uk = [trace.is_own(x) for x in xs]
@@ -446,7 +444,7 @@ def _scan_partial_eval(trace, args, *, jaxpr, length, reverse, unroll, num_const
 
 
 def _scan_transpose(cts, *args, jaxpr, length, reverse, unroll, num_consts, num_carry):
-    consts, init, xs = _split_scan(args, num_consts, num_carry)
+    consts, init, xs = _split3(args, num_consts, num_carry)
     const_lin = [is_undefined_primal(c) for c in consts]
     xs_lin = [is_undefined_primal(x) for x in xs]
     # A carry may start from a known value (an instantiated zero tangent that partial
@@ -459,7 +457,7 @@ def _scan_transpose(cts, *args, jaxpr, length, reverse, unroll, num_consts, num_
     res_consts = [c for c, lin in zip(consts, const_lin) if not lin]
     res_xs = [x for x, lin in zip(xs, xs_lin) if not lin]
     j = jaxpr.jaxpr
-    c_vars, carry_vars, x_vars = _split_scan(j.invars, num_consts, num_carry)
+    c_vars, carry_vars, x_vars = _split3(j.invars, num_consts, num_carry)
     res_c_vars = [v for v, lin in zip(c_vars, const_lin) if not lin]
     res_x_vars = [v for v, lin in zip(x_vars, xs_lin) if not lin]
     lin_c_vars = [v for v, lin in zip(c_vars, const_lin) if lin]
@@ -497,8 +495,8 @@ def _scan_transpose(cts, *args, jaxpr, length, reverse, unroll, num_consts, num_
 
 def _scan_batch(args, dims, *, jaxpr, length, reverse, unroll, num_consts, num_carry):
     size = _batch_size(args, dims)
-    consts, init, xs = _split_scan(args, num_consts, num_carry)
-    c_d, init_d, xs_d = _split_scan(dims, num_consts, num_carry)
+    consts, init, xs = _split3(args, num_consts, num_carry)
+    c_d, init_d, xs_d = _split3(dims, num_consts, num_carry)
     init = [bdim_at_front(x, d, size) for x, d in zip(init, init_d)]
     # The scanned axis stays first; a batched x carries its batch axis at position 1.
     xs = [x if d is not_mapped else moveaxis(x, d, 1) for x, d in zip(xs, xs_d)]

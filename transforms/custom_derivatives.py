@@ -328,6 +328,13 @@ def _custom_vjp_call_jvp(primals, tangents, *, call_jaxpr, fwd, bwd, num_consts,
     return list(out), t_out
 
 
+def _vmap_bwd(bwd, size, res, cts):
+    """``bwd`` over a batch: residuals and cotangents batched at axis 0, results too."""
+    n = len(res)
+    return vmap_flat(lambda *xs: bwd(list(xs[:n]), list(xs[n:])), size, None,
+                     [0] * (n + len(cts)), list(res) + list(cts), lambda k: [0] * k)
+
+
 def _custom_vjp_call_batch(args, dims, *, call_jaxpr, fwd, bwd, num_consts, in_avals,
                            jvp_by_transpose):
     size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
@@ -344,9 +351,7 @@ def _custom_vjp_call_batch(args, dims, *, call_jaxpr, fwd, bwd, num_consts, in_a
         return outs[:box["n_out"]], outs[box["n_out"]:]
 
     def batched_bwd(res, cts):
-        n = len(res)
-        cts_in = vmap_flat(lambda *xs: bwd(xs[:n], xs[n:]), size, None, [0] * (n + len(cts)),
-                           list(res) + list(cts), lambda k: [0] * k)
+        cts_in = _vmap_bwd(bwd, size, res, cts)
         # Back to the layout of the primal inputs; an unbatched input sums over the batch.
         return [red.reduce_sum(c, (0,)) if d is not_mapped else moveaxis(c, 0, d)
                 for c, d in zip(cts_in, p_dims)]
@@ -396,9 +401,7 @@ def _custom_lin_batch(args, dims, *, num_res, bwd, in_avals, out_avals, jvp_by_t
     args = [bdim_at_front(x, d, size) for x, d in zip(args, dims)]
 
     def batched_bwd(res, cts):
-        n = len(res)
-        return vmap_flat(lambda *xs: bwd(list(xs[:n]), list(xs[n:])), size, None,
-                         [0] * (n + len(cts)), list(res) + list(cts), lambda k: [0] * k)
+        return _vmap_bwd(bwd, size, res, cts)
 
     batch = lambda avals: tuple(a.update(shape=(size,) + a.shape) for a in avals)
     outs = bind(custom_lin_p, *args, num_res=num_res, bwd=batched_bwd,
