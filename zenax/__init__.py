@@ -13,6 +13,9 @@ from zenax.tracer.errors import (ConcretizationTypeError, TracerArrayConversionE
                                  TracerBoolConversionError, TracerIntegerConversionError,
                                  UnexpectedTracerError)
 
+import jax as _jax
+Array = _jax.Array  # concrete arrays are jax.Array (XLA buffers)
+
 from . import lax  # noqa: F401
 from zenax.lax import stop_gradient  # noqa: F401
 from zenax.transforms import (grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize,  # noqa: F401
@@ -31,5 +34,6 @@ from . import debug  # noqa: F401
 from . import graph  # noqa: F401
 from . import nn  # noqa: F401
 from . import random  # noqa: F401
+from . import models  # noqa: F401
 from . import test_util  # noqa: F401
 from . import tree_util  # noqa: F401
