@@ -51,15 +51,19 @@ def test_jacobian_auto_mode_choice(jacobian_result):
 
 def test_remat_fields_and_memory(remat_result):
     r = remat_result
-    temp = r["temp_bytes"]
-    assert set(temp) == {"zx_plain", "zx_remat", "jax_plain", "jax_remat"}
-    assert all(isinstance(v, int) and v >= 0 for v in temp.values())
-    for k in ("zx_remat_over_plain_mem", "jax_remat_over_plain_mem", "times_ms"):
-        assert k in r
-    # zenax's checkpoint must do for memory what jax.checkpoint does, on this backend.
-    assert temp["zx_remat"] <= temp["jax_remat"]
-    assert temp["zx_plain"] <= temp["jax_plain"]
-    # Whether remat lowers peak memory is the backend's business (XLA:CPU hoists the
-    # recomputation, so on CPU it does not even in JAX); what must hold is that zenax's
-    # remat changes memory the way JAX's does.
-    assert (temp["zx_remat"] < temp["zx_plain"]) == (temp["jax_remat"] < temp["jax_plain"])
+    assert set(r["workloads"]) == {"unrolled", "scan"}
+    for w in r["workloads"].values():
+        temp = w["temp_bytes"]
+        assert set(temp) == {"zx_plain", "zx_remat", "jax_plain", "jax_remat"}
+        assert all(isinstance(v, int) and v >= 0 for v in temp.values())
+        for k in ("zx_remat_over_plain_mem", "jax_remat_over_plain_mem", "times_ms"):
+            assert k in w
+        # zenax's checkpoint must do for memory what jax.checkpoint does, on this backend.
+        assert temp["zx_plain"] <= 1.1 * temp["jax_plain"]
+        assert temp["zx_remat"] <= 1.1 * temp["jax_remat"]
+        assert (temp["zx_remat"] < temp["zx_plain"]) == (temp["jax_remat"] < temp["jax_plain"])
+    # Unrolled layers: XLA:CPU hoists the recomputation, so remat does not lower peak
+    # memory on CPU (in JAX either).  Scanned layers: the scan's stacked residuals are real
+    # buffers, and checkpointing the body must shrink them on every backend.
+    scan = r["workloads"]["scan"]["temp_bytes"]
+    assert scan["zx_remat"] < 0.6 * scan["zx_plain"]
