@@ -142,12 +142,16 @@ class _NodeRule:
 
 _registry: dict[type, _NodeRule] = {}
 _namedtuple_rules: dict[type, _NodeRule] = {}  # built on first sight of each namedtuple
+# Types seen to be leaves, so the hot path skips ``_rule_for``'s namedtuple probe;
+# registering a node type clears it.
+_KNOWN_LEAF_TYPES: set[type] = set()
 
 
 def _register(nodetype: type, rule: _NodeRule) -> None:
     if nodetype in _registry:
         raise ValueError(f"Duplicate custom PyTreeDef type registration for {nodetype}.")
     _registry[nodetype] = rule
+    _KNOWN_LEAF_TYPES.discard(nodetype)
 
 
 def _rule_for(ty: type) -> _NodeRule | None:
@@ -509,6 +513,70 @@ _LEAF = PyTreeDef(None, None, ())
 
 # ## Flattening
 
+def _node(node_type: type, rule: _NodeRule, aux: Any, child_defs: tuple) -> PyTreeDef:
+    """A PyTreeDef built without re-looking-up its rule (the flatten hot path)."""
+    d = PyTreeDef.__new__(PyTreeDef)
+    d.node_type, d.aux_data, d.child_defs, d._rule, d._hash = (node_type, aux, child_defs,
+                                                                rule, None)
+    n_leaves, n_nodes = 0, 1
+    for c in child_defs:
+        n_leaves += c.num_leaves
+        n_nodes += c.num_nodes
+    d.num_leaves, d.num_nodes = n_leaves, n_nodes
+    return d
+
+
+def _flatten_plain(x: Any, leaves: list) -> PyTreeDef:
+    """``_flatten`` without ``is_leaf`` or paths: the common case, kept lean because jit
+    flattens its arguments on every call."""
+    ty = type(x)
+    rule = _registry.get(ty)
+    if rule is None:
+        if ty in _KNOWN_LEAF_TYPES:
+            leaves.append(x)
+            return _LEAF
+        rule = _rule_for(ty)
+        if rule is None:
+            _KNOWN_LEAF_TYPES.add(ty)
+            leaves.append(x)
+            return _LEAF
+    kind = rule.kind
+    if kind == "tuple" or kind == "list":
+        return _node(ty, rule, None, tuple([_flatten_plain(c, leaves) for c in x]))
+    if kind == "dict":
+        keys = _sorted_keys(x)
+        return _node(ty, rule, keys, tuple([_flatten_plain(x[k], leaves) for k in keys]))
+    children, aux = rule.flatten(x)
+    return _node(ty, rule, aux, tuple([_flatten_plain(c, leaves) for c in children]))
+
+
+def flatten_signature(x: Any, leaves: list) -> Hashable:
+    """Append the leaves of ``x`` to ``leaves`` and return a hashable signature of its
+    structure: nested tuples of (node type, aux data, child signatures), ``None`` for a
+    leaf.  Equal structures give equal signatures; hashing and comparing them runs in C,
+    which is why ``jit`` keys its cache on this rather than on a ``PyTreeDef``.  Aux data
+    must be hashable (``TypeError`` otherwise; use ``tree_flatten`` then)."""
+    ty = type(x)
+    rule = _registry.get(ty)
+    if rule is None:
+        if ty in _KNOWN_LEAF_TYPES:
+            leaves.append(x)
+            return None
+        rule = _rule_for(ty)
+        if rule is None:
+            _KNOWN_LEAF_TYPES.add(ty)
+            leaves.append(x)
+            return None
+    kind = rule.kind
+    if kind == "tuple" or kind == "list":
+        return (ty, tuple([flatten_signature(c, leaves) for c in x]))
+    if kind == "dict":
+        keys = _sorted_keys(x)
+        return (ty, keys, tuple([flatten_signature(x[k], leaves) for k in keys]))
+    children, aux = rule.flatten(x)
+    return (ty, aux, tuple([flatten_signature(c, leaves) for c in children]))
+
+
 def _flatten(x: Any, is_leaf: Callable | None, leaves: list, path: KeyPath | None) -> PyTreeDef:
     """Append the leaves of ``x`` to ``leaves`` and return its structure.
 
@@ -545,6 +613,8 @@ def tree_flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None,
     ([1, (2, 3)], PyTreeDef([*, *]))
     """
     leaves: list[Leaf] = []
+    if is_leaf is None:
+        return leaves, _flatten_plain(tree, leaves)
     return leaves, _flatten(tree, is_leaf, leaves, None)
 
 

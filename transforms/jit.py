@@ -36,7 +36,8 @@ from zenax.tracer.ir import ClosedJaxpr, Jaxpr
 from zenax.tracer.make_jaxpr import shaped_abstractify
 from zenax.tracer.source_info import api_boundary, user_frame_str
 from zenax.tracer.staging import trace_to_jaxpr
-from zenax.tracer.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+from zenax.tracer.tree_util import (flatten_signature, keystr, tree_flatten,
+                                    tree_flatten_with_path, tree_structure, tree_unflatten)
 from zenax.lax.ad_util import tangent_aval
 from zenax.lax.higher_order import jit_call_p
 
@@ -229,6 +230,7 @@ class CacheStats:
 class _FunCache:
     entries: dict = field(default_factory=dict)
     last_key: Any = None
+    last_tree: Any = None     # the PyTreeDef of the last traced call, to explain a retrace
     stats: CacheStats = field(default_factory=CacheStats)
 
 
@@ -253,13 +255,18 @@ class _Call:
     dyn_kwargs: dict
     static: tuple             # ((name, value), ...) sorted by name
     flat: list
-    in_tree: Any
+    signature: Any            # hashable structure of (dyn_args, dyn_kwargs)
     avals: tuple
 
     @property
     def key(self):
         # x64 changes the dtypes tracing gives constants (jnp.arange, Python scalars).
-        return (self.in_tree, self.avals, self.static, jax.config.jax_enable_x64)
+        return (self.signature, self.avals, self.static, jax.config.jax_enable_x64)
+
+    @functools.cached_property
+    def in_tree(self):
+        # Only needed to trace (a cache miss): cache hits never build a PyTreeDef.
+        return tree_structure((self.dyn_args, self.dyn_kwargs))
 
 
 class Jitted:
@@ -303,8 +310,8 @@ class Jitted:
     def _split(self, args, kwargs) -> _Call:
         nargs = len(args)
         if not (self.static_argnums or self.static_argnames):
-            flat, in_tree = _flatten_args(args, kwargs)
-            return _Call(nargs, args, range(nargs), kwargs, (), flat, in_tree,
+            flat, signature = _flatten_args(args, kwargs)
+            return _Call(nargs, args, range(nargs), kwargs, (), flat, signature,
                          tuple(map(_abstractify, flat)))
         static_idx = {i % nargs for i in self.static_argnums if -nargs <= i < nargs}
         static = [(self._param_name(i), args[i]) for i in static_idx]
@@ -314,9 +321,9 @@ class Jitted:
         dyn_idx = [i for i in range(nargs) if i not in static_idx]
         dyn_args = tuple(args[i] for i in dyn_idx)
         dyn_kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
-        flat, in_tree = _flatten_args(dyn_args, dyn_kwargs)
+        flat, signature = _flatten_args(dyn_args, dyn_kwargs)
         return _Call(nargs, dyn_args, dyn_idx, dyn_kwargs,
-                     tuple(sorted(static, key=lambda s: s[0])), flat, in_tree,
+                     tuple(sorted(static, key=lambda s: s[0])), flat, signature,
                      tuple(map(_abstractify, flat)))
 
     def _arg_names(self, call: _Call) -> list[str]:
@@ -338,14 +345,15 @@ class Jitted:
             return entry, call
         reason = None
         if self._cache.last_key is not None:
-            reasons = _describe_changes(self._cache.last_key, call.key, self._arg_names(call),
-                                        self._dyn_arg_names(call))
+            reasons = _describe_changes(self._cache.last_key, call.key,
+                                        self._cache.last_tree, call.in_tree,
+                                        self._arg_names(call), self._dyn_arg_names(call))
             if call.key == self._cache.last_key:
                 reasons = ["it closes over values of an enclosing transformation (traced on "
                            "every call)"]
             reason = "; ".join(reasons or ["new input signature"])
             self._stats.miss_reasons.append(reason)
-        self._cache.last_key = call.key
+        self._cache.last_key, self._cache.last_tree = call.key, call.in_tree
         entry = self._trace(args, kwargs, call)
         if reason is not None and (config.explain_cache_misses or config.log_compiles):
             logger.warning("Retracing %s at %s because %s (traced in %.1f ms).", self.name,
@@ -473,28 +481,35 @@ class Jitted:
 # The common call -- arrays and scalars by position -- is flattened without walking a
 # pytree: the short path of a cache hit.
 _LEAF_TYPES = (jax.Array, np.ndarray, np.generic, float, int, complex, Tracer)
-_flat_trees: dict = {}
 
 
-def _flatten_args(args: tuple, kwargs: dict):
+def _flatten_args(args: tuple, kwargs: dict) -> tuple[list, Any]:
+    """The leaves of ``(args, kwargs)`` and a hashable signature of their structure."""
     if not kwargs and all(isinstance(x, _LEAF_TYPES) for x in args):
-        tree = _flat_trees.get(len(args))
-        if tree is None:
-            tree = _flat_trees[len(args)] = tree_flatten((args, {}))[1]
-        return list(args), tree
-    return tree_flatten((args, kwargs))
+        return list(args), len(args)
+    leaves: list = []
+    try:
+        return leaves, flatten_signature((args, kwargs), leaves)
+    except TypeError:        # unhashable aux data in a custom node: use the treedef
+        leaves, tree = tree_flatten((args, kwargs))
+        return leaves, tree
 
 
 def _abstractify(x) -> ShapedArray:
     if isinstance(x, jax.Array):
-        return ShapedArray(x.shape, x.dtype, x.weak_type)
+        # jax.Array's shape is already a tuple of ints and its dtype a numpy dtype: skip
+        # ShapedArray.__init__'s conversions (this runs for every leaf of every call).
+        aval = object.__new__(ShapedArray)
+        aval.shape, aval.dtype, aval.weak_type = x.shape, x.dtype, x.weak_type
+        return aval
     return shaped_abstractify(x)
 
 
-def _describe_changes(old_key, new_key, leaf_names, arg_names) -> list[str]:
+def _describe_changes(old_key, new_key, old_tree, new_tree, leaf_names,
+                      arg_names) -> list[str]:
     """Why ``new_key`` missed the cache, compared with ``old_key`` (the previous call)."""
-    old_tree, old_avals, old_static, old_x64 = old_key
-    new_tree, new_avals, new_static, new_x64 = new_key
+    _, old_avals, old_static, old_x64 = old_key
+    _, new_avals, new_static, new_x64 = new_key
     reasons = []
     if old_x64 != new_x64:
         reasons.append(f"jax_enable_x64 changed from {old_x64} to {new_x64}")
