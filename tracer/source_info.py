@@ -79,8 +79,10 @@ def api_boundary(fun):
         try:
             return fun(*args, **kwargs)
         except Exception as e:
-            if not _filtering:
-                raise
-            # Re-filter at every boundary: nested public calls leave no internal frames.
-            raise e.with_traceback(_filter_traceback(e.__traceback__)) from e.__cause__
+            if _filtering:
+                # Re-filter at every boundary: nested public calls leave no internal frames.
+                # A bare ``raise`` re-raises with the filtered traceback without adding
+                # this wrapper's frame back (as JAX's traceback_util does).
+                e.with_traceback(_filter_traceback(e.__traceback__))
+            raise
     return wrapper
