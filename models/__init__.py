@@ -1,3 +1,10 @@
 """zenax.models: models as pytrees of parameters (``Module``), layers and architectures."""
 from .module import (Module, combine, count_params, field, filter, is_array,  # noqa: F401
                      is_inexact_array, partition, path_matches, static_field, tree_pformat)
+from .layers import Dropout, Embedding, Identity, Lambda, Linear, MLP, Sequential  # noqa: F401
+from .normalization import BatchNorm, LayerNorm, RMSNorm, is_batch_stat  # noqa: F401
+from .conv import (AvgPool, AvgPool1d, AvgPool2d, Conv, Conv1d, Conv2d, Conv3d,  # noqa: F401
+                   MaxPool, MaxPool1d, MaxPool2d)
+from .recurrent import GRUCell, LSTMCell, RNN, RNNCell, Bidirectional  # noqa: F401
+from .lora import (LoRALinear, apply_lora, lora_partition, lora_trainable,  # noqa: F401
+                   merge_lora, unmerge_lora)
