@@ -214,6 +214,15 @@ def _is_none(x) -> bool:
     return x is None
 
 
+class _Pair:
+    """A leaf's two sides inside :func:`partition` (a class of its own, so that a user's
+    2-tuple such as ``layers=(a, b)`` is never mistaken for one)."""
+    __slots__ = ("selected", "rest")
+
+    def __init__(self, selected, rest):
+        self.selected, self.rest = selected, rest
+
+
 def partition(tree: Any, predicate: Callable[..., bool], *,
               with_path: bool = False) -> tuple[Any, Any]:
     """Split ``tree`` into ``(selected, rest)``: two trees of the same structure, each
@@ -227,13 +236,13 @@ def partition(tree: Any, predicate: Callable[..., bool], *,
     """
     if with_path:
         pairs = tree_util.tree_map_with_path(
-            lambda p, x: (x, None) if predicate(keystr(p), x) else (None, x), tree)
+            lambda p, x: _Pair(x, None) if predicate(keystr(p), x) else _Pair(None, x), tree)
     else:
         pairs = tree_util.tree_map(
-            lambda x: (x, None) if predicate(x) else (None, x), tree)
-    is_pair = lambda x: isinstance(x, tuple) and len(x) == 2 and type(x) is tuple  # noqa: E731
-    selected = tree_util.tree_map(lambda p: p[0], pairs, is_leaf=is_pair)
-    rest = tree_util.tree_map(lambda p: p[1], pairs, is_leaf=is_pair)
+            lambda x: _Pair(x, None) if predicate(x) else _Pair(None, x), tree)
+    is_pair = lambda x: isinstance(x, _Pair)  # noqa: E731
+    selected = tree_util.tree_map(lambda p: p.selected, pairs, is_leaf=is_pair)
+    rest = tree_util.tree_map(lambda p: p.rest, pairs, is_leaf=is_pair)
     return selected, rest
 
 
