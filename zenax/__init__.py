@@ -32,6 +32,7 @@ from . import config  # noqa: F401
 from . import numpy  # noqa: F401  (also gives tracers their array methods)
 from . import debug  # noqa: F401
 from . import graph  # noqa: F401
+from . import io  # noqa: F401
 from . import nn  # noqa: F401
 from . import random  # noqa: F401
 from . import models  # noqa: F401
