@@ -36,6 +36,7 @@ from . import io  # noqa: F401
 from . import nn  # noqa: F401
 from . import losses  # noqa: F401
 from . import optim  # noqa: F401
+from . import training  # noqa: F401
 from . import random  # noqa: F401
 from . import models  # noqa: F401
 from . import test_util  # noqa: F401
