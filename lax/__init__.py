@@ -39,4 +39,5 @@ from .debugging import checkpoint_name, debug_callback, debug_callback_p, name_p
 from .convolution import *  # noqa: F401,F403,E402  (conv_general_dilated, conv, conv_transpose, ...)
 from .windowed import *  # noqa: F401,F403,E402  (reduce_window_*, select_and_*, avg/max_pool)
 from .sorting import argsort, sort, sort_key_val, sort_p, top_k, top_k_p  # noqa: F401,E402
+from .slicing import *  # noqa: F401,F403,E402  (gather, scatter*, dimension numbers)
 from .prng import threefry2x32, threefry2x32_p  # noqa: F401,E402

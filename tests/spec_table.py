@@ -545,8 +545,109 @@ _DOTS = [
     ), (f32, i32), SMALL_INTS, differentiable=True, linear_in=(0, 1)),
 ]
 
+# ### Gather and scatter
+
+@dataclasses.dataclass(frozen=True)
+class UniqueIndices(Domain):
+    """Indices in ``[0, n)`` (``n`` prime) that never repeat along any axis, wherever vmap
+    puts its batch axis: ``(sum_k (k + 1) * i_k + offset) mod n`` through a random
+    permutation (for scatters promised ``unique_indices=True``)."""
+    n: int = 5
+
+    def sample(self, rng, shape, dtype):
+        assert len(shape) < self.n and all(s <= self.n for s in shape), shape
+        grid = sum((k + 1) * np.arange(s).reshape([-1 if j == k else 1
+                                                   for j in range(len(shape))])
+                   for k, s in enumerate(shape)) if shape else np.zeros((), int)
+        return rng.permutation(self.n)[(grid + rng.randint(self.n)) % self.n].astype(dtype)
+
+
+def _index(shape, lo=0, hi=4):
+    """An int32 indices operand with values in ``[lo, hi]`` (out of bounds when outside)."""
+    return Arg(shape, i32, Domain(lo, hi))
+
+
+def _gdn(offset, collapsed, start, obatch=(), ibatch=()):
+    return jlax.GatherDimensionNumbers(offset, collapsed, start, obatch, ibatch)
+
+
+def _sdn(window, inserted, to_operand, obatch=(), ibatch=()):
+    return jlax.ScatterDimensionNumbers(window, inserted, to_operand, obatch, ibatch)
+
+
+_ROWS = _gdn((1,), (0,), (0,))               # x[ids]: rows of a table
+_MODE = jlax.GatherScatterMode
+
+_GATHER_CASES = (
+    Case((Arg((5, 4)), _index((3, 1))), {"dimension_numbers": _ROWS, "slice_sizes": (1, 4)},
+         label="rows"),
+    Case((Arg((3, 4)), _index((3, 2, 1), 0, 3)),   # take_along_axis(x, i, 1)
+         {"dimension_numbers": _gdn((), (1,), (1,), (0,), (0,)), "slice_sizes": (1, 1)},
+         label="batching_dims"),
+    Case((Arg((4, 5, 3)), _index((2, 2), 0, 3)),   # x[i, j]
+         {"dimension_numbers": _gdn((1,), (0, 1), (0, 1)), "slice_sizes": (1, 1, 3)},
+         label="multi_index"),
+    Case((Arg((6,)), _index((2, 1), 0, 3)),        # windows of 3: x[i:i+3]
+         {"dimension_numbers": _gdn((1,), (), (0,)), "slice_sizes": (3,)}, label="window"),
+    Case((Arg((5, 4)), _index((1,))),              # one row, no index batch
+         {"dimension_numbers": _gdn((0,), (0,), (0,)), "slice_sizes": (1, 4)},
+         label="scalar_index"),
+    Case((Arg((5, 4)), _index((4, 1), -3, 7)),
+         {"dimension_numbers": _ROWS, "slice_sizes": (1, 4), "mode": _MODE.FILL_OR_DROP,
+          "fill_value": -1}, dtypes=(f32, i32), label="fill"),
+    Case((Arg((5, 4)), _index((4, 1), -3, 7)),
+         {"dimension_numbers": _ROWS, "slice_sizes": (1, 4), "mode": _MODE.CLIP},
+         label="clip"),
+)
+
+_SCATTER_ROWS = _sdn((1,), (0,), (0,))        # x.at[ids].op(rows)
+
+
+def _scatter_cases(unique: bool, clip: bool = True) -> tuple:
+    index = (lambda shape: Arg(shape, i32, UniqueIndices())) if unique else _index
+    flag = {"unique_indices": True} if unique else {}
+    return (
+        Case((Arg((5, 4)), index((3, 1)), Arg((3, 4))),
+             {"dimension_numbers": _SCATTER_ROWS, **flag}, label="rows"),
+        Case((Arg((5,)), index((4, 1)), Arg((4,))),
+             {"dimension_numbers": _sdn((), (0,), (0,)), **flag}, label="elements"),
+        Case((Arg((5, 5, 3)), index((2, 2)), Arg((2, 3))),      # x.at[i, j]
+             {"dimension_numbers": _sdn((1,), (0, 1), (0, 1)), **flag}, label="multi_index"),
+        Case((Arg((3, 5)), index((3, 2, 1)), Arg((3, 2))),      # put_along_axis(x, i, u, 1)
+             {"dimension_numbers": _sdn((), (1,), (1,), (0,), (0,)), **flag},
+             label="batching_dims"),
+    ) + (() if unique else (
+        Case((Arg((5, 4)), _index((4, 1), -3, 7), Arg((4, 4))),  # out of bounds: dropped
+             {"dimension_numbers": _SCATTER_ROWS}, label="drop"),
+    )) + (() if unique or not clip else (
+        Case((Arg((5, 4)), _index((4, 1), -3, 7), Arg((4, 4))),
+             {"dimension_numbers": _SCATTER_ROWS, "mode": _MODE.CLIP}, label="clip"),
+    ))
+
+
+_SLICING = [
+    PrimSpec("gather", zlax.gather, jlax.gather, _GATHER_CASES, ALL, differentiable=True,
+             linear_in=(0,)),
+    PrimSpec("scatter_add", zlax.scatter_add, jlax.scatter_add, _scatter_cases(False),
+             NUMERIC, differentiable=True, linear=True, linear_in=(0, 2)),
+    # which of two updates to one place lands is unspecified: not linear (no transpose)
+    PrimSpec("scatter", zlax.scatter, jlax.scatter, _scatter_cases(False), ALL,
+             differentiable=True),
+    PrimSpec("scatter/unique", zlax.scatter, jlax.scatter, _scatter_cases(True), (f32, i32),
+             differentiable=True, linear=True, linear_in=(0, 2)),
+    # derivatives in the updates need unique_indices (as in JAX)
+    PrimSpec("scatter_mul", zlax.scatter_mul, jlax.scatter_mul, _scatter_cases(True),
+             NUMERIC, NEAR_ONE, differentiable=True, linear_in=(0,)),
+    # (JAX's jvp of scatter_min/max with mode=CLIP is NaN at clipped indices; ours is not:
+    # test_slicing.py checks it against an oracle that clips first.)
+    PrimSpec("scatter_min", zlax.scatter_min, jlax.scatter_min,
+             _scatter_cases(False, clip=False), NUMERIC, differentiable=True),
+    PrimSpec("scatter_max", zlax.scatter_max, jlax.scatter_max,
+             _scatter_cases(False, clip=False), NUMERIC, differentiable=True),
+]
+
 SPECS: list[PrimSpec] = _ELEMENTWISE + _COMPLEX + _LOGIC + _SELECT + _CASTS + _SHAPES \
-    + _REDUCTIONS + _DOTS
+    + _REDUCTIONS + _DOTS + _SLICING
 SPECS_BY_NAME: dict[str, PrimSpec] = {s.name: s for s in SPECS}
 assert len(SPECS_BY_NAME) == len(SPECS), "spec names must be unique"
 
