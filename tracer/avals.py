@@ -65,8 +65,22 @@ def is_python_scalar(x) -> bool:
     return type(x) in _PY_SCALARS or (isinstance(x, _PY_SCALARS) and not isinstance(x, np.generic))
 
 
+def _array_aval(x) -> ShapedArray:
+    # A jax.Array's shape is a tuple of ints and its dtype a numpy dtype already: skip
+    # the conversions of ShapedArray.__init__ (eager dispatch runs this per operand).
+    aval = object.__new__(ShapedArray)
+    aval.shape, aval.dtype, aval.weak_type = x.shape, x.dtype, x.weak_type
+    return aval
+
+
+# Concrete array classes seen (jax's ArrayImpl): learned on first sight below.
+_ARRAY_IMPL_TYPES: set = set()
+
+
 def concrete_aval(x) -> ShapedArray:
     """The aval of a concrete value: a ``jax.Array``, NumPy array/scalar or Python scalar."""
+    if type(x) in _ARRAY_IMPL_TYPES:
+        return _array_aval(x)
     if is_python_scalar(x):
         return ShapedArray((), dtypes.python_scalar_dtype(x), weak_type=not isinstance(x, bool))
     if isinstance(x, (np.ndarray, np.generic)):
@@ -74,6 +88,8 @@ def concrete_aval(x) -> ShapedArray:
     dtype = getattr(x, "dtype", None)
     shape = getattr(x, "shape", None)
     if dtype is not None and shape is not None and hasattr(x, "__array__"):  # jax.Array
+        if hasattr(x, "weak_type") and type(shape) is tuple and isinstance(dtype, np.dtype):
+            _ARRAY_IMPL_TYPES.add(type(x))
         return ShapedArray(shape, dtype, weak_type=getattr(x, "weak_type", False))
     raise TypeError(
         f"Value {x!r} of type {type(x).__name__} is not a valid zenax type: expected an "

@@ -11,6 +11,7 @@ lax op unchanged, so the jaxpr shows a literal (``mul a 2.0:f32[]``), exactly as
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Sequence
 
 import jax
@@ -105,7 +106,21 @@ def _dtype_and_weak(x) -> tuple[np.dtype, bool]:
 
 def lattice_result_type(*args) -> tuple[np.dtype, bool]:
     """``(dtype, weak_type)`` of combining ``args`` on JAX's promotion lattice."""
-    return _dtypes.result_type(*[_dtype_and_weak(x) for x in args])
+    return _result_of_pairs([_dtype_and_weak(x) for x in args])
+
+
+def _result_of_pairs(pairs: list) -> tuple[np.dtype, bool]:
+    first = pairs[0]
+    if not first[1] and all(p == first for p in pairs):
+        return first            # one strong dtype: nothing to promote (the common case)
+    return _cached_result_type(tuple(pairs), jax.config.jax_enable_x64)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_result_type(pairs: tuple, x64: bool) -> tuple[np.dtype, bool]:
+    # The lattice walk is pure in (dtypes, weak flags, x64); eager code asks the same
+    # few questions over and over.
+    return _dtypes.result_type(*pairs)
 
 
 def _check_int_range(value: int, dtype: np.dtype) -> None:
@@ -167,8 +182,9 @@ def promote_dtypes(*args) -> list:
     """Convert ``args`` to their common dtype on JAX's lattice (weak types respected)."""
     if not args:
         return []
-    dtype, weak = lattice_result_type(*args)
-    return [convert_to(x, dtype, weak) for x in args]
+    pairs = [_dtype_and_weak(x) for x in args]
+    target = _result_of_pairs(pairs)
+    return [x if p == target else convert_to(x, *target) for x, p in zip(args, pairs)]
 
 
 def promote_dtypes_inexact(*args) -> list:
