@@ -26,7 +26,7 @@ import numpy as np
 
 from zenax.tracer import dtypes
 from zenax.tracer.avals import is_python_scalar
-from zenax.tracer.core import Primitive, Tracer, batch_rules, bind, get_aval
+from zenax.tracer.core import Tracer, bind, get_aval
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr
 from zenax.tracer.staging import trace_to_jaxpr
 
@@ -35,10 +35,9 @@ from . import prng
 from . import reductions as red
 from . import shapes as sh
 from . import sorting
-from .ad_util import deflinear
 from .batching import moveaxis
+from .cumulative import cumsum
 from .higher_order import jit_call_p
-from .registry import register
 
 __all__ = ["PRNGKey", "key", "key_data", "wrap_key_data", "split", "fold_in", "bits",
            "uniform", "normal", "truncated_normal", "bernoulli", "randint", "gumbel",
@@ -701,7 +700,7 @@ def _choice_indices(key, p, shape: tuple, n_draws: int, replace: bool, mode):
     dtype = get_aval(p).dtype
     if replace:
         # Inverse CDF: the first index whose cumulative probability reaches r.
-        p_cuml = _cumsum(p)
+        p_cuml = cumsum(p)
         total = sh.index_in_dim(p_cuml, -1, keepdims=False)
         r = ew.mul(total, ew.sub(np.array(1, dtype), uniform(key, shape, dtype)))
         ind = _searchsorted_left(p_cuml, r)
@@ -749,33 +748,3 @@ def _take(arr, indices, axis: int):
     k = len(ind_shape)
     perm = (*range(k, k + axis), *range(k), *range(k + axis, k + len(rest)))
     return sh.transpose(picked, perm)
-
-
-# --------------------------------------------------------------------------- cumsum
-# Choice with probabilities needs the cumulative sum bit for bit as JAX computes it (XLA
-# rewrites a long cumsum into blocked partial sums, so the summation order is XLA's), hence
-# a primitive lowered to ``jax.lax.cumsum``.  Private until zenax.lax has its cumulative
-# reductions; then ``_cumsum`` should call those.
-_cumsum_p = Primitive("cumsum")
-
-
-def _cumsum_abstract_eval(x, *, axis, reverse):
-    return x
-
-
-register(_cumsum_p, _cumsum_abstract_eval,
-         lambda x, *, axis, reverse: jax.lax.cumsum(x, axis=axis, reverse=reverse))
-deflinear(_cumsum_p, lambda ct, x, *, axis, reverse:
-          [bind(_cumsum_p, ct, axis=axis, reverse=not reverse)])
-
-
-def _cumsum_batch(args, dims, *, axis, reverse):
-    (x,), (bdim,) = args, dims
-    return bind(_cumsum_p, x, axis=axis + (axis >= bdim), reverse=reverse), bdim
-
-
-batch_rules[_cumsum_p] = _cumsum_batch
-
-
-def _cumsum(x, axis: int = 0):
-    return bind(_cumsum_p, x, axis=axis, reverse=False)

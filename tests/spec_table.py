@@ -646,8 +646,92 @@ _SLICING = [
              _scatter_cases(False, clip=False), NUMERIC, differentiable=True),
 ]
 
+# ### Dynamic slicing
+
+_START = Domain(-7.0, 7.0)   # start indices: from the end when negative, clamped when too big
+
+
+def _start(dtype=i32):
+    return Arg((), dtype, _START)
+
+
+def _dynamic_slice(L):
+    def dynamic_slice(x, *start_indices, slice_sizes):
+        return L.dynamic_slice(x, start_indices, slice_sizes)
+    return dynamic_slice
+
+
+def _dynamic_update_slice(L):
+    def dynamic_update_slice(x, update, *start_indices):
+        return L.dynamic_update_slice(x, update, start_indices)
+    return dynamic_update_slice
+
+
+# JAX jits dynamic_index_in_dim and dynamic_update_index_in_dim; their unjitted bodies
+# (``__wrapped__``) give jaxprs to compare op by op.
+_DYNAMIC_SLICING = [
+    PrimSpec("dynamic_slice", _dynamic_slice(zlax), _dynamic_slice(jlax), (
+        Case((Arg((5, 6)), _start(), _start()), {"slice_sizes": (2, 3)}),
+        Case((Arg((4,)), _start()), {"slice_sizes": (4,)}, label="whole"),
+        Case((Arg((2, 3, 4)), _start(), _start(), _start()), {"slice_sizes": (1, 2, 2)}),
+        Case((Arg((3, 4)), _start(i16), _start(i16)), {"slice_sizes": (2, 2)}, label="i16"),
+        Case((Arg((3, 4)), _start(u8), _start(u8)), {"slice_sizes": (1, 3)}, label="u8"),
+        Case((Arg(()),), {"slice_sizes": ()}),
+    ), ALL, differentiable=True, linear_in=(0,)),
+    PrimSpec("dynamic_update_slice", _dynamic_update_slice(zlax),
+             _dynamic_update_slice(jlax), (
+        Case((Arg((5, 6)), Arg((2, 3)), _start(), _start())),
+        Case((Arg((4,)), Arg((4,)), _start()), label="whole"),
+        Case((Arg((2, 3, 4)), Arg((1, 2, 2)), _start(), _start(), _start())),
+        Case((Arg((3, 4)), Arg((1, 2)), _start(i16), _start(i16)), label="i16"),
+    ), ALL, differentiable=True, linear=True, linear_in=(0, 1)),
+    PrimSpec("dynamic_slice_in_dim", zlax.dynamic_slice_in_dim, jlax.dynamic_slice_in_dim, (
+        Case((Arg((5, 6)), _start()), {"slice_size": 2, "axis": 1}),
+        Case((Arg((5,)), _start()), {"slice_size": 3, "axis": 0}),
+    ), (f32, i32), differentiable=True, linear_in=(0,)),
+    PrimSpec("dynamic_index_in_dim", zlax.dynamic_index_in_dim,
+             jlax.dynamic_index_in_dim.__wrapped__, (
+        Case((Arg((5, 6)), _start()), {"axis": 1, "keepdims": False}),
+        Case((Arg((5, 6)), _start()), {"axis": 0}, label="keepdims"),
+    ), (f32, i32), differentiable=True, linear_in=(0,)),
+    PrimSpec("dynamic_update_slice_in_dim", zlax.dynamic_update_slice_in_dim,
+             jlax.dynamic_update_slice_in_dim, (
+        Case((Arg((5, 6)), Arg((5, 2)), _start()), {"axis": 1}),
+        Case((Arg((5, 6)), Arg((3, 4)), _start()), {"axis": 0}, label="smaller"),
+    ), (f32, i32), differentiable=True, linear=True, linear_in=(0, 1)),
+    PrimSpec("dynamic_update_index_in_dim", zlax.dynamic_update_index_in_dim,
+             jlax.dynamic_update_index_in_dim.__wrapped__, (
+        Case((Arg((5, 6)), Arg((5,)), _start()), {"axis": 1}),
+        Case((Arg((5, 6)), Arg((1, 6)), _start()), {"axis": 0}, label="keepdims"),
+    ), (f32, i32), differentiable=True, linear=True, linear_in=(0, 1)),
+]
+
+# ### Cumulative reductions
+
+_CUMULATIVE_CASES = (
+    Case((Arg((5,)),), {"axis": 0}),
+    Case((Arg((3, 4)),), {"axis": 1, "reverse": True}, label="reverse"),
+    Case((Arg((2, 3, 4)),), {"axis": 1}),
+    Case((Arg((1,)),), {"axis": 0}),
+)
+
+
+def _cumulative(name, dtypes, domain=REAL, **kw):
+    return PrimSpec(name, *_pair(name), _CUMULATIVE_CASES, dtypes, domain,
+                    differentiable=True, **kw)
+
+
+_CUMULATIVE = [
+    _cumulative("cumsum", NUMERIC + (c64,), linear=True, linear_in=(0,)),
+    _cumulative("cumprod", NUMERIC, NEAR_ONE),
+    _cumulative("cummax", NUMERIC),
+    _cumulative("cummin", NUMERIC),
+    _cumulative("cumlogsumexp", FLOATS),
+]
+
 SPECS: list[PrimSpec] = _ELEMENTWISE + _COMPLEX + _LOGIC + _SELECT + _CASTS + _SHAPES \
-    + _REDUCTIONS + _DOTS + _SLICING
+    + _REDUCTIONS + _DOTS + _SLICING + _DYNAMIC_SLICING \
+    + _CUMULATIVE
 SPECS_BY_NAME: dict[str, PrimSpec] = {s.name: s for s in SPECS}
 assert len(SPECS_BY_NAME) == len(SPECS), "spec names must be unique"
 

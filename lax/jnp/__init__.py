@@ -16,6 +16,7 @@ The modules, one idea each:
 - ``ufuncs``: elementwise arithmetic and math; ``logic``: comparisons, logic, bits,
   ``where``, ``isclose``.
 - ``reductions``: sum/mean/var/max/argmax/... with ``axis``, ``keepdims``, ``where``.
+- ``cumulative``: cumsum/cumprod (also NaN-ignoring and array-API forms), diff, ediff1d.
 - ``shapes``: reshape/transpose/concatenate/split/tile/pad...; ``diagonals``: diagonal,
   trace, tril/triu.
 - ``linalg``: dot/matmul/einsum/tensordot/norm (also the ``jnp.linalg`` namespace).
@@ -26,6 +27,8 @@ from . import array_methods, linalg
 from .array_methods import Array, ndarray
 from .creation import (arange, empty, empty_like, eye, full, full_like, identity, linspace,
                        logspace, meshgrid, ones, ones_like, tri, zeros, zeros_like)
+from .cumulative import (cumprod, cumsum, cumulative_prod, cumulative_sum, diff, ediff1d,
+                         nancumprod, nancumsum)
 from .diagonals import diag, diagflat, diagonal, trace, tril, triu
 from .dtypes import (bfloat16, bool_, cdouble, character, complex64, complex128, complex_,
                      complexfloating, csingle, double, dtype, e, euler_gamma, finfo,
@@ -66,5 +69,5 @@ from .ufuncs import (abs, absolute, acos, acosh, add, angle, arccos, arccosh, ar
 array_methods.install()
 
 __all__ = sorted(name for name in dir() if not name.startswith("_") and name not in (
-    "annotations", "array_methods", "creation", "diagonals", "dtypes", "indexing", "logic",
+    "annotations", "array_methods", "creation", "cumulative", "diagonals", "dtypes", "indexing", "logic",
     "promotion", "reductions", "shapes", "ufuncs"))

@@ -21,7 +21,7 @@ from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.core import Tracer
 from zenax.tracer.errors import ConcretizationTypeError
 
-from . import diagonals, indexing, linalg, logic, reductions, shapes, ufuncs
+from . import cumulative, diagonals, indexing, linalg, logic, reductions, shapes, ufuncs
 from .promotion import is_arraylike
 
 
@@ -154,6 +154,7 @@ _METHODS = {
     "max": reductions.max, "min": reductions.min, "all": reductions.all,
     "any": reductions.any, "argmax": reductions.argmax, "argmin": reductions.argmin,
     "var": reductions.var, "std": reductions.std, "ptp": reductions.ptp,
+    "cumsum": cumulative.cumsum, "cumprod": cumulative.cumprod,
     # shapes
     "reshape": _reshape, "transpose": _transpose, "ravel": shapes.ravel,
     "flatten": _flatten, "squeeze": shapes.squeeze, "swapaxes": shapes.swapaxes,
