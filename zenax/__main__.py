@@ -1,7 +1,11 @@
-"""``python -m zenax demo`` (also the ``zenax`` console script): the main job.
+"""The ``zenax`` console script (also ``python -m zenax``).
 
-For now the demo traces a small function, prints its jaxpr, runs it eagerly, and shows
-its gradient two ways (forward and reverse mode) with the jaxprs each produces.
+- ``zenax demo``: the main job -- train a character-level GPT on the Python standard
+  library's source with ``grad(loss)(params)`` in a jit-compiled loop, sample from it,
+  compare forward and reverse mode, write a checkpoint and a loss plot
+  (``zenax demo --help`` for its flags).
+- ``zenax tour``: trace a small function, print its jaxpr, and take its gradient in
+  forward and reverse mode, showing the jaxprs each produces.
 """
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import argparse
 import sys
 
 
-def demo(args) -> int:
+def tour(args) -> int:
     import numpy as np
 
     import zenax
@@ -47,14 +51,22 @@ def demo(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="zenax", description=__doc__)
+    parser = argparse.ArgumentParser(prog="zenax", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="trace, print and run a small function and its gradient")
+    from zenax.models import demo
+    p = sub.add_parser("demo", help="train a char-level GPT on the stdlib's source",
+                       description=demo.__doc__)
+    demo.add_arguments(p)
+    p = sub.add_parser("tour", help="trace, print and run a small function and its gradient")
     p.add_argument("--source-lines", action="store_true",
                    help="annotate each equation with the source line that produced it")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        return demo(args)
+        demo.run(args)
+        return 0
+    if args.command == "tour":
+        return tour(args)
     return 2
 
 
