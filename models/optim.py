@@ -513,8 +513,8 @@ def multi_transform(transforms: Mapping[Hashable, GradientTransformation],
         unknown = set(tree_leaves(labels)) - set(transforms)
         if unknown:
             raise ValueError(
-                f"multi_transform: param_labels uses labels {sorted(map(repr, unknown))} that "
-                f"are not keys of transforms (keys: {sorted(map(repr, transforms))}). Add a "
+                f"multi_transform: param_labels uses labels {sorted(unknown, key=repr)} that "
+                f"are not keys of transforms (keys: {sorted(transforms, key=repr)}). Add a "
                 "transformation for each label, e.g. set_to_zero() for frozen parameters.")
         return MultiTransformState(
             {group: group_transform(labels, group).init(params) for group in transforms})
