@@ -162,10 +162,6 @@ def _check_transformation(fn_name: str, position: str, tx):
                         f"optim.adam(1e-3)); received {type(tx).__name__}.{hint}")
 
 
-_NO_PARAMS_MSG = ("{}: update needs the current params (weight decay is proportional to "
-                  "them); received params=None. Call opt.update(grads, state, params).")
-
-
 # ----------------------------------------------------------------------------------------
 # Utilities on pytrees of updates.
 
@@ -408,7 +404,10 @@ def add_decayed_weights(weight_decay=0.0, mask=None) -> GradientTransformation:
 
     def update_fn(updates, state, params=None):
         if params is None:
-            raise ValueError(_NO_PARAMS_MSG.format("add_decayed_weights"))
+            raise ValueError(
+                "add_decayed_weights: update needs the current params (weight decay is "
+                "proportional to them); received params=None. Call "
+                "opt.update(grads, state, params).")
         if callable(weight_decay):
             s = weight_decay(state.count)
             new_state = WeightDecayScheduleState(count=_safe_increment(state.count))

@@ -99,7 +99,7 @@ def make_train_step(loss_fn: Callable, optimizer: GradientTransformation, *,
 
 
 def fit(step: Callable, params, opt_state, batches: Iterable, steps: int | None = None, *,
-        tokens_per_batch: int | None = None, progress: bool = True, desc: str = "train"):
+        tokens_per_batch: int | None = None, progress: bool = True):
     """Run ``step`` (from :func:`make_train_step`) over ``batches`` for ``steps`` steps
     (default: every batch) with a tqdm progress bar showing the loss, and tokens/s when
     ``tokens_per_batch`` is given.  Returns ``(params, opt_state, history)``, where
@@ -123,7 +123,7 @@ def fit(step: Callable, params, opt_state, batches: Iterable, steps: int | None 
         steps = len(batches)
     batch_iter = iter(batches)
     losses = []
-    bar = tqdm(total=steps, desc=desc, disable=not progress)
+    bar = tqdm(total=steps, desc="train", disable=not progress)
     last_time, last_step = time.perf_counter(), 0
     try:
         for i in range(steps):
