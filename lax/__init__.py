@@ -40,6 +40,7 @@ from .convolution import *  # noqa: F401,F403,E402  (conv_general_dilated, conv,
 from .windowed import *  # noqa: F401,F403,E402  (reduce_window_*, select_and_*, avg/max_pool)
 from .sorting import argsort, sort, sort_key_val, sort_p, top_k, top_k_p  # noqa: F401,E402
 from .slicing import *  # noqa: F401,F403,E402  (gather, scatter*, dimension numbers)
+from .scatter_apply import scatter_apply, scatter_apply_p  # noqa: F401,E402
 from .prng import threefry2x32, threefry2x32_p  # noqa: F401,E402
 from .dynamic_slicing import *  # noqa: F401,F403,E402  (dynamic_slice, dynamic_update_slice, ...)
 from .cumulative import *  # noqa: F401,F403,E402  (cumsum, cumprod, ..., associative_scan)

@@ -38,6 +38,7 @@ from . import sorting
 from .batching import moveaxis
 from .cumulative import cumsum
 from .higher_order import jit_call_p
+from .jnp.indexing_routines import take
 
 __all__ = ["PRNGKey", "key", "key_data", "wrap_key_data", "split", "fold_in", "bits",
            "uniform", "normal", "truncated_normal", "bernoulli", "randint", "gumbel",
@@ -680,7 +681,7 @@ def choice(key, a, shape: Sequence[int] = (), replace: bool = True, p=None, axis
     else:
         ind = _choice_indices(key, _probabilities(p, n_inputs), shape, n_draws, replace,
                               _gumbel_mode(mode))
-    result = ind if aval.ndim == 0 else _take(arr, ind, axis)
+    result = ind if aval.ndim == 0 else take(arr, ind, axis)
     return sh.reshape(result, out_shape)
 
 
@@ -719,32 +720,3 @@ def _searchsorted_left(sorted_1d, values):
     below = ew.lt(sh.broadcast_in_dim(sorted_1d, full, (len(shape),)),
                   sh.broadcast_in_dim(values, full, tuple(range(len(shape)))))
     return red.reduce_sum(ew.convert_element_type(below, np.int32), (len(shape),))
-
-
-@_staged(2)
-def _take(arr, indices, axis: int):
-    """``jnp.take(arr, indices, axis)`` without a gather: a one-hot mask picks each element
-    exactly (a max over the mask, so signed zeros and NaNs survive bit for bit)."""
-    aval = get_aval(arr)
-    if dtypes.is_complex(aval.dtype):
-        return ew.complex(_take(ew.real(arr), indices, axis), _take(ew.imag(arr), indices, axis))
-    rest = aval.shape[:axis] + aval.shape[axis + 1:]
-    n = aval.shape[axis]
-    ind_shape = _shape_of(indices)
-    m = math.prod(ind_shape)
-    full = (m, n, *rest)
-    flat_ind = sh.reshape(indices, (m,))
-    one_hot = ew.eq(sh.broadcast_in_dim(flat_ind, full, (0,)),
-                    sh.broadcasted_iota(get_aval(flat_ind).dtype, full, 1))
-    values = sh.broadcast_in_dim(moveaxis(arr, axis, 0), full, tuple(range(1, len(full))))
-    if dtypes.is_bool(aval.dtype):
-        picked = red.reduce_or(ew.bitwise_and(one_hot, values), (1,))
-    else:
-        lowest = -np.inf if dtypes.is_float(aval.dtype) else dtypes.iinfo(aval.dtype).min
-        picked = red.reduce_max(ew.select(one_hot, values, _full(lowest, aval.dtype, full)),
-                                (1,))
-    picked = sh.reshape(picked, (*ind_shape, *rest))
-    # Move the index dimensions to where ``axis`` was.
-    k = len(ind_shape)
-    perm = (*range(k, k + axis), *range(k), *range(k + axis, k + len(rest)))
-    return sh.transpose(picked, perm)

@@ -139,7 +139,7 @@ def _fill_value_param(name: str, fill_value, mode, dtype):
 
 # --------------------------------------------------------------------------- shape rules
 
-def _check_index_dtype(name: str, indices: ShapedArray) -> None:
+def check_index_dtype(name: str, indices: ShapedArray) -> None:
     if not dtypes.is_integer(indices.dtype):
         raise ValueError(f"{name}: indices must have an integer type, got "
                          f"{indices.str_short()} (at {user_frame_str()}). Cast them with "
@@ -227,7 +227,7 @@ def _gather_shape(operand: ShapedArray, indices: ShapedArray,
                  for i in range(out_rank))
 
 
-def _scatter_check(name: str, operand: ShapedArray, indices: ShapedArray,
+def check_scatter(name: str, operand: ShapedArray, indices: ShapedArray,
                    updates: ShapedArray, dnums: ScatterDimensionNumbers) -> None:
     if indices.ndim == 0:
         raise type_error(f"{name}: indices must have at least one dimension (the index "
@@ -321,7 +321,7 @@ gather_p = Primitive("gather")
 
 def _gather_abstract_eval(operand, indices, *, dimension_numbers, fill_value,
                           indices_are_sorted, mode, slice_sizes, unique_indices):
-    _check_index_dtype("gather", indices)
+    check_index_dtype("gather", indices)
     shape = _gather_shape(operand, indices, dimension_numbers, slice_sizes)
     return ShapedArray(shape, operand.dtype, operand.weak_type)
 
@@ -419,12 +419,12 @@ def _scatter_primitive(name: str, jax_fn) -> Primitive:
 
     def abstract_eval(operand, indices, updates, *, dimension_numbers, indices_are_sorted,
                       mode, unique_indices):
-        _check_index_dtype(name, indices)
+        check_index_dtype(name, indices)
         if operand.dtype != updates.dtype:
             raise type_error(f"{name}: operand and updates must have the same dtype, got "
                              f"{operand.str_short()} and {updates.str_short()}. (Tip: cast "
                              "the updates with updates.astype(operand.dtype).)")
-        _scatter_check(name, operand, indices, updates, dimension_numbers)
+        check_scatter(name, operand, indices, updates, dimension_numbers)
         return ShapedArray(operand.shape, operand.dtype, operand.weak_type)
 
     def lower(operand, indices, updates, *, dimension_numbers, indices_are_sorted, mode,
@@ -667,33 +667,40 @@ jvp_rules[scatter_max_p] = _scatter_extremal_jvp(scatter_max_p)
 
 # ## batching (all scatters)
 
+def batched_scatter_dnums(dn: ScatterDimensionNumbers,
+                          indices_batched: bool) -> ScatterDimensionNumbers:
+    """The dimension numbers of a scatter whose operand and updates got a batch axis in
+    front (and, if ``indices_batched``, the indices too)."""
+    up = lambda ds: tuple(d + 1 for d in ds)
+    if not indices_batched:
+        # The batch axis is one more update window dimension, in front.
+        return ScatterDimensionNumbers(
+            update_window_dims=(0,) + up(dn.update_window_dims),
+            inserted_window_dims=up(dn.inserted_window_dims),
+            scatter_dims_to_operand_dims=up(dn.scatter_dims_to_operand_dims),
+            operand_batching_dims=up(dn.operand_batching_dims),
+            scatter_indices_batching_dims=dn.scatter_indices_batching_dims)
+    # Batched indices: the vmapped axes pair up as one more pair of batching dimensions.
+    return ScatterDimensionNumbers(
+        update_window_dims=up(dn.update_window_dims),
+        inserted_window_dims=up(dn.inserted_window_dims),
+        scatter_dims_to_operand_dims=up(dn.scatter_dims_to_operand_dims),
+        operand_batching_dims=(0,) + up(dn.operand_batching_dims),
+        scatter_indices_batching_dims=(0,) + up(dn.scatter_indices_batching_dims))
+
+
 def _scatter_batcher(prim):
     def rule(args, dims, *, dimension_numbers, indices_are_sorted, mode, unique_indices):
         (operand, indices, updates), (o_bdim, i_bdim, u_bdim) = args, dims
-        dn = dimension_numbers
-        up = lambda ds: tuple(d + 1 for d in ds)
         size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
         operand = bdim_at_front(operand, o_bdim, size)
         updates = bdim_at_front(updates, u_bdim, size)
-        params = dict(indices_are_sorted=indices_are_sorted, mode=mode,
-                      unique_indices=unique_indices)
-        if i_bdim is not_mapped:
-            # The batch axis is one more update window dimension, in front.
-            dnums = ScatterDimensionNumbers(
-                update_window_dims=(0,) + up(dn.update_window_dims),
-                inserted_window_dims=up(dn.inserted_window_dims),
-                scatter_dims_to_operand_dims=up(dn.scatter_dims_to_operand_dims),
-                operand_batching_dims=up(dn.operand_batching_dims),
-                scatter_indices_batching_dims=dn.scatter_indices_batching_dims)
-            return _scatter(prim, operand, indices, updates, dnums, **params), 0
-        indices = moveaxis(indices, i_bdim, 0)
-        dnums = ScatterDimensionNumbers(
-            update_window_dims=up(dn.update_window_dims),
-            inserted_window_dims=up(dn.inserted_window_dims),
-            scatter_dims_to_operand_dims=up(dn.scatter_dims_to_operand_dims),
-            operand_batching_dims=(0,) + up(dn.operand_batching_dims),
-            scatter_indices_batching_dims=(0,) + up(dn.scatter_indices_batching_dims))
-        return _scatter(prim, operand, indices, updates, dnums, **params), 0
+        if i_bdim is not not_mapped:
+            indices = moveaxis(indices, i_bdim, 0)
+        dnums = batched_scatter_dnums(dimension_numbers, i_bdim is not not_mapped)
+        return _scatter(prim, operand, indices, updates, dnums, mode=mode,
+                        indices_are_sorted=indices_are_sorted,
+                        unique_indices=unique_indices), 0
     batch_rules[prim] = rule
 
 

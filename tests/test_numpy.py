@@ -685,20 +685,33 @@ def test_getitem_errors():
     def traced(index):
         return zenax.make_jaxpr(lambda x: x[index])(jnp.ones((4, 5)))
 
-    for index in [np.array([0, 1]), [0, 1], np.array([True, False, True, True]), True,
-                  jnp.ones(2, np.int32)]:
-        with pytest.raises(IndexError, match="advanced indexing"):
-            traced(index)
-    with pytest.raises(IndexError, match="advanced indexing"):
-        zenax.make_jaxpr(lambda x, i: x[i])(jnp.ones(4), 1)
-    with pytest.raises(IndexError, match="advanced indexing"):
+    # Advanced indexing is supported (test_indexing.py covers it); a non-tuple list is
+    # refused as in JAX, and so are traced slice bounds and traced boolean masks.
+    with pytest.raises(TypeError, match="non-tuple sequence"):
+        traced([0, 1])
+    with pytest.raises(IndexError, match="Slice entries must be static"):
         zenax.make_jaxpr(lambda x, i: x[i:])(jnp.ones(4), 1)
+    with pytest.raises(jnp.NonConcreteBooleanIndexError):
+        zenax.make_jaxpr(lambda x: x[x > 0])(jnp.ones(4))
     with pytest.raises(IndexError, match="out of bounds for axis 1 with size 5"):
         traced((0, 5))
     with pytest.raises(IndexError, match="Too many indices"):
         traced((0, 0, 0))
     with pytest.raises(IndexError, match="single ellipsis"):
         traced((Ellipsis, Ellipsis))
+
+
+@pytest.mark.parametrize("index", [np.array([0, 1]), np.array([True, False, True, True]),
+                                   True, np.array([[3], [-1]]), (np.array([1, 0]), 2)],
+                         ids=["int_array", "mask", "true", "2d", "array_and_int"])
+def test_getitem_advanced(index):
+    check(lambda m, x: m.asarray(x)[index], make((4, 5), np.float32))
+
+
+def test_getitem_traced_index():
+    x = make((4, 5), np.float32)
+    check(lambda m, x, i: m.asarray(x)[i], x, np.int32(2))
+    check(lambda m, x, i: m.asarray(x)[:, i], x, np.array([4, -5, 0], np.int32))
 
 
 # --------------------------------------------------------------------------- array surface
@@ -871,9 +884,13 @@ def test_non_arraylike_arguments():
         jnp.add(jnp.ones(2, np.int32), 2 ** 40)
 
 
-def test_one_argument_where_is_an_error():
-    with pytest.raises(ValueError, match="one-argument form"):
-        jnp.where(jnp.ones(3) > 0)
+def test_one_argument_where_is_nonzero():
+    check(lambda m, x: m.where(x > 0, size=4, fill_value=-1), make((2, 3), np.float32))
+    x = np.array([0.0, 2.0, -1.0, 0.0], np.float32)
+    for got, want in zip(jnp.where(x), jnp_ref.where(x)):
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(zenax.ConcretizationTypeError, match="size argument of jnp.nonzero"):
+        zenax.jit(lambda x: jnp.where(x > 0))(x)
 
 
 # --------------------------------------------------------------------------- jaxpr structure

@@ -20,7 +20,9 @@ The modules, one idea each:
 - ``shapes``: reshape/transpose/concatenate/split/tile/pad...; ``diagonals``: diagonal,
   trace, tril/triu.
 - ``linalg``: dot/matmul/einsum/tensordot/norm (also the ``jnp.linalg`` namespace).
-- ``indexing``: ``x[1:, None]`` on tracers; ``array_methods``: operators and methods of
+- ``indexing``: ``x[idx]`` on tracers (basic and advanced, via gather); ``at``:
+  ``x.at[idx].set/add/...`` (scatter); ``indexing_routines``: take, take_along_axis,
+  put_along_axis, nonzero, argwhere; ``array_methods``: operators and methods of
   tracers (installed on import).
 """
 from . import array_methods, linalg
@@ -37,6 +39,9 @@ from .dtypes import (bfloat16, bool_, cdouble, character, complex64, complex128,
                      int32, int64, int_, integer, isdtype, issubdtype, nan, newaxis, number,
                      object_, pi, signedinteger, single, uint, uint8, uint16, uint32, uint64,
                      unsignedinteger)
+from .indexing import NonConcreteBooleanIndexError
+from .indexing_routines import (argwhere, flatnonzero, nonzero, put_along_axis, take,
+                                take_along_axis)
 from .linalg import cross, dot, einsum, inner, kron, matmul, outer, tensordot, vdot, vecdot
 from .logic import (allclose, array_equal, array_equiv, bitwise_and, bitwise_invert,
                     bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
@@ -69,5 +74,5 @@ from .ufuncs import (abs, absolute, acos, acosh, add, angle, arccos, arccosh, ar
 array_methods.install()
 
 __all__ = sorted(name for name in dir() if not name.startswith("_") and name not in (
-    "annotations", "array_methods", "creation", "cumulative", "diagonals", "dtypes", "indexing", "logic",
-    "promotion", "reductions", "shapes", "ufuncs"))
+    "annotations", "array_methods", "at", "creation", "cumulative", "diagonals", "dtypes",
+    "indexing", "indexing_routines", "logic", "promotion", "reductions", "shapes", "ufuncs"))

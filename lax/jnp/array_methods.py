@@ -21,7 +21,7 @@ from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.core import Tracer
 from zenax.tracer.errors import ConcretizationTypeError
 
-from . import cumulative, diagonals, indexing, linalg, logic, reductions, shapes, ufuncs
+from . import at, cumulative, diagonals, indexing, linalg, logic, reductions, shapes, ufuncs
 from .promotion import is_arraylike
 
 
@@ -167,6 +167,7 @@ _METHODS = {
 }
 
 _PROPERTIES = {
+    "at": at.at,
     "T": lambda self: shapes.transpose(self),
     "mT": lambda self: shapes.matrix_transpose(self),
     "real": lambda self: ufuncs.real(self),

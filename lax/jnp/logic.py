@@ -14,6 +14,7 @@ from zenax.tracer.avals import is_python_scalar
 from zenax.tracer.source_info import user_frame_str
 
 from .creation import full_like
+from .indexing_routines import nonzero
 from .promotion import (ArrayLike, aval_of, broadcast_shapes_or_none, broadcast_to_shape,
                         check_arraylike, dtype_of, ensure_array, incompatible_shapes_error,
                         ndim_of, promote_args, promote_args_numeric, promote_dtypes,
@@ -225,10 +226,9 @@ def where(condition: ArrayLike, x: ArrayLike | None = None, y: ArrayLike | None 
     Array([0., 0., 1., 1.], dtype=float32)
     """
     if x is None and y is None:
-        raise ValueError(
-            "jnp.where(condition) (the one-argument form) returns the indices of nonzero "
-            "elements, which needs jnp.nonzero; it is not supported yet. Use "
-            f"jnp.where(condition, x, y) (at {user_frame_str()}).")
+        # The one-argument form: the indices of the nonzero entries (needs a static
+        # size= under transformations).
+        return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise ValueError("Either both or neither of the x and y arguments should be "
                          f"provided to jax.numpy.where, got {x} and {y}.")
