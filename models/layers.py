@@ -30,7 +30,7 @@ from zenax.lax import random
 
 from . import initializers
 from .module import Module, field
-from .nn import one_hot, relu
+from .nn import relu
 
 
 def _short(x) -> str:
@@ -108,7 +108,8 @@ class Linear(Module):
 class Embedding(Module):
     """A lookup table: ``Embedding(n, d)(ids)[..., :] = weight[ids]``, ``weight: [n, d]``.
 
-    ``ids`` is an integer array of any shape; the result has shape ``ids.shape + (d,)``.
+    ``ids`` is an integer array of any shape; the result has shape ``ids.shape + (d,)``
+    (``jnp.take(weight, ids, axis=0)``, as Flax: out-of-range ids give NaN rows).
     ``weight`` starts as N(0, 1) (PyTorch's and Equinox's default).  :meth:`attend` is the
     transposed use for tied output logits, ``x @ weight.T``.
 
@@ -131,9 +132,7 @@ class Embedding(Module):
         if not jnp.issubdtype(ids.dtype, jnp.integer):
             raise TypeError(f"Embedding: ids must be an integer array, got {_short(ids)}. "
                             "Convert token ids with ids.astype(jnp.int32).")
-        # TODO(gather): jnp.take(self.weight, ids, axis=0) once zenax has gather.
-        return jnp.matmul(one_hot(ids, self.num_embeddings, dtype=self.weight.dtype),
-                          self.weight)
+        return jnp.take(self.weight, ids, axis=0)
 
     def attend(self, x):
         """Logits against every embedding: ``x @ weight.T`` (weight tying, as Flax)."""

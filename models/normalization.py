@@ -58,10 +58,8 @@ class LayerNorm(Module):
     starts at ones and ``bias`` at zeros (``use_weight=False`` / ``use_bias=False`` drop
     them).  ``eps=1e-5`` as PyTorch.
 
-    >>> ln = LayerNorm(4)
-    >>> ln(jnp.arange(8.0).reshape(2, 4)).round(3)
-    Array([[-1.342, -0.447,  0.447,  1.342],
-           [-1.342, -0.447,  0.447,  1.342]], dtype=float32)
+    >>> LayerNorm(2)(jnp.array([1.0, 3.0]))
+    Array([-0.999995,  0.999995], dtype=float32)
     """
     weight: Any
     bias: Any
@@ -90,8 +88,8 @@ class RMSNorm(Module):
     """``x / sqrt(mean(x**2) + eps) * weight`` over the trailing ``shape`` axes (no
     centring, no bias), as in T5 and LLaMA.  ``eps=1e-6`` as Flax.
 
-    >>> RMSNorm(2)(jnp.array([3.0, 4.0])).round(3)
-    Array([0.849, 1.131], dtype=float32)
+    >>> RMSNorm(2)(jnp.array([3.0, 4.0]))
+    Array([0.8485281, 1.1313708], dtype=float32)
     """
     weight: Any
     shape: tuple = field(static=True)
