@@ -49,3 +49,14 @@ def test_forward_vs_reverse_notebook(tmp_path):
     assert "lambda" in text and "jacfwd ms" in text
     assert any(o.get("output_type") == "display_data" or "image/png" in o.get("data", {})
                for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.mark.slow
+def test_inside_the_tracer_notebook(tmp_path):
+    nb = run_notebook("inside_the_tracer.ipynb", tmp_path)
+    text = outputs_text(nb)
+    assert "lambda" in text and "[transposed]" in text and "[tangent]" in text
+    assert "residuals saved for the backward pass" in text and "toposort:" in text
+    assert "vjp / f:" in text and "| XLA cost_analysis" in text
+    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) >= 3   # the graph of f, of its gradient, and the cost plot

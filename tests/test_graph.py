@@ -400,7 +400,7 @@ def test_to_dot_of_a_jaxpr():
     assert '  d3 [shape=ellipse, label="d: f32[2,4]", peripheries=2];' in lines
     sin_box = next(line for line in lines if line.startswith("  op0 "))
     assert "shape=box" in sin_box
-    assert f'label="sin\\ntest_graph.py:{sin_line}"' in sin_box
+    assert f'label="sin\\nf32[2,3]\\ntest_graph.py:{sin_line}"' in sin_box
     assert f'tooltip="{__file__}:{sin_line} (f)"' in sin_box
     dot_box = next(line for line in lines if line.startswith("  op1 "))
     assert 'label="dot_general[dimension_numbers=(((1,), (0,)), ((),...' in dot_box
@@ -430,7 +430,8 @@ def test_to_dot_of_a_built_graph_styles_and_escaping():
 
 def test_render_writes_dot_without_graphviz(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    written = zg.render(diamond(), tmp_path / "diamond.svg")
+    with pytest.warns(RuntimeWarning, match="Graphviz's `dot` executable is not on the PATH"):
+        written = zg.render(diamond(), tmp_path / "diamond.svg")
     assert written == [tmp_path / "diamond.dot"]
     assert written[0].read_text() == zg.to_dot(diamond())
 

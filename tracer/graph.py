@@ -1,4 +1,4 @@
-"""The static-graph view: data nodes, op nodes, traversal, DOT export, and a builder.
+"""The static-graph view: data nodes, op nodes, traversal, and a builder.
 
 A computation graph is a DAG with two kinds of nodes (the seed's *DataNode* and
 *OpNode*): a :class:`DataNode` is a value, an :class:`OpNode` an operation; edges go
@@ -55,16 +55,15 @@ Traversal: :meth:`Graph.dfs` and :meth:`Graph.bfs` walk from the outputs back to
 inputs by default (data node -> its producer -> the producer's operands, in operand
 order), or forward with ``direction="forward"`` (data node -> its consumers -> their
 results).  :meth:`Graph.toposort` orders the op nodes with Kahn's algorithm.
+
+Pictures of a graph: ``graph_dot.py`` (Graphviz DOT, with provenance) and
+``graph_draw.py`` (matplotlib).
 """
 from __future__ import annotations
 
 import heapq
-import os
-import shutil
-import subprocess
 import threading
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import jax
@@ -81,7 +80,7 @@ from .tree_util import tree_flatten, tree_unflatten
 __all__ = [
     "Graph", "DataNode", "OpNode", "get_default_graph",
     "placeholder", "constant", "variable", "apply", "run",
-    "dfs", "bfs", "toposort", "to_dot", "render", "register_operator",
+    "dfs", "bfs", "toposort", "register_operator",
 ]
 
 DATA_KINDS = ("placeholder", "constant", "variable", "intermediate", "output")
@@ -140,6 +139,8 @@ class DataNode:
         variable's ``value`` to update the parameter (same shape and dtype).
       grad: a variable's gradient, None until a gradient has been computed.
       var: the jaxpr ``Var``/``Literal`` it stands for in a view, else None.
+      residual: whether it is a residual: a value linearize (so vjp/grad) saves for the
+        linear or backward pass (see zenax.tracer.provenance).
     """
 
     __array_ufunc__ = None   # NumPy arrays defer to our reflected operators (x * node).
@@ -167,6 +168,10 @@ class DataNode:
     shape = property(lambda self: self.aval.shape)
     dtype = property(lambda self: self.aval.dtype)
     ndim = property(lambda self: self.aval.ndim)
+
+    @property
+    def residual(self) -> bool:
+        return type(self.var) is Var and self.var.residual
 
     @property
     def value(self):
@@ -214,10 +219,14 @@ class OpNode:
       outputs: result data nodes.
       source_info: the user's :class:`SourceInfo` (file, line, function) or None.
       index: its position in ``graph.ops`` (the equation index in a view).
+      provenance: the transforms that emitted the equation (``()``: the user's own op;
+        ``("tangent",)``, ``("transposed",)``, ``("batched",)`` ...; see
+        zenax.tracer.provenance); always ``()`` in a built graph.
     """
 
     def __init__(self, graph: "Graph", name: str, op: Primitive | Callable, params: dict,
-                 inputs: list[DataNode], source_info: SourceInfo | None, index: int):
+                 inputs: list[DataNode], source_info: SourceInfo | None, index: int,
+                 provenance: tuple = ()):
         self.graph = graph
         self.name = name
         self.op = op
@@ -226,6 +235,7 @@ class OpNode:
         self.outputs: list[DataNode] = []
         self.source_info = source_info
         self.index = index
+        self.provenance = provenance
         self._in_tree = None    # built graphs: how apply's positional args nest
         self._out_tree = None   # built graphs: how op's results nest
 
@@ -315,7 +325,7 @@ class Graph:
         graph._view_inputs = [add(v, "placeholder") for v in inner.invars]
         for i, eqn in enumerate(inner.eqns):
             op = OpNode(graph, eqn.primitive.name, eqn.primitive, dict(eqn.params),
-                        [read(x) for x in eqn.invars], eqn.source_info, i)
+                        [read(x) for x in eqn.invars], eqn.source_info, i, eqn.provenance)
             op.outputs = [add(v, "output" if v in returned else "intermediate", producer=op)
                           for v in eqn.outvars]
             _link(op)
@@ -845,114 +855,3 @@ def bfs(graph_or_jaxpr, start_nodes=None, direction: str = "backward"):
 def toposort(graph_or_jaxpr) -> list[OpNode]:
     """:meth:`Graph.toposort` of a graph, or of the view of a jaxpr."""
     return _as_graph("toposort", graph_or_jaxpr).toposort()
-
-
-# --------------------------------------------------------------------------- DOT export
-
-_KIND_STYLE = {
-    "placeholder": 'style=filled, fillcolor="#cfe2ff"',
-    "constant": 'style=filled, fillcolor="#e9ecef"',
-    "variable": 'style=filled, fillcolor="#fff3cd"',
-    "intermediate": "",
-    "output": "peripheries=2",
-}
-
-
-def _dot_str(s: str) -> str:
-    """A DOT string literal; ``\\n`` in ``s`` stays a line break of the label."""
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def _short_params(params: dict, limit: int = 40) -> str:
-    def show(v):
-        if isinstance(v, (Jaxpr, ClosedJaxpr)):
-            return "{jaxpr}"
-        if isinstance(v, np.dtype) or (isinstance(v, type) and issubclass(v, np.generic)):
-            return np.dtype(v).name
-        if callable(v):
-            return _op_name(v)
-        return str(v)
-    text = ", ".join(f"{k}={show(v)}" for k, v in params.items())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-@api_boundary
-def to_dot(graph_or_jaxpr, *, rankdir: str = "TB") -> str:
-    """Graphviz DOT text for a graph (or the view of a jaxpr).
-
-    Data nodes are ellipses labelled ``name: aval`` (``b: f32[3]``), filled by kind
-    (placeholders blue, constants grey, variables yellow; outputs get a double border).
-    Op nodes are boxes labelled with the op name and short params, with the user's source
-    line (``file.py:12``) as a second line and the full ``file:line (function)`` as the
-    tooltip.  Edges go data -> op (operands, in order) and op -> data (results).
-
-    >>> import numpy as np, zenax, zenax.lax as lax
-    >>> print(to_dot(zenax.make_jaxpr(lax.sin)(np.ones(2, np.float32))), end="")
-    ... # doctest: +ELLIPSIS
-    digraph zenax {
-      rankdir=TB;
-    ...
-      d0 [shape=ellipse, label="a: f32[2]", style=filled, fillcolor="#cfe2ff"];
-    ...
-      d0 -> op0;
-      op0 -> d1;
-    }
-    """
-    return _dot_text(_as_graph("to_dot", graph_or_jaxpr), rankdir)
-
-
-def _dot_text(graph: Graph, rankdir: str) -> str:
-    ids = {node: f"d{i}" for i, node in enumerate(graph.nodes)}
-    lines = ["digraph zenax {", f"  rankdir={rankdir};",
-             '  node [fontname="Helvetica", fontsize=11];']
-    for node, nid in ids.items():
-        style = _KIND_STYLE[node.kind]
-        label = _dot_str(f"{node.name}: {node.aval.str_short()}")
-        lines.append(f"  {nid} [shape=ellipse, label={label}" + (f", {style}" if style else "")
-                     + "];")
-    for i, op in enumerate(graph.ops):
-        params = _short_params(op.params)
-        label = op.name + (f"[{params}]" if params else "")
-        attrs = "shape=box"
-        if op.source_info is not None:
-            info = op.source_info
-            label += f"\n{os.path.basename(info.file)}:{info.line}"
-            attrs += f", tooltip={_dot_str(f'{info.file}:{info.line} ({info.function})')}"
-        lines.append(f"  op{i} [{attrs}, label={_dot_str(label)}];")
-    for i, op in enumerate(graph.ops):
-        lines.extend(f"  {ids[x]} -> op{i};" for x in op.inputs)
-        lines.extend(f"  op{i} -> {ids[y]};" for y in op.outputs)
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-@api_boundary
-def render(graph_or_jaxpr, path) -> list[Path]:
-    """Write ``<path>.dot``, and ``<path>.svg`` and ``<path>.png`` if Graphviz's ``dot``
-    executable is on the PATH.  Returns the paths of the files written (a ``.dot``,
-    ``.svg`` or ``.png`` suffix on ``path`` is dropped first).
-
-    >>> import tempfile, os, numpy as np, zenax, zenax.lax as lax
-    >>> out = render(zenax.make_jaxpr(lax.sin)(np.ones(2, np.float32)),
-    ...              os.path.join(tempfile.mkdtemp(), "sin"))
-    >>> out[0].name
-    'sin.dot'
-    """
-    base = Path(path)
-    if base.suffix in (".dot", ".svg", ".png"):
-        base = base.with_suffix("")
-    dot_path = base.with_name(base.name + ".dot")
-    dot_path.write_text(_dot_text(_as_graph("render", graph_or_jaxpr), "TB"))
-    written = [dot_path]
-    exe = shutil.which("dot")
-    if exe is None:
-        return written   # no Graphviz: the .dot file is all we can write
-    for fmt in ("svg", "png"):
-        out = base.with_name(f"{base.name}.{fmt}")
-        proc = subprocess.run([exe, f"-T{fmt}", str(dot_path), "-o", str(out)],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"render: `dot -T{fmt}` failed (exit {proc.returncode}): "
-                               f"{proc.stderr.strip()}")
-        written.append(out)
-    return written

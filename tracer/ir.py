@@ -22,16 +22,19 @@ import numpy as np
 
 from .avals import ShapedArray, concrete_aval
 from .core import Primitive, abstract_eval_rules, bind
+from .provenance import describe, reinterpreting
 from .source_info import SourceInfo
 
 
 class Var:
-    """A variable of a jaxpr: a typed name, bound once."""
+    """A variable of a jaxpr: a typed name, bound once.  ``residual`` marks a value that
+    linearize saves for the linear/backward pass (see provenance.py)."""
 
-    __slots__ = ("aval",)
+    __slots__ = ("aval", "residual")
 
     def __init__(self, aval: ShapedArray):
         self.aval = aval
+        self.residual = False
 
     def __repr__(self):
         return f"Var({self.aval.str_short()})"
@@ -59,6 +62,9 @@ class JaxprEqn(NamedTuple):
     primitive: Primitive
     params: dict
     source_info: SourceInfo | None = None
+    # Which transforms emitted it, innermost first: () for the user's own operation,
+    # ("tangent",), ("transposed",), ("batched",) ... (see provenance.py).
+    provenance: tuple = ()
 
 
 class Jaxpr:
@@ -131,7 +137,8 @@ def eval_jaxpr(jaxpr: Jaxpr, consts: list, *args) -> list:
     env.update(zip(jaxpr.constvars, consts))
     env.update(zip(jaxpr.invars, args))
     for eqn in jaxpr.eqns:
-        out = bind(eqn.primitive, *map(read, eqn.invars), **eqn.params)
+        with reinterpreting(eqn.source_info, eqn.provenance):   # keep eqn's line and roles
+            out = bind(eqn.primitive, *map(read, eqn.invars), **eqn.params)
         if eqn.primitive.multiple_results:
             env.update(zip(eqn.outvars, out))
         else:
@@ -263,6 +270,8 @@ def pp_eqn(eqn: JaxprEqn, names, indent: int, source_info: bool) -> str:
     line = f"{pad}{one_line} {args}".rstrip()
     if source_info and eqn.source_info is not None:
         line += f"  # {eqn.source_info}"
+        if eqn.provenance:
+            line += f" [{describe(eqn.provenance)}]"
     return line
 
 

@@ -15,9 +15,8 @@ import numpy as np
 from .avals import ShapedArray, is_python_scalar
 from .core import (Trace, Tracer, abstract_eval_rules, current_trace, get_aval,
                    set_current_trace, tracer_created)
-from . import leaks
+from . import leaks, provenance
 from .ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
-from .source_info import user_frame
 
 
 class DynamicJaxprTracer(Tracer):
@@ -89,8 +88,9 @@ class DynamicJaxprTrace(Trace):
         out = rule(*[t.aval for t in tracers], **params)
         out_avals = list(out) if primitive.multiple_results else [out]
         out_tracers = [DynamicJaxprTracer(self, a, Var(a)) for a in out_avals]
+        roles, source = provenance.tags_for(primitive, args, params)
         self.eqns.append(JaxprEqn([t.jaxpr_var for t in tracers], [t.jaxpr_var for t in out_tracers],
-                                  primitive, params, user_frame()))
+                                  primitive, params, source, roles))
         return out_tracers if primitive.multiple_results else out_tracers[0]
 
     def to_closed_jaxpr(self, outs: Sequence) -> ClosedJaxpr:
@@ -106,7 +106,7 @@ def trace_to_jaxpr(fun: Callable, in_avals: Sequence[ShapedArray]) -> tuple[Clos
     """
     trace = DynamicJaxprTrace(parent=current_trace())
     in_tracers = [trace.new_arg(a) for a in in_avals]
-    with set_current_trace(trace):
+    with set_current_trace(trace), provenance.new_jaxpr():
         outs = fun(*in_tracers)
     closed = trace.to_closed_jaxpr(outs)
     if leaks.state.enabled:

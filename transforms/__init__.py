@@ -1,7 +1,7 @@
 """zenax.transforms: jvp, linearize, vjp/grad, jacobians (and later vmap, jit, ...)."""
 from .autodiff import grad, jvp, linearize, value_and_grad, vjp  # noqa: F401
 from .jacobian import hessian, jacfwd, jacobian, jacrev, mode_costs  # noqa: F401
-from .cost import jaxpr_flops  # noqa: F401
+from .cost import Cost, jaxpr_cost, jaxpr_flops  # noqa: F401  (zenax.cost: cost.cost)
 from .vmap import vmap  # noqa: F401
 from .jit import ShapeDtypeStruct, eval_shape, jit  # noqa: F401
 from . import passes  # noqa: F401

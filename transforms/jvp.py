@@ -17,7 +17,7 @@ from typing import Callable
 
 from zenax.tracer.ad_types import Zero
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer import leaks
+from zenax.tracer import leaks, provenance
 from zenax.tracer.core import (Trace, Tracer, bind, current_trace, get_aval, jvp_rules,
                                set_current_trace, tracer_created)
 from zenax.lax.ad_util import instantiate, tangent_aval
@@ -59,7 +59,7 @@ class JVPTrace(Trace):
         if rule is None:
             raise NotImplementedError(
                 f"Differentiation rule for '{primitive}' not implemented (forward mode).")
-        with set_current_trace(self.parent):
+        with set_current_trace(self.parent), provenance.jvp_rule(primitive, args, params, primals):
             primal_out, tangent_out = rule(list(primals), list(tangents), **params)
         if primitive.multiple_results:
             return [self.wrap(p, t) for p, t in zip(primal_out, tangent_out)]

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+from zenax.tracer import provenance
 from zenax.tracer.avals import ShapedArray
+from zenax.tracer.ir import Var
 from zenax.tracer.core import bind, current_trace, set_current_trace
 from zenax.tracer.staging import DynamicJaxprTrace, DynamicJaxprTracer
 from zenax.lax.ad_util import instantiate
@@ -60,4 +62,8 @@ def linearize_flat(fun: Callable, primals: list, tangent_avals: list[ShapedArray
             tangents_out = tangents_out[:n_out()]
         tangents_out = [instantiate(t) for t in tangents_out]
     linear = pe.to_closed_jaxpr(tangents_out)
+    # The consts that are staged values of an enclosing jaxpr are the residuals.
+    residuals = [c for c in linear.consts if isinstance(c, DynamicJaxprTracer)]
+    provenance.mark_residuals([c.jaxpr_var for c in residuals if type(c.jaxpr_var) is Var])
+    provenance.mark_residuals(linear.jaxpr.constvars)
     return primals_out, linear

@@ -9,6 +9,7 @@ the returned cotangents.  Cotangents may be symbolic :class:`Zero`s, which skip 
 from __future__ import annotations
 
 from zenax.tracer.ad_types import UndefinedPrimal, Zero
+from zenax.tracer import provenance
 from zenax.tracer.core import bind, transpose_rules
 from zenax.tracer.ir import Jaxpr, Literal
 from zenax.lax.ad_util import add_tangents
@@ -17,7 +18,13 @@ from zenax.lax.ad_util import add_tangents
 def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list) -> list:
     """Cotangents of ``jaxpr``'s inputs (all linear) given its outputs' cotangents.
 
-    Outputs that are not linear (do not depend on the inputs) get no cotangent."""
+    Outputs that are not linear (do not depend on the inputs) get no cotangent.  What it
+    stages is tagged ``"transposed"`` (provenance.py)."""
+    with provenance.backward_pass():
+        return _backward_pass(jaxpr, consts, cts_out)
+
+
+def _backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list) -> list:
     primal_env = dict(zip(jaxpr.constvars, consts))
     # An equation is linear if any operand is.  The others (e.g. primal values that a
     # rematerialized body recomputes) are evaluated forward first.
@@ -29,7 +36,8 @@ def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list) -> list:
             linear_eqns.append(eqn)
         else:
             args = [v.val if type(v) is Literal else primal_env[v] for v in eqn.invars]
-            out = bind(eqn.primitive, *args, **eqn.params)
+            with provenance.reinterpreting(eqn.source_info, eqn.provenance):
+                out = bind(eqn.primitive, *args, **eqn.params)
             outs = out if eqn.primitive.multiple_results else [out]
             primal_env.update(zip(eqn.outvars, outs))
     ct_env: dict = {}
@@ -60,7 +68,8 @@ def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list) -> list:
                 f"Transpose rule (for reverse-mode differentiation) for '{eqn.primitive}' "
                 "not implemented.")
         ct_arg = cts if eqn.primitive.multiple_results else cts[0]
-        cts_in = rule(ct_arg, *invals, **eqn.params)
+        with provenance.reinterpreting(eqn.source_info):
+            cts_in = rule(ct_arg, *invals, **eqn.params)
         for v, ct in zip(eqn.invars, cts_in):
             if ct is not None:
                 write_ct(v, ct)

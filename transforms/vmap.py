@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any, Callable
 
 from zenax.tracer.ad_types import not_mapped
-from zenax.tracer import leaks
+from zenax.tracer import leaks, provenance
 from zenax.tracer.core import (Trace, Tracer, batch_rules, bind, current_trace, get_aval,
                                set_current_trace, tracer_created)
 from zenax.tracer.source_info import api_boundary
@@ -94,14 +94,16 @@ class BatchTrace(Trace):
             names = params["axis_name"]
             names = names if isinstance(names, tuple) else (names,)
             if self.axis_name in names:
-                with set_current_trace(self.parent):
+                with set_current_trace(self.parent), \
+                        provenance.batch_rule(primitive, args, params):
                     out, out_dim = axis_rule(self, list(vals), list(dims), **params)
                 return self.wrap(out, out_dim)
         if all(d is not_mapped for d in dims):
             with set_current_trace(self.parent):
                 return bind(primitive, *vals, **params)
         rule = batch_rules.get(primitive)
-        with set_current_trace(self.parent), running_rule_of(self):
+        with set_current_trace(self.parent), running_rule_of(self), \
+                provenance.batch_rule(primitive, args, params):
             if rule is None:
                 out, out_dim = self.loop_fallback(primitive, list(vals), list(dims), params)
             else:

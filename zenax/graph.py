@@ -14,10 +14,13 @@ Build a graph symbolically and run it, TensorFlow 1 style::
     Array([1., 1., 1.], dtype=float32)
 
 or look at any jaxpr as a graph: ``zg.Graph.from_jaxpr(zenax.make_jaxpr(f)(x))``, walk it
-with ``dfs``/``bfs``/``toposort`` and draw it with ``to_dot``/``render``.  The
-implementation is ``zenax.tracer.graph``; this module re-exports it and gives data nodes
-their ``+ - * / @`` and unary ``-`` operators, built on zenax.lax with NumPy-style
-broadcasting and JAX's dtype promotion.
+with ``dfs``/``bfs``/``toposort`` and draw it with ``to_dot``/``render`` (Graphviz) or
+``draw`` (matplotlib).  Pictures of a transformed program, such as
+``zg.to_dot(zenax.make_jaxpr(zenax.grad(f))(x))``, show which transform made each node and
+which values are residuals.  The implementation is ``zenax.tracer.graph`` (pictures:
+``graph_dot``, ``graph_draw``); this module re-exports it and gives data nodes their
+``+ - * / @`` and unary ``-`` operators, built on zenax.lax with NumPy-style broadcasting
+and JAX's dtype promotion.
 """
 import numpy as np
 
@@ -28,11 +31,13 @@ from zenax.tracer import dtypes
 from zenax.tracer.avals import is_python_scalar
 from zenax.tracer.core import get_aval
 from zenax.tracer.graph import (DataNode, Graph, OpNode, apply, bfs, constant, dfs,  # noqa: F401
-                                get_default_graph, placeholder, register_operator, render,
-                                run, to_dot, toposort, variable)
+                                get_default_graph, placeholder, register_operator, run,
+                                toposort, variable)
+from zenax.tracer.graph_dot import render, to_dot  # noqa: F401
+from zenax.tracer.graph_draw import draw  # noqa: F401
 
 __all__ = ["Graph", "DataNode", "OpNode", "get_default_graph", "placeholder", "constant",
-           "variable", "apply", "run", "dfs", "bfs", "toposort", "to_dot", "render",
+           "variable", "apply", "run", "dfs", "bfs", "toposort", "to_dot", "render", "draw",
            "register_operator", "grad"]
 
 
