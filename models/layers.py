@@ -190,7 +190,8 @@ class Sequential(Module):
 
     ``key`` is split into one key per layer and ``training`` passed on, to the layers whose
     ``__call__`` accepts them (``Dropout``).  Layers that return a new state -- such as
-    ``BatchNorm``'s ``(y, new_bn)`` -- do not chain; call them in your own module.
+    ``BatchNorm``'s ``(y, new_bn)`` -- do not chain (Sequential refuses them); call them
+    in your own module.
 
     >>> k1, k2 = zenax.random.split(zenax.random.PRNGKey(0))
     >>> net = Sequential([Linear(2, 8, key=k1), zenax.nn.relu, Dropout(0.1),
@@ -208,6 +209,11 @@ class Sequential(Module):
             if not callable(layer):
                 raise TypeError(f"Sequential: layers[{i}] must be a layer or a function, got "
                                 f"{type(layer).__name__}.")
+            if getattr(layer, "returns_state", False):
+                raise TypeError(
+                    f"Sequential: layers[{i}] ({type(layer).__name__}) returns "
+                    "(y, new_layer), so it cannot be chained. Call it from your own Module: "
+                    "y, new_bn = self.bn(x, training=training); return the new module too.")
             wrapped.append(layer if isinstance(layer, Module) else Lambda(layer))
         self.layers = tuple(wrapped)
 
@@ -247,6 +253,10 @@ class MLP(Module):
     def __init__(self, in_features: int, hidden_features: Sequence[int], out_features: int,
                  *, key, activation: Callable = relu, final_activation: Callable | None = None,
                  use_bias: bool = True, dtype=np.float32):
+        if isinstance(hidden_features, int):
+            raise TypeError(f"MLP: hidden_features must be a sequence of layer widths, got "
+                            f"the int {hidden_features}. Write [{hidden_features}] for one "
+                            f"hidden layer, or [{hidden_features}] * depth.")
         sizes = [in_features, *hidden_features, out_features]
         keys = random.split(key, len(sizes) - 1)
         self.layers = tuple(Linear(a, b, use_bias, key=k, dtype=dtype)

@@ -134,6 +134,8 @@ class BatchNorm(Module):
     eps: float = field(static=True)
     axis_name: Any = field(static=True)
 
+    returns_state = True    # a call returns (y, new_bn): Sequential cannot chain it
+
     def __init__(self, num_features: int, momentum: float = 0.99, eps: float = 1e-5,
                  use_weight: bool = True, use_bias: bool = True, axis_name=None, *,
                  dtype=np.float32):

@@ -140,6 +140,8 @@ def test_mlp_matches_jax():
             x = jax.nn.gelu(x) if i < 2 else jnp.tanh(x)
         return x
     check_module(mlp, lambda m, x: m(x), reference, _normal(5, 3), vmap_axes=(0,))
+    with pytest.raises(TypeError, match=r"MLP: hidden_features must be a sequence.*\[8\]"):
+        MLP(3, 8, 2, key=KEY)
 
 
 # --------------------------------------------------------------------------- LayerNorm, RMSNorm
@@ -267,6 +269,12 @@ def test_batch_norm_under_vmap_with_axis_name_equals_the_batched_call():
     y_ref, stats = _bn_reference(named_params(bn), x, True)
     np.testing.assert_allclose(y, y_ref, rtol=1e-5, atol=1e-5)
     assert_tree_close((new_bn.running_mean, new_bn.running_var), stats)
+
+
+def test_sequential_refuses_batch_norm():
+    with pytest.raises(TypeError, match=r"Sequential: layers\[1\] \(BatchNorm\) returns "
+                                        r"\(y, new_layer\)"):
+        Sequential([Identity(), BatchNorm(3)])
 
 
 def test_batch_norm_needs_a_batch_to_train():
