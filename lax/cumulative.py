@@ -150,7 +150,8 @@ def _primitive_pair(prim: Primitive):
 
 def _logaddexp_pair(a, b):
     """``log(exp(a) + exp(b))`` and its tangent, written as JAX's ``logaddexp``: stable for
-    large inputs, NaN-propagating, and with infinities kept out of the tangent weights."""
+    large inputs, NaN-propagating, and with ``+inf`` kept out of the tangent weights (a
+    ``-inf`` input weighs ``exp(-inf) = 0``, as it should)."""
     (x, x_dot), (y, y_dot) = a, b
     aval = get_aval(x)
     delta = ew.sub(x, y)
@@ -160,12 +161,12 @@ def _logaddexp_pair(a, b):
     zeros = sh.broadcast_in_dim(np.zeros((), aval.dtype), aval.shape, ())
     inf = np.array(np.inf, aval.dtype)
 
-    def finite(v):
-        return ew.select_n(ew.eq(ew.abs(v), inf), v, zeros)
+    def without_inf(v):
+        return ew.select_n(ew.eq(v, inf), v, zeros)
 
-    out_finite = finite(out)
-    weight_x = ew.exp(ew.sub(finite(x), out_finite))
-    weight_y = ew.exp(ew.sub(finite(y), out_finite))
+    out_finite = without_inf(out)
+    weight_x = ew.exp(ew.sub(without_inf(x), out_finite))
+    weight_y = ew.exp(ew.sub(without_inf(y), out_finite))
     return out, ew.add(ew.mul(x_dot, weight_x), ew.mul(y_dot, weight_y))
 
 
