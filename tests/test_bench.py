@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -67,3 +68,70 @@ def test_remat_fields_and_memory(remat_result):
     # buffers, and checkpointing the body must shrink them on every backend.
     scan = r["workloads"]["scan"]["temp_bytes"]
     assert scan["zx_remat"] < 0.6 * scan["zx_plain"]
+
+
+# The workloads of issue 12, at --small sizes, in one process (one import of everything).
+WORKLOADS = ("gpt", "per_example", "hvp", "lstm", "cnn", "eager")
+
+
+def _run_benches(names, launcher=("-m", "bench")):
+    proc = subprocess.run([sys.executable, *launcher, *names, "--small", "--reps", "2"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "JAX_PLATFORMS": "cpu"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [json.loads(l) for l in proc.stdout.splitlines() if l.startswith("{")]
+    return {line["bench"]: line for line in lines}, proc.stdout
+
+
+@pytest.fixture(scope="module")
+def workload_results():
+    results, stdout = _run_benches(WORKLOADS)
+    assert set(results) == set(WORKLOADS), stdout
+    return results
+
+
+def test_workload_rows(workload_results):
+    targets = {("gpt", "train step (steady state)"): 1.05,
+               ("gpt", "first call (trace+compile+run)"): 1.3,
+               ("per-example grads", "vmap(grad) MLP step"): 1.05,
+               ("lstm", "forward (scan)"): 1.05, ("lstm", "value_and_grad (scan)"): 1.05,
+               ("cnn", "train step (steady state)"): 1.05,
+               ("eager", "per-op dispatch overhead"): 1.5}
+    seen = set()
+    for name, r in workload_results.items():
+        assert r["small"] is True and r["rows"], name
+        for row in r["rows"]:
+            assert row["zenax"] > 0 and row["jax"] > 0, row
+            assert row["ratio"] == pytest.approx(row["zenax"] / row["jax"])
+            key = (row["workload"], row["metric"])
+            assert row["target"] == targets.get(key), key
+            seen.add(key)
+    assert set(targets) <= seen
+
+
+def test_torch_columns(workload_results):
+    # PyTorch is compared where a PyTorch user would compare (it is installed here).
+    with_torch = {(r["workload"], r["metric"]) for res in workload_results.values()
+                  for r in res["rows"] if r["torch"] is not None}
+    assert {("gpt", "train step (steady state)"), ("per-example grads", "vmap(grad) MLP step"),
+            ("eager", "per-op dispatch overhead")} <= with_torch
+
+
+def test_without_torch_columns_say_na():
+    # torch made unimportable: the benchmark still runs and its PyTorch cells are n/a.
+    results, stdout = _run_benches(["eager"], ("-c", "import sys; sys.modules['torch'] = None; "
+                                               "from bench.__main__ import main; main()"))
+    [row] = results["eager"]["rows"]
+    assert row["torch"] is None and row["ratio_torch"] is None
+    assert "n/a" in stdout
+
+
+def test_gpt_compiled_step_matches_jax(workload_results):
+    r = workload_results["gpt"]
+    # Same program: XLA counts (nearly) the same FLOPs and memory for both compiled steps.
+    zx, jx = r["compiled"]["zenax"], r["compiled"]["jax"]
+    assert zx["flops"] <= 1.1 * jx["flops"]
+    assert zx["peak_bytes"] <= 1.1 * jx["peak_bytes"]
+    # Random init: the first loss is close to log(vocab).
+    assert abs(r["first_loss"] - np.log(r["vocab"])) < 0.2
+    assert 0 < r["mfu"]["jax"] and 0 < r["mfu"]["zenax"]
