@@ -102,8 +102,6 @@ def _dynamic_slice_jvp(primals, tangents, *, slice_sizes):
 
 
 def _dynamic_slice_transpose(ct, operand, *start_indices, slice_sizes):
-    if any(is_undefined_primal(i) for i in start_indices):
-        raise ValueError("dynamic_slice: start indices are integers, not linear inputs.")
     no_index_cts = [None] * len(start_indices)
     if type(ct) is Zero:
         return [Zero(operand.aval)] + no_index_cts
@@ -149,9 +147,6 @@ def _dynamic_update_slice_jvp(primals, tangents):
 
 
 def _dynamic_update_slice_transpose(ct, operand, update, *start_indices):
-    if any(is_undefined_primal(i) for i in start_indices):
-        raise ValueError("dynamic_update_slice: start indices are integers, not linear "
-                         "inputs.")
     update_aval = update.aval if is_undefined_primal(update) else get_aval(update)
     ct_operand = ct_update = None
     if type(ct) is Zero:

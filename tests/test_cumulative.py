@@ -23,6 +23,8 @@ import zenax.numpy as znp
 from zenax import lax
 from zenax.test_util import check_grads
 
+import spec_table
+
 jlax = jax.lax
 rng = np.random.RandomState(0)
 X = rng.randn(3, 5).astype(np.float32)
@@ -32,10 +34,8 @@ NAMES = ["cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp"]
 
 
 def assert_same(ours, theirs):
-    ours, theirs = np.asarray(ours), np.asarray(theirs)
-    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype, \
-        (ours.shape, ours.dtype, theirs.shape, theirs.dtype)
-    np.testing.assert_array_equal(ours, theirs)
+    """Same shape, dtype and values (bit for bit, NaNs included)."""
+    spec_table.assert_same(ours, theirs, (0.0, 0.0), check_weak_type=False)
 
 
 def assert_close(ours, theirs, tol=1e-5):
