@@ -8,3 +8,10 @@ from .conv import (AvgPool, AvgPool1d, AvgPool2d, Conv, Conv1d, Conv2d, Conv3d, 
 from .recurrent import GRUCell, LSTMCell, RNN, RNNCell, Bidirectional  # noqa: F401
 from .lora import (LoRALinear, apply_lora, lora_partition, lora_trainable,  # noqa: F401
                    merge_lora, unmerge_lora)
+from .attention import (KVCache, MultiHeadAttention, combine_masks,  # noqa: F401
+                        dot_product_attention, make_attention_mask, make_causal_mask)
+from .transformer import (DecoderBlock, EncoderDecoder, TransformerBlock,  # noqa: F401
+                          TransformerDecoder, TransformerEncoder)
+from .gpt import GPT, GPTConfig, from_hf_gpt2, generate, load_gpt2  # noqa: F401
+from .bert import (BertConfig, BertForMaskedLM, BertForSequenceClassification,  # noqa: F401
+                   BertModel, from_hf_bert, load_bert)

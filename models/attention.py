@@ -58,18 +58,27 @@ def _check_qkv(fn: str, query, key, value) -> None:
             f"{qs} and key {ks}.")
 
 
-def _check_mask(fn: str, name: str, m, logits_shape: tuple) -> None:
+def _check_mask(fn: str, name: str, m, logits_shape: tuple):
+    """``m`` (a mask or bias) checked to broadcast to the logits' shape; leading size-1
+    axes beyond the logits' rank are dropped (a 4-D mask with an unbatched query, as
+    jax.nn allows)."""
+    extra = m.ndim - len(logits_shape)
+    if extra > 0 and all(d == 1 for d in m.shape[:extra]):
+        m = jnp.reshape(m, m.shape[extra:])
     try:
-        np.broadcast_shapes(tuple(m.shape), logits_shape)
+        fits = np.broadcast_shapes(tuple(m.shape), logits_shape) == logits_shape
     except ValueError:
+        fits = False
+    if not fits:
         raise ValueError(
             f"{fn}: {name} of shape {tuple(m.shape)} does not broadcast to the logits' "
             f"shape [..., N, T, S] = {logits_shape}. Build masks with make_causal_mask / "
-            "make_attention_mask, which return [..., 1, T, S].") from None
+            "make_attention_mask, which return [..., 1, T, S].")
     if name == "mask" and m.dtype != np.bool_:
         raise ValueError(f"{fn}: mask must be boolean (True = attend); received dtype "
                          f"{m.dtype}. For an additive mask pass it as bias=... instead, "
                          "or convert with mask.astype(bool).")
+    return m
 
 
 def attention_weights(query, key, bias=None, mask=None, *, scale: float | None = None,
@@ -93,14 +102,14 @@ def attention_weights(query, key, bias=None, mask=None, *, scale: float | None =
                                   dtype=logits.dtype)
     if bias is not None:
         bias = jnp.asarray(bias)
-        _check_mask(caller, "bias", bias, tuple(logits.shape))
+        bias = _check_mask(caller, "bias", bias, tuple(logits.shape))
         logits = (logits + bias).astype(logits.dtype)
     if is_causal:
         causal = jnp.tril(jnp.ones((t, s), dtype=bool))
         mask = causal if mask is None else jnp.logical_and(mask, causal)
     if mask is not None:
         mask = jnp.asarray(mask)
-        _check_mask(caller, "mask", mask, tuple(logits.shape))
+        mask = _check_mask(caller, "mask", mask, tuple(logits.shape))
         logits = jnp.where(mask, logits, _large_negative(logits.dtype))
     return softmax(logits.astype(np.float32), axis=-1).astype(key.dtype)
 

@@ -4,3 +4,4 @@ from zenax.models.nn import (celu, elu, gelu, glu, hard_sigmoid, hard_silu, hard
                              relu6, selu, sigmoid, silu, soft_sign, softmax, softplus,
                              standardize, swish)
 from zenax.models import initializers  # noqa: F401,E402
+from zenax.models.attention import dot_product_attention  # noqa: F401,E402
