@@ -26,7 +26,8 @@ under a transform, or transposed by the backward pass): then what it emits gets 
 equation's line (and, re-bound, its roles), so the backward pass of ``grad(f)`` points at
 the lines of ``f``, and a jit body transformed again keeps its tags.
 
-The bookkeeping is one thread-local read per staged equation and one swap per rule call.
+The bookkeeping is one thread-local read per staged equation, and one swap per rule call
+or reinterpreted equation.
 
 >>> import zenax, zenax.numpy as jnp
 >>> closed = zenax.make_jaxpr(lambda x: zenax.jvp(jnp.sin, (x,), (1.0,)))(0.5)
