@@ -63,18 +63,20 @@ def compiled_stats(compiled) -> dict:
             "flops": float(cost.get("flops", 0.0))}
 
 
-def first_call_seconds(make_fns: dict, args: dict, reps: int) -> dict[str, float]:
+def first_calls(make_fns: dict, args: dict, reps: int) -> tuple[dict, dict[str, float]]:
     """Median time of the first call (trace + compile + run) of freshly built functions,
-    ``make_fns[k]()`` building a new one each round; the libraries alternate."""
+    ``make_fns[k]()`` building a new one each round, the libraries alternating.  Returns
+    the last round's functions (compiled now, for the steady-state timing) and the times."""
     samples: dict[str, list[float]] = {k: [] for k in make_fns}
+    fns = {}
     for r in range(reps):
         order = list(make_fns) if r % 2 == 0 else list(reversed(list(make_fns)))
         for k in order:
-            fn = make_fns[k]()
+            fns[k] = make_fns[k]()
             t0 = time.perf_counter()
-            _block(fn(*args[k]))
+            _block(fns[k](*args[k]))
             samples[k].append(time.perf_counter() - t0)
-    return {k: statistics.median(v) for k, v in samples.items()}
+    return fns, {k: statistics.median(v) for k, v in samples.items()}
 
 
 def time_each(fns: dict, args: dict, reps: int) -> dict[str, float]:

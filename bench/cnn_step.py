@@ -18,7 +18,7 @@ import zenax.numpy as znp
 from zenax import losses, optim
 from zenax.models import Conv2d, Linear, MaxPool2d, Module
 
-from bench._machine import first_call_seconds, time_each
+from bench._machine import first_calls, time_each
 from bench._util import print_json
 from bench.results import print_rows, row
 
@@ -100,18 +100,17 @@ def run(small: bool = False, reps: int | None = None) -> dict:
     rng = np.random.default_rng(1)
     images = jjnp.asarray(rng.standard_normal((batch, side, side, 3), dtype=np.float32))
     labels = jjnp.asarray(rng.integers(0, CLASSES, batch), jjnp.int32)
-    fns = {"zenax": zenax_step_fn(), "jax": jax_step_fn()}
     args = {"zenax": (model, optim.sgd(LEARNING_RATE, MOMENTUM).init(model), images, labels),
             "jax": (params, optax.sgd(LEARNING_RATE, MOMENTUM).init(params), images, labels)}
 
+    fns, first = first_calls({"zenax": zenax_step_fn, "jax": jax_step_fn}, args, 1)
     losses_seen = {}
     for k, step in fns.items():
-        p, state, first = step(*args[k])
-        losses_seen[k] = (float(first), float(step(p, state, images, labels)[2]))
+        p, state, first_loss = step(*args[k])
+        losses_seen[k] = (float(first_loss), float(step(p, state, images, labels)[2]))
     np.testing.assert_allclose(losses_seen["zenax"], losses_seen["jax"], rtol=1e-4)
 
     t = time_each(fns, args, reps)
-    first = first_call_seconds({"zenax": zenax_step_fn, "jax": jax_step_fn}, args, 1)
     rows = [row("cnn", "train step (steady state)", "ms", t["zenax"] * 1e3, t["jax"] * 1e3,
                 target=1.05),
             row("cnn", "first call (trace+compile+run)", "s", first["zenax"], first["jax"])]

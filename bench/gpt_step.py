@@ -23,7 +23,7 @@ from zenax import optim
 from zenax.models.gpt import GPT, GPTConfig, loss as gpt_loss
 
 from bench import gpt_twins
-from bench._machine import (compiled_stats, first_call_seconds, matmul_flops_per_s, on_gpu,
+from bench._machine import (compiled_stats, first_calls, matmul_flops_per_s, on_gpu,
                             time_each, torch_or_none)
 from bench._util import print_json
 from bench.results import print_rows, row
@@ -37,7 +37,7 @@ def sizes(small: bool) -> tuple[GPTConfig, int]:
         return GPTConfig(vocab_size=50257, n_positions=1024, n_embd=768, n_layer=12,
                          n_head=12), 8
     if small:
-        return GPTConfig(vocab_size=64, n_positions=32, n_embd=64, n_layer=2, n_head=4), 4
+        return GPTConfig(vocab_size=64, n_positions=16, n_embd=32, n_layer=1, n_head=2), 4
     return GPTConfig(vocab_size=256, n_positions=128, n_embd=256, n_layer=4, n_head=8), 16
 
 
@@ -111,27 +111,22 @@ def run(small: bool = False, reps: int | None = None) -> dict:
     model = GPT(config, key=zenax.random.PRNGKey(0))
     params = gpt_twins.jax_params(model)
     tokens = make_tokens(config, batch)
-    zx, jx = zenax_step_fn(), jax_step_fn(config.n_head)
     zx_args = (model, optim.adamw(LEARNING_RATE).init(model), tokens)
     jx_args = (params, optax.adamw(LEARNING_RATE).init(params), tokens)
+    args = {"zenax": zx_args, "jax": jx_args}
+    fns, first = first_calls({"zenax": zenax_step_fn,
+                              "jax": lambda: jax_step_fn(config.n_head)}, args, first_reps)
 
     torch = torch_or_none()
     torch_step = torch_tokens = None
     if torch is not None and not on_gpu():
         torch_step = torch_step_fn(gpt_twins.torch_params(params), config.n_head)
         torch_tokens = torch.tensor(np.asarray(tokens), dtype=torch.long)
-    first_loss = _check_first_steps(zx, jx, zx_args, jx_args, torch_step, torch_tokens)
-
-    fns = {"zenax": zx, "jax": jx}
-    args = {"zenax": zx_args, "jax": jx_args}
-    if torch_step is not None:
         fns["torch"], args["torch"] = torch_step, (torch_tokens,)
+    first_loss = _check_first_steps(fns["zenax"], fns["jax"], zx_args, jx_args, torch_step,
+                                    torch_tokens)
     t = time_each(fns, args, reps)
-    first = first_call_seconds({"zenax": zenax_step_fn,
-                                "jax": lambda: jax_step_fn(config.n_head)},
-                               args, first_reps)
-    stats = {"zenax": compiled_stats(zx.lower(*zx_args).compile()),
-             "jax": compiled_stats(jx.lower(*jx_args).compile())}
+    stats = {k: compiled_stats(fns[k].lower(*args[k]).compile()) for k in ("zenax", "jax")}
 
     peak_dtype = jjnp.bfloat16 if on_gpu() else np.float32
     machine_flops = matmul_flops_per_s(4096 if on_gpu() else (256 if small else 1024),
