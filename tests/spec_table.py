@@ -232,6 +232,7 @@ def instances(specs: Sequence[PrimSpec] | None = None,
     this keeps the suite fast while still covering every dtype and every shape.  Pass
     ``every_case_every_dtype=True`` for the full product.
     """
+    seen: dict[str, int] = {}
     for spec in SPECS if specs is None else specs:
         for dtype in spec.dtypes:
             first = True
@@ -240,7 +241,13 @@ def instances(specs: Sequence[PrimSpec] | None = None,
                     continue
                 if (every_case_every_dtype or dtype == spec.dtypes[0] or first
                         or case.dtypes is not None):
-                    yield spec, case, dtype, f"{spec.name}-{short(dtype)}-{case.id()}"
+                    test_id = f"{spec.name}-{short(dtype)}-{case.id()}"
+                    # Two cases with the same shapes (different params) get distinct ids:
+                    # the suites cache operands and results by id.
+                    seen[test_id] = seen.get(test_id, 0) + 1
+                    if seen[test_id] > 1:
+                        test_id += f"-{seen[test_id]}"
+                    yield spec, case, dtype, test_id
                 first = False
 
 
