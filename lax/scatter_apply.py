@@ -1,21 +1,23 @@
 """``scatter_apply``: a unary function applied to the operand at scattered indices, once
 per occurrence of an index -- what ``x.at[idx].apply(f)`` lowers to.
 
-``f`` is traced once on a scalar of the operand's dtype; the jaxpr travels as a param and
-is evaluated on XLA's values inside the scatter's update computation.  Like JAX's, it has
-no derivative rules (the update function is applied a data-dependent number of times).
+``f`` is traced once on a scalar of the operand's dtype; the closed jaxpr travels as a
+param and is evaluated on XLA's values inside the scatter's update computation, which can
+hold constants but no traced values (as in JAX).  Like JAX's, it has no derivative rules
+(the update function is applied a data-dependent number of times).
 """
 from __future__ import annotations
 
 from typing import Callable, Sequence
 
 import jax
+import numpy as np
 
 from zenax.tracer.ad_types import not_mapped
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, batch_rules, bind, eval_trace, get_aval, \
+from zenax.tracer.core import Primitive, Tracer, batch_rules, bind, eval_trace, get_aval, \
     jvp_rules, set_current_trace
-from zenax.tracer.ir import Jaxpr, eval_jaxpr
+from zenax.tracer.ir import Literal
 from zenax.tracer.staging import trace_to_jaxpr
 
 from .batching import bdim_at_front, moveaxis
@@ -31,7 +33,7 @@ __all__ = ["scatter_apply", "scatter_apply_p"]
 scatter_apply_p = Primitive("scatter_apply")
 
 
-def _abstract_eval(operand, indices, *consts, jaxpr, update_shape, dimension_numbers,
+def _abstract_eval(operand, indices, *, jaxpr, update_shape, dimension_numbers,
                    indices_are_sorted, mode, unique_indices):
     check_index_dtype("scatter_apply", indices)
     check_scatter("scatter_apply", operand, indices, ShapedArray(update_shape, operand.dtype),
@@ -39,12 +41,28 @@ def _abstract_eval(operand, indices, *consts, jaxpr, update_shape, dimension_num
     return ShapedArray(operand.shape, operand.dtype, operand.weak_type)
 
 
-def _lower(operand, indices, *consts, jaxpr, update_shape, dimension_numbers,
+def _host(value):
+    """A constant as XLA's update computation can hold it: a NumPy value (a jax.Array
+    would become a param of JAX's scatter, which must be hashable)."""
+    return np.asarray(value)
+
+
+def _lower(operand, indices, *, jaxpr, update_shape, dimension_numbers,
            indices_are_sorted, mode, unique_indices):
+    j = jaxpr.jaxpr
+    consts = [_host(c) for c in jaxpr.consts]
+
     def func(v):
-        # XLA's values, whatever trace is current: evaluate by the lowering rules.
+        env = dict(zip(j.constvars, consts))
+        env[j.invars[0]] = v
+        read = lambda a: _host(a.val) if type(a) is Literal else env[a]
+        # XLA's values, whatever trace is current: each equation runs its lowering rule.
         with set_current_trace(eval_trace):
-            return eval_jaxpr(jaxpr, [], *consts, v)[0]
+            for eqn in j.eqns:
+                outs = bind(eqn.primitive, *map(read, eqn.invars), **eqn.params)
+                env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results
+                               else [outs]))
+        return read(j.outvars[0])
     return lax.scatter_apply(operand, indices, func, dimension_numbers,
                              update_shape=update_shape, indices_are_sorted=indices_are_sorted,
                              unique_indices=unique_indices, mode=mode)
@@ -60,19 +78,15 @@ def _jvp(primals, tangents, **params):
         "(the same when the indices do not repeat).")
 
 
-def _batch(args, dims, *, jaxpr, update_shape, dimension_numbers, **params):
-    (operand, indices, *consts), (o_bdim, i_bdim, *c_dims) = args, dims
-    if any(d is not not_mapped for d in c_dims):
-        raise NotImplementedError("vmap of x.at[idx].apply(f) where f closes over a "
-                                  "batched value is not supported; pass it through the "
-                                  "indexed values instead (x.at[idx].set(...)).")
+def _batch(args, dims, *, update_shape, dimension_numbers, **params):
+    (operand, indices), (o_bdim, i_bdim) = args, dims
     size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
     operand = bdim_at_front(operand, o_bdim, size)
     if i_bdim is not not_mapped:
         indices = moveaxis(indices, i_bdim, 0)
     dnums = batched_scatter_dnums(dimension_numbers, i_bdim is not not_mapped)
-    return bind(scatter_apply_p, operand, indices, *consts, jaxpr=jaxpr,
-                update_shape=(size,) + update_shape, dimension_numbers=dnums, **params), 0
+    return bind(scatter_apply_p, operand, indices, update_shape=(size,) + update_shape,
+                dimension_numbers=dnums, **params), 0
 
 
 jvp_rules[scatter_apply_p] = _jvp
@@ -99,11 +113,12 @@ def scatter_apply(operand, scatter_indices, func: Callable,
     if out.shape != () or out.dtype != aval.dtype:
         raise type_error(f"{name}: func must map a scalar of the operand's dtype "
                          f"{aval.dtype} to one, got {out.str_short()}.")
-    j = closed.jaxpr
-    # Closed-over values become leading operands, so tracers of outer transforms are
-    # operands the transforms see, not constants hidden in a param.
-    jaxpr = Jaxpr([], j.constvars + j.invars, j.outvars, j.eqns)
-    return bind(scatter_apply_p, operand, scatter_indices, *closed.consts, jaxpr=jaxpr,
+    if any(isinstance(c, Tracer) for c in closed.consts):
+        raise NotImplementedError(
+            f"{name}: func closes over a traced value; XLA's scatter update computation "
+            "can only hold constants (as in JAX). Use x.at[idx].set(f(x[idx])) (the same "
+            "when the indices do not repeat), or pass the value as a constant.")
+    return bind(scatter_apply_p, operand, scatter_indices, jaxpr=closed,
                 update_shape=tuple(int(d) for d in update_shape),
                 dimension_numbers=canonical_scatter_dnums(name, dimension_numbers),
                 indices_are_sorted=bool(indices_are_sorted),

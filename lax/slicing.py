@@ -414,8 +414,8 @@ batch_rules[gather_p] = _gather_batch
 
 # --------------------------------------------------------------------------- scatters
 
-def _scatter_primitive(name: str, jax_fn) -> Primitive:
-    prim = Primitive(name)
+def _scatter_primitive(prim_name: str, name: str, jax_fn) -> Primitive:
+    prim = Primitive(prim_name)     # JAX's name ("scatter-add"); errors say lax.{name}
 
     def abstract_eval(operand, indices, updates, *, dimension_numbers, indices_are_sorted,
                       mode, unique_indices):
@@ -436,11 +436,11 @@ def _scatter_primitive(name: str, jax_fn) -> Primitive:
     return register(prim, abstract_eval, lower)
 
 
-scatter_p = _scatter_primitive("scatter", lax.scatter)
-scatter_add_p = _scatter_primitive("scatter-add", lax.scatter_add)
-scatter_mul_p = _scatter_primitive("scatter-mul", lax.scatter_mul)
-scatter_min_p = _scatter_primitive("scatter-min", lax.scatter_min)
-scatter_max_p = _scatter_primitive("scatter-max", lax.scatter_max)
+scatter_p = _scatter_primitive("scatter", "scatter", lax.scatter)
+scatter_add_p = _scatter_primitive("scatter-add", "scatter_add", lax.scatter_add)
+scatter_mul_p = _scatter_primitive("scatter-mul", "scatter_mul", lax.scatter_mul)
+scatter_min_p = _scatter_primitive("scatter-min", "scatter_min", lax.scatter_min)
+scatter_max_p = _scatter_primitive("scatter-max", "scatter_max", lax.scatter_max)
 
 
 def _scatter(prim, operand, indices, updates, dnums, *, mode, indices_are_sorted=False,

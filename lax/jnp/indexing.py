@@ -281,7 +281,7 @@ def _broadcast_indices(arrays: list) -> list:
     try:
         shape = np.broadcast_shapes(*shapes)
     except ValueError:
-        raise IndexError(f"shape mismatch: indexing arrays could not be broadcast together "
+        raise ValueError(f"shape mismatch: indexing arrays could not be broadcast together "
                          f"with shapes {' '.join(map(str, shapes))} "
                          f"(at {user_frame_str()}).") from None
     return [a if get_aval(a).shape == shape else
