@@ -109,7 +109,7 @@ def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None = -1, m
     ``arr`` and ``indices``: what ``argsort``/``argmax(keepdims=True)`` results index.
 
     >>> x = jnp.array([[3., 1., 2.]])
-    >>> jnp.take_along_axis(x, jnp.argsort(x, axis=1), axis=1)
+    >>> jnp.take_along_axis(x, jnp.array([[1, 2, 0]]), axis=1)    # argsort(x, axis=1)
     Array([[1., 2., 3.]], dtype=float32)
     """
     check_arraylike("take_along_axis", arr, indices)
