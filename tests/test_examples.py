@@ -60,3 +60,25 @@ def test_inside_the_tracer_notebook(tmp_path):
     assert "vjp / f:" in text and "| XLA cost_analysis" in text
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 3   # the graph of f, of its gradient, and the cost plot
+
+
+@pytest.mark.slow
+def test_grad_basics_notebook(tmp_path):
+    nb = run_notebook("grad_basics.ipynb", tmp_path)
+    text = outputs_text(nb)
+    assert "same as jax.grad" in text and "dot_general" in text
+    assert "jvp along v" in text and "Hessian" in text and "hits=2" in text
+    assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.mark.slow
+def test_training_digits_notebook(tmp_path):
+    nb = run_notebook("training_digits.ipynb", tmp_path)
+    text = outputs_text(nb)
+    assert "MLP: loss" in text and "CNN: loss" in text and "test digits misclassified" in text
+    # Even the short run of the tests learns: test accuracy well above chance (0.1).
+    for name in ("MLP", "CNN"):
+        acc = float(text.split(f"{name}: loss")[1].split("test accuracy ")[1].split()[0])
+        assert acc > 0.6, text
+    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) >= 2
