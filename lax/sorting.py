@@ -23,9 +23,8 @@ from zenax.tracer.ad_types import Zero, is_undefined_primal
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, jvp_rules, transpose_rules
 
-from . import elementwise as ew
-from . import reductions as red
 from . import shapes as sh
+from . import slicing
 from .ad_util import instantiate, tangent_aval
 from .batching import batch_size, bdim_at_front, moveaxis
 from .registry import ORDERED, canonical_axes, check_dtype, register, type_error
@@ -136,17 +135,16 @@ register(top_k_p, _top_k_abstract_eval, lambda x, *, k, axis: lax.top_k(x, k, ax
 
 
 def _take_along_axis(t, indices, axis: int):
-    """``t`` at ``indices`` along ``axis`` (one-hot select + sum: linear in ``t``)."""
+    """``t`` at ``indices`` along ``axis``: one gather with the other axes as batching
+    dimensions (linear in ``t``; its transpose is a scatter-add), as JAX's top_k jvp."""
     t, indices = moveaxis(t, axis, -1), moveaxis(indices, axis, -1)
-    *batch, n = get_aval(t).shape
-    k = get_aval(indices).shape[-1]
-    shape = (*batch, k, n)
-    nb = len(batch)
-    one_hot = ew.eq(sh.broadcast_in_dim(indices, shape, tuple(range(nb + 1))),
-                    sh.broadcasted_iota(np.int32, shape, nb + 1))
-    t_b = sh.broadcast_in_dim(t, shape, tuple(range(nb)) + (nb + 1,))
-    zeros = sh.broadcast_in_dim(np.zeros((), get_aval(t).dtype), shape, ())
-    picked = red.reduce_sum(ew.select_n(one_hot, zeros, t_b), (nb + 1,))
+    nb = get_aval(t).ndim - 1
+    batch = tuple(range(nb))
+    dnums = slicing.GatherDimensionNumbers(
+        offset_dims=(), collapsed_slice_dims=(nb,), start_index_map=(nb,),
+        operand_batching_dims=batch, start_indices_batching_dims=batch)
+    picked = slicing.gather(t, sh.expand_dims(indices, (nb + 1,)), dnums, (1,) * (nb + 1),
+                            mode=slicing.GatherScatterMode.PROMISE_IN_BOUNDS)
     return moveaxis(picked, -1, axis)
 
 
