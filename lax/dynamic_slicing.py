@@ -22,8 +22,8 @@ The start indices are integers and are never differentiated.
 
 Batching: when only the operand (or update) is batched, the batch axis is one more axis
 sliced whole from 0 -- still one ``dynamic_slice``.  When the start indices are batched
-(``vmap`` over start positions), each batch element has its own window: one-hot masks
-over each such axis pick (or place) the window's elements.
+(``vmap`` over start positions), each batch element has its own window: one ``gather``
+(or ``scatter``) whose batching dimension is the vmapped axis, as in JAX.
 """
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ from zenax.tracer.core import Primitive, Tracer, batch_rules, bind, get_aval, jv
     transpose_rules
 
 from . import elementwise as ew
-from . import reductions as red
 from . import shapes as sh
+from . import slicing
 from .ad_util import instantiate, tangent_aval, zeros_like_aval
 from .batching import batch_size, bdim_at_front, moveaxis
 from .registry import canonical_axes, register, same_dtype, type_error
@@ -180,21 +180,25 @@ def _dynamic_slice_batch(args, dims, *, slice_sizes):
         sizes = list(slice_sizes)
         sizes.insert(operand_bdim, size)
         return bind(dynamic_slice_p, operand, *starts, slice_sizes=tuple(sizes)), operand_bdim
+    # Per-element windows: one gather whose batching dimension is the vmapped axis (as JAX).
     size = batch_size(args, dims)
+    if operand_bdim is not_mapped:      # one operand, many windows: no broadcast needed
+        shape = get_aval(operand).shape
+        indices = _batched_starts(start_indices, index_bdims, size, shape, slice_sizes)
+        dnums = slicing.GatherDimensionNumbers(
+            offset_dims=tuple(range(1, len(shape) + 1)), collapsed_slice_dims=(),
+            start_index_map=tuple(range(len(shape))))
+        return slicing.gather(operand, indices, dnums, tuple(slice_sizes),
+                              mode=slicing.GatherScatterMode.CLIP), 0
     x = bdim_at_front(operand, operand_bdim, size)
     shape = get_aval(x).shape[1:]
-    batched = [d is not not_mapped for d in index_bdims]
-    zero = _zero_index(start_indices)
-    if not all(batched):
-        # The axes whose start is shared by the batch are cut with one dynamic_slice.
-        starts = [zero] + [zero if b else i for i, b in zip(start_indices, batched)]
-        sizes = (size,) + tuple(d if b else s for d, s, b in zip(shape, slice_sizes, batched))
-        x = bind(dynamic_slice_p, x, *starts, slice_sizes=sizes)
-    for axis, (i, d, b) in enumerate(zip(start_indices, index_bdims, batched)):
-        if b:
-            start = _clamped_start(moveaxis(i, d, 0), shape[axis], slice_sizes[axis])
-            x = _take_windows(x, start, axis + 1, slice_sizes[axis])
-    return x, 0
+    indices = _batched_starts(start_indices, index_bdims, size, shape, slice_sizes)
+    spatial = tuple(range(1, len(shape) + 1))
+    dnums = slicing.GatherDimensionNumbers(
+        offset_dims=spatial, collapsed_slice_dims=(), start_index_map=spatial,
+        operand_batching_dims=(0,), start_indices_batching_dims=(0,))
+    return slicing.gather(x, indices, dnums, (1, *slice_sizes),
+                          mode=slicing.GatherScatterMode.CLIP), 0
 
 
 def _dynamic_update_slice_batch(args, dims):
@@ -208,30 +212,29 @@ def _dynamic_update_slice_batch(args, dims):
         starts = list(start_indices)
         starts.insert(bdim, _zero_index(start_indices))
         return bind(dynamic_update_slice_p, x, u, *starts), bdim
+    # Per-element windows: one scatter whose batching dimension is the vmapped axis (as
+    # JAX), with the starts clamped first as dynamic_update_slice clamps them.
     x = bdim_at_front(operand, operand_bdim, size)
     u = bdim_at_front(update, update_bdim, size)
     shape, update_shape = get_aval(x).shape[1:], get_aval(u).shape[1:]
-    batched = [d is not not_mapped for d in index_bdims]
-    zero = _zero_index(start_indices)
-    # The axes whose start is shared by the batch: cut out the region they select, update
-    # it along the other axes with masks, and write it back.
-    region_starts = [zero] + [zero if b else i for i, b in zip(start_indices, batched)]
-    region = x
-    if not all(batched):
-        sizes = (size,) + tuple(d if b else s for d, s, b in zip(shape, update_shape, batched))
-        region = bind(dynamic_slice_p, x, *region_starts, slice_sizes=sizes)
-    region_shape = get_aval(region).shape
-    inside = None
-    for axis, (i, d, b) in enumerate(zip(start_indices, index_bdims, batched)):
-        if b:
-            start = _clamped_start(moveaxis(i, d, 0), shape[axis], update_shape[axis])
-            u = _place_windows(u, start, axis + 1, shape[axis])
-            in_window = _window_mask(start, region_shape, axis + 1, update_shape[axis])
-            inside = in_window if inside is None else ew.bitwise_and(inside, in_window)
-    region = ew.select_n(inside, region, u)
-    if all(batched):
-        return region, 0
-    return bind(dynamic_update_slice_p, x, region, *region_starts), 0
+    indices = _batched_starts(start_indices, index_bdims, size, shape, update_shape)
+    spatial = tuple(range(1, len(shape) + 1))
+    dnums = slicing.ScatterDimensionNumbers(
+        update_window_dims=spatial, inserted_window_dims=(), scatter_dims_to_operand_dims=spatial,
+        operand_batching_dims=(0,), scatter_indices_batching_dims=(0,))
+    return slicing.scatter(x, indices, u, dnums, unique_indices=True, indices_are_sorted=True,
+                           mode=slicing.GatherScatterMode.CLIP), 0
+
+
+def _batched_starts(start_indices, index_bdims, size: int, shape: tuple, windows) -> object:
+    """``int32[size, ndim]``: each batch element's start vector, clamped so its window fits
+    (the clamping dynamic_slice and dynamic_update_slice do)."""
+    columns = []
+    for i, d, dim, window in zip(start_indices, index_bdims, shape, windows):
+        i = ew._convert_element_type(i, np.int32)
+        i = (sh.broadcast_in_dim(i, (size,), ()) if d is not_mapped else moveaxis(i, d, 0))
+        columns.append(sh.broadcast_in_dim(_clamped_start(i, dim, window), (size, 1), (0,)))
+    return sh.concatenate(columns, 1)
 
 
 def _zero_index(start_indices):
@@ -253,55 +256,6 @@ def _clamped_start(start, dim: int, window: int):
     """The start index XLA would use: the window must fit in the dimension."""
     dtype = get_aval(start).dtype
     return ew.clamp(np.zeros((), dtype), start, np.array(dim - window, dtype))
-
-
-# TODO: once lax/slicing.py lands, batched start indices should become a gather/scatter
-# (as in JAX) instead of these one-hot masks.
-
-def _sum_selected(mask, values, axis: int):
-    """The sum over ``axis`` of ``values`` where ``mask`` (exactly one element each)."""
-    if dtypes.is_bool(get_aval(values).dtype):
-        return red.reduce_or(ew.bitwise_and(mask, values), (axis,))
-    zeros = zeros_like_aval(get_aval(values))
-    return red.reduce_sum(ew.select_n(mask, zeros, values), (axis,))
-
-
-def _take_windows(x, start, axis: int, window: int):
-    """``x[b, ..., start[b]:start[b] + window, ...]`` (along ``axis``) for each ``b``."""
-    x = moveaxis(x, axis, -1)
-    *rest, n = get_aval(x).shape
-    full = (*rest, window, n)
-    last = len(full) - 1
-    dtype = get_aval(start).dtype
-    position = ew.add(sh.broadcast_in_dim(start, full, (0,)),
-                      sh.broadcasted_iota(dtype, full, last - 1))
-    one_hot = ew.eq(position, sh.broadcasted_iota(dtype, full, last))
-    values = sh.broadcast_in_dim(x, full, tuple(range(last - 1)) + (last,))
-    return moveaxis(_sum_selected(one_hot, values, last), -1, axis)
-
-
-def _place_windows(u, start, axis: int, dim: int):
-    """``u`` (windows along ``axis``) placed at ``start[b]`` in an axis of size ``dim``;
-    zero outside the window."""
-    u = moveaxis(u, axis, -1)
-    *rest, window = get_aval(u).shape
-    full = (*rest, dim, window)
-    last = len(full) - 1
-    dtype = get_aval(start).dtype
-    position = ew.add(sh.broadcast_in_dim(start, full, (0,)),
-                      sh.broadcasted_iota(dtype, full, last))
-    one_hot = ew.eq(position, sh.broadcasted_iota(dtype, full, last - 1))
-    values = sh.broadcast_in_dim(u, full, tuple(range(last - 1)) + (last,))
-    return moveaxis(_sum_selected(one_hot, values, last), -1, axis)
-
-
-def _window_mask(start, shape: tuple, axis: int, window: int):
-    """True where position along ``axis`` is in ``[start[b], start[b] + window)``."""
-    dtype = get_aval(start).dtype
-    position = sh.broadcasted_iota(dtype, shape, axis)
-    lo = sh.broadcast_in_dim(start, shape, (0,))
-    hi = ew.add(lo, np.array(window, dtype))
-    return ew.bitwise_and(ew.ge(position, lo), ew.lt(position, hi))
 
 
 batch_rules[dynamic_slice_p] = _dynamic_slice_batch
