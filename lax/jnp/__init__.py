@@ -72,6 +72,8 @@ from .ufuncs import (abs, absolute, acos, acosh, add, angle, arccos, arccosh, ar
 
 
 array_methods.install()
+from . import concrete_arrays as _concrete_arrays  # noqa: E402
+_concrete_arrays.install()
 
 __all__ = sorted(name for name in dir() if not name.startswith("_") and name not in (
     "annotations", "array_methods", "at", "creation", "cumulative", "diagonals", "dtypes",
