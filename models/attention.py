@@ -278,6 +278,7 @@ class MultiHeadAttention(Module):
                    dtype=None) -> KVCache:
         """An empty :class:`KVCache` for inputs ``[*batch_shape, T, features]``.
 
+        >>> mha = MultiHeadAttention(2, 8, key=zenax.random.PRNGKey(0))
         >>> mha.init_cache((2,), max_length=8).key.shape
         (2, 8, 2, 4)
         """

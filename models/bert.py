@@ -262,9 +262,11 @@ def from_hf_bert(state_dict: Mapping[str, Any], config: BertConfig | Mapping[str
     ``bert.encoder.layer.0.attention.self.query.weight``, ...; the ``bert.`` prefix is
     absent in bare ``BertModel`` checkpoints).  HF's ``nn.Linear`` weights are ``[out,
     in]`` and are transposed.  The MLM decoder weight, if present, must be the tied word
-    embedding.  ``config`` is a :class:`BertConfig` or the dict of HF's ``config.json``.
+    embedding.  ``config`` is a :class:`BertConfig` or the dict of HF's ``config.json``::
 
-    >>> model = from_hf_bert(hf_model.state_dict(), hf_model.config.to_dict())
+        hf_model = transformers.BertForMaskedLM.from_pretrained(...)
+        state = {k: v.numpy() for k, v in hf_model.state_dict().items()}
+        model = from_hf_bert(state, hf_model.config.to_dict())
     """
     caller = "from_hf_bert"
     config = config if isinstance(config, BertConfig) else BertConfig.from_hf(config)
@@ -310,8 +312,9 @@ def _check_tied(head: HFStateDict, name: str, ours: np.ndarray) -> None:
 
 def load_bert(path: str | os.PathLike):
     """Load a Hugging Face BERT checkpoint (see :func:`from_hf_bert`) from a local
-    directory holding ``config.json`` and ``model.safetensors``.
+    directory holding ``config.json`` and ``model.safetensors``::
 
-    >>> model = load_bert("checkpoints/bert-mlm")
+        model = load_bert("checkpoints/bert-mlm")
+        logits = model(input_ids, attention_mask=attention_mask, training=False)
     """
     return from_hf_bert(*read_hf_checkpoint(path, "load_bert"))

@@ -155,6 +155,8 @@ class GPT(Module):
 def loss(model: GPT, tokens, *, key=None, training: bool = True):
     """Mean next-token cross-entropy: predict ``tokens[..., 1:]`` from ``tokens[..., :-1]``.
 
+    >>> config = GPTConfig(vocab_size=50, n_positions=16, n_embd=32, n_layer=2, n_head=4)
+    >>> model = GPT(config, key=zenax.random.PRNGKey(0))
     >>> loss(model, jnp.array([[1, 2, 3, 4]]), training=False).shape
     ()
     """
@@ -175,8 +177,9 @@ def generate(model: GPT, prompt, steps: int, *, key, temperature: float = 1.0,
     the key/value caches, then one token per step inside a compiled ``lax.scan`` (one
     compilation per prompt shape, ``steps`` and ``top_k``).  Dropout is off.
 
-    >>> out = generate(model, jnp.array([1, 2]), 3, key=zenax.random.PRNGKey(0), top_k=1)
-    >>> out.shape
+    >>> config = GPTConfig(vocab_size=50, n_positions=16, n_embd=32, n_layer=2, n_head=4)
+    >>> model = GPT(config, key=zenax.random.PRNGKey(0))
+    >>> generate(model, jnp.array([1, 2]), 3, key=zenax.random.PRNGKey(0), top_k=1).shape
     (5,)
     """
     prompt = jnp.asarray(prompt)
@@ -234,9 +237,11 @@ def from_hf_gpt2(state_dict: Mapping[str, Any], config: GPTConfig | Mapping[str,
     GPT-2's ``Conv1D`` weights are stored ``[in, out]`` like our ``Linear``;
     ``c_attn`` is split into the query, key and value projections.  ``lm_head.weight``,
     if present, must be the tied token embedding.  ``config`` is a :class:`GPTConfig` or
-    the dict of HF's ``config.json``.
+    the dict of HF's ``config.json``::
 
-    >>> model = from_hf_gpt2(hf_model.state_dict(), hf_model.config.to_dict())
+        hf_model = transformers.GPT2LMHeadModel.from_pretrained(...)
+        state = {k: v.numpy() for k, v in hf_model.state_dict().items()}
+        model = from_hf_gpt2(state, hf_model.config.to_dict())
     """
     caller = "from_hf_gpt2"
     config = config if isinstance(config, GPTConfig) else GPTConfig.from_hf(config)
@@ -272,8 +277,9 @@ def from_hf_gpt2(state_dict: Mapping[str, Any], config: GPTConfig | Mapping[str,
 
 def load_gpt2(path: str | os.PathLike) -> GPT:
     """Load a Hugging Face GPT-2 checkpoint from a local directory holding
-    ``config.json`` and ``model.safetensors`` (what ``save_pretrained`` writes).
+    ``config.json`` and ``model.safetensors`` (what ``save_pretrained`` writes)::
 
-    >>> model = load_gpt2("checkpoints/gpt2")
+        model = load_gpt2("checkpoints/gpt2")
+        tokens = generate(model, prompt, 20, key=zenax.random.PRNGKey(0), top_k=40)
     """
     return from_hf_gpt2(*read_hf_checkpoint(path, "load_gpt2"))

@@ -49,7 +49,7 @@ CASES = ["unbatched", "grouped", "multi_query", "bias_mask", "causal_scale", "ca
 @pytest.mark.parametrize("name", CASES)
 def test_dot_product_attention_matches_jax(name):
     q, k, v, bias, mask, kw = _case(name)
-    expected = jax.nn.dot_product_attention(q, k, v, bias, mask, **kw)
+    expected = jax.jit(lambda *a: jax.nn.dot_product_attention(*a, **kw))(q, k, v, bias, mask)
     np.testing.assert_allclose(dot_product_attention(q, k, v, bias, mask, **kw), expected,
                                rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(
@@ -60,7 +60,7 @@ def test_dot_product_attention_matches_jax(name):
         return lambda q, k, v, b: numpy.sum(numpy.sin(attention(q, k, v, b, mask, **kw)))
     argnums = (0, 1, 2) if bias is None else (0, 1, 2, 3)
     ours = zenax.grad(loss(dot_product_attention, znp), argnums)(q, k, v, bias)
-    theirs = jax.grad(loss(jax.nn.dot_product_attention, jnp), argnums)(q, k, v, bias)
+    theirs = jax.jit(jax.grad(loss(jax.nn.dot_product_attention, jnp), argnums))(q, k, v, bias)
     assert_tree_close(ours, theirs, (1e-4, 1e-5))
 
 
@@ -174,6 +174,7 @@ def test_attention_dropout_matches_jax_with_the_same_key():
     x, key = normal(2, 5, 8), zenax.random.PRNGKey(7)
     p = named_params(mha)
 
+    @jax.jit
     def reference(p, x):      # as reference_mha, with the weights dropped by jax.random
         q = (x @ p[".query_proj.weight"] + p[".query_proj.bias"]).reshape(2, 5, 2, 4)
         k = (x @ p[".key_proj.weight"] + p[".key_proj.bias"]).reshape(2, 5, 2, 4)

@@ -123,15 +123,16 @@ def test_logits_and_gradients_match_jax(head, cls):
 
     def loss(numpy, apply):
         return lambda m: numpy.sum(numpy.sin(apply(m)))
-    grads = zenax.grad(loss(zenax.numpy, apply))(model)
     # The HF -> zenax mapping only renames and transposes, so it carries JAX's gradients
     # w.r.t. the state dict onto the model's parameters.
     expected_grads = jax.grad(loss(jnp, reference))({k: jnp.asarray(v) for k, v in sd.items()})
     expected_grads = from_hf_bert({k: np.asarray(v) for k, v in expected_grads.items()},
                                   CONFIG)
-    assert_tree_close(grads, expected_grads, (1e-4, 1e-5))
     assert_tree_close(zenax.jit(zenax.grad(loss(zenax.numpy, apply)))(model), expected_grads,
                       (1e-4, 1e-5))
+    if head == "mlm":     # eager gradients too (the classifier shares all but its head)
+        assert_tree_close(zenax.grad(loss(zenax.numpy, apply))(model), expected_grads,
+                          (1e-4, 1e-5))
 
 
 def test_base_model_without_prefix_under_vmap():
