@@ -132,7 +132,7 @@ def run(args) -> dict:
     if args.device:
         os.environ["JAX_PLATFORMS"] = "cuda" if args.device == "gpu" else "cpu"
     import jax
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     os.makedirs(args.out, exist_ok=True)
     print(f"zenax demo on {jax.devices()[0].platform} -> {os.path.abspath(args.out)}")

@@ -25,7 +25,7 @@ import time
 from typing import Any, Callable, Iterable
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the text bar: works in terminals and notebooks alike
 
 import zenax.lax.jnp as jnp
 from zenax.lax import scan
