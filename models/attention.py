@@ -20,7 +20,6 @@ import numpy as np
 
 import zenax.lax as lax
 import zenax.lax.jnp as jnp
-
 from zenax.lax import random
 
 from . import initializers
@@ -92,7 +91,8 @@ def attention_weights(query, key, bias=None, mask=None, *, scale: float | None =
     query, key = jnp.asarray(query), jnp.asarray(key)
     *batch, t, n, h = query.shape
     s, k = key.shape[-3], key.shape[-2]
-    # Grouped heads: query head n*G + g reads key/value head n (as jax.nn).
+    # Grouped heads (as jax.nn): with G = N // K query heads per key/value head, query
+    # head i reads key/value head i // G.
     grouped = jnp.reshape(query, (*batch, t, k, n // k, h))
     logits_dtype = jnp.promote_types(query.dtype, np.float32)
     logits = jnp.einsum("...tkgh,...skh->...kgts", grouped, key,
@@ -101,15 +101,14 @@ def attention_weights(query, key, bias=None, mask=None, *, scale: float | None =
     logits = logits * jnp.asarray(1.0 / math.sqrt(h) if scale is None else scale,
                                   dtype=logits.dtype)
     if bias is not None:
-        bias = jnp.asarray(bias)
-        bias = _check_mask(caller, "bias", bias, tuple(logits.shape))
+        bias = _check_mask(caller, "bias", jnp.asarray(bias), tuple(logits.shape))
         logits = (logits + bias).astype(logits.dtype)
+    if mask is not None:
+        mask = _check_mask(caller, "mask", jnp.asarray(mask), tuple(logits.shape))
     if is_causal:
         causal = jnp.tril(jnp.ones((t, s), dtype=bool))
         mask = causal if mask is None else jnp.logical_and(mask, causal)
     if mask is not None:
-        mask = jnp.asarray(mask)
-        mask = _check_mask(caller, "mask", mask, tuple(logits.shape))
         logits = jnp.where(mask, logits, _large_negative(logits.dtype))
     return softmax(logits.astype(np.float32), axis=-1).astype(key.dtype)
 
@@ -293,6 +292,12 @@ class MultiHeadAttention(Module):
     def __call__(self, x, context=None, *, mask=None, is_causal: bool = False,
                  cache: KVCache | None = None, key=None, training: bool = True):
         x = jnp.asarray(x)
+        if context is None and self.key_proj.in_features != self.query_proj.in_features:
+            raise ValueError(
+                f"MultiHeadAttention: built for cross-attention (kv_features="
+                f"{self.key_proj.in_features}, features={self.query_proj.in_features}), "
+                "called without a context. Call mha(x, context), or build it without "
+                "kv_features for self-attention.")
         context = x if context is None else jnp.asarray(context)
         q = self._heads(self.query_proj(x))
         k = self._heads(self.key_proj(context))
@@ -304,7 +309,13 @@ class MultiHeadAttention(Module):
                     "decoding); received a context for cross-attention too. Call "
                     "mha(x, cache=cache) without context, or drop the cache.")
             k, v, cache, cache_mask = _update_cache(cache, k, v, is_causal)
-            mask = cache_mask if mask is None else jnp.logical_and(mask, cache_mask)
+            if mask is not None:
+                logits_shape = (*q.shape[:-3], self.num_heads, q.shape[-3], cache.max_length)
+                mask = jnp.logical_and(_check_mask("MultiHeadAttention", "mask",
+                                                   jnp.asarray(mask), logits_shape),
+                                       cache_mask)
+            else:
+                mask = cache_mask
             is_causal = False     # the cache mask already holds causality
         _check_qkv("MultiHeadAttention", q, k, v)
         weights = attention_weights(q, k, mask=mask, is_causal=is_causal,

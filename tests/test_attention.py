@@ -125,12 +125,13 @@ def test_make_attention_mask_and_combine():
 
 # ## MultiHeadAttention vs the same layer in jax.numpy
 
-def reference_mha(p, x, context=None, mask=None, is_causal=False, num_heads=2):
-    """MultiHeadAttention written directly in JAX, reading the zenax module's weights."""
+def reference_mha(p, x, context=None, mask=None, is_causal=False, num_heads=2, name=""):
+    """MultiHeadAttention written directly in JAX, reading the zenax module's weights (those
+    of the sub-module at path ``name`` when it is part of a bigger model)."""
     context = x if context is None else context
 
-    def proj(name, y):
-        return y @ p[f".{name}.weight"] + p[f".{name}.bias"]
+    def proj(proj_name, y):
+        return y @ p[f"{name}.{proj_name}.weight"] + p[f"{name}.{proj_name}.bias"]
 
     def heads(y):
         return y.reshape(*y.shape[:-1], num_heads, -1)
@@ -235,8 +236,13 @@ def test_kv_cache_errors():
         mha(normal(3, 1, 8), cache=cache)
     with pytest.raises(ValueError, match="cache= is for self-attention"):
         mha(normal(2, 1, 8), normal(2, 3, 8), cache=cache)
+    with pytest.raises(ValueError, match="MultiHeadAttention: mask must be boolean"):
+        mha(normal(2, 1, 8), cache=cache, mask=np.ones((1, 1, 4), np.float32))
 
 
-def test_constructor_errors():
+def test_constructor_and_call_errors():
     with pytest.raises(ValueError, match="features=10 must be a multiple of num_heads=4"):
         MultiHeadAttention(4, 10, key=zenax.random.PRNGKey(0))
+    with pytest.raises(ValueError, match=r"built for cross-attention \(kv_features=6, "
+                                         r"features=8\), called without a context"):
+        _mha(kv_features=6)(normal(2, 3, 8))

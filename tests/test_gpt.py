@@ -12,7 +12,6 @@ import pytest
 from safetensors.numpy import save_file
 
 import zenax
-import zenax.numpy as znp
 from zenax.models import count_params, gpt
 from zenax.models.gpt import GPT, GPTConfig, from_hf_gpt2, generate, load_gpt2, loss
 

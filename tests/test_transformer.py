@@ -12,6 +12,7 @@ from zenax.models.transformer import (DecoderBlock, EncoderDecoder, TransformerB
                                       TransformerEncoder, gelu_exact, hf_activation)
 
 from module_oracle import check_module, named_params
+from test_attention import reference_mha
 
 rng = np.random.default_rng(0)
 D, HEADS, FF = 8, 2, 12
@@ -38,20 +39,7 @@ def linear(p, name, x):
 
 
 def attention(p, name, x, context=None, mask=None, causal=False):
-    context = x if context is None else context
-
-    def heads(y):
-        return y.reshape(*y.shape[:-1], HEADS, -1)
-    q = heads(linear(p, name + ".query_proj", x))
-    k = heads(linear(p, name + ".key_proj", context))
-    v = heads(linear(p, name + ".value_proj", context))
-    logits = jnp.einsum("...tnh,...snh->...nts", q, k) / np.sqrt(q.shape[-1])
-    if causal:
-        mask = np.tril(np.ones(logits.shape[-2:], bool)) & (True if mask is None else mask)
-    if mask is not None:
-        logits = jnp.where(mask, logits, -1e30)
-    out = jnp.einsum("...nts,...snh->...tnh", jax.nn.softmax(logits, -1), v)
-    return linear(p, name + ".output_proj", out.reshape(*out.shape[:-2], -1))
+    return reference_mha(p, x, context, mask, causal, HEADS, name)
 
 
 def mlp(p, name, x, activation=jax.nn.gelu):
