@@ -133,7 +133,8 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_no_o
         raise TypeError("cond predicate is None")
     p_aval = get_aval(pred)
     if p_aval.ndim:
-        raise TypeError(f"Pred must be a scalar, got {pred!r} of shape {p_aval.shape}.")
+        raise TypeError(f"cond: Pred must be a scalar, got {pred!r} of shape {p_aval.shape}; "
+                        "for an elementwise choice use jnp.where (or vmap the cond).")
     if not (dtypes.is_bool(p_aval.dtype) or dtypes.is_integer(p_aval.dtype) or
             dtypes.is_float(p_aval.dtype)):
         raise TypeError(f"Pred type must be either boolean or number, got {p_aval.dtype}.")
@@ -298,8 +299,10 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     if length is not None:
         lengths.add(int(length))
     if len(lengths) > 1:
-        raise ValueError("scan got values with different leading axis sizes: "
-                         f"{sorted(lengths)}" + (f" (length={length})" if length is not None else ""))
+        raise ValueError("scan got values with different leading axis sizes in xs: "
+                         f"{sorted(lengths)}" + (f" (length={length})" if length is not None else "")
+                         + "; every leaf of xs is scanned along axis 0, so their leading "
+                         "axes must be equal.")
     if not lengths:
         raise ValueError("scan got no values to scan over and `length` not provided.")
     length = lengths.pop()

@@ -10,6 +10,7 @@ import jax
 import numpy as np
 
 from zenax.tracer import dtypes
+from zenax.tracer.arguments import invalid_leaf_error, is_valid_leaf
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Primitive, bind, get_aval
 
@@ -339,6 +340,8 @@ def stop_gradient(x):
     from zenax.tracer.tree_util import tree_map
 
     def stop(leaf):
+        if not is_valid_leaf(leaf):
+            raise invalid_leaf_error("stop_gradient", "argument x", leaf)
         if not dtypes.is_inexact(get_aval(leaf).dtype):
             return leaf
         return bind(stop_gradient_p, leaf)

@@ -19,8 +19,9 @@ from contextlib import contextmanager
 from typing import Any, Callable
 
 from .avals import ShapedArray, concrete_aval
-from .errors import (TracerArrayConversionError, TracerBoolConversionError,
-                     TracerIntegerConversionError, UnexpectedTracerError)
+from .errors import (ConcretizationTypeError, TracerArrayConversionError,
+                     TracerBoolConversionError, TracerIntegerConversionError,
+                     UnexpectedTracerError)
 from .source_info import user_frame_str
 
 
@@ -81,10 +82,10 @@ class Trace:
             trace = trace.parent
         return False
 
-    def check_foreign(self, tracer: "Tracer") -> None:
+    def check_foreign(self, tracer: "Tracer", primitive: "Primitive | None" = None) -> None:
         """A tracer of another trace may be used only if that trace encloses this one."""
         if not self.is_ancestor_or_self(tracer._trace):
-            raise UnexpectedTracerError(leaked_tracer_message(tracer))
+            raise UnexpectedTracerError(leaked_tracer_message(tracer, primitive))
 
     def __repr__(self):
         return f"{type(self).__name__}(tag={self.tag})"
@@ -96,7 +97,7 @@ class EvalTrace(Trace):
     def process_primitive(self, primitive, args, params):
         for x in args:
             if isinstance(x, Tracer):
-                raise UnexpectedTracerError(leaked_tracer_message(x))
+                raise UnexpectedTracerError(leaked_tracer_message(x, primitive))
         rule = impl_rules.get(primitive) or lowering_rules.get(primitive)
         if rule is None:
             raise NotImplementedError(f"No lowering rule for primitive '{primitive}'.")
@@ -142,12 +143,14 @@ def bind(primitive: Primitive, *args, **params):
     return _context.trace.process_primitive(primitive, args, params)
 
 
-def leaked_tracer_message(tracer: "Tracer") -> str:
+def leaked_tracer_message(tracer: "Tracer", primitive: Primitive | None = None) -> str:
     created = getattr(tracer, "_source", None)
     where = f" It was created at {created}." if created else ""
-    return (f"Encountered an unexpected tracer {tracer!r} at {user_frame_str()}: a value "
-            "from inside a transformed function (jit, grad, vmap, ...) was used after that "
-            f"transformation finished, e.g. stored in a global or a Python closure.{where} "
+    use = f" passed to `{primitive}`" if primitive is not None else ""
+    return (f"Encountered an unexpected tracer {tracer!r}{use} at {user_frame_str()}: a "
+            "value from inside a transformed function (jit, grad, vmap, ...) was used after "
+            "that transformation finished, e.g. stored in a global or a Python closure; "
+            f"expected a concrete array or a tracer of a running transformation.{where} "
             "Fix: return the value from the transformed function instead of storing it.")
 
 
@@ -208,13 +211,13 @@ class Tracer:
     def __float__(self):
         value = self.to_concrete_value()
         if value is None:
-            raise TracerIntegerConversionError(self)
+            raise ConcretizationTypeError(self, _conversion_context("float", self))
         return float(value)
 
     def __complex__(self):
         value = self.to_concrete_value()
         if value is None:
-            raise TracerIntegerConversionError(self)
+            raise ConcretizationTypeError(self, _conversion_context("complex", self))
         return complex(value)
 
     def __array__(self, *args, **kwargs):
@@ -241,6 +244,12 @@ class Tracer:
 
     def __repr__(self):
         return f"Traced<{self.aval.str_short()}>with<{type(self._trace).__name__}>"
+
+
+def _conversion_context(fn: str, tracer: Tracer) -> str:
+    return (f"The problem arose with the `{fn}` function, called on a traced array of type "
+            f"{tracer.aval.str_short()}. To convert the dtype of a value, use "
+            f"`x.astype({fn})` or `jnp.asarray(x, {fn})` instead.\n")
 
 
 def get_aval(x: Any) -> ShapedArray:

@@ -38,10 +38,10 @@ class TracerBoolConversionError(ConcretizationTypeError):
 class TracerIntegerConversionError(ConcretizationTypeError):
     """``int(x)`` / ``range(x)`` / ``list[x]`` on a traced array."""
 
-    def __init__(self, tracer):
+    def __init__(self, tracer, context: str = ""):
         super().__init__(tracer, f"Attempted integer conversion of traced array with shape "
                                  f"{tracer.aval.str_short()} (`int()`, `range()`, or use as "
-                                 "a Python index).\n")
+                                 f"a Python index).\n{context}")
 
 
 class TracerArrayConversionError(TypeError):

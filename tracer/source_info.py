@@ -22,7 +22,14 @@ _EXTERNAL_LIBS = (os.sep + "jax" + os.sep, os.sep + "jaxlib" + os.sep,
 
 
 def is_internal_file(filename: str) -> bool:
-    return filename.startswith(_INTERNAL_DIRS) or any(s in filename for s in _EXTERNAL_LIBS)
+    internal = _internal_files.get(filename)
+    if internal is None:
+        internal = _internal_files[filename] = (
+            filename.startswith(_INTERNAL_DIRS) or any(s in filename for s in _EXTERNAL_LIBS))
+    return internal
+
+
+_internal_files: dict[str, bool] = {}   # one entry per source file seen
 
 
 class SourceInfo(NamedTuple):
@@ -35,13 +42,26 @@ class SourceInfo(NamedTuple):
         return f"{os.path.basename(self.file)}:{self.line} ({self.function})"
 
 
+# One SourceInfo per user line: the thousands of equations a loop stages from one line
+# share it, which keeps the objects a big trace leaves for the garbage collector to walk
+# (and so tracing time) linear in the program's size.  Bounded: cleared when full.
+_source_infos: dict[tuple, SourceInfo] = {}
+_MAX_SOURCE_INFOS = 1 << 16
+
+
 def user_frame() -> SourceInfo | None:
     """The innermost stack frame that is not zenax's own code."""
     frame = sys._getframe(1)
     while frame is not None:
         code = frame.f_code
         if not is_internal_file(code.co_filename):
-            return SourceInfo(code.co_filename, frame.f_lineno, code.co_name)
+            key = (code.co_filename, frame.f_lineno, code.co_name)
+            info = _source_infos.get(key)
+            if info is None:
+                if len(_source_infos) >= _MAX_SOURCE_INFOS:
+                    _source_infos.clear()
+                info = _source_infos[key] = SourceInfo(*key)
+            return info
         frame = frame.f_back
     return None
 

@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from zenax.tracer import dtypes
+from zenax.tracer.arguments import arg_leaf_names, check_callable, check_leaves, check_outputs
 from zenax.tracer.ad_types import Zero
 from zenax.tracer.core import bind, get_aval
 from zenax.tracer.ir import eval_jaxpr
@@ -24,13 +25,14 @@ from .linearize import linearize_flat
 from .transpose import backward_pass
 
 
-def flatten_fun(fun: Callable, in_tree, has_aux: bool = False):
+def flatten_fun(fun: Callable, in_tree, has_aux: bool = False, name: str = "transform"):
     """``fun`` on pytrees -> a function on flat lists.
 
     The output tree lands in ``box["tree"]``.  With ``has_aux``, the auxiliary data's
     leaves are appended to the flat outputs (so they leave the transform as ordinary
     outputs, not as leaked tracers); ``box["n_out"]`` counts the main outputs and
-    :func:`split_aux` rebuilds the aux value.
+    :func:`split_aux` rebuilds the aux value.  ``name`` (the public function) is for
+    error messages.
     """
     box = {}
 
@@ -39,11 +41,13 @@ def flatten_fun(fun: Callable, in_tree, has_aux: bool = False):
         aux_leaves = []
         if has_aux:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise TypeError("has_aux=True requires the function to return a pair "
-                                f"(output, auxiliary data), got {type(out).__name__}.")
+                raise TypeError(f"{name} with has_aux=True requires the function to return a "
+                                "pair (output, auxiliary data), but it returned a "
+                                f"{type(out).__name__}: return (output, aux).")
             out, aux = out
             aux_leaves, box["aux_tree"] = tree_flatten(aux)
         flat, box["tree"] = tree_flatten(out)
+        check_outputs(name, out, flat)
         box["n_out"] = len(flat)
         return flat + aux_leaves
     return flat_fun, box
@@ -72,6 +76,13 @@ def _float0_zeros(aval):
     return np.zeros(aval.shape, dtypes.float0)
 
 
+def check_args(fname: str, fun: Callable, args: Sequence, what: str = "") -> None:
+    """Every leaf of ``args`` (``fun``'s positional arguments) is an array; else a
+    TypeError naming the argument (``what`` prefixes the name, e.g. "primal ")."""
+    check_leaves(fname, tree_flatten(tuple(args))[0],
+                 lambda: [what + n for n in arg_leaf_names(fun, args)])
+
+
 def _check_tangent(fname, p, t):
     pa, ta = get_aval(p), get_aval(t)
     if pa.shape != ta.shape:
@@ -88,9 +99,11 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
 
     >>> y, y_dot = zenax.jvp(jnp.sin, (0.5,), (1.0,))   # y_dot == cos(0.5)
     """
+    check_callable("jvp", fun)
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp: primal and tangent arguments must be tuples or lists; found "
                         f"{type(primals).__name__} and {type(tangents).__name__}.")
+    check_args("jvp", fun, primals, "primal ")
     flat_p, tree_p = tree_flatten(tuple(primals))
     flat_t, tree_t = tree_flatten(tuple(tangents))
     if tree_p != tree_t:
@@ -102,7 +115,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
         _check_tangent("jvp", p, t)
         aval = get_aval(p)
         tangents_in.append(t if dtypes.is_inexact(aval.dtype) else Zero(tangent_aval(aval)))
-    flat_fun, box = flatten_fun(lambda *a: fun(*a), tree_p, has_aux)
+    flat_fun, box = flatten_fun(lambda *a: fun(*a), tree_p, has_aux, "jvp")
     p_out, t_out = jvp_flat(flat_fun, flat_p, tangents_in, instantiate_zeros=False)
     p_out, aux = split_aux(box, p_out)
     t_out = [_float0_zeros(get_aval(p)) if not dtypes.is_inexact(get_aval(p).dtype)
@@ -115,18 +128,29 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
 def linearize(fun: Callable, *primals, has_aux: bool = False):
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` evaluates the linearized
     function (a staged jaxpr, so repeated calls skip the primal work)."""
+    check_callable("linearize", fun)
+    check_args("linearize", fun, primals)
     flat_p, tree_p = tree_flatten(primals)
-    flat_fun, box = flatten_fun(fun, tree_p, has_aux)
+    flat_fun, box = flatten_fun(fun, tree_p, has_aux, "linearize")
     avals = [tangent_aval(get_aval(p)) for p in flat_p]
     p_out, linear = linearize_flat(flat_fun, flat_p, avals, n_out=lambda: box["n_out"])
     p_out, aux = split_aux(box, p_out)
     out_tree = box["tree"]
 
+    @api_boundary
     def f_jvp(*tangents):
         flat_t, tree_t = tree_flatten(tangents)
         if tree_t != tree_p:
             raise TypeError(f"linearize: the linearized function expects tangents with tree "
                             f"structure {tree_p}, got {tree_t}.")
+        for t, a in zip(flat_t, avals):
+            ta = get_aval(t)
+            if ta.shape != a.shape or (dtypes.is_inexact(a.dtype) and ta.dtype != a.dtype):
+                raise ValueError("linearize: the linearized function was called on tangent "
+                                 "values inconsistent with the original primal values: got "
+                                 f"a tangent of type {ta.str_short()} where {a.str_short()} "
+                                 "was expected (tangents match their primals in shape and "
+                                 "dtype).")
         return tree_unflatten(out_tree, eval_jaxpr(linear.jaxpr, linear.consts, *flat_t))
 
     f_jvp.jaxpr = linear
@@ -142,12 +166,13 @@ class _VJPFunction:
         self.in_tree, self.out_tree = in_tree, out_tree
         self.in_avals, self.out_avals = in_avals, out_avals
 
+    @api_boundary
     def __call__(self, *cts):
         ct = cts[0] if len(cts) == 1 else cts
         flat_ct, tree = tree_flatten(ct)
         if tree != self.out_tree:
-            raise TypeError(f"vjp: the cotangent must have the structure of the primal "
-                            f"output, {self.out_tree}; got {tree}.")
+            raise ValueError(f"vjp: unexpected tree structure: the cotangent must have the "
+                             f"structure of the primal output, {self.out_tree}; got {tree}.")
         for c, a in zip(flat_ct, self.out_avals):
             ca = get_aval(c)
             # Integer and boolean outputs take any cotangent (it is ignored), as in JAX.
@@ -170,8 +195,15 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     >>> y, f_vjp = zenax.vjp(jnp.sin, 0.5)
     >>> (x_bar,) = f_vjp(1.0)        # == cos(0.5)
     """
+    check_callable("vjp", fun)
+    check_args("vjp", fun, primals)
+    return _vjp("vjp", fun, primals, has_aux)
+
+
+def _vjp(name: str, fun: Callable, primals, has_aux: bool):
+    """``vjp``; errors name the public function (``name``) the user called."""
     flat_p, tree_p = tree_flatten(primals)
-    flat_fun, box = flatten_fun(fun, tree_p, has_aux)
+    flat_fun, box = flatten_fun(fun, tree_p, has_aux, name)
     in_avals = [tangent_aval(get_aval(p)) for p in flat_p]
     p_out, linear = linearize_flat(flat_fun, flat_p, in_avals, n_out=lambda: box["n_out"])
     p_out, aux = split_aux(box, p_out)
@@ -181,15 +213,32 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     return out + (aux,) if has_aux else out
 
 
-def _check_input_dtype(name, holomorphic, allow_int, aval):
+def input_dtype_error(name, holomorphic, allow_int, aval) -> str | None:
+    """Why reverse mode (``name``) cannot differentiate an input of type ``aval``, or None.
+    The message has a ``{what}`` slot for the argument's name."""
     if holomorphic:
         if not dtypes.is_complex(aval.dtype):
-            raise TypeError(f"{name} with holomorphic=True requires inputs with complex dtype,"
-                            f" but got {aval.dtype.name}.")
+            return (f"{name} with holomorphic=True requires inputs with complex dtype, but got "
+                    f"{aval.dtype.name} for {{what}}.")
     elif not dtypes.is_inexact(aval.dtype) and not allow_int:
-        raise TypeError(f"{name} requires real- or complex-valued inputs (input dtype that is "
-                        f"a sub-dtype of np.inexact), but got {aval.dtype.name}. If you want "
-                        "to use Integer-valued inputs, use vjp or set allow_int to True.")
+        return (f"{name} requires real- or complex-valued inputs (input dtype that is a "
+                f"sub-dtype of np.inexact), but got {aval.dtype.name} for {{what}}. If you want "
+                "to use Integer-valued inputs, use vjp or set allow_int to True.")
+    return None
+
+
+def check_diff_args(name: str, fun: Callable, args: Sequence, nums: Sequence[int],
+                    dtype_error: Callable) -> None:
+    """The differentiated arguments ``args[i] for i in nums`` must be arrays whose dtypes
+    ``name`` can differentiate (``dtype_error(aval)`` says why not, or None).  Errors name
+    the argument: ``argument params['w']``."""
+    leaves = tree_flatten(tuple(args[i] for i in nums))[0]
+    names = lambda: arg_leaf_names(fun, args, nums)  # noqa: E731  (only on error)
+    check_leaves(name, leaves, names)
+    for k, leaf in enumerate(leaves):
+        problem = dtype_error(get_aval(leaf))
+        if problem is not None:
+            raise TypeError(problem.format(what=names()[k]))
 
 
 def _check_output(name, holomorphic, aval):
@@ -231,6 +280,7 @@ def _normalize_argnums(name, argnums, nargs):
     return single, tuple(a % nargs for a in nums)
 
 
+@api_boundary
 def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
                    holomorphic: bool = False, allow_int: bool = False) -> Callable:
     """Like :func:`grad`, but returns ``(fun(*args), gradient)``.
@@ -242,13 +292,15 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
 
 def _value_and_grad(name, fun, argnums, has_aux, holomorphic, allow_int):
     """``value_and_grad``; errors name the public function (``name``) the user called."""
+    check_callable(name, fun)
+
     @functools.wraps(fun)
     @api_boundary
     def value_and_grad_f(*args, **kwargs):
         single, nums = _normalize_argnums(name, argnums, len(args))
         diff_args = tuple(args[i] for i in nums)
-        for leaf in tree_flatten(diff_args)[0]:
-            _check_input_dtype(name, holomorphic, allow_int, get_aval(leaf))
+        check_diff_args(name, fun, args, nums,
+                        lambda aval: input_dtype_error(name, holomorphic, allow_int, aval))
 
         def f_partial(*dargs):
             full = list(args)
@@ -257,16 +309,16 @@ def _value_and_grad(name, fun, argnums, has_aux, holomorphic, allow_int):
             return fun(*full, **kwargs)
 
         if has_aux:
-            ans, f_vjp, aux = vjp(f_partial, *diff_args, has_aux=True)
+            ans, f_vjp, aux = _vjp(name, f_partial, diff_args, has_aux=True)
         else:
-            ans, f_vjp = vjp(f_partial, *diff_args)
+            ans, f_vjp = _vjp(name, f_partial, diff_args, has_aux=False)
         ans_leaves = tree_flatten(ans)[0]
         if len(ans_leaves) != 1 or ans_leaves[0] is not ans:
             raise TypeError(f"{name} only defined for scalar-output functions, but the "
                             f"function returned a {type(ans).__name__} with "
                             f"{len(ans_leaves)} leaves; return a scalar array.")
         aval = get_aval(ans)
-        _check_output("grad", holomorphic, aval)
+        _check_output(name, holomorphic, aval)
         grads = f_vjp(_full(aval, 1))
         g = grads[0] if single else grads
         return ((ans, aux), g) if has_aux else (ans, g)
@@ -274,6 +326,7 @@ def _value_and_grad(name, fun, argnums, has_aux, holomorphic, allow_int):
     return value_and_grad_f
 
 
+@api_boundary
 def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
          holomorphic: bool = False, allow_int: bool = False) -> Callable:
     """The gradient of a scalar function, as a function: ``grads = grad(loss)(params)``.

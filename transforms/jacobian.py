@@ -10,6 +10,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from zenax.tracer import dtypes
+from zenax.tracer.arguments import check_callable
 from zenax.tracer.core import get_aval
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
@@ -17,7 +18,8 @@ from zenax.tracer.tree_util import tree_flatten, tree_unflatten
 from zenax.lax import shapes as sh
 from zenax.lax.ad_util import instantiate, tangent_aval
 
-from .autodiff import _check_input_dtype, _full, _normalize_argnums, flatten_fun, split_aux, vjp
+from .autodiff import (_full, _normalize_argnums, _vjp, check_diff_args, flatten_fun,
+                       input_dtype_error, split_aux)
 from .cost import jaxpr_flops
 from .jvp import jvp_flat
 from .linearize import linearize_flat
@@ -25,8 +27,12 @@ from .vmap import vmap_flat
 from .transpose import backward_pass
 
 
-def _split_args(name, fun, argnums, args, kwargs):
+def _split_args(name, fun, argnums, args, kwargs, dtype_error=None):
+    """``(single, differentiated args, fun of them)``; with ``dtype_error`` (see
+    ``check_diff_args``), the differentiated arguments are checked first."""
     single, nums = _normalize_argnums(name, argnums, len(args))
+    if dtype_error is not None:
+        check_diff_args(name, fun, args, nums, dtype_error)
     dyn = tuple(args[i] for i in nums)
 
     def f_partial(*dargs):
@@ -37,15 +43,21 @@ def _split_args(name, fun, argnums, args, kwargs):
     return single, dyn, f_partial
 
 
-def _check_jacfwd_input(holomorphic, aval):
+def _jacfwd_input_error(caller, holomorphic, aval) -> str | None:
+    """Why forward mode cannot differentiate an input of type ``aval``, or None (a message
+    with a ``{what}`` slot, as ``input_dtype_error``).  ``caller``: the public function
+    (hessian runs jacfwd; the message says so, as JAX's does)."""
+    of = "" if caller == "jacfwd" else f" of {caller}"
     if holomorphic:
-        _check_input_dtype("jacfwd", True, False, aval)
-    elif not dtypes.is_float(aval.dtype):
-        raise TypeError("jacfwd requires real-valued inputs (input dtype that is a sub-dtype "
-                        f"of np.floating), but got {aval.dtype.name}. For holomorphic "
-                        "differentiation, pass holomorphic=True. For differentiation of "
-                        "non-holomorphic functions involving complex inputs or integer "
-                        "inputs, use zenax.jvp directly.")
+        problem = input_dtype_error("jacfwd", True, False, aval)
+        return problem and problem.replace("{what}", "{what}" + of)
+    if not dtypes.is_float(aval.dtype):
+        return (f"jacfwd requires real-valued inputs (input dtype that is a sub-dtype of "
+                f"np.floating), but got {aval.dtype.name} for {{what}}{of}. For holomorphic "
+                "differentiation, pass holomorphic=True. For differentiation of "
+                "non-holomorphic functions involving complex inputs or integer inputs, use "
+                "zenax.jvp directly.")
+    return None
 
 
 def _check_output_dtype(name, holomorphic, aval):
@@ -101,20 +113,23 @@ def _split_rows(x, avals, other_shape, rows_first: bool):
     return blocks
 
 
+@api_boundary
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
            holomorphic: bool = False) -> Callable:
     """Jacobian by forward mode: ``vmap`` of ``jvp`` over the standard basis of the inputs.
 
     >>> zenax.jacfwd(jnp.sin)(jnp.zeros(3))    # identity matrix
     """
+    check_callable("jacfwd", fun)
+
     @functools.wraps(fun)
     @api_boundary
     def jacfwd_f(*args, **kwargs):
-        single, dyn, f_partial = _split_args("jacfwd", fun, argnums, args, kwargs)
+        single, dyn, f_partial = _split_args(
+            "jacfwd", fun, argnums, args, kwargs,
+            lambda aval: _jacfwd_input_error("jacfwd", holomorphic, aval))
         flat_in, in_tree = tree_flatten(dyn)
-        for x in flat_in:
-            _check_jacfwd_input(holomorphic, get_aval(x))
-        flat_fun, box = flatten_fun(f_partial, in_tree, has_aux)
+        flat_fun, box = flatten_fun(f_partial, in_tree, has_aux, "jacfwd")
         in_avals = [get_aval(x) for x in flat_in]
         basis = _std_basis(in_avals)
         out_box = {}
@@ -142,22 +157,25 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     return jacfwd_f
 
 
+@api_boundary
 def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
            holomorphic: bool = False, allow_int: bool = False) -> Callable:
     """Jacobian by reverse mode: ``vmap`` of the vjp over the standard basis of the outputs.
 
     >>> zenax.jacrev(lambda x: x ** 2)(jnp.arange(3.0))   # diag(2x)
     """
+    check_callable("jacrev", fun)
+
     @functools.wraps(fun)
     @api_boundary
     def jacrev_f(*args, **kwargs):
-        single, dyn, f_partial = _split_args("jacrev", fun, argnums, args, kwargs)
-        for x in tree_flatten(dyn)[0]:
-            _check_input_dtype("jacrev", holomorphic, allow_int, get_aval(x))
+        single, dyn, f_partial = _split_args(
+            "jacrev", fun, argnums, args, kwargs,
+            lambda aval: input_dtype_error("jacrev", holomorphic, allow_int, aval))
         if has_aux:
-            out, f_vjp, aux = vjp(f_partial, *dyn, has_aux=True)
+            out, f_vjp, aux = _vjp("jacrev", f_partial, dyn, has_aux=True)
         else:
-            out, f_vjp = vjp(f_partial, *dyn)
+            out, f_vjp = _vjp("jacrev", f_partial, dyn, has_aux=False)
         flat_out, out_tree = tree_flatten(out)
         flat_in, in_tree = tree_flatten(dyn)
         out_avals = [get_aval(o) for o in flat_out]
@@ -187,10 +205,24 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     return jacrev_f
 
 
+@api_boundary
 def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
             holomorphic: bool = False) -> Callable:
-    """Hessian by forward-over-reverse: ``jacfwd(jacrev(fun))``."""
-    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
+    """Hessian by forward-over-reverse: ``jacfwd(jacrev(fun))``.
+
+    >>> zenax.hessian(lambda x: jnp.sum(x ** 3))(jnp.arange(3.0))   # diag(6x)
+    """
+    check_callable("hessian", fun)
+    hess = jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
+
+    @functools.wraps(fun)
+    @api_boundary
+    def hessian_f(*args, **kwargs):
+        _split_args("hessian", fun, argnums, args, kwargs,
+                    lambda aval: _jacfwd_input_error("hessian", holomorphic, aval))
+        return hess(*args, **kwargs)
+
+    return hessian_f
 
 
 def mode_costs(fun: Callable, *args) -> dict:

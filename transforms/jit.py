@@ -22,6 +22,7 @@ import inspect
 import logging
 import time
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -29,6 +30,7 @@ import jax
 import numpy as np
 
 from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
+from zenax.tracer.arguments import arg_leaf_names, check_callable, check_leaves, check_outputs
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import (Tracer, batch_rules, bind, current_trace, eval_trace, get_aval,
                                impl_rules, jvp_rules, set_current_trace, transpose_rules)
@@ -55,6 +57,9 @@ class _Config:
     disable_jit = False
     log_compiles = False
     explain_cache_misses = False
+    # Traced signatures (jaxpr + executable) kept per jitted function; the least recently
+    # used is dropped beyond this ("zenax_jit_cache_size").
+    cache_size = 1024
 
 
 config = _Config()
@@ -226,13 +231,42 @@ class CacheStats:
     miss_reasons: list = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False)
 class _FunCache:
-    entries: dict = field(default_factory=dict)
+    """The traced signatures of one function (with one set of jit options): an LRU of at
+    most ``config.cache_size`` entries, least recently used first."""
+    entries: OrderedDict = field(default_factory=OrderedDict)
     last_key: Any = None
     last_tree: Any = None     # the PyTreeDef of the last traced call, to explain a retrace
     stats: CacheStats = field(default_factory=CacheStats)
 
+    def __post_init__(self):
+        _all_caches.add(self)
+
+    def get(self, key) -> "CacheEntry | None":
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key, entry: "CacheEntry") -> None:
+        self.entries[key] = entry
+        self.trim()
+
+    def trim(self) -> None:
+        """Drop the least recently used entries (and the oldest retrace reasons) beyond
+        ``config.cache_size``: a function retraced forever holds bounded memory."""
+        while len(self.entries) > config.cache_size:
+            self.entries.popitem(last=False)
+        del self.stats.miss_reasons[:-config.cache_size]
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.last_key = self.last_tree = None
+
+
+# Every function cache, for clear_caches() and set_cache_size().
+_all_caches: "weakref.WeakSet[_FunCache]" = weakref.WeakSet()
 
 # Jitted functions of the same Python function and options share one cache, as in JAX,
 # where ``jax.jit(f)(x)`` written inside a loop traces f once.
@@ -244,6 +278,31 @@ def _shared_cache(fun: Callable, options: tuple) -> _FunCache:
         return _fun_caches.setdefault(fun, {}).setdefault(options, _FunCache())
     except TypeError:        # not weakly referenceable, or unhashable options
         return _FunCache()
+
+
+def set_cache_size(size: int) -> None:
+    """Keep at most ``size`` traced signatures per jitted function (least recently used
+    dropped first); ``zenax.config.update("zenax_jit_cache_size", size)`` calls this."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"zenax_jit_cache_size must be a positive int, got {size!r}.")
+    config.cache_size = size
+    for cache in list(_all_caches):
+        cache.trim()
+
+
+def clear_caches() -> None:
+    """Drop every traced jaxpr and compiled executable zenax holds -- the caches of all
+    jitted functions, the executables and derived jaxprs of ``jit_call``s under other
+    transforms -- and JAX's own compilation caches (``jax.clear_caches()``).  Jitted
+    functions keep working: they trace and compile again on their next call.
+
+    >>> zenax.clear_caches()
+    """
+    for cache in list(_all_caches):
+        cache.clear()
+    _executables.clear()
+    _rule_cache.clear()
+    jax.clear_caches()
 
 
 @dataclass
@@ -338,8 +397,12 @@ class Jitted:
         return names
 
     def _lookup(self, args, kwargs) -> tuple[CacheEntry, _Call]:
-        call = self._split(args, kwargs)
-        entry = self._cache.entries.get(call.key)
+        try:
+            call = self._split(args, kwargs)
+        except TypeError:
+            self._check_args(args, kwargs)   # an argument that is not an array: name it
+            raise
+        entry = self._cache.get(call.key)
         if entry is not None:
             self._stats.hits += 1
             return entry, call
@@ -353,6 +416,7 @@ class Jitted:
                            "every call)"]
             reason = "; ".join(reasons or ["new input signature"])
             self._stats.miss_reasons.append(reason)
+            self._cache.trim()
         self._cache.last_key, self._cache.last_tree = call.key, call.in_tree
         entry = self._trace(args, kwargs, call)
         if reason is not None and (config.explain_cache_misses or config.log_compiles):
@@ -360,8 +424,18 @@ class Jitted:
                            user_frame_str(), reason, 1e3 * entry.trace_time)
         # A jaxpr closing over another transform's tracers is only valid inside it.
         if not any(isinstance(c, Tracer) for c in entry.jaxpr.consts):
-            self._cache.entries[call.key] = entry
+            self._cache.put(call.key, entry)
         return entry, call
+
+    def _check_args(self, args, kwargs) -> None:
+        """Every leaf of the dynamic arguments is an array; else a TypeError naming it."""
+        nargs = len(args)
+        static_idx = {i % nargs for i in self.static_argnums if -nargs <= i < nargs}
+        dyn_idx = [i for i in range(nargs) if i not in static_idx]
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+        leaves = tree_flatten(([args[i] for i in dyn_idx], dyn_kwargs))[0]
+        check_leaves(f"jit of {self.name}", leaves,
+                     lambda: arg_leaf_names(self.fun, args, dyn_idx, dyn_kwargs))
 
     def _dyn_arg_names(self, call: _Call) -> list[str]:
         return [self._param_name(i) for i in call.dyn_idx] + sorted(call.dyn_kwargs)
@@ -376,6 +450,7 @@ class Jitted:
                 full[i] = v
             out = self.fun(*full, **{**kwargs, **d_kwargs})
             leaves, out_box["tree"] = tree_flatten(out)
+            check_outputs(f"jit of {self.name}", out, leaves)
             return leaves
 
         t0 = time.perf_counter()
@@ -466,8 +541,9 @@ class Jitted:
         return self._stats
 
     def clear_cache(self) -> None:
-        self._cache.entries.clear()
-        self._cache.last_key = None
+        """Drop this function's traced signatures and executables (see also
+        ``zenax.clear_caches()``)."""
+        self._cache.clear()
 
     def __get__(self, obj, objtype=None):
         if obj is None:
@@ -622,6 +698,22 @@ def _as_tuple(x) -> tuple:
     return tuple(x)
 
 
+def _check_static_argnums(fun: Callable, nums: tuple) -> None:
+    """Static positions must exist in ``fun``'s signature (unless it takes ``*args``)."""
+    try:
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return
+    n = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+    if any(not -n <= i < n for i in nums):
+        name = getattr(fun, "__name__", "fun")
+        raise ValueError(f"jit of {name}: static_argnums={nums}, but {name} only accepts {n} "
+                         f"positional argument{'' if n == 1 else 's'}. Pass the positions "
+                         "of existing parameters (or use static_argnames).")
+
+
 def _check_hashable(fname, argname, value):
     try:
         hash(value)
@@ -686,6 +778,7 @@ class ShapeDtypeStruct:
         return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak}{sharding})"
 
 
+@api_boundary
 def jit(fun: Callable | None = None, *, static_argnums=None, static_argnames=None,
         donate_argnums=None, donate_argnames=None, in_shardings=None, out_shardings=None,
         keep_unused: bool = False, inline: bool = False) -> Jitted:
@@ -708,12 +801,12 @@ def jit(fun: Callable | None = None, *, static_argnums=None, static_argnames=Non
                                  static_argnames=static_argnames, donate_argnums=donate_argnums,
                                  donate_argnames=donate_argnames, in_shardings=in_shardings,
                                  out_shardings=out_shardings)
-    if not callable(fun):
-        raise TypeError(f"Expected a callable value, got {fun!r}")
+    check_callable("jit", fun)
     for n in _as_tuple(static_argnums) + _as_tuple(donate_argnums):
         if not isinstance(n, int):
             raise TypeError(f"jit of {getattr(fun, '__name__', fun)}: static_argnums and "
                             f"donate_argnums must be ints, got {n!r}.")
+    _check_static_argnums(fun, _as_tuple(static_argnums))
     return Jitted(fun, static_argnums, static_argnames, donate_argnums, donate_argnames,
                   in_shardings, out_shardings)
 

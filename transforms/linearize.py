@@ -17,7 +17,7 @@ from zenax.tracer import provenance
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.ir import Var
 from zenax.tracer.core import bind, current_trace, set_current_trace
-from zenax.tracer.staging import DynamicJaxprTrace, DynamicJaxprTracer
+from zenax.tracer.staging import DynamicJaxprTrace, DynamicJaxprTracer, collector_paused
 from zenax.lax.ad_util import instantiate
 
 from .jvp import jvp_flat
@@ -56,7 +56,7 @@ def linearize_flat(fun: Callable, primals: list, tangent_avals: list[ShapedArray
     linear outputs to the first outputs (the rest are auxiliary, primal only)."""
     pe = PartialEvalTrace(parent=current_trace())
     tangents_in = [pe.new_arg(a) for a in tangent_avals]
-    with set_current_trace(pe):
+    with set_current_trace(pe), collector_paused():
         primals_out, tangents_out = jvp_flat(fun, primals, tangents_in, instantiate_zeros=False)
         if n_out is not None:
             tangents_out = tangents_out[:n_out()]

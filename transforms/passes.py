@@ -36,8 +36,21 @@ def _subst(env: dict, x):
 
 
 def _rebuild(jaxpr: Jaxpr, eqns: list, env: dict) -> Jaxpr:
-    eqns = [eqn._replace(invars=[_subst(env, v) for v in eqn.invars]) for eqn in eqns]
-    return Jaxpr(jaxpr.constvars, jaxpr.invars, [_subst(env, v) for v in jaxpr.outvars], eqns)
+    """``jaxpr`` with ``eqns``, operands renamed by ``env``.  Equations whose operands do
+    not change are reused, not copied: a pass that changes little allocates little (which
+    keeps tracing big programs linear; a copy per equation per pass feeds the garbage
+    collector)."""
+    if not env:
+        if len(eqns) == len(jaxpr.eqns):
+            return jaxpr
+        return Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, eqns)
+    new_eqns = []
+    for eqn in eqns:
+        if any(type(v) is Var and v in env for v in eqn.invars):
+            eqn = eqn._replace(invars=[_subst(env, v) for v in eqn.invars])
+        new_eqns.append(eqn)
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, [_subst(env, v) for v in jaxpr.outvars],
+                 new_eqns)
 
 
 def _subjaxprs(eqn: JaxprEqn):

@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 import jax
 
 from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
+from zenax.tracer.arguments import check_callable
 from zenax.tracer.core import (batch_rules, bind, get_aval, impl_rules, jvp_rules,
                                lowering_rules, set_current_trace, transpose_rules)
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Literal
@@ -77,6 +78,7 @@ class checkpoint_policies:
 
 # --------------------------------------------------------------------------- the API
 
+@api_boundary
 def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | None = None,
                static_argnums: int | Sequence[int] = ()) -> Callable:
     """Make ``fun`` recompute its intermediates in the backward pass instead of saving them.
@@ -84,6 +86,11 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | No
     >>> loss = lambda params, x: jnp.sum(zenax.checkpoint(mlp)(params, x))
     >>> grads = zenax.grad(loss)(params, x)      # same numbers, less memory
     """
+    check_callable("checkpoint", fun)
+    if policy is not None and not callable(policy):
+        raise TypeError(f"checkpoint: policy must be a callable (prim, *avals, **params) -> "
+                        f"bool, such as zenax.checkpoint_policies.dots_saveable, or None; got "
+                        f"{policy!r} of type {type(policy).__name__}.")
     static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
     @functools.wraps(fun)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import jax
 
+from zenax.tracer.arguments import invalid_leaf_error, is_valid_leaf
 from zenax.tracer.core import Tracer
 from zenax.tracer.tree_util import tree_map
 
@@ -32,6 +33,8 @@ def device_put(x, device=None):
     def put(leaf):
         if isinstance(leaf, Tracer):
             return leaf       # inside a transform, placement is the compiler's business
+        if not is_valid_leaf(leaf):
+            raise invalid_leaf_error("device_put", "argument x", leaf)
         return jax.device_put(leaf, device)
     return tree_map(put, x)
 

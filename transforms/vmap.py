@@ -9,19 +9,18 @@ one-time warning naming the primitive -- instead of failing.
 from __future__ import annotations
 
 import functools
-import inspect
 import threading
 import warnings
 from contextlib import contextmanager
 from typing import Any, Callable
 
 from zenax.tracer.ad_types import not_mapped
+from zenax.tracer.arguments import arg_leaf_names, check_callable, check_leaves, check_outputs
 from zenax.tracer import leaks, provenance
 from zenax.tracer.core import (Trace, Tracer, batch_rules, bind, current_trace, get_aval,
                                set_current_trace, tracer_created)
 from zenax.tracer.source_info import api_boundary
-from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path, tree_structure,
-                                    tree_unflatten)
+from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
 from zenax.lax import shapes as sh
 from zenax.lax.batching import bdim_at_front, moveaxis
 
@@ -189,6 +188,7 @@ def _flatten_axes(name, tree, axes, kind):
     return out
 
 
+@api_boundary
 def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
          axis_size: int | None = None) -> Callable:
     """Vectorize ``fun`` over a mapped axis of its inputs.
@@ -200,6 +200,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
     >>> zenax.vmap(jnp.dot)(jnp.ones((5, 3)), jnp.ones((5, 3))).shape
     (5,)
     """
+    check_callable("vmap", fun)
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)   # JAX treats a list at the top level as a tuple
     if not (in_axes is None or isinstance(in_axes, (int, tuple))):
@@ -221,7 +222,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
         flat_axes = _flatten_axes("vmap", tree_structure(args), tuple(arg_axes), "in_axes") + \
             [0] * tree_structure(kwargs).num_leaves
         # Argument names are for error messages only: worked out when one is raised.
-        names = functools.lru_cache(None)(lambda: _arg_names(fun, args, kwargs))
+        names = functools.lru_cache(None)(lambda: arg_leaf_names(fun, args, kwargs=kwargs))
+        check_leaves("vmap", flat_args, names)
         flat_axes = [_canon_axis(a, get_aval(x), lambda i=i: names()[i])
                      for i, (a, x) in enumerate(zip(flat_axes, flat_args))]
         sizes = {get_aval(x).shape[a] for x, a in zip(flat_args, flat_axes) if a is not None}
@@ -246,6 +248,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
             a, kw = tree_unflatten(in_tree, flat)
             out = fun(*a, **kw)
             leaves, box["tree"] = tree_flatten(out)
+            check_outputs("vmap", out, leaves)
             return leaves
 
         def out_dims(n):
@@ -263,23 +266,6 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
         return tree_unflatten(box["tree"], outs)
 
     return vmap_f
-
-
-def _arg_names(fun, args, kwargs) -> list:
-    """A name for each flattened argument leaf, for error messages: ``argument x`` or
-    ``argument x['w']`` (parameter names where the signature has them)."""
-    try:
-        params = [p.name for p in inspect.signature(fun).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        params = []
-    names = []
-    for i, a in enumerate(args):
-        base = params[i] if i < len(params) else f"args[{i}]"
-        names += [f"argument {base}{keystr(path)}" for path, _ in tree_flatten_with_path(a)[0]]
-    names += [f"keyword argument {keystr(path)}" for path, _ in
-              tree_flatten_with_path(kwargs)[0]]
-    return names
 
 
 def _canon_axis(axis, aval, name: Callable[[], str]):

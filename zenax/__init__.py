@@ -25,6 +25,7 @@ from zenax.transforms import (checkpoint, checkpoint_policies, custom_jvp, custo
 from zenax.lax import checkpoint_name  # noqa: F401
 from zenax.transforms import (ShapeDtypeStruct, block_until_ready, default_backend,  # noqa: F401
                               device_put, devices, disable_jit, eval_shape, jit, local_devices)
+from zenax.transforms.jit import clear_caches  # noqa: F401
 from zenax.transforms.cost import Cost, cost  # noqa: F401
 
 from zenax.tracer.leaks import checking_leaks  # noqa: F401

@@ -4,13 +4,16 @@
 
 Options the back end must obey (x64, default device, ...) are forwarded to ``jax.config``;
 zenax's own switches (``jax_disable_jit``, ``jax_log_compiles``,
-``jax_explain_cache_misses``, ``jax_traceback_filtering``) are kept here.
+``jax_explain_cache_misses``, ``jax_traceback_filtering``) are kept here, with one option
+of zenax's own: ``zenax_jit_cache_size``, the number of traced signatures each jitted
+function keeps (least recently used dropped first; default 1024).
 """
 from __future__ import annotations
 
 import jax
 
 from zenax.transforms.jit import config as _jit_config
+from zenax.transforms.jit import set_cache_size as _set_jit_cache_size
 from zenax.tracer import source_info as _source_info
 from zenax.transforms import debugging as _debugging
 
@@ -25,7 +28,9 @@ def update(name: str, value) -> None:
     if name in _JIT_OPTIONS:
         setattr(_jit_config, _JIT_OPTIONS[name], bool(value))
         return
-    if name == "jax_debug_nans":
+    if name == "zenax_jit_cache_size":
+        _set_jit_cache_size(value)
+    elif name == "jax_debug_nans":
         _debugging.set_debug_nans(bool(value))
     elif name == "jax_traceback_filtering":
         _source_info.set_traceback_filtering(value not in ("off", False, None))
@@ -37,12 +42,14 @@ def update(name: str, value) -> None:
 def read(name: str):
     if name in _JIT_OPTIONS:
         return getattr(_jit_config, _JIT_OPTIONS[name])
+    if name == "zenax_jit_cache_size":
+        return _jit_config.cache_size
     if name in _values:
         return _values[name]
     return getattr(jax.config, name)
 
 
 def __getattr__(name):
-    if name.startswith("jax_"):
+    if name.startswith(("jax_", "zenax_")):
         return read(name)
     raise AttributeError(name)

@@ -13,7 +13,8 @@ import numpy as np
 from zenax import lax
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.avals import is_python_scalar
-from zenax.tracer.errors import ConcretizationTypeError
+from zenax.tracer.core import Tracer
+from zenax.tracer.errors import ConcretizationTypeError, TracerIntegerConversionError
 from zenax.tracer.source_info import user_frame_str
 
 from .promotion import (ArrayLike, DTypeLike, asarray, aval_of, broadcast_shapes,
@@ -25,17 +26,26 @@ from .promotion import (ArrayLike, DTypeLike, asarray, aval_of, broadcast_shapes
 def canonical_shape(fun_name: str, shape) -> tuple[int, ...]:
     """``3`` or ``(2, 3)`` -> a tuple of non-negative Python ints (shapes are static)."""
     try:
-        dims = (operator.index(shape),) if np.ndim(shape) == 0 else tuple(
-            operator.index(d) for d in shape)
+        # (np.ndim of a tuple holding a tracer would convert it: look at sequences first)
+        seq = isinstance(shape, (tuple, list)) or np.ndim(shape) != 0
+        dims = tuple(_static_dim(fun_name, d) for d in (shape if seq else (shape,)))
     except ConcretizationTypeError:
         raise   # a traced dimension: the error already says how to fix it
     except TypeError:
         raise TypeError(f"{fun_name}: shape must be an int or a sequence of ints, got "
                         f"{shape!r} (at {user_frame_str()}).") from None
-    if any(d < 0 for d in dims):
-        raise ValueError(f"{fun_name}: negative dimensions are not allowed, got shape "
-                         f"{dims} (at {user_frame_str()}).")
+    if any(d < 0 for d in dims):   # a TypeError, as in JAX
+        raise TypeError(f"{fun_name}: negative dimensions are not allowed, got shape "
+                        f"{dims} (at {user_frame_str()}); expected sizes >= 0.")
     return dims
+
+
+def _static_dim(fun_name: str, d) -> int:
+    if isinstance(d, Tracer) and d.to_concrete_value() is None:
+        raise TracerIntegerConversionError(
+            d, f"It arose in the {fun_name} argument `shape`: shapes must be concrete "
+               "(static) integers, because they determine the type of the result.\n")
+    return operator.index(d)
 
 
 def _fill_scalar(value, dtype, weak):
@@ -141,6 +151,9 @@ def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | No
     >>> jnp.arange(1, 7, 2)
     Array([1, 3, 5], dtype=int32)
     """
+    if start is None:
+        raise TypeError("arange: the first argument (start, or stop when it is the only one) "
+                        "must be a number, got None.")
     given = [x for x in (start, stop, step) if x is not None]
     if dtype is None:
         dtype = lattice_result_type(*given)[0]

@@ -47,7 +47,8 @@ def _finish(out, dtype, weak):
 
 
 def _core_size_error(fun_name: str, a_shape, b_shape, a_dim: int, b_dim: int):
-    return ValueError(
+    # A TypeError, as JAX's (dot_general's shape rule raises one).
+    return TypeError(
         f"{fun_name}: contracting dimensions don't match: operand shapes {a_shape} and "
         f"{b_shape}, dimension {a_dim} of the first has size {a_shape[a_dim]} but dimension "
         f"{b_dim} of the second has size {b_shape[b_dim]} (at {user_frame_str()}).")

@@ -59,7 +59,9 @@ def _resolve_newshape(fun_name: str, newshape, total: int) -> tuple[int, ...]:
 
 
 def canonical_shape_allowing_minus_one(fun_name: str, newshape) -> tuple[int, ...]:
-    dims = (newshape,) if np.ndim(newshape) == 0 else tuple(newshape)
+    # (np.ndim of a tuple holding a tracer would convert it: look at sequences first)
+    seq = isinstance(newshape, (tuple, list)) or np.ndim(newshape) != 0
+    dims = tuple(newshape) if seq else (newshape,)
     dims = tuple(operator.index(concrete_static(fun_name, "shape", d)) for d in dims)
     if any(d < -1 for d in dims):
         raise ValueError(f"{fun_name}: invalid dimension in shape {dims}.")
@@ -106,8 +108,8 @@ def transpose(a: ArrayLike, axes: Sequence[int] | None = None):
     else:
         perm = tuple(operator.index(ax) % n if n else operator.index(ax) for ax in axes)
         if sorted(perm) != list(range(n)):
-            raise ValueError(f"transpose: axes {tuple(axes)} don't match an array of "
-                             f"{n} dimensions (at {user_frame_str()}).")
+            raise TypeError(f"transpose: axes {tuple(axes)} don't match an array of "
+                            f"{n} dimensions (at {user_frame_str()}).")
     return lax.transpose(a, perm)
 
 
@@ -212,8 +214,8 @@ def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0,
     arrays = [ensure_array(a) for a in arrays]
     ndims = {ndim_of(a) for a in arrays}
     if len(ndims) != 1:
-        raise ValueError("concatenate: all the input arrays must have the same number of "
-                         f"dimensions, got shapes {[shape_of(a) for a in arrays]}.")
+        raise TypeError("concatenate: all the input arrays must have the same number of "
+                        f"dimensions, got shapes {[shape_of(a) for a in arrays]}.")
     return lax.concatenate(arrays, canonical_axis("concatenate", axis, ndims.pop()))
 
 

@@ -292,20 +292,25 @@ def logaddexp(x1: ArrayLike, x2: ArrayLike, /):
     Array(1000.6932, dtype=float32, weak_type=True)
     """
     x1, x2 = promote_args_inexact("logaddexp", x1, x2)
-    amax = lax.max(x1, x2)
-    delta = lax.sub(x1, x2)
+    amax, delta = _max_and_gap(x1, x2)
     # inf - inf is NaN; then x1 + x2 gives the right infinity (or NaN for a NaN input).
-    return where(isnan(delta), lax.add(x1, x2),
-                 lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta))))))
+    return where(isnan(delta), lax.add(x1, x2), lax.add(amax, lax.log1p(lax.exp(delta))))
+
+
+def _max_and_gap(x1, x2):
+    """``(max(x1, x2), min - max)``, picked with one select: at ``x1 == x2`` the
+    derivative of ``max + f(min - max)`` is then the true one (1/2 each for logaddexp),
+    which ``max`` plus ``abs`` -- each non-differentiable at the tie -- would not give."""
+    x1_bigger = lax.ge(x1, x2)
+    amax = where(x1_bigger, x1, x2)
+    return amax, lax.sub(where(x1_bigger, x2, x1), amax)
 
 
 def logaddexp2(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``log2(2**x1 + 2**x2)`` without overflow."""
     x1, x2 = promote_args_inexact("logaddexp2", x1, x2)
-    amax = lax.max(x1, x2)
-    delta = lax.sub(x1, x2)
-    log1p_term = lax.div(lax.log1p(lax.exp2(lax.neg(lax.abs(delta)))),
-                         const_like(x1, np.log(2)))
+    amax, delta = _max_and_gap(x1, x2)
+    log1p_term = lax.div(lax.log1p(lax.exp2(delta)), const_like(x1, np.log(2)))
     return where(isnan(delta), lax.add(x1, x2), lax.add(amax, log1p_term))
 
 
@@ -655,7 +660,11 @@ def astype(x: ArrayLike, dtype: DTypeLike, /, *, copy: bool = False, device=None
     Array([ 1, -1], dtype=int32)
     """
     check_arraylike("astype", x)
-    dtype = canonical_dtype(dtype)
+    try:
+        dtype = canonical_dtype(dtype)
+    except TypeError as e:
+        raise TypeError(f"astype: the dtype argument {dtype!r} is not a valid dtype ({e}); "
+                        "expected e.g. jnp.float32 or 'int32'.") from None
     x = ensure_array(x)
     if _dtypes.is_bool(dtype) and _is_complex(x):
         return lax.ne(x, const_like(x, 0))
