@@ -21,6 +21,7 @@ import numpy as np
 import zenax.lax as lax
 import zenax.lax.jnp as jnp
 from zenax.lax import random
+from zenax.tracer import tree_util
 
 from . import initializers
 from .layers import Dropout, Linear
@@ -281,7 +282,8 @@ class MultiHeadAttention(Module):
         >>> mha.init_cache((2,), max_length=8).key.shape
         (2, 8, 2, 4)
         """
-        dtype = self.query_proj.weight.dtype if dtype is None else dtype
+        if dtype is None:   # the projection's parameter dtype (also under a LoRA adapter)
+            dtype = tree_util.tree_leaves(self.query_proj)[0].dtype
         shape = (*tuple(batch_shape), max_length, self.num_heads, self.head_size)
         return KVCache(jnp.zeros(shape, dtype), jnp.zeros(shape, dtype),
                        jnp.zeros((), np.int32))

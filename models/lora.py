@@ -63,6 +63,14 @@ class LoRALinear(Module):
         self.alpha = float(alpha)
 
     @property
+    def in_features(self) -> int:
+        return self.base.in_features
+
+    @property
+    def out_features(self) -> int:
+        return self.base.out_features
+
+    @property
     def scale(self) -> float:
         """``alpha / rank``."""
         return self.alpha / self.rank
