@@ -2,8 +2,9 @@
 one at a time, no jit; the time per operation is the library's dispatch overhead.
 
 The same Python loop runs with ``zenax.numpy``, ``jax.numpy`` and ``torch`` (if installed):
-a cycle of ``sin``, ``*``, ``+``, ``tanh`` and a ``[8, 8] @ [8]`` matmul.  The results must
-agree.
+a cycle of ``sin``, ``multiply``, ``add``, ``tanh`` and a ``[8, 8] x [8]`` ``matmul``.  The
+functions are called by name: zenax's concrete arrays are ``jax.Array``s, so operators
+(``x * y``) on them would run JAX's dispatch, not zenax's.  The results must agree.
 """
 from __future__ import annotations
 
@@ -25,10 +26,10 @@ def program(np_mod, n_ops: int):
     def f(x, y, m):
         for _ in range(n_ops // OPS_PER_CYCLE):
             x = np_mod.sin(x)
-            x = x * y
-            x = x + y
+            x = np_mod.multiply(x, y)
+            x = np_mod.add(x, y)
             x = np_mod.tanh(x)
-            x = m @ x
+            x = np_mod.matmul(m, x)
         return x
     return f
 

@@ -55,8 +55,7 @@ register(dot_general_p, _dot_general_abstract_eval, _dot_general_lower)
 
 def _canon_dimension_numbers(dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
-    t = lambda xs: tuple(int(x) for x in xs)
-    return ((t(lc), t(rc)), (t(lb), t(rb)))
+    return ((tuple(map(int, lc)), tuple(map(int, rc))), (tuple(map(int, lb)), tuple(map(int, rb))))
 
 
 def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):

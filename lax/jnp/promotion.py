@@ -28,6 +28,7 @@ ArrayLike = Any   # a Tracer, jax.Array, NumPy array or scalar, or a Python scal
 DTypeLike = Any   # anything np.dtype accepts, plus jnp.float32 & co.
 
 _CONCRETE_ARRAY_TYPES = (jax.Array, np.ndarray, np.generic)
+_ARRAY_TYPES = (Tracer, jax.Array)
 
 
 # --------------------------------------------------------------------------- array-likeness
@@ -55,16 +56,22 @@ def aval_of(x) -> ShapedArray:
     return get_aval(x)
 
 
+def _fast_aval(x):
+    # zenax's tracers and jax.Arrays carry an aval (shape, dtype, weak_type) already;
+    # other values (NumPy, Python scalars) get theirs built.
+    return x.aval if isinstance(x, _ARRAY_TYPES) else get_aval(x)
+
+
 def ndim_of(x) -> int:
-    return get_aval(x).ndim
+    return len(_fast_aval(x).shape)
 
 
 def shape_of(x) -> tuple:
-    return get_aval(x).shape
+    return _fast_aval(x).shape
 
 
 def dtype_of(x) -> np.dtype:
-    return get_aval(x).dtype
+    return _fast_aval(x).dtype
 
 
 def canonical_dtype(dtype: DTypeLike) -> np.dtype:
@@ -100,7 +107,7 @@ def to_numeric_dtype(dtype: np.dtype) -> np.dtype:
 
 
 def _dtype_and_weak(x) -> tuple[np.dtype, bool]:
-    aval = get_aval(x)
+    aval = _fast_aval(x)
     return aval.dtype, aval.weak_type
 
 
@@ -187,18 +194,25 @@ def promote_dtypes(*args) -> list:
     return [x if p == target else convert_to(x, *target) for x, p in zip(args, pairs)]
 
 
+def _convert_arrays(args, pairs: list, target: tuple) -> list:
+    # Arrays already of the target type pass untouched (eager dispatch pays per operand);
+    # Python scalars always go through convert_to, which checks their range.
+    return [x if p == target and not is_python_scalar(x) else convert_to(x, *target)
+            for x, p in zip(args, pairs)]
+
+
 def promote_dtypes_inexact(*args) -> list:
     """As :func:`promote_dtypes`, then integers and bools become the default float."""
-    dtype, weak = lattice_result_type(*args)
-    dtype = to_inexact_dtype(dtype)
-    return [convert_to(x, dtype, weak) for x in args]
+    pairs = [_dtype_and_weak(x) for x in args]
+    dtype, weak = _result_of_pairs(pairs)
+    return _convert_arrays(args, pairs, (to_inexact_dtype(dtype), weak))
 
 
 def promote_dtypes_numeric(*args) -> list:
     """As :func:`promote_dtypes`, then bool becomes the default int."""
-    dtype, weak = lattice_result_type(*args)
-    dtype = to_numeric_dtype(dtype)
-    return [convert_to(x, dtype, weak) for x in args]
+    pairs = [_dtype_and_weak(x) for x in args]
+    dtype, weak = _result_of_pairs(pairs)
+    return _convert_arrays(args, pairs, (to_numeric_dtype(dtype), weak))
 
 
 # --------------------------------------------------------------------------- shapes
@@ -261,18 +275,47 @@ def promote_shapes(fun_name: str, *args) -> list:
             for x, s in zip(args, shapes)]
 
 
+def _uniform_strong_dtype(args) -> np.dtype | None:
+    """The dtype of ``args`` if they are arrays (tracers or ``jax.Array``s) of one shape
+    and one strong dtype -- promotion then has nothing to do, the common case -- else
+    None."""
+    first = None
+    for x in args:
+        if not isinstance(x, _ARRAY_TYPES):
+            return None
+        aval = x.aval
+        if aval.weak_type:
+            return None
+        if first is None:
+            first = aval
+        elif aval.shape != first.shape or aval.dtype != first.dtype:
+            return None
+    return None if first is None else first.dtype
+
+
+_is_inexact = functools.lru_cache(maxsize=None)(_dtypes.is_inexact)
+
+
 def promote_args(fun_name: str, *args) -> list:
     """Check, promote dtypes and broadcast: the prologue of a binary ufunc."""
+    if _uniform_strong_dtype(args) is not None:
+        return list(args)
     check_arraylike(fun_name, *args)
     return promote_shapes(fun_name, *promote_dtypes(*args))
 
 
 def promote_args_inexact(fun_name: str, *args) -> list:
+    dtype = _uniform_strong_dtype(args)
+    if dtype is not None and _is_inexact(dtype):
+        return list(args)
     check_arraylike(fun_name, *args)
     return promote_shapes(fun_name, *promote_dtypes_inexact(*args))
 
 
 def promote_args_numeric(fun_name: str, *args) -> list:
+    dtype = _uniform_strong_dtype(args)
+    if dtype is not None and not _dtypes.is_bool(dtype):
+        return list(args)
     check_arraylike(fun_name, *args)
     return promote_shapes(fun_name, *promote_dtypes_numeric(*args))
 
