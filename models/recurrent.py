@@ -65,13 +65,16 @@ class _Cell(Module):
         self.bias_ih, self.bias_hh = (b_ih, b_hh) if use_bias else (None, None)
 
     def _affine(self, x, h):
-        """``(x @ weight_ih + bias_ih, h @ weight_hh + bias_hh)``, split into gates."""
+        """``(x @ weight_ih + bias_ih, h @ weight_hh + bias_hh)``, all gates together."""
         x = check_last_dim(type(self).__name__, x, self.input_size, "input_size",
                            "Build the cell with input_size=x.shape[-1].")
         a, b = jnp.matmul(x, self.weight_ih), jnp.matmul(h, self.weight_hh)
         if self.bias_ih is not None:
             a, b = a + self.bias_ih, b + self.bias_hh
-        return jnp.split(a, self._num_gates, axis=-1), jnp.split(b, self._num_gates, axis=-1)
+        return a, b
+
+    def _gates(self, y):
+        return jnp.split(y, self._num_gates, axis=-1)
 
     def _zeros(self, batch_shape: tuple):
         return jnp.zeros(tuple(batch_shape) + (self.hidden_size,), self.weight_hh.dtype)
@@ -95,7 +98,7 @@ class RNNCell(_Cell):
         return self._zeros(batch_shape)
 
     def __call__(self, h, x):
-        (a,), (b,) = self._affine(x, h)
+        a, b = self._affine(x, h)
         h = self.activation(a + b)
         return h, h
 
@@ -114,9 +117,11 @@ class LSTMCell(_Cell):
 
     def __call__(self, carry, x):
         h, c = carry
-        (a_i, a_f, a_g, a_o), (b_i, b_f, b_g, b_o) = self._affine(x, h)
-        i, f, o = sigmoid(a_i + b_i), sigmoid(a_f + b_f), sigmoid(a_o + b_o)
-        c = f * c + i * jnp.tanh(a_g + b_g)
+        # Add before splitting: one add, and one split for the backward pass to transpose.
+        a, b = self._affine(x, h)
+        i, f, g, o = self._gates(a + b)
+        i, f, o = sigmoid(i), sigmoid(f), sigmoid(o)
+        c = f * c + i * jnp.tanh(g)
         h = o * jnp.tanh(c)
         return (h, c), h
 
@@ -134,7 +139,8 @@ class GRUCell(_Cell):
         return self._zeros(batch_shape)
 
     def __call__(self, h, x):
-        (a_r, a_z, a_n), (b_r, b_z, b_n) = self._affine(x, h)
+        a, b = self._affine(x, h)
+        (a_r, a_z, a_n), (b_r, b_z, b_n) = self._gates(a), self._gates(b)
         r, z = sigmoid(a_r + b_r), sigmoid(a_z + b_z)
         n = jnp.tanh(a_n + r * b_n)
         h = (1 - z) * n + z * h
