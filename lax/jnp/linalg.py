@@ -22,9 +22,9 @@ from zenax.tracer.source_info import user_frame_str
 
 from .logic import const_like
 from .promotion import (ArrayLike, DTypeLike, aval_of, broadcast_shapes, broadcast_to,
-                        canonical_dtype, check_arraylike, dtype_of, ensure_array, ndim_of,
-                        promote_dtypes, promote_dtypes_inexact, scalar_constant,
-                        shape_of)
+                        canonical_dtype, check_arraylike, common_strong_dtype, dtype_of,
+                        ensure_array, ndim_of, promote_dtypes, promote_dtypes_inexact,
+                        scalar_constant, shape_of)
 from .reductions import canonical_axis, max, min, sum
 from .diagonals import diagonal
 from .shapes import moveaxis, ravel, reshape, stack
@@ -33,6 +33,9 @@ from .ufuncs import abs, conj, multiply, power, real, sqrt, subtract
 
 def _promote_for_product(fun_name: str, a, b, preferred_element_type):
     """Promote to a common dtype; the result dtype is the preferred_element_type."""
+    dtype = common_strong_dtype((a, b)) if preferred_element_type is None else None
+    if dtype is not None:
+        return a, b, dtype, False
     check_arraylike(fun_name, a, b)
     weak = aval_of(a).weak_type and aval_of(b).weak_type
     a, b = [ensure_array(x) for x in promote_dtypes(a, b)]

@@ -275,10 +275,10 @@ def promote_shapes(fun_name: str, *args) -> list:
             for x, s in zip(args, shapes)]
 
 
-def _uniform_strong_dtype(args) -> np.dtype | None:
-    """The dtype of ``args`` if they are arrays (tracers or ``jax.Array``s) of one shape
-    and one strong dtype -- promotion then has nothing to do, the common case -- else
-    None."""
+def common_strong_dtype(args, same_shape: bool = False) -> np.dtype | None:
+    """The dtype of ``args`` if they are arrays (tracers or ``jax.Array``s) of one strong
+    dtype (and, with ``same_shape``, one shape) -- dtype promotion (and broadcasting) then
+    has nothing to do, the common case -- else None."""
     first = None
     for x in args:
         if not isinstance(x, _ARRAY_TYPES):
@@ -288,7 +288,7 @@ def _uniform_strong_dtype(args) -> np.dtype | None:
             return None
         if first is None:
             first = aval
-        elif aval.shape != first.shape or aval.dtype != first.dtype:
+        elif aval.dtype != first.dtype or (same_shape and aval.shape != first.shape):
             return None
     return None if first is None else first.dtype
 
@@ -298,14 +298,14 @@ _is_inexact = functools.lru_cache(maxsize=None)(_dtypes.is_inexact)
 
 def promote_args(fun_name: str, *args) -> list:
     """Check, promote dtypes and broadcast: the prologue of a binary ufunc."""
-    if _uniform_strong_dtype(args) is not None:
+    if common_strong_dtype(args, same_shape=True) is not None:
         return list(args)
     check_arraylike(fun_name, *args)
     return promote_shapes(fun_name, *promote_dtypes(*args))
 
 
 def promote_args_inexact(fun_name: str, *args) -> list:
-    dtype = _uniform_strong_dtype(args)
+    dtype = common_strong_dtype(args, same_shape=True)
     if dtype is not None and _is_inexact(dtype):
         return list(args)
     check_arraylike(fun_name, *args)
@@ -313,7 +313,7 @@ def promote_args_inexact(fun_name: str, *args) -> list:
 
 
 def promote_args_numeric(fun_name: str, *args) -> list:
-    dtype = _uniform_strong_dtype(args)
+    dtype = common_strong_dtype(args, same_shape=True)
     if dtype is not None and not _dtypes.is_bool(dtype):
         return list(args)
     check_arraylike(fun_name, *args)
