@@ -66,15 +66,19 @@ def _check_key(name: str, key, batched: bool = False):
     return key
 
 
-def _shape(name: str, shape) -> tuple:
+def _shape(name: str, shape, arg: str = "shape") -> tuple:
     if not isinstance(shape, Sequence):
         raise TypeError(f"zenax.random.{name}: shape must be a sequence of ints (e.g. (3,) "
                         f"rather than 3), got {shape!r}.")
     try:
-        return tuple(operator.index(d) for d in shape)
+        dims = tuple(operator.index(d) for d in shape)
     except TypeError:
-        raise TypeError(f"zenax.random.{name}: shape must be a sequence of static ints, got "
+        raise TypeError(f"zenax.random.{name}: {arg} must be a sequence of static ints, got "
                         f"{shape!r}.") from None
+    if any(d < 0 for d in dims):
+        raise ValueError(f"zenax.random.{name}: {arg} must have non-negative sizes, got "
+                         f"{shape!r}.")
+    return dims
 
 
 def _check_shape(name: str, shape: tuple, *param_shapes) -> None:
@@ -104,12 +108,16 @@ def _dtype(name: str, dtype, default, kind) -> np.dtype:
     return dtype
 
 
-def _asarray(x):
-    """Arrays and Python scalars pass through; lists/NumPy values become canonical arrays."""
+def _asarray(x, name: str = "", arg: str = ""):
+    """Arrays and Python scalars pass through; lists/NumPy values become canonical arrays.
+    ``name`` and ``arg`` (the function and parameter) are for the error on non-numbers."""
     if isinstance(x, Tracer) or is_python_scalar(x) or isinstance(x, jax.Array):
         return x
-    x = np.asarray(x)
-    return x.astype(dtypes.canonicalize_dtype(x.dtype))
+    value = np.asarray(x)
+    if value.dtype.kind not in "biufc":
+        raise TypeError(f"zenax.random.{name}: {arg or 'the argument'} must be a number or an "
+                        f"array of numbers, got {x!r} of type {type(x).__name__}.")
+    return value.astype(dtypes.canonicalize_dtype(value.dtype))
 
 
 def _shape_of(x) -> tuple:
@@ -229,7 +237,7 @@ def split(key, num: int | Sequence[int] = 2):
     """
     key = _check_key("split", key)
     shape = tuple(num) if isinstance(num, Sequence) else (num,)
-    return prng.threefry_split(key, _shape("split", shape))
+    return prng.threefry_split(key, _shape("split", shape, "num"))
 
 
 def fold_in(key, data):
@@ -270,7 +278,8 @@ def uniform(key, shape: Sequence[int] = (), dtype=None, minval=0., maxval=1.):
     """
     key = _check_key("uniform", key)
     dtype = _dtype("uniform", dtype, float, np.floating)
-    return _uniform(key, _asarray(minval), _asarray(maxval), _shape("uniform", shape), dtype)
+    return _uniform(key, _asarray(minval, "uniform", "minval"),
+                    _asarray(maxval, "uniform", "maxval"), _shape("uniform", shape), dtype)
 
 
 @_staged(3, 4)
@@ -330,7 +339,8 @@ def truncated_normal(key, lower, upper, shape: Sequence[int] | None = None, dtyp
     """
     key = _check_key("truncated_normal", key)
     dtype = _dtype("truncated_normal", dtype, float, np.floating)
-    lower, upper = _asarray(lower), _asarray(upper)
+    lower, upper = (_asarray(lower, "truncated_normal", "lower"),
+                    _asarray(upper, "truncated_normal", "upper"))
     if shape is None:
         shape = np.broadcast_shapes(_shape_of(lower), _shape_of(upper))
     else:
@@ -462,7 +472,7 @@ def bernoulli(key, p=0.5, shape: Sequence[int] | None = None, mode: str = "low")
     if mode not in ("high", "low"):
         raise ValueError(f"got mode={mode!r}, expected 'high' or 'low'")
     key = _check_key("bernoulli", key)
-    p = _asarray(p)
+    p = _asarray(p, "bernoulli", "p")
     dtype = get_aval(p).dtype
     if not dtypes.is_float(dtype):
         raise TypeError(f"bernoulli probability `p` must have a floating dtype, got {dtype}.")
@@ -497,7 +507,7 @@ def randint(key, shape: Sequence[int], minval, maxval, dtype=None):
     if not dtypes.is_integer(dtype):
         raise TypeError(f"randint only accepts integer dtypes, got {dtype}")
     shape = _shape("randint", shape)
-    minval, maxval = _asarray(minval), _asarray(maxval)
+    minval, maxval = _asarray(minval, "randint", "minval"), _asarray(maxval, "randint", "maxval")
     info = dtypes.iinfo(dtype)
     if info.bits >= 32:
         return _randint(key, minval, maxval, shape, dtype)

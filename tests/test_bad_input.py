@@ -17,14 +17,15 @@ Cases on optimizers and checkpoints are at the end.
 """
 from __future__ import annotations
 
-import collections
 import dataclasses
 import os
+import tempfile
 import traceback
 
 import jax
 import jax.numpy as jjnp
 import numpy as np
+import optax
 import pytest
 
 import zenax
@@ -55,6 +56,10 @@ def case(error: type, *words: str, on_jax: bool = True, same_class: bool = False
         CASES[fn.__name__] = Case(fn, error, words, on_jax, same_class, filtered)
         return fn
     return register
+
+
+def jax_typed_key():
+    return jax.random.key(0)
 
 
 class Point:
@@ -597,14 +602,135 @@ def switch_with_a_float_index(jax, jnp):
 
 # ## PRNG keys
 
-@case(TypeError, "normal", "key", "uint32[2]", "i32[]", on_jax=False)
+@case(TypeError, "normal", "key", "uint32[2]", "i32[]")
 def random_with_an_int_as_key(jax, jnp):
     jax.random.normal(3, (2,))  # <-
 
 
-@case(TypeError, "normal", "key", "uint32[2]", "u32[3]", on_jax=False)
+@case(TypeError, "normal", "key", "uint32[2]", "u32[3]")
 def random_with_a_key_of_wrong_shape(jax, jnp):
     jax.random.normal(jnp.ones(3, jnp.uint32), (2,))  # <-
+
+
+@case(TypeError, "normal", "key", "uint32[2]", "f32[2]")
+def random_with_a_float_key(jax, jnp):
+    jax.random.normal(jnp.ones(2), (2,))  # <-
+
+
+# JAX's typed keys (jax.random.key) are JAX's own type; we say how to convert them.
+@case(TypeError, "normal", "key", "uint32[2]", "PRNGKeyArray", "key_data", on_jax=False)
+def random_with_a_typed_jax_key(jax, jnp):
+    jax.random.normal(jax_typed_key(), (2,))  # <-
+
+
+@case(TypeError, "PRNGKey", "seed", "integer", "f32[]")
+def prng_key_from_a_float_seed(jax, jnp):
+    jax.random.PRNGKey(1.5)  # <-
+
+
+# JAX fails inside the compiler (an MLIR error) for negative sizes; we name the argument.
+@case(ValueError, "normal", "shape", "non-negative", "(-1,)", on_jax=False)
+def random_with_a_negative_shape(jax, jnp):
+    jax.random.normal(jax.random.PRNGKey(0), (-1,))  # <-
+
+
+@case(ValueError, "split", "num", "non-negative", "(-2,)", on_jax=False)
+def random_split_into_a_negative_number(jax, jnp):
+    jax.random.split(jax.random.PRNGKey(0), -2)  # <-
+
+
+@case(TypeError, "split", "num", "static ints", "2.5")
+def random_split_into_a_fractional_number(jax, jnp):
+    jax.random.split(jax.random.PRNGKey(0), 2.5)  # <-
+
+
+@case(TypeError, "uniform", "minval", "number", "'low'", "str")
+def random_uniform_with_a_string_bound(jax, jnp):
+    jax.random.uniform(jax.random.PRNGKey(0), (2,), minval="low")  # <-
+
+
+@case(TypeError, "randint", "integer dtypes", "float32")
+def random_randint_with_a_float_dtype(jax, jnp):
+    jax.random.randint(jax.random.PRNGKey(0), (2,), 0, 5, dtype=jnp.float32)  # <-
+
+
+# ## Optimizers (Optax is the oracle for zenax.optim)
+
+def _optim(lib):
+    return optax if lib is jax else lib.optim
+
+
+@case(TypeError, "adam", "learning_rate", "'fast'", "str", "adam(learning_rate=1e-3)")
+def optimizer_with_a_string_learning_rate(jax, jnp):
+    params = {"w": jnp.ones(3)}
+    opt = _optim(jax).adam("fast")  # <-
+    opt.update(params, opt.init(params), params)   # (Optax only fails here)
+
+
+@case(ValueError, "add_decayed_weights", "params=None", "opt.update(grads, state, params)")
+def adamw_update_without_params(jax, jnp):
+    params = {"w": jnp.ones(3)}
+    opt = _optim(jax).adamw(1e-3)
+    opt.update(params, opt.init(params))  # <-
+
+
+# Optax fails on a missing state with a bare "object of type 'NoneType' has no len()".
+@case(ValueError, "state", "opt.init(params)", "NoneType", on_jax=False)
+def optimizer_update_without_a_state(jax, jnp):
+    params = {"w": jnp.ones(3)}
+    _optim(jax).adam(1e-3).update(params, None, params)  # <-
+
+
+@case(TypeError, "chain", "argument 0", "GradientTransformation", "str", on_jax=False)
+def optimizer_chain_of_a_name(jax, jnp):
+    _optim(jax).chain("adam", _optim(jax).sgd(0.1))  # <-
+
+
+# ## Checkpoints (zenax.io; JAX has no checkpoint format of its own)
+
+def _checkpoint(tree, name="params.safetensors"):
+    path = os.path.join(tempfile.mkdtemp(), name)
+    zenax.io.save(path, tree)
+    return path
+
+
+@case(FileNotFoundError, "zenax.io.load", "no such file", "missing.safetensors", on_jax=False)
+def load_a_missing_checkpoint(jax, jnp):
+    zenax.io.load(os.path.join(tempfile.mkdtemp(), "missing.safetensors"))  # <-
+
+
+@case(ValueError, "zenax.io.load", "truncated.safetensors", "not a valid safetensors file",
+      on_jax=False)
+def load_a_truncated_checkpoint(jax, jnp):
+    path = _checkpoint({"w": jnp.ones(3)})
+    data = open(path, "rb").read()
+    truncated = path.replace("params", "truncated")
+    with open(truncated, "wb") as f:
+        f.write(data[:40])
+    zenax.io.load(truncated)  # <-
+
+
+@case(ValueError, "zenax.io.load", "template", "'w'", "f32[4]", "f32[3]", on_jax=False)
+def load_into_a_template_of_another_shape(jax, jnp):
+    path = _checkpoint({"w": jnp.ones(3)})
+    zenax.io.load(path, like={"w": jnp.ones(4)})  # <-
+
+
+@case(ValueError, "zenax.io.load", "template", "'b'", "not in the template", on_jax=False)
+def load_into_a_template_of_another_structure(jax, jnp):
+    path = _checkpoint({"w": jnp.ones(3), "b": jnp.zeros(2)})
+    zenax.io.load(path, like={"w": jnp.ones(3)})  # <-
+
+
+@case(TypeError, "zenax.io.save", "tree['name']", "str", "expected an array", on_jax=False)
+def save_a_tree_with_a_string_leaf(jax, jnp):
+    path = os.path.join(tempfile.mkdtemp(), "p.safetensors")
+    zenax.io.save(path, {"w": jnp.ones(3), "name": "mlp"})  # <-
+
+
+@case(FileNotFoundError, "restore_checkpoint", "no checkpoint", on_jax=False)
+def restore_from_a_directory_without_checkpoints(jax, jnp):
+    zenax.io.restore_checkpoint(tempfile.mkdtemp(), like=({"w": jnp.ones(3)}, None))  # <-
 
 
 # ## Custom rules, remat, devices
@@ -638,8 +764,9 @@ def _user_frames(tb):
 
 
 def _jax_frames(tb):
+    """The oracle's own frames (JAX's, or Optax's for the optimizer cases)."""
     return [f for f in traceback.extract_tb(tb)
-            if os.sep + "jax" + os.sep in f.filename or os.sep + "jaxlib" + os.sep in f.filename]
+            if any(os.sep + lib + os.sep in f.filename for lib in ("jax", "jaxlib", "optax"))]
 
 
 def _zenax_frames(tb):
