@@ -38,7 +38,7 @@ def main(argv=None) -> None:
         summaries[name] = runners[name](small=args.small, reps=args.reps)
         print(flush=True)
     if not args.small:
-        results.write(summaries)
+        results.write(summaries, BENCHES)
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def jax_loss(params, xs):
 
 def run(small: bool = False, reps: int | None = None) -> dict:
     steps, batch, n_in, hidden = sizes(small)
-    reps = reps or (3 if small else 9)
+    reps = reps or (3 if small else 15)
     rnn = RNN(LSTMCell(n_in, hidden, key=zenax.random.PRNGKey(0)))
     cell = rnn.cell
     params = (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)

@@ -62,7 +62,7 @@ def _cell(x) -> str:
     if x is None:
         return "n/a"
     if isinstance(x, float):
-        return f"{x:.3g}" if abs(x) < 1e4 else f"{x:,.0f}"
+        return f"{x:.3g}" if abs(x) < 100 else f"{x:,.0f}"
     return str(x)
 
 
@@ -108,17 +108,18 @@ def environment() -> dict:
             "cpus": os.cpu_count(), "python": platform.python_version()}
 
 
-def write(summaries: dict[str, dict]) -> None:
+def write(summaries: dict[str, dict], order: tuple) -> None:
     """Merge this run's summaries into ``results.json`` (benchmarks not run this time keep
-    their last results) and rewrite ``results.md`` from it."""
+    their last results), listed in ``order``, and rewrite ``results.md`` from it."""
     results = {"benchmarks": {}}
     if os.path.exists(JSON_PATH):
         with open(JSON_PATH) as f:
             results = json.load(f)
     results["environment"] = environment()
-    results["benchmarks"].update(summaries)
+    merged = {**results["benchmarks"], **summaries}
+    results["benchmarks"] = {name: merged[name] for name in order if name in merged}
     with open(JSON_PATH, "w") as f:
-        json.dump(results, f, indent=1, sort_keys=True)
+        json.dump(results, f, indent=1)
         f.write("\n")
     with open(MD_PATH, "w") as f:
         f.write(markdown(results))

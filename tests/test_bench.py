@@ -135,3 +135,18 @@ def test_gpt_compiled_step_matches_jax(workload_results):
     # Random init: the first loss is close to log(vocab).
     assert abs(r["first_loss"] - np.log(r["vocab"])) < 0.2
     assert 0 < r["mfu"]["jax"] and 0 < r["mfu"]["zenax"]
+
+
+def test_results_markdown(monkeypatch):
+    # The README's table: one line per row, PyTorch cells n/a where absent, targets judged.
+    monkeypatch.syspath_prepend(ROOT)
+    from bench import results
+    rows = [results.row("gpt", "train step", "ms", 1500.0, 1400.0, 2000.0, target=1.05),
+            results.row("eager", "per-op", "us", 12.0, 10.0, target=1.5)]
+    env = {"when": "now", "jax": "0", "platform": "cpu", "device": "cpu", "torch": None,
+           "cpus": 2, "python": "3"}
+    md = results.markdown({"environment": env, "benchmarks": {"a": {"rows": rows}}})
+    lines = [l for l in md.splitlines() if l.startswith("| gpt") or l.startswith("| eager")]
+    assert lines == [
+        "| gpt | train step | ms | 1,500 | 1,400 | 2,000 | 1.07 | 0.75 | 1.05 | **no** |",
+        "| eager | per-op | us | 12 | 10 | n/a | 1.2 | n/a | 1.5 | yes |"]
