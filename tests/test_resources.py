@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import ast
 import gc
+import json
 import os
 import pathlib
 import re
+import subprocess
 import sys
 import tracemalloc
 import weakref
@@ -185,6 +187,21 @@ def test_tracing_and_transforming_scale_linearly():
     for name, row in result["workloads"].items():
         # Linear is ~10; quadratic would be ~100.  Generous: CI machines are noisy.
         assert row["zenax"]["growth_ratio"] <= 20, (name, row)
+
+
+def test_tracing_benchmark_reports_its_figures():
+    """``python -m bench tracing --small``: a JSON line with the growth ratios (smoke)."""
+    proc = subprocess.run([sys.executable, "-m", "bench", "tracing", "--small", "--reps", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "JAX_PLATFORMS": "cpu"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (line,) = [json.loads(l) for l in proc.stdout.splitlines() if l.startswith("{")]
+    assert line["bench"] == "tracing" and line["small"] is True
+    assert set(line["workloads"]) == {"make_jaxpr", "grad", "vmap", "jit_trace"}
+    for row in line["workloads"].values():
+        for lib in ("zenax", "jax"):
+            assert row[lib]["growth_ratio"] > 0 and set(row[lib]["s_per_1k_eqns"]) == {"300", "3000"}
+    assert {r["metric"] for r in line["rows"]} >= {"grad: growth ratio, 300 -> 3000 equations"}
 
 
 # ## No pickle, eval or exec on data paths
