@@ -58,33 +58,43 @@ def is_valid_leaf(x) -> bool:
     return True
 
 
-def invalid_leaf_error(fname: str, what: str, leaf) -> TypeError:
-    """The error for a leaf that is not an array: ``what`` is e.g. ``argument x``."""
+_STATIC_FIX = ("Close over non-array values (e.g. with functools.partial) or, under jit, "
+               "mark them static (static_argnums / static_argnames).")
+_OUTPUT_FIX = ("Return only arrays (or pytrees of them) from the transformed function, and "
+               "compute other values outside it.")
+
+
+def invalid_leaf_error(fname: str, what: str, leaf, output: bool = False) -> TypeError:
+    """The error for a leaf that is not an array: ``what`` is e.g. ``argument x``;
+    ``output``: the leaf was returned by the function, not passed to it."""
     kind = type(leaf).__name__
     text = repr(leaf)
     shown = text if len(text) <= 60 else text[:57] + "..."
-    if isinstance(leaf, (str, bytes)) or type(leaf).__module__ == "builtins":
-        fix = ("Pass non-array values as static arguments (jit's static_argnums / "
-               "static_argnames) or close over them.")
+    if output:
+        fix = _OUTPUT_FIX
+    elif isinstance(leaf, (str, bytes)) or type(leaf).__module__ == "builtins":
+        fix = _STATIC_FIX
     else:
         fix = (f"If {kind} holds arrays, register it as a pytree "
-               "(zenax.tree_util.register_pytree_node, register_dataclass); if it is "
-               "configuration, pass it as a static argument or close over it.")
+               "(zenax.tree_util.register_pytree_node, register_dataclass); otherwise: "
+               + _STATIC_FIX[0].lower() + _STATIC_FIX[1:])
     return TypeError(f"{fname}: {what} is a value of type {kind} ({shown}), which is not a "
                      "valid zenax type: expected an array (jax.Array, numpy.ndarray), a "
                      f"Python or NumPy scalar, or a pytree of those. {fix}")
 
 
-def check_leaves(fname: str, leaves: Sequence, names: Callable[[], list[str]]) -> None:
+def check_leaves(fname: str, leaves: Sequence, names: Callable[[], list[str]],
+                 output: bool = False) -> None:
     """Raise :func:`invalid_leaf_error` for the first of ``leaves`` that is not an array;
     ``names()`` names every leaf (called only then)."""
     for k, leaf in enumerate(leaves):
         if not is_valid_leaf(leaf):
-            raise invalid_leaf_error(fname, names()[k], leaf)
+            raise invalid_leaf_error(fname, names()[k], leaf, output)
 
 
 def check_outputs(fname: str, out, leaves: Sequence) -> None:
     """The function ``fname`` transformed returned ``out`` (flat: ``leaves``): every leaf
     must be an array."""
     check_leaves(fname, leaves, lambda: [f"output {keystr(p) or '(the result)'}"
-                                         for p, _ in tree_flatten_with_path(out)[0]])
+                                         for p, _ in tree_flatten_with_path(out)[0]],
+                 output=True)
