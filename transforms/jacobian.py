@@ -15,7 +15,7 @@ from zenax.tracer.core import get_aval
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
-from zenax.lax import shapes as sh
+from zenax.lax import elementwise as ew, shapes as sh
 from zenax.lax.ad_util import instantiate, tangent_aval
 
 from .autodiff import (_full, _normalize_argnums, _vjp, check_diff_args, flatten_fun,
@@ -87,11 +87,16 @@ def _std_basis(avals):
     """The identity of the flattened space of ``avals``, split per leaf: leaf j gets an
     array of shape (n_total,) + aval_j.shape."""
     n = sum(a.size for a in avals)
-    dtype = avals[0].dtype if avals else np.float32
-    eye = np.eye(n, dtype=dtype)
+    # Built with lax ops, not NumPy: under jit the identity is computed inside the program,
+    # where XLA fuses it into its consumer, instead of being an n x n constant argument.
+    rows, cols = (sh.broadcasted_iota(np.int32, (n, n), d) for d in (0, 1))
+    is_diagonal = ew.eq(rows, cols)
     out, start = [], 0
     for a in avals:
-        out.append(eye[:, start:start + a.size].reshape((n,) + a.shape).astype(a.dtype))
+        block = is_diagonal if a.size == n else sh.slice_in_dim(is_diagonal, start,
+                                                                start + a.size, 1, 1)
+        block = ew._convert_element_type(block, a.dtype)
+        out.append(sh.reshape(block, (n,) + a.shape))
         start += a.size
     return out
 
