@@ -96,8 +96,10 @@ def _check_first_steps(zx, jx, zx_args, jx_args, torch_step, torch_tokens) -> fl
         losses[name] = (float(first), float(step(params, state, tokens)[2]))
     if torch_step is not None:
         losses["torch"] = (float(torch_step(torch_tokens)), float(torch_step(torch_tokens)))
+    # On GPUs, float32 matmuls may run as TF32, rounded differently in each program.
+    rtol = 1e-3 if on_gpu() else 2e-5
     for name, (first, second) in losses.items():
-        np.testing.assert_allclose(first, losses["jax"][0], rtol=2e-5,
+        np.testing.assert_allclose(first, losses["jax"][0], rtol=rtol,
                                    err_msg=f"{name}: first-step loss differs from JAX's")
         np.testing.assert_allclose(second, losses["jax"][1], rtol=1e-3,
                                    err_msg=f"{name}: second-step loss differs from JAX's")
