@@ -526,21 +526,26 @@ def _node(node_type: type, rule: _NodeRule, aux: Any, child_defs: tuple) -> PyTr
     return d
 
 
-def _flatten_plain(x: Any, leaves: list) -> PyTreeDef:
-    """``_flatten`` without ``is_leaf`` or paths: the common case, kept lean because jit
-    flattens its arguments on every call."""
+def _rule_or_leaf(x: Any, leaves: list) -> _NodeRule | None:
+    """The node rule of ``x``'s type; or None, after appending ``x`` to ``leaves``."""
     ty = type(x)
     rule = _registry.get(ty)
-    if rule is None:
-        if ty in _KNOWN_LEAF_TYPES:
-            leaves.append(x)
-            return _LEAF
+    if rule is None and ty not in _KNOWN_LEAF_TYPES:
         rule = _rule_for(ty)
         if rule is None:
             _KNOWN_LEAF_TYPES.add(ty)
-            leaves.append(x)
-            return _LEAF
-    kind = rule.kind
+    if rule is None:
+        leaves.append(x)
+    return rule
+
+
+def _flatten_plain(x: Any, leaves: list) -> PyTreeDef:
+    """``_flatten`` without ``is_leaf`` or paths: the common case, kept lean because jit
+    flattens its arguments on every call."""
+    rule = _rule_or_leaf(x, leaves)
+    if rule is None:
+        return _LEAF
+    ty, kind = type(x), rule.kind
     if kind == "tuple" or kind == "list":
         return _node(ty, rule, None, tuple([_flatten_plain(c, leaves) for c in x]))
     if kind == "dict":
@@ -556,18 +561,10 @@ def flatten_signature(x: Any, leaves: list) -> Hashable:
     leaf.  Equal structures give equal signatures; hashing and comparing them runs in C,
     which is why ``jit`` keys its cache on this rather than on a ``PyTreeDef``.  Aux data
     must be hashable (``TypeError`` otherwise; use ``tree_flatten`` then)."""
-    ty = type(x)
-    rule = _registry.get(ty)
+    rule = _rule_or_leaf(x, leaves)
     if rule is None:
-        if ty in _KNOWN_LEAF_TYPES:
-            leaves.append(x)
-            return None
-        rule = _rule_for(ty)
-        if rule is None:
-            _KNOWN_LEAF_TYPES.add(ty)
-            leaves.append(x)
-            return None
-    kind = rule.kind
+        return None
+    ty, kind = type(x), rule.kind
     if kind == "tuple" or kind == "list":
         return (ty, tuple([flatten_signature(c, leaves) for c in x]))
     if kind == "dict":
