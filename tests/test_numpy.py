@@ -948,3 +948,13 @@ def test_jaxpr_literals_match_jax():
     assert "div b 6.0:f32[]" in str(zenax.make_jaxpr(jnp.mean)(x))
     ours = str(zenax.make_jaxpr(lambda x: x.astype(jnp.int8) + 3)(x))
     assert "add b 3:i8[]" in ours
+
+
+def test_result_type_of_numpy_arrays_and_gelu_exact():
+    # An array argument is not compared with the Python types (that comparison is
+    # elementwise, and its truth value ambiguous).
+    x = np.linspace(-2, 2, 5).astype(np.float32)
+    assert jnp.result_type(x) == np.dtype(jax.numpy.result_type(x))
+    assert jnp.result_type(x, 1.0) == np.dtype(jax.numpy.result_type(x, 1.0))
+    np.testing.assert_allclose(zenax.nn.gelu(x, approximate=False),
+                               jax.nn.gelu(x, approximate=False), rtol=1e-6)

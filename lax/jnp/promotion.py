@@ -455,7 +455,7 @@ def broadcast_arrays(*args: ArrayLike) -> list:
 # --------------------------------------------------------------------------- dtype queries
 
 def _result_type_arg(x) -> tuple[np.dtype, bool]:
-    if x in (int, float, complex):   # Python types stand for weak values of their kind
+    if any(x is t for t in (int, float, complex)):   # Python types: weak values of their kind
         return _dtypes.python_scalar_dtype(x(0)), True
     if x is bool:
         return np.dtype(bool), False
