@@ -67,7 +67,7 @@ def save_only_these_names(*names: str) -> Callable:
 
 
 class checkpoint_policies:
-    """JAX's ``jax.checkpoint_policies`` namespace."""
+    """The ``checkpoint_policies`` namespace, as JAX's."""
     nothing_saveable = staticmethod(nothing_saveable)
     everything_saveable = staticmethod(everything_saveable)
     dots_saveable = staticmethod(dots_saveable)
