@@ -15,21 +15,21 @@ import zenax
 import zenax.numpy as jnp
 from zenax.test_util import check_grads
 
+import spec_table
+
 rng = np.random.RandomState(0)
 X = rng.randn(4, 5, 3).astype(np.float32)
 I = lambda *v: np.array(v, np.int32)
 
 
 def assert_same(actual, expected, rtol=1e-6, atol=1e-6):
-    """Same pytree of arrays: shapes, dtypes, values (NaN where JAX has NaN)."""
+    """Same pytree of arrays: per leaf spec_table's check (shapes, dtypes, values; NaN
+    where JAX has NaN)."""
     a_leaves, a_tree = jax.tree_util.tree_flatten(actual)
     e_leaves, e_tree = jax.tree_util.tree_flatten(expected)
     assert a_tree == e_tree, (a_tree, e_tree)
     for a, e in zip(a_leaves, e_leaves):
-        assert np.shape(a) == np.shape(e), (np.shape(a), np.shape(e))
-        assert np.dtype(a.dtype) == np.dtype(e.dtype), (a.dtype, e.dtype)
-        np.testing.assert_allclose(np.asarray(a, np.float64), np.asarray(e, np.float64),
-                                   rtol=rtol, atol=atol, equal_nan=True)
+        spec_table.assert_same(a, e, (rtol, atol), check_weak_type=False)
 
 
 def traced(f, *args):
