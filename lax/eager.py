@@ -1,4 +1,4 @@
-"""Eager execution of primitives through compiled executables.
+"""Eager execution of primitives and numpy functions through compiled executables.
 
 With no transform active, ``bind`` applies a primitive's lowering rule to concrete
 ``jax.Array``s (the eval trace).  Called plainly, each ``jax.lax`` function inside a rule
@@ -11,16 +11,27 @@ new for every call) keep the plain call.
 
 :func:`install` wraps every first-order primitive's lowering rule that has no impl rule;
 ``zenax.lax`` calls it once all of its primitives are declared.
+
+One level up, :func:`compiled_when_eager` does the same for a whole ``zenax.numpy``
+function (``jnp.matmul`` is promotion, a reshape or two and a ``dot_general``): called
+eagerly on concrete arrays, it runs as one ``jax.jit`` executable of the function --
+traced once per input types by running the function itself on JAX's tracers, so its
+primitives' lowering rules emit the XLA -- and the dispatch cost is one C++ cache lookup,
+as for ``jax.numpy``'s jitted functions.  Anything else (tracers of a zenax transform,
+Python scalars or NumPy operands, arguments the compiled form rejects) takes the plain
+call, which is also where errors are raised, so they read the same either way.
 """
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Callable
 
 import jax
 import numpy as np
 
-from zenax.tracer.core import Primitive, impl_rules, lowering_rules
+from zenax.tracer import core
+from zenax.tracer.core import EvalTrace, Primitive, impl_rules, lowering_rules
 
 # Executables kept per primitive; the oldest are dropped past this (shape params make
 # many variants in long eager programs).
@@ -79,3 +90,41 @@ def install() -> None:
     for primitive, rule in list(lowering_rules.items()):
         if primitive not in impl_rules:
             impl_rules[primitive] = jitted_impl(primitive, rule)
+
+
+def compiled_when_eager(fn: Callable, static_argnames: tuple[str, ...] = (),
+                        n_arrays: int | None = None) -> Callable:
+    """``fn``, run as one ``jax.jit`` executable when called eagerly on concrete arrays.
+
+    The fast path is taken when no transform is active (the plain eval trace, not the
+    NaN-checking one), the first ``n_arrays`` positional arguments (all of them if None)
+    are concrete ``jax.Array``s, and every keyword is one of ``static_argnames`` (which
+    are compiled in, as are positional arguments after the first ``n_arrays``, which
+    must be among ``static_argnames``).  Otherwise, or if the compiled form raises, ``fn``
+    is called as usual: the same result, at eager dispatch speed.
+    """
+    parameters = inspect.signature(fn).parameters
+    static = frozenset(name for name in static_argnames if name in parameters)
+    compiled = jax.jit(fn, static_argnames=tuple(static))
+    context = core._context
+
+    @functools.wraps(fn)
+    def dispatch(*args, **kwargs):
+        if type(context.trace) is EvalTrace and (not kwargs or static.issuperset(kwargs)):
+            array = _array_type()
+            for x in (args if n_arrays is None else args[:n_arrays]):
+                if type(x) is not array:
+                    break
+            else:
+                try:
+                    return compiled(*args, **kwargs)
+                except Exception:   # noqa: BLE001 -- the plain call below raises or works
+                    fallbacks[fn.__name__] = fallbacks.get(fn.__name__, 0) + 1
+        return fn(*args, **kwargs)
+    dispatch.eager_compiled = compiled
+    return dispatch
+
+
+# Calls of ``compiled_when_eager`` functions whose compiled form raised, by function name
+# (tests check that ordinary calls never land here: a fallback is a slow path).
+fallbacks: dict[str, int] = {}

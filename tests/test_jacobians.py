@@ -193,6 +193,25 @@ def test_jacobian_auto_picks_the_cheaper_mode(fun, x, mode):
         assert forced.last_mode == explicit
 
 
+def _square(L, x):
+    """8 inputs -> 8 outputs through two tanh layers: the same FLOPs in either mode."""
+    w = np.linspace(-1, 1, 64, dtype=np.float32).reshape(8, 8)
+    h = L.tanh(L.dot_general(x, w, (((0,), (0,)), ((), ()))))
+    return L.tanh(L.dot_general(h, w, (((0,), (1,)), ((), ()))))
+
+
+def test_jacobian_auto_breaks_a_tie_toward_reverse_mode():
+    """Reverse mode gives the rows, in the Jacobian's own [out, in] layout; forward mode
+    the columns, to be transposed."""
+    zf, jf = both(_square)
+    x = np.linspace(0.1, 0.8, 8).astype(np.float32)
+    costs = mode_costs(zf, x)
+    assert costs["forward"] == costs["reverse"]
+    jac = zenax.jacobian(zf, mode="auto")
+    assert_trees_close(jac(x), jax.jacrev(jf)(x), 1e-5, 1e-5)
+    assert jac.last_mode == "rev"
+
+
 def test_jacobian_auto_with_argnums_and_has_aux():
     zf, jf = both(_with_aux)
     args = _vector_data()

@@ -1,0 +1,124 @@
+"""Eager dispatch of ``zenax.numpy`` functions through one compiled executable each.
+
+Called with concrete arrays and no transform active, ``jnp.matmul`` & co run as a
+``jax.jit`` executable of the zenax function (``lax/eager.py``); everything else takes the
+plain call.  Both paths must agree with each other and with ``jax.numpy`` in value, dtype
+and weak type, and errors must read the same whichever path a call took.
+"""
+import re
+import traceback
+
+import jax
+import jax.numpy as jjnp
+import numpy as np
+import pytest
+
+import zenax
+import zenax.numpy as znp
+from zenax.lax import eager
+
+rng = np.random.default_rng(0)
+X = jjnp.asarray(rng.standard_normal((3, 4), dtype=np.float32))
+Y = jjnp.asarray(rng.standard_normal((3, 4), dtype=np.float32))
+M = jjnp.asarray(rng.standard_normal((4, 5), dtype=np.float32))
+I = jjnp.asarray(rng.integers(-5, 5, (3, 4)).astype(np.int32))
+W = jjnp.asarray(2.0)           # a weakly typed array
+
+# (name, args, kwargs): every call here must take the compiled path.
+CALLS = [
+    ("sin", (X,), {}), ("tanh", (X,), {}), ("exp", (I,), {}), ("negative", (I,), {}),
+    ("add", (X, Y), {}), ("multiply", (X, W), {}), ("subtract", (I, X), {}),
+    ("divide", (I, I + 10), {}), ("maximum", (X, Y), {}), ("arctan2", (X, Y), {}),
+    ("floor_divide", (I, I + 10), {}), ("power", (X * X, Y), {}), ("divmod", (I, I + 10), {}),
+    ("less", (X, Y), {}), ("logical_and", (X > 0, Y > 0), {}), ("isnan", (X,), {}),
+    ("matmul", (X, M), {}), ("dot", (X, M), {}), ("matmul", (X, M),
+                                                 {"preferred_element_type": jjnp.float32}),
+    ("inner", (X, Y), {}), ("outer", (X[0], Y[0]), {}),
+    ("sum", (X,), {}), ("sum", (X, 0), {}), ("sum", (X,), {"axis": 1, "keepdims": True}),
+    ("sum", (I,), {"dtype": jjnp.float32}), ("mean", (X,), {"axis": (0, 1)}),
+    ("max", (X,), {"axis": -1}), ("min", (I,), {"initial": 0}),
+    ("var", (X,), {"ddof": 1}), ("std", (X, 1), {}), ("argmax", (X,), {"axis": 0}),
+    ("all", (X > -5,), {}), ("any", (X > 1,), {"axis": 1}),
+]
+
+
+def _ids(calls):
+    return [f"{name}-{i}" for i, (name, _, _) in enumerate(calls)]
+
+
+def _assert_same(actual, expected):
+    for a, e in zip(jax.tree_util.tree_leaves(actual), jax.tree_util.tree_leaves(expected)):
+        assert a.dtype == e.dtype and a.shape == e.shape
+        assert a.weak_type == e.weak_type
+        np.testing.assert_allclose(np.asarray(a), np.asarray(e), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,args,kwargs", CALLS, ids=_ids(CALLS))
+def test_compiled_path_matches_plain_path_and_jax(name, args, kwargs):
+    fn = getattr(znp, name)
+    before = dict(eager.fallbacks)
+    compiled_before = fn.eager_compiled._cache_size()
+    out = fn(*args, **kwargs)
+    assert fn.eager_compiled._cache_size() == compiled_before + 1 or compiled_before > 0
+    assert eager.fallbacks == before, "an ordinary call fell back to the plain path"
+    _assert_same(out, fn.__wrapped__(*args, **kwargs))
+    _assert_same(out, getattr(jjnp, name)(*args, **kwargs))
+    # The second call is a cache hit of the same executable.
+    size = fn.eager_compiled._cache_size()
+    _assert_same(fn(*args, **kwargs), out)
+    assert fn.eager_compiled._cache_size() == size
+
+
+def test_aliases_share_one_compiled_function():
+    assert znp.abs is znp.absolute and znp.amax is znp.max
+
+
+@pytest.mark.parametrize("name,call", [
+    ("add", lambda np_: np_.add(X, 1.0)),        # a Python scalar: weak, stays a literal
+    ("multiply", lambda np_: np_.multiply(np.ones((3, 4), np.float32), X)),   # NumPy
+    ("sum", lambda np_: np_.sum(X, where=X > 0)),  # an array keyword
+    ("sum", lambda np_: np_.sum(X, axis=[0, 1])),  # an unhashable static
+], ids=["python-scalar", "numpy-operand", "array-keyword", "list-axis"])
+def test_other_calls_take_the_plain_path_with_jax_results(name, call):
+    size = getattr(znp, name).eager_compiled._cache_size()
+    _assert_same(call(znp), call(jjnp))
+    assert getattr(znp, name).eager_compiled._cache_size() == size
+
+
+def test_transforms_see_the_plain_function():
+    """Under grad/vmap/jit the functions are traced as before (no nested jax.jit)."""
+    f = lambda x: znp.sum(znp.tanh(znp.matmul(x, M)) * 2.0)
+    jf = lambda x: jjnp.sum(jjnp.tanh(jjnp.matmul(x, M)) * 2.0)
+    assert "pjit" not in str(zenax.make_jaxpr(f)(X))
+    assert str(zenax.make_jaxpr(f)(X)).count("dot_general") == 1
+    np.testing.assert_allclose(zenax.grad(f)(X), jax.grad(jf)(X), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(zenax.vmap(f)(X[None]), jax.vmap(jf)(X[None]), rtol=1e-5)
+    np.testing.assert_allclose(zenax.jit(f)(X), jf(X), rtol=1e-5)
+
+
+def test_errors_read_the_same_on_either_path():
+    bad = (X, jjnp.ones((4, 3), jjnp.float32))
+    with pytest.raises(TypeError) as compiled:
+        znp.add(*bad)
+    with pytest.raises(TypeError) as plain:
+        znp.add.__wrapped__(*bad)
+    # The same message, each naming the line of its own call.
+    assert re.sub(r":\d+ ", ":N ", str(compiled.value)) == re.sub(r":\d+ ", ":N ",
+                                                                     str(plain.value))
+    assert "Incompatible shapes for broadcasting" in str(compiled.value)
+    # No chained exception from the compiled attempt, and the user's line comes last.
+    assert compiled.value.__context__ is None and compiled.value.__cause__ is None
+    frames = traceback.extract_tb(compiled.value.__traceback__)
+    assert any(f.filename == __file__ for f in frames)
+    with pytest.raises(ValueError, match="ndim at least 1"):
+        znp.matmul(X[0, 0], M)
+
+
+def test_debug_nans_checks_every_eager_primitive():
+    zenax.config.update("jax_debug_nans", True)
+    try:
+        with pytest.raises(FloatingPointError, match="log"):
+            znp.log(-X * X - 1.0)
+    finally:
+        zenax.config.update("jax_debug_nans", False)
+    assert np.isnan(np.asarray(znp.log(-X * X - 1.0))).all()
