@@ -105,6 +105,41 @@ def test_traced_indices_match_jax(name):
     assert_same(zenax.jit(f)(X, i), jax.jit(f)(jnp_ref.asarray(X), i))
 
 
+# Traced integer scalars with unit-step slices: one dynamic_slice, as in JAX.
+SCALAR_WINDOWS = {
+    "first_axis": lambda x, i: x[i],
+    "with_slices": lambda x, i: x[i, 1:],
+    "middle_axis": lambda x, i: x[:, i],
+    "reversed_slice": lambda x, i: x[1, ::-1, i],
+    "newaxis": lambda x, i: x[None, i, :2],
+    "newaxis_then_int": lambda x, i: x[i, None, 0],
+    "negative": lambda x, i: x[-1, i - 2],
+    "ellipsis": lambda x, i: x[..., i],
+    "every_axis": lambda x, i: x[i, i, i],
+}
+
+
+@pytest.mark.parametrize("name", list(SCALAR_WINDOWS))
+def test_traced_scalar_index_is_a_dynamic_slice_as_in_jax(name):
+    f = SCALAR_WINDOWS[name]
+    x = jnp_ref.asarray(X)
+    ours = zenax.make_jaxpr(f)(x, 1)
+    theirs = jax.make_jaxpr(f)(x, 1)
+    names = lambda j: [e.primitive.name for e in j.eqns]
+    assert "gather" not in names(ours) and names(ours).count("dynamic_slice") == 1
+    assert [n for n in names(ours) if n in ("dynamic_slice", "rev", "squeeze", "expand_dims")] \
+        == [n for n in names(theirs) if n in ("dynamic_slice", "rev", "squeeze", "expand_dims")]
+    for i in (0, 2, -1, 7, -9):        # out of bounds: clamped, as JAX's
+        assert_same(zenax.jit(f)(x, i), jax.jit(f)(x, i))
+        g = lambda lib, f=f: lib.grad(lambda x, i: (f(x, i) ** 2).sum())
+        assert_same(zenax.jit(g(zenax))(x, i), jax.jit(g(jax))(x, i))
+    # The transpose is a dynamic_update_slice, not a scatter-add.
+    grad_jaxpr = str(zenax.make_jaxpr(g(zenax))(x, 1))
+    assert "dynamic_update_slice" in grad_jaxpr and "scatter" not in grad_jaxpr
+    batch = np.array([0, 1, -1, 6], np.int32)
+    assert_same(zenax.vmap(f, (None, 0))(x, batch), jax.vmap(f, (None, 0))(x, batch))
+
+
 def test_static_indexing_stays_cheap():
     # The same slice/rev/squeeze/broadcast_in_dim equations as JAX; no gather.
     for idx in [(1, slice(None, None, -1)), (slice(1, 3), None), (Ellipsis, 0)]:

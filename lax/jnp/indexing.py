@@ -4,8 +4,11 @@ analysis that ``x.at[idx]`` (at.py) shares.
 * Static basic indices -- Python ints, slices, ``None``, ``...`` -- become one ``slice``
   (negative steps: a forward slice and a ``rev``), a ``squeeze`` and an ``expand_dims``:
   the cheap equations JAX emits.
-* Everything else -- integer arrays, traced scalars, boolean masks, and any mix with the
-  basic indices -- becomes one ``gather``.  The advanced (array) indices broadcast
+* Traced integer scalars with unit-step slices (``xs[i]``, ``x[:, i, 1:]``) become one
+  ``dynamic_slice`` (and a ``squeeze``), as in JAX: cheaper than a gather, and so is its
+  transpose, a ``dynamic_update_slice`` where a gather's is a scatter-add.
+* Everything else -- integer arrays, boolean masks, and any mix with the basic indices --
+  becomes one ``gather``.  The advanced (array) indices broadcast
   together; their axes go where the first of them was when they are adjacent, and in
   front otherwise (NumPy's rule).  Negative indices count from the end.  Out-of-bounds
   indices are clamped by default (``mode=None`` is XLA's ``promise_in_bounds``), as in
@@ -210,6 +213,51 @@ def _static_getitem(x, entries):
     return out
 
 
+# --------------------------------------------------------------------------- dynamic-slice path
+
+def _dynamic_slice_take(x, entries, shape: tuple, mode, normalize_indices: bool):
+    """``x[idx]`` as one ``dynamic_slice`` when the advanced indices are all integer
+    scalars (``x[i]``, ``x[i, 1:]``, ``x[:, i, None]`` with a traced ``i``), else None.
+
+    This is JAX's choice too: a window read is cheaper than a gather, and its transpose
+    (``dynamic_update_slice``) cheaper than a scatter-add -- ``xs[i]`` inside a loop
+    body is the common case.  Slices must have unit steps (``::-1`` adds a ``rev``).
+    """
+    if mode is not None and lax.GatherScatterMode.from_any(mode) not in (
+            lax.GatherScatterMode.PROMISE_IN_BOUNDS, lax.GatherScatterMode.CLIP):
+        return None
+    starts, sizes, rev_axes, squeeze_axes, newaxis_dims = [], [], [], [], []
+    for kind, item in entries:
+        axis = len(starts)
+        if kind == NONE:
+            newaxis_dims.append(len(starts) - len(squeeze_axes) + len(newaxis_dims))
+        elif kind == INT or (kind == ARRAY and get_aval(item).ndim == 0):
+            if shape[axis] == 0:
+                return None
+            starts.append(item)
+            sizes.append(1)
+            squeeze_axes.append(axis)
+        elif kind == SLICE and item.step in (None, 1, -1):
+            start, stop, step = item.indices(shape[axis])
+            if step < 0:
+                starts.append(stop + 1)
+                sizes.append(max(0, start - stop))
+                rev_axes.append(axis)
+            else:
+                starts.append(start)
+                sizes.append(max(0, stop - start))
+        else:
+            return None
+    out = lax.dynamic_slice(x, starts, sizes, allow_negative_indices=normalize_indices)
+    if rev_axes:
+        out = lax.rev(out, rev_axes)
+    if squeeze_axes:
+        out = lax.squeeze(out, squeeze_axes)
+    if newaxis_dims:
+        out = lax.expand_dims(out, newaxis_dims)
+    return out
+
+
 # --------------------------------------------------------------------------- gather path
 
 class GatherIndexer(NamedTuple):
@@ -406,6 +454,10 @@ def rewriting_take(x, idx, *, indices_are_sorted: bool = False, unique_indices: 
             pass    # out of bounds with mode 'fill' or 'clip': the gather handles it
         else:
             return _static_getitem(x, entries)
+    if fill_value is None:
+        out = _dynamic_slice_take(x, entries, shape, mode, normalize_indices)
+        if out is not None:
+            return out
     indexer = index_to_gather(shape, idx, normalize_indices)
     if fill_value is not None:
         fill_value = _concrete_value(fill_value)
