@@ -315,12 +315,17 @@ class _Call:
     static: tuple             # ((name, value), ...) sorted by name
     flat: list
     signature: Any            # hashable structure of (dyn_args, dyn_kwargs)
-    avals: tuple
+    aval_keys: tuple          # per leaf (shape, dtype, weak_type): hashed and compared in C
 
     @property
     def key(self):
         # x64 changes the dtypes tracing gives constants (jnp.arange, Python scalars).
-        return (self.signature, self.avals, self.static, jax.config.jax_enable_x64)
+        return (self.signature, self.aval_keys, self.static, jax.config.jax_enable_x64)
+
+    @functools.cached_property
+    def avals(self) -> tuple:
+        # Only needed to trace or lower (a cache miss, AOT).
+        return tuple(_aval_from_key(k) for k in self.aval_keys)
 
     @functools.cached_property
     def in_tree(self):
@@ -357,6 +362,7 @@ class Jitted:
         self.donate_argnames = _as_tuple(donate_argnames)
         self.in_shardings = tuple(in_shardings) if isinstance(in_shardings, list) else in_shardings
         self.out_shardings = out_shardings
+        self._no_static = not (self.static_argnums or self.static_argnames)
         self._cache = _shared_cache(fun, (self.static_argnums, self.static_argnames,
                                           self.donate_argnums, self.donate_argnames,
                                           self.in_shardings, self.out_shardings))
@@ -371,7 +377,7 @@ class Jitted:
         if not (self.static_argnums or self.static_argnames):
             flat, signature = _flatten_args(args, kwargs)
             return _Call(nargs, args, range(nargs), kwargs, (), flat, signature,
-                         tuple(map(_abstractify, flat)))
+                         tuple(map(_aval_key, flat)))
         static_idx = {i % nargs for i in self.static_argnums if -nargs <= i < nargs}
         static = [(self._param_name(i), args[i]) for i in static_idx]
         static += [(k, v) for k, v in kwargs.items() if k in self.static_argnames]
@@ -383,7 +389,7 @@ class Jitted:
         flat, signature = _flatten_args(dyn_args, dyn_kwargs)
         return _Call(nargs, dyn_args, dyn_idx, dyn_kwargs,
                      tuple(sorted(static, key=lambda s: s[0])), flat, signature,
-                     tuple(map(_abstractify, flat)))
+                     tuple(map(_aval_key, flat)))
 
     def _arg_names(self, call: _Call) -> list[str]:
         """A name per dynamic argument leaf, like ``params['w']``."""
@@ -509,6 +515,19 @@ class Jitted:
     def __call__(self, *args, **kwargs):
         if config.disable_jit:
             return self.fun(*args, **kwargs)
+        if self._no_static and current_trace() is eval_trace:
+            # The hot path -- a cache hit on concrete arguments -- builds no _Call.
+            try:
+                flat, signature = _flatten_args(args, kwargs)
+                key = (signature, tuple(map(_aval_key, flat)), (), jax.config.jax_enable_x64)
+            except TypeError:       # not an array: _lookup names the argument
+                key = None
+            entry = None if key is None else self._cache.get(key)
+            if entry is not None and entry.executable is not None and \
+                    not debugging.nan_state.enabled:
+                self._stats.hits += 1
+                return tree_unflatten(entry.out_tree,
+                                      list(entry.executable(*entry.jaxpr.consts, *flat)))
         entry, call = self._lookup(args, kwargs)
         if current_trace() is not eval_trace:
             outs = _bind_jit_call(entry.call_jaxpr, list(entry.jaxpr.consts) + call.flat,
@@ -561,9 +580,16 @@ _LEAF_TYPES = (jax.Array, np.ndarray, np.generic, float, int, complex, Tracer)
 
 def _flatten_args(args: tuple, kwargs: dict) -> tuple[list, Any]:
     """The leaves of ``(args, kwargs)`` and a hashable signature of their structure."""
-    if not kwargs and all(isinstance(x, _LEAF_TYPES) for x in args):
-        return list(args), len(args)
-    leaves: list = []
+    if not kwargs:
+        if all(isinstance(x, _LEAF_TYPES) for x in args):
+            return list(args), len(args)
+        leaves: list = []
+        try:
+            # Tagged, to differ from the signature of the same tree passed with kwargs.
+            return leaves, (0, flatten_signature(args, leaves))
+        except TypeError:
+            pass
+    leaves = []
     try:
         return leaves, flatten_signature((args, kwargs), leaves)
     except TypeError:        # unhashable aux data in a custom node: use the treedef
@@ -571,14 +597,21 @@ def _flatten_args(args: tuple, kwargs: dict) -> tuple[list, Any]:
         return leaves, tree
 
 
-def _abstractify(x) -> ShapedArray:
-    if isinstance(x, jax.Array):
-        # jax.Array's shape is already a tuple of ints and its dtype a numpy dtype: skip
-        # ShapedArray.__init__'s conversions (this runs for every leaf of every call).
-        aval = object.__new__(ShapedArray)
-        aval.shape, aval.dtype, aval.weak_type = x.shape, x.dtype, x.weak_type
-        return aval
-    return shaped_abstractify(x)
+def _aval_key(x) -> tuple:
+    """``(shape, dtype, weak_type)`` of an argument leaf: its part of the cache key.  A
+    plain tuple, so a cache hit hashes and compares keys in C and builds no aval."""
+    aval = getattr(x, "aval", None)     # jax.Arrays and zenax tracers carry theirs
+    if aval is None:
+        aval = shaped_abstractify(x)
+    return aval.shape, aval.dtype, aval.weak_type
+
+
+def _aval_from_key(key: tuple) -> ShapedArray:
+    # The key's shape is a tuple of ints and its dtype a numpy dtype already: skip
+    # ShapedArray.__init__'s conversions.
+    aval = object.__new__(ShapedArray)
+    aval.shape, aval.dtype, aval.weak_type = key
+    return aval
 
 
 def _describe_changes(old_key, new_key, old_tree, new_tree, leaf_names,
@@ -586,6 +619,8 @@ def _describe_changes(old_key, new_key, old_tree, new_tree, leaf_names,
     """Why ``new_key`` missed the cache, compared with ``old_key`` (the previous call)."""
     _, old_avals, old_static, old_x64 = old_key
     _, new_avals, new_static, new_x64 = new_key
+    old_avals = [_aval_from_key(k) for k in old_avals]
+    new_avals = [_aval_from_key(k) for k in new_avals]
     reasons = []
     if old_x64 != new_x64:
         reasons.append(f"jax_enable_x64 changed from {old_x64} to {new_x64}")
