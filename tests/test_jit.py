@@ -464,6 +464,26 @@ def test_arguments_and_outputs_of_all_kinds():
     assert zenax.jit(g).cache_stats().traces == 1
 
 
+def test_argument_structures_key_the_cache_apart():
+    """Calls whose argument trees differ never share an executable, whichever path
+    flattened them: leaves only, shallow tuples/lists, nested trees, keywords."""
+    x, y = np.float32(2.0), np.float32(3.0)
+
+    def f(*args, **kwargs):
+        leaves = jax.tree_util.tree_leaves((args, kwargs))
+        return sum(float(i + 1) * leaf for i, leaf in enumerate(leaves)), len(leaves)
+
+    zf = zenax.jit(f)
+    calls = [((x, y), {}), ((x, (y,)), {}), ((x, [y]), {}), (((x, y),), {}),
+             ((x, {"k": y}), {}), ((x,), {"k": y}), (((x,), {"k": y}), {}),
+             (((x,), [(y,)]), {}), ((x, (y, x)), {})]
+    for _ in range(2):
+        for args, kwargs in calls:
+            assert_same(zf(*args, **kwargs), jax.jit(f)(*args, **kwargs))
+    assert zf.cache_stats().traces == len(calls)
+    assert zf.cache_stats().hits == len(calls)
+
+
 def test_clear_cache():
     f = zenax.jit(lambda x: x + 1)
     f(1.0)
