@@ -122,3 +122,29 @@ def test_debug_nans_checks_every_eager_primitive():
     finally:
         zenax.config.update("jax_debug_nans", False)
     assert np.isnan(np.asarray(znp.log(-X * X - 1.0))).all()
+
+
+NN_CALLS = [("relu", (X,), {}), ("gelu", (X,), {"approximate": False}),
+            ("softmax", (X,), {"axis": 0}), ("log_softmax", (X,), {}), ("silu", (X,), {}),
+            ("logsumexp", (X,), {"axis": 1, "keepdims": True}), ("leaky_relu", (X, 0.2), {}),
+            ("one_hot", (I[0] + 5, 10), {"dtype": jjnp.float32})]
+
+
+@pytest.mark.parametrize("name,args,kwargs", NN_CALLS, ids=_ids(NN_CALLS))
+def test_nn_functions_compile_when_eager(name, args, kwargs):
+    fn = getattr(zenax.nn, name)
+    before = dict(eager.fallbacks)
+    out = fn(*args, **kwargs)
+    size = fn.eager_compiled._cache_size()
+    assert size >= 1 and eager.fallbacks == before
+    _assert_same(out, getattr(jax.nn, name)(*args, **kwargs))
+    _assert_same(fn(*args, **kwargs), out)
+    assert fn.eager_compiled._cache_size() == size
+
+
+def test_nn_custom_derivatives_survive():
+    """relu keeps its custom jvp (derivative 0 at 0) under zenax.grad."""
+    x = jjnp.array([-1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(zenax.grad(lambda x: zenax.nn.relu(x).sum())(x),
+                                  jax.grad(lambda x: jax.nn.relu(x).sum())(x))
+    assert "custom_jvp_call" in str(zenax.make_jaxpr(zenax.nn.relu)(x))
