@@ -98,7 +98,7 @@ def compiled_when_eager(fn: Callable, static_argnames: tuple[str, ...] = (),
 
     The fast path is taken when no transform is active (the plain eval trace, not the
     NaN-checking one), the first ``n_arrays`` positional arguments (all of them if None)
-    are concrete ``jax.Array``s, and every keyword is one of ``static_argnames`` (which
+    are given and are concrete ``jax.Array``s, and every keyword is one of ``static_argnames`` (which
     are compiled in, as are positional arguments after the first ``n_arrays``, which
     must be among ``static_argnames``).  Otherwise, or if the compiled form raises, ``fn``
     is called as usual: the same result, at eager dispatch speed.
@@ -110,7 +110,8 @@ def compiled_when_eager(fn: Callable, static_argnames: tuple[str, ...] = (),
 
     @functools.wraps(fn)
     def dispatch(*args, **kwargs):
-        if type(context.trace) is EvalTrace and (not kwargs or static.issuperset(kwargs)):
+        if type(context.trace) is EvalTrace and (not kwargs or static.issuperset(kwargs)) \
+                and (n_arrays is None or len(args) >= n_arrays):
             array = _array_type()
             for x in (args if n_arrays is None else args[:n_arrays]):
                 if type(x) is not array:

@@ -31,7 +31,7 @@ CALLS = [
     ("divide", (I, I + 10), {}), ("maximum", (X, Y), {}), ("arctan2", (X, Y), {}),
     ("floor_divide", (I, I + 10), {}), ("power", (X * X, Y), {}), ("divmod", (I, I + 10), {}),
     ("less", (X, Y), {}), ("logical_and", (X > 0, Y > 0), {}), ("isnan", (X,), {}),
-    ("matmul", (X, M), {}), ("dot", (X, M), {}), ("matmul", (X, M),
+    ("where", (X > 0, X, Y), {}), ("matmul", (X, M), {}), ("dot", (X, M), {}), ("matmul", (X, M),
                                                  {"preferred_element_type": jjnp.float32}),
     ("inner", (X, Y), {}), ("outer", (X[0], Y[0]), {}),
     ("sum", (X,), {}), ("sum", (X, 0), {}), ("sum", (X,), {"axis": 1, "keepdims": True}),
@@ -78,7 +78,8 @@ def test_aliases_share_one_compiled_function():
     ("multiply", lambda np_: np_.multiply(np.ones((3, 4), np.float32), X)),   # NumPy
     ("sum", lambda np_: np_.sum(X, where=X > 0)),  # an array keyword
     ("sum", lambda np_: np_.sum(X, axis=[0, 1])),  # an unhashable static
-], ids=["python-scalar", "numpy-operand", "array-keyword", "list-axis"])
+    ("where", lambda np_: np_.where(X > 0)),        # where's one-argument form
+], ids=["python-scalar", "numpy-operand", "array-keyword", "list-axis", "where-nonzero"])
 def test_other_calls_take_the_plain_path_with_jax_results(name, call):
     size = getattr(znp, name).eager_compiled._cache_size()
     _assert_same(call(znp), call(jjnp))

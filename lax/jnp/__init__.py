@@ -97,6 +97,7 @@ _compile_when_eager("""
     invert left_shift right_shift bitwise_left_shift bitwise_right_shift isnan isinf
     isfinite isposinf isneginf signbit
     outer kron""")
+_compile_when_eager("where", n_arrays=3)          # where(c, x, y); not the one-argument form
 _compile_when_eager("matmul dot vdot inner", n_arrays=2,
                     static_argnames=("precision", "preferred_element_type"))
 _compile_when_eager("sum prod nansum nanprod mean nanmean", n_arrays=1, static_argnames=(
