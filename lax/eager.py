@@ -98,10 +98,11 @@ def compiled_when_eager(fn: Callable, static_argnames: tuple[str, ...] = (),
 
     The fast path is taken when no transform is active (the plain eval trace, not the
     NaN-checking one), the first ``n_arrays`` positional arguments (all of them if None)
-    are given and are concrete ``jax.Array``s, and every keyword is one of ``static_argnames`` (which
-    are compiled in, as are positional arguments after the first ``n_arrays``, which
-    must be among ``static_argnames``).  Otherwise, or if the compiled form raises, ``fn``
-    is called as usual: the same result, at eager dispatch speed.
+    are given and are concrete ``jax.Array``s, and every keyword is one of
+    ``static_argnames`` (which are compiled in, as are positional arguments after the
+    first ``n_arrays``, which must be among ``static_argnames``).  Otherwise, or if the
+    compiled form raises, ``fn`` is called as usual: the same result, at eager dispatch
+    speed.
     """
     parameters = inspect.signature(fn).parameters
     static = frozenset(name for name in static_argnames if name in parameters)
@@ -124,6 +125,18 @@ def compiled_when_eager(fn: Callable, static_argnames: tuple[str, ...] = (),
         return fn(*args, **kwargs)
     dispatch.eager_compiled = compiled
     return dispatch
+
+
+def compile_when_eager(namespace: dict, names: str, **options) -> None:
+    """Replace each function named in ``names`` (whitespace-separated) in ``namespace``
+    by its :func:`compiled_when_eager` form; aliases (``abs``/``absolute``) stay one
+    function."""
+    wrapped: dict = {}
+    for name in names.split():
+        fn = namespace[name]
+        if fn not in wrapped:
+            wrapped[fn] = compiled_when_eager(fn, **options)
+        namespace[name] = wrapped[fn]
 
 
 # Calls of ``compiled_when_eager`` functions whose compiled form raised, by function name

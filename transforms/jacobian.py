@@ -259,9 +259,9 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fa
     """The Jacobian of ``fun``, by ``mode`` = ``"fwd"``, ``"rev"`` or ``"auto"``.
 
     ``"auto"`` linearizes ``fun`` at the given point, counts the FLOPs of the linear jaxpr
-    and of its transpose, and runs the mode with the smaller total cost
-    (inputs x forward cost vs outputs x reverse cost; reverse on a tie).  The chosen mode is recorded on the
-    returned function as ``.last_mode``.
+    and of its transpose, and runs the mode with the smaller total cost (inputs x forward
+    cost vs outputs x reverse cost; reverse on a tie).  The chosen mode is recorded on
+    the returned function as ``.last_mode``.
 
     >>> J = zenax.jacobian(f, mode="auto")(x)
     """

@@ -74,17 +74,8 @@ from .ufuncs import (abs, absolute, acos, acosh, add, angle, arccos, arccosh, ar
 # Called eagerly on concrete arrays, these run as one compiled executable each (as
 # jax.numpy's jitted functions do; see lax/eager.py): elementwise functions whose
 # arguments are all arrays, and the products and reductions with their static keywords.
-def _compile_when_eager(names: str, **options) -> None:
-    namespace, wrapped = globals(), {}
-    for name in names.split():
-        fn = namespace[name]
-        if fn not in wrapped:           # aliases (abs/absolute) stay one function
-            wrapped[fn] = _eager.compiled_when_eager(fn, **options)
-        namespace[name] = wrapped[fn]
-
-
-from .. import eager as _eager  # noqa: E402
-_compile_when_eager("""
+from ..eager import compile_when_eager as _compile_when_eager  # noqa: E402
+_compile_when_eager(globals(), """
     abs absolute acos acosh add angle arccos arccosh arcsin arcsinh arctan arctan2 arctanh
     asin asinh atan atan2 atanh cbrt ceil conj conjugate copysign cos cosh deg2rad degrees
     divide divmod exp exp2 expm1 fabs fix float_power floor floor_divide fmax fmin fmod
@@ -97,17 +88,19 @@ _compile_when_eager("""
     invert left_shift right_shift bitwise_left_shift bitwise_right_shift isnan isinf
     isfinite isposinf isneginf signbit
     outer kron""")
-_compile_when_eager("where", n_arrays=3)          # where(c, x, y); not the one-argument form
-_compile_when_eager("matmul dot vdot inner", n_arrays=2,
+_compile_when_eager(globals(), "where", n_arrays=3)      # where(c, x, y), not where(c)
+_compile_when_eager(globals(), "matmul dot vdot inner", n_arrays=2,
                     static_argnames=("precision", "preferred_element_type"))
-_compile_when_eager("sum prod nansum nanprod mean nanmean", n_arrays=1, static_argnames=(
-    "axis", "dtype", "out", "keepdims", "initial", "promote_integers"))
-_compile_when_eager("max min amax amin nanmax nanmin", n_arrays=1,
+_compile_when_eager(globals(), "sum prod nansum nanprod mean nanmean", n_arrays=1,
+                    static_argnames=("axis", "dtype", "out", "keepdims", "initial",
+                                     "promote_integers"))
+_compile_when_eager(globals(), "max min amax amin nanmax nanmin", n_arrays=1,
                     static_argnames=("axis", "out", "keepdims", "initial"))
-_compile_when_eager("all any", n_arrays=1, static_argnames=("axis", "out", "keepdims"))
-_compile_when_eager("var std nanvar nanstd", n_arrays=1, static_argnames=(
-    "axis", "dtype", "out", "ddof", "keepdims", "correction"))
-_compile_when_eager("argmax argmin", n_arrays=1, static_argnames=("axis", "out", "keepdims"))
+_compile_when_eager(globals(), "all any argmax argmin", n_arrays=1,
+                    static_argnames=("axis", "out", "keepdims"))
+_compile_when_eager(globals(), "var std nanvar nanstd", n_arrays=1,
+                    static_argnames=("axis", "dtype", "out", "ddof", "keepdims",
+                                     "correction"))
 
 array_methods.install()
 from . import concrete_arrays as _concrete_arrays  # noqa: E402

@@ -8,11 +8,11 @@ analysis that ``x.at[idx]`` (at.py) shares.
   ``dynamic_slice`` (and a ``squeeze``), as in JAX: cheaper than a gather, and so is its
   transpose, a ``dynamic_update_slice`` where a gather's is a scatter-add.
 * Everything else -- integer arrays, boolean masks, and any mix with the basic indices --
-  becomes one ``gather``.  The advanced (array) indices broadcast
-  together; their axes go where the first of them was when they are adjacent, and in
-  front otherwise (NumPy's rule).  Negative indices count from the end.  Out-of-bounds
-  indices are clamped by default (``mode=None`` is XLA's ``promise_in_bounds``), as in
-  JAX; ``x.at[idx].get(mode='fill')`` reads ``fill_value`` there instead.
+  becomes one ``gather``.  The advanced (array) indices broadcast together; their axes
+  go where the first of them was when they are adjacent, and in front otherwise
+  (NumPy's rule).  Negative indices count from the end.  Out-of-bounds indices are
+  clamped by default (``mode=None`` is XLA's ``promise_in_bounds``), as in JAX;
+  ``x.at[idx].get(mode='fill')`` reads ``fill_value`` there instead.
 * Boolean masks must be concrete (their number of True entries is the result's shape):
   a traced mask raises :class:`NonConcreteBooleanIndexError`, which names the fixes.
 """
