@@ -204,10 +204,15 @@ def _static_getitem(x, entries):
     if tuple(starts) != (0,) * len(shape) or tuple(limits) != shape or \
             any(s != 1 for s in strides):
         out = lax.slice(out, starts, limits, strides)
-    if reversed_dims:
-        out = lax.rev(out, reversed_dims)
-    if squeezed_dims:
-        out = lax.squeeze(out, squeezed_dims)
+    return _reverse_squeeze_expand(out, reversed_dims, squeezed_dims, new_axes)
+
+
+def _reverse_squeeze_expand(out, rev_axes, squeeze_axes, new_axes):
+    """The tail shared by the slice paths: reverse, drop the indexed axes, add ``None``s."""
+    if rev_axes:
+        out = lax.rev(out, rev_axes)
+    if squeeze_axes:
+        out = lax.squeeze(out, squeeze_axes)
     if new_axes:
         out = lax.expand_dims(out, new_axes)
     return out
@@ -249,13 +254,7 @@ def _dynamic_slice_take(x, entries, shape: tuple, mode, normalize_indices: bool)
         else:
             return None
     out = lax.dynamic_slice(x, starts, sizes, allow_negative_indices=normalize_indices)
-    if rev_axes:
-        out = lax.rev(out, rev_axes)
-    if squeeze_axes:
-        out = lax.squeeze(out, squeeze_axes)
-    if newaxis_dims:
-        out = lax.expand_dims(out, newaxis_dims)
-    return out
+    return _reverse_squeeze_expand(out, rev_axes, squeeze_axes, newaxis_dims)
 
 
 # --------------------------------------------------------------------------- gather path
