@@ -1,7 +1,8 @@
 """zenax.lax: the primitives and their wrappers, under JAX's names.
 
-Each primitive lives next to its rules (abstract_eval, lowering, and the transform rules)
-in the module named after its family: ``elementwise``, ``shapes``, ``reductions``, ``dot``.
+Each primitive lives next to its rules (abstract_eval, lowering, jvp, transpose, batching)
+in the module named after its family: ``broadcasting`` (the four ops every rule uses),
+``elementwise``, ``shapes``, ``reductions``, ``matmul``, ``sorting``, ``convolution``, ...
 """
 from .elementwise import (RoundingMethod, _convert_element_type, abs, add, acos, acosh,  # noqa: F401
                           asin, asinh, atan, atan2, atanh, bitcast_convert_type, bitwise_and,
@@ -13,22 +14,25 @@ from .elementwise import (RoundingMethod, _convert_element_type, abs, add, acos,
                           select_n, shift_left, shift_right_arithmetic, shift_right_logical,
                           sign, sin, sinh, sqrt, square, stop_gradient, sub, tan,
                           tanh)
-from .shapes import (broadcast, broadcast_in_dim, broadcast_to_rank, broadcasted_iota,  # noqa: F401
-                     collapse, concatenate, expand_dims, index_in_dim, iota, pad, reshape, rev,
-                     slice, slice_in_dim, squeeze, transpose)
+from .broadcasting import broadcast_in_dim, reduce_sum, reshape, transpose  # noqa: F401
+from .shapes import (broadcast, broadcast_to_rank, broadcasted_iota, collapse,  # noqa: F401
+                     concatenate, expand_dims, index_in_dim, iota, pad, rev, slice,
+                     slice_in_dim, squeeze)
 from .reductions import (argmax, argmin, reduce_and, reduce_max, reduce_min, reduce_or,  # noqa: F401
-                         reduce_prod, reduce_sum, reduce_xor)
+                         reduce_prod, reduce_xor)
 from .matmul import dot, dot_general  # noqa: F401
 
-from . import matmul as _matmul, elementwise as _elementwise, reductions as _reductions, shapes as _shapes
+from . import broadcasting as _broadcasting
+from . import elementwise as _elementwise
+from . import matmul as _matmul
+from . import reductions as _reductions
+from . import shapes as _shapes
 
 # The primitives themselves (``zenax.lax.sin_p`` ...), as JAX exposes them.
-for _module in (_elementwise, _shapes, _reductions, _matmul):
+for _module in (_broadcasting, _elementwise, _shapes, _reductions, _matmul):
     globals().update({k: v for k, v in vars(_module).items() if k.endswith("_p")})
 del _module
 
-from . import derivatives as _derivatives  # noqa: F401,E402  (registers jvp/transpose rules)
-from . import batching as _batching  # noqa: F401,E402  (registers batching rules)
 from .parallel import (all_gather, axis_index, axis_size, pmax, pmean, pmin,  # noqa: F401,E402
                        psum)
 from . import parallel as _parallel  # noqa: E402
@@ -39,7 +43,8 @@ from .debugging import checkpoint_name, debug_callback, debug_callback_p, name_p
 from .convolution import *  # noqa: F401,F403,E402  (conv_general_dilated, conv, conv_transpose, ...)
 from .windowed import *  # noqa: F401,F403,E402  (reduce_window_*, select_and_*, avg/max_pool)
 from .sorting import argsort, sort, sort_key_val, sort_p, top_k, top_k_p  # noqa: F401,E402
-from .slicing import *  # noqa: F401,F403,E402  (gather, scatter*, dimension numbers)
+from .gather_scatter_dnums import *  # noqa: F401,F403,E402  (dimension numbers, modes)
+from .slicing import *  # noqa: F401,F403,E402  (gather, scatter*)
 from .scatter_apply import scatter_apply, scatter_apply_p  # noqa: F401,E402
 from .prng import threefry2x32, threefry2x32_p  # noqa: F401,E402
 from .dynamic_slicing import *  # noqa: F401,F403,E402  (dynamic_slice, dynamic_update_slice, ...)

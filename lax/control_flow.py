@@ -17,7 +17,7 @@ import numpy as np
 from zenax.tracer import dtypes
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Primitive, Tracer, abstract_eval_rules, bind, get_aval
-from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Var
+from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Var, closed_to_open
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
@@ -47,9 +47,8 @@ def trace_fun(fun: Callable, in_tree, in_avals: Sequence[ShapedArray]):
         return leaves
 
     closed, _ = trace_to_jaxpr(flat_fun, list(in_avals))
-    j = closed.jaxpr
-    open_ = ClosedJaxpr(Jaxpr([], j.constvars + j.invars, j.outvars, j.eqns), [])
-    return open_, list(closed.consts), box["tree"]
+    open_, consts = closed_to_open(closed)
+    return open_, list(consts), box["tree"]
 
 
 def _abstractify(x) -> ShapedArray:

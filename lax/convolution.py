@@ -29,7 +29,8 @@ from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, transpose_
 
 from . import elementwise as ew
 from . import shapes as sh
-from .ad_util import defjvp, zeros_like_aval
+from .elementwise import defjvp
+from .broadcasting import zeros_like_aval
 from .registry import register, same_dtype, type_error
 from zenax.tracer.source_info import user_frame_str
 

@@ -28,8 +28,8 @@ from zenax.tracer.tree_util import tree_flatten, tree_unflatten
 
 from . import elementwise as ew
 from . import shapes as sh
-from .ad_util import deflinear, tangent_aval
-from .registry import FLOAT, NUM, canonical_axes, check_dtype, register, type_error
+from .broadcasting import deflinear
+from .registry import FLOAT, NUM, canonical_axes, check_dtype, register, tangent_aval, type_error
 
 lax = jax.lax
 

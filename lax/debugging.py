@@ -8,8 +8,9 @@ import numpy as np
 from zenax.tracer.ad_types import not_mapped
 from zenax.tracer.core import (Primitive, abstract_eval_rules, batch_rules, bind, get_aval,
                                jvp_rules, lowering_rules)
+from zenax.tracer.tree_util import tree_map
 
-from .ad_util import deflinear
+from .broadcasting import deflinear
 
 # --------------------------------------------------------------------------- debug_callback
 # debug_callback(*args, callback): calls `callback(*numpy arrays)` when the program runs,
@@ -65,5 +66,4 @@ batch_rules[name_p] = lambda args, dims, *, name: (bind(name_p, args[0], name=na
 
 def checkpoint_name(x, name: str):
     """Name ``x`` so a remat policy (``save_only_these_names``) can save it."""
-    from zenax.tracer.tree_util import tree_map
     return tree_map(lambda v: bind(name_p, v, name=name), x)

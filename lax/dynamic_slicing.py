@@ -36,15 +36,14 @@ import numpy as np
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, Tracer, batch_rules, bind, get_aval, jvp_rules, \
-    transpose_rules
+from zenax.tracer.core import (Primitive, Tracer, batch_rules, bind, get_aval, jvp_rules,
+                               transpose_rules)
 
 from . import elementwise as ew
 from . import shapes as sh
 from . import slicing
-from .ad_util import instantiate, tangent_aval, zeros_like_aval
-from .batching import batch_size, bdim_at_front, moveaxis
-from .registry import canonical_axes, register, same_dtype, type_error
+from .broadcasting import batch_size, bdim_at_front, instantiate, moveaxis, zeros_like_aval
+from .registry import canonical_axes, register, same_dtype, tangent_aval, type_error
 
 lax = jax.lax
 

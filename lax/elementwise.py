@@ -1,22 +1,45 @@
-"""Elementwise primitives: arithmetic, math functions, comparisons, logic, casts.
+"""Elementwise primitives: arithmetic, math functions, comparisons, logic, casts -- each
+declared with its dtype rule, lowering (the ``jax.lax`` function of the same name) and
+rules.
 
-Each primitive is declared with its dtype rule and its lowering (the ``jax.lax``
-function of the same name).  Operands share one dtype and one shape, except that rank-0
-operands broadcast -- NumPy-style broadcasting and dtype promotion are zenax.numpy's job.
+Operands share one dtype and one shape, except that rank-0 operands broadcast --
+NumPy-style broadcasting and dtype promotion are zenax.numpy's job.  So one batching
+rule serves each arity (``elementwise()`` registers it), and a transpose sums a
+cotangent back down to a broadcast scalar operand (``unbroadcast``).
+
+Most derivative rules are one line: ``defjvp`` takes one function per operand giving that
+operand's contribution to the output tangent (``x_dot`` times the partial derivative),
+``defjvp2`` also passes the primal output, ``deflinear`` declares a primitive linear in its
+operands and gives its transpose, and ``differentiable=False`` marks a primitive whose
+output does not depend differentiably on its inputs.  Rules are written with zenax.lax
+functions only, so they can themselves be traced, differentiated again, batched and
+compiled.  ``defjvp`` and ``add_tangents`` live here, not in ``registry``, because adding
+tangents binds ``add_p``; so does ``elementwise()``, because the batching rule it gives
+two-operand primitives moves batch axes.  All of them use only this module and
+``broadcasting``, below it.
 """
 from __future__ import annotations
+
+import math
+from typing import Callable
 
 import jax
 import numpy as np
 
 from zenax.tracer import dtypes
+from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
 from zenax.tracer.arguments import invalid_leaf_error, is_valid_leaf
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, bind, get_aval
+from zenax.tracer.core import (Primitive, batch_rules, bind, get_aval, jvp_rules,
+                               transpose_rules)
+from zenax.tracer.tree_util import tree_map
 
+from .broadcasting import (align, batch_size, broadcast_in_dim, broadcast_to_aval, deflinear,
+                           instantiate, logical_shape, moveaxis, reduce_sum, zeros_like_aval)
 from .registry import (ANY, COMPLEX, FLOAT, INEXACT, INT, INT_OR_BOOL, NUM, ORDERED,
-                       REAL_NUM, check_dtype, elementwise, register, same_dtype,
-                       type_error)
+                       REAL_NUM, check_dtype, const, defjvp_zero, naryop_abstract_eval,
+                       primal_aval, register, same_dtype, tangent_aval, type_error,
+                       unary_batcher)
 
 lax = jax.lax
 
@@ -27,21 +50,220 @@ def _real_dtype(dtype):
     return np.finfo(dtype).dtype if dtypes.is_complex(dtype) else dtype
 
 
+# --------------------------------------------------------------------------- derivative helpers
+
+def add_tangents(x, y):
+    if type(x) is Zero:
+        return y
+    if type(y) is Zero:
+        return x
+    return add(x, y)
+
+
+def unbroadcast(aval: ShapedArray, ct):
+    """Sum a cotangent back down to a rank-0 operand that was broadcast by a lax op."""
+    if type(ct) is Zero:
+        return Zero(aval)
+    ct_aval = get_aval(ct)
+    if aval.ndim == 0 and ct_aval.ndim:
+        ct = reduce_sum(ct, tuple(range(ct_aval.ndim)))
+    if get_aval(ct).dtype != aval.dtype:
+        ct = _convert_element_type(ct, aval.dtype)
+    return ct
+
+
+def _jvp_from_partials(prim: Primitive, jvp_fns, pass_ans: bool) -> None:
+    def rule(primals, tangents, **params):
+        ans = bind(prim, *primals, **params)
+        out_aval = get_aval(ans)
+        t_out = Zero(tangent_aval(out_aval))
+        extra = (ans,) if pass_ans else ()
+        for fn, t in zip(jvp_fns, tangents):
+            if fn is not None and type(t) is not Zero:
+                t_out = add_tangents(t_out, fn(t, *extra, *primals, **params))
+        if type(t_out) is not Zero:
+            t_out = broadcast_to_aval(t_out, out_aval)
+        return ans, t_out
+    jvp_rules[prim] = rule
+
+
+def defjvp(prim: Primitive, *jvp_fns: Callable | None) -> None:
+    """Register a jvp rule from one function per operand: ``fn(x_dot, *primals, **params)``
+    gives that operand's contribution to the output tangent (None: not differentiable)."""
+    _jvp_from_partials(prim, jvp_fns, pass_ans=False)
+
+
+def defjvp2(prim: Primitive, *jvp_fns: Callable | None) -> None:
+    """Like :func:`defjvp`, but each function also receives the primal output:
+    ``fn(x_dot, ans, *primals, **params)``."""
+    _jvp_from_partials(prim, jvp_fns, pass_ans=True)
+
+
+def _zeros(x):
+    return zeros_like_aval(get_aval(x).strip_weak_type())
+
+
+# --------------------------------------------------------------------------- batching helpers
+
+def _target_bdim(args, dims, shape) -> int:
+    """Where to batch a result of ``shape``: the batch axis of the first operand that
+    already has that shape (so it need not move), else 0."""
+    return next((d for x, d in zip(args, dims)
+                 if d is not not_mapped and logical_shape(x, d) == shape), 0)
+
+
+def _broadcast_batcher(prim):
+    """Elementwise primitives: operands share one shape, or are scalars (which broadcast
+    inside lax ops).  The batch axis stays where the operands of that shape have it."""
+    def rule(args, dims, **params):
+        size = batch_size(args, dims)
+        shapes = [logical_shape(x, d) for x, d in zip(args, dims)]
+        shape = next((s for s in shapes if s), ())
+        target = _target_bdim(args, dims, shape)
+        args = [x if d is not_mapped and s == () else align(x, d, size, shape, target)
+                for x, d, s in zip(args, dims, shapes)]
+        return bind(prim, *args, **params), target
+    batch_rules[prim] = rule
+
+
+def elementwise(name: str, nargs: int, accepted, lower: Callable,
+                result_dtype: Callable | None = None, *, differentiable: bool = True) -> Primitive:
+    """Declare an elementwise primitive of ``nargs`` operands, with its batching rule; a
+    non-``differentiable`` one also gets its zero jvp here."""
+    prim = register(Primitive(name), naryop_abstract_eval(name, accepted, result_dtype), lower)
+    (unary_batcher if nargs == 1 else _broadcast_batcher)(prim)
+    if not differentiable:
+        defjvp_zero(prim)
+    return prim
+
+
 # --------------------------------------------------------------------------- arithmetic
 add_p = elementwise("add", 2, NUM, lax.add)
 sub_p = elementwise("sub", 2, NUM, lax.sub)
 mul_p = elementwise("mul", 2, NUM, lax.mul)
 div_p = elementwise("div", 2, NUM, lax.div)
+neg_p = elementwise("neg", 1, NUM, lax.neg)
+
+
+def _add_transpose(ct, x, y):
+    return [unbroadcast(primal_aval(x), ct) if is_undefined_primal(x) else None,
+            unbroadcast(primal_aval(y), ct) if is_undefined_primal(y) else None]
+
+
+def _sub_transpose(ct, x, y):
+    return [unbroadcast(primal_aval(x), ct) if is_undefined_primal(x) else None,
+            unbroadcast(primal_aval(y), neg(ct)) if is_undefined_primal(y) and type(ct) is not Zero
+            else (Zero(primal_aval(y)) if is_undefined_primal(y) else None)]
+
+
+def _mul_transpose(ct, x, y):
+    if is_undefined_primal(x) and is_undefined_primal(y):
+        raise NotImplementedError(
+            "mul: cannot transpose with respect to both operands x and y: a product of two "
+            "linear values is not linear (the program is not linear in its tangent inputs).")
+    if is_undefined_primal(x):
+        return [unbroadcast(x.aval, mul(ct, y)), None]
+    return [None, unbroadcast(y.aval, mul(x, ct))]
+
+
+def _div_transpose(ct, x, y):
+    if is_undefined_primal(y):
+        raise NotImplementedError("div: cannot transpose with respect to the divisor y: div "
+                                  "is not linear in its divisor.")
+    return [unbroadcast(x.aval, div(ct, y)), None]
+
+
+defjvp(add_p, lambda g, x, y: g, lambda g, x, y: g)
+transpose_rules[add_p] = _add_transpose
+defjvp(sub_p, lambda g, x, y: g, lambda g, x, y: neg(g))
+transpose_rules[sub_p] = _sub_transpose
+defjvp(mul_p, lambda g, x, y: mul(g, y), lambda g, x, y: mul(x, g))
+transpose_rules[mul_p] = _mul_transpose
+defjvp(div_p, lambda g, x, y: div(g, y),
+       lambda g, x, y: div(mul(neg(g), x), integer_pow(y, 2)))
+transpose_rules[div_p] = _div_transpose
+deflinear(neg_p, lambda ct, x: [neg(ct)])
+
 rem_p = elementwise("rem", 2, REAL_NUM, lax.rem)
+
+
+def _rem_jvp_y(g, x, y):
+    q = div(x, y)
+    return mul(neg(g), mul(sign(q), floor(abs(q))))
+
+
+defjvp(rem_p, lambda g, x, y: g, _rem_jvp_y)
+
 pow_p = elementwise("pow", 2, INEXACT, lax.pow)
+
+
+def _replace_zero(x):
+    return select_n(eq(x, const(x, 0)), x, const(x, 1) if get_aval(x).ndim == 0
+                    else broadcast_in_dim(const(x, 1), get_aval(x).shape, ()))
+
+
+def _pow_jvp_lhs(g, ans, x, y):
+    one = const(y, 1)
+    jac = mul(y, pow(x, sub(y, one)))
+    # d/dx x**0 is 0 even at x == 0 (where the formula gives 0 * inf).
+    jac = select_n(eq(y, const(y, 0)), jac, _zeros(jac))
+    return mul(g, jac)
+
+
+def _pow_jvp_rhs(g, ans, x, y):
+    return mul(g, mul(log(_replace_zero(x)), ans))
+
+
+defjvp2(pow_p, _pow_jvp_lhs, _pow_jvp_rhs)
+
 max_p = elementwise("max", 2, ANY, lax.max)
 min_p = elementwise("min", 2, ANY, lax.min)
+
+
+def _balanced(x, y, choose):
+    """1 where ``choose(x, y)``, 1/2 on ties, 0 elsewhere (JAX's balanced max/min)."""
+    one, half, zero = const(x, 1), const(x, 0.5), const(x, 0)
+    shape = np.broadcast_shapes(get_aval(x).shape, get_aval(y).shape)
+    b = lambda c: broadcast_in_dim(c, shape, ()) if shape else c
+    return select_n(choose(x, y), select_n(eq(x, y), b(zero), b(half)), b(one))
+
+
+defjvp(max_p, lambda g, x, y: mul(g, _balanced(x, y, gt)),
+       lambda g, x, y: mul(g, _balanced(y, x, gt)))
+defjvp(min_p, lambda g, x, y: mul(g, _balanced(x, y, lt)),
+       lambda g, x, y: mul(g, _balanced(y, x, lt)))
+
 atan2_p = elementwise("atan2", 2, FLOAT, lax.atan2)
+
+
+def _atan2_jvp_x(g, x, y):
+    return mul(g, div(y, add(square(x), square(y))))
+
+
+def _atan2_jvp_y(g, x, y):
+    return mul(g, div(neg(x), add(square(x), square(y))))
+
+
+defjvp(atan2_p, _atan2_jvp_x, _atan2_jvp_y)
+
+# No derivative, as in JAX: differentiating nextafter raises (no jvp rule).
 nextafter_p = elementwise("nextafter", 2, FLOAT, lax.nextafter)
-neg_p = elementwise("neg", 1, NUM, lax.neg)
-sign_p = elementwise("sign", 1, NUM, lax.sign)
+sign_p = elementwise("sign", 1, NUM, lax.sign, differentiable=False)
 abs_p = elementwise("abs", 1, NUM, lax.abs, result_dtype=_real_dtype)
+
+
+def _abs_jvp(g, ans, x):
+    if dtypes.is_complex(get_aval(x).dtype):
+        # d|x| = Re(conj(x) * x_dot) / |x|, taken as 0 at x == 0 (as JAX).
+        return div(real(mul(conj(x), g)), _replace_zero(ans))
+    # JAX's convention at the kink: the derivative of |x| at 0 is 1.
+    return select_n(ge(x, const(x, 0)), neg(g), g)
+
+
+defjvp2(abs_p, _abs_jvp)
+
 square_p = elementwise("square", 1, NUM, lax.square)
+defjvp(square_p, lambda g, x: mul(g, mul(const(x, 2), x)))
 
 integer_pow_p = Primitive("integer_pow")
 
@@ -55,36 +277,74 @@ def _integer_pow_abstract_eval(x, *, y):
 
 register(integer_pow_p, _integer_pow_abstract_eval, lambda x, *, y: lax.integer_pow(x, y))
 
+
+def _integer_pow_jvp(g, x, *, y):
+    if y == 0:
+        return _zeros(g)
+    return mul(g, mul(const(x, y), integer_pow(x, y - 1)))
+
+
+defjvp(integer_pow_p, _integer_pow_jvp)
+unary_batcher(integer_pow_p)
+
 # --------------------------------------------------------------------------- math
 exp_p = elementwise("exp", 1, INEXACT, lax.exp)
+defjvp2(exp_p, lambda g, ans, x: mul(g, ans))
 exp2_p = elementwise("exp2", 1, INEXACT, lax.exp2)
+defjvp2(exp2_p, lambda g, ans, x: mul(g, mul(ans, const(x, math.log(2)))))
 log_p = elementwise("log", 1, INEXACT, lax.log)
+defjvp(log_p, lambda g, x: div(g, x))
 log1p_p = elementwise("log1p", 1, INEXACT, lax.log1p)
+defjvp(log1p_p, lambda g, x: div(g, add(x, const(x, 1))))
 expm1_p = elementwise("expm1", 1, INEXACT, lax.expm1)
+defjvp2(expm1_p, lambda g, ans, x: mul(g, add(ans, const(x, 1))))
 sqrt_p = elementwise("sqrt", 1, INEXACT, lax.sqrt)
+defjvp2(sqrt_p, lambda g, ans, x: div(g, mul(const(x, 2), ans)))
 rsqrt_p = elementwise("rsqrt", 1, INEXACT, lax.rsqrt)
+defjvp2(rsqrt_p, lambda g, ans, x: mul(g, mul(const(x, -0.5), div(ans, x))))
 cbrt_p = elementwise("cbrt", 1, FLOAT, lax.cbrt)
+defjvp2(cbrt_p, lambda g, ans, x: mul(g, mul(const(x, 1 / 3), integer_pow(ans, -2))))
 tanh_p = elementwise("tanh", 1, INEXACT, lax.tanh)
+defjvp2(tanh_p, lambda g, ans, x: mul(g, sub(const(x, 1), square(ans))))
 logistic_p = elementwise("logistic", 1, INEXACT, lax.logistic)
+defjvp2(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(const(x, 1), ans))))
 sin_p = elementwise("sin", 1, INEXACT, lax.sin)
+defjvp(sin_p, lambda g, x: mul(g, cos(x)))
 cos_p = elementwise("cos", 1, INEXACT, lax.cos)
+defjvp(cos_p, lambda g, x: neg(mul(g, sin(x))))
 tan_p = elementwise("tan", 1, INEXACT, lax.tan)
+defjvp2(tan_p, lambda g, ans, x: mul(g, add(const(x, 1), square(ans))))
 asin_p = elementwise("asin", 1, INEXACT, lax.asin)
+defjvp(asin_p, lambda g, x: mul(g, rsqrt(sub(const(x, 1), square(x)))))
 acos_p = elementwise("acos", 1, INEXACT, lax.acos)
+defjvp(acos_p, lambda g, x: neg(mul(g, rsqrt(sub(const(x, 1), square(x))))))
 atan_p = elementwise("atan", 1, INEXACT, lax.atan)
+defjvp(atan_p, lambda g, x: div(g, add(const(x, 1), square(x))))
 sinh_p = elementwise("sinh", 1, INEXACT, lax.sinh)
+defjvp(sinh_p, lambda g, x: mul(g, cosh(x)))
 cosh_p = elementwise("cosh", 1, INEXACT, lax.cosh)
+defjvp(cosh_p, lambda g, x: mul(g, sinh(x)))
 asinh_p = elementwise("asinh", 1, INEXACT, lax.asinh)
+defjvp(asinh_p, lambda g, x: mul(g, rsqrt(add(square(x), const(x, 1)))))
 acosh_p = elementwise("acosh", 1, INEXACT, lax.acosh)
+defjvp(acosh_p, lambda g, x: mul(g, rsqrt(mul(sub(x, const(x, 1)), add(x, const(x, 1))))))
 atanh_p = elementwise("atanh", 1, INEXACT, lax.atanh)
+defjvp(atanh_p, lambda g, x: div(g, sub(const(x, 1), square(x))))
 erf_p = elementwise("erf", 1, FLOAT, lax.erf)
+defjvp(erf_p, lambda g, x: mul(g, mul(const(x, 2 / math.sqrt(math.pi)), exp(neg(square(x))))))
 erfc_p = elementwise("erfc", 1, FLOAT, lax.erfc)
+defjvp(erfc_p, lambda g, x: mul(g, mul(const(x, -2 / math.sqrt(math.pi)), exp(neg(square(x))))))
 erf_inv_p = elementwise("erf_inv", 1, FLOAT, lax.erf_inv)
+defjvp2(erf_inv_p, lambda g, ans, x: mul(g, mul(const(x, math.sqrt(math.pi) / 2),
+                                                exp(square(ans)))))
 lgamma_p = elementwise("lgamma", 1, FLOAT, lax.lgamma)
+defjvp(lgamma_p, lambda g, x: mul(g, digamma(x)))
+# digamma's derivative (polygamma) is not a primitive here: no jvp rule.
 digamma_p = elementwise("digamma", 1, FLOAT, lax.digamma)
-floor_p = elementwise("floor", 1, FLOAT, lax.floor)
-ceil_p = elementwise("ceil", 1, FLOAT, lax.ceil)
-is_finite_p = elementwise("is_finite", 1, FLOAT, lax.is_finite, result_dtype=_to_bool)
+floor_p = elementwise("floor", 1, FLOAT, lax.floor, differentiable=False)
+ceil_p = elementwise("ceil", 1, FLOAT, lax.ceil, differentiable=False)
+is_finite_p = elementwise("is_finite", 1, FLOAT, lax.is_finite, result_dtype=_to_bool,
+                          differentiable=False)
 
 round_p = Primitive("round")
 
@@ -96,10 +356,14 @@ def _round_abstract_eval(x, *, rounding_method):
 
 register(round_p, _round_abstract_eval,
          lambda x, *, rounding_method: lax.round(x, rounding_method))
+defjvp_zero(round_p)
+unary_batcher(round_p)
 
 # --------------------------------------------------------------------------- complex parts
 real_p = elementwise("real", 1, COMPLEX, lax.real, result_dtype=_real_dtype)
+deflinear(real_p, lambda ct, x: [complex(ct, const(ct, 0))])
 imag_p = elementwise("imag", 1, COMPLEX, lax.imag, result_dtype=_real_dtype)
+deflinear(imag_p, lambda ct, x: [complex(const(ct, 0), neg(ct))])
 
 
 def _complex_dtype(dtype):
@@ -109,6 +373,8 @@ def _complex_dtype(dtype):
 # Only the float widths that have a complex counterpart (as JAX: no bf16/f16 -> complex).
 _F32_OR_F64 = (("float32, float64", lambda d: np.dtype(d) in (np.float32, np.float64)),)
 complex_p = elementwise("complex", 2, _F32_OR_F64, lax.complex, result_dtype=_complex_dtype)
+deflinear(complex_p, lambda ct, x, y: [unbroadcast(primal_aval(x), real(ct)),
+                                       unbroadcast(primal_aval(y), imag(neg(ct)))])
 
 conj_p = Primitive("conj")
 
@@ -120,22 +386,34 @@ def _conj_abstract_eval(x, *, input_dtype):
 
 register(conj_p, _conj_abstract_eval, lambda x, *, input_dtype: lax.conj(x))
 
+
+def _conj_transpose(ct, x, *, input_dtype):
+    if dtypes.is_complex(input_dtype):
+        return [conj(ct)]
+    return [real(ct)]
+
+
+deflinear(conj_p, _conj_transpose)
+unary_batcher(conj_p)
+
 # --------------------------------------------------------------------------- comparisons, logic
-eq_p = elementwise("eq", 2, ANY, lax.eq, result_dtype=_to_bool)
-ne_p = elementwise("ne", 2, ANY, lax.ne, result_dtype=_to_bool)
-lt_p = elementwise("lt", 2, ORDERED, lax.lt, result_dtype=_to_bool)
-le_p = elementwise("le", 2, ORDERED, lax.le, result_dtype=_to_bool)
-gt_p = elementwise("gt", 2, ORDERED, lax.gt, result_dtype=_to_bool)
-ge_p = elementwise("ge", 2, ORDERED, lax.ge, result_dtype=_to_bool)
-and_p = elementwise("and", 2, INT_OR_BOOL, lax.bitwise_and)
-or_p = elementwise("or", 2, INT_OR_BOOL, lax.bitwise_or)
-xor_p = elementwise("xor", 2, INT_OR_BOOL, lax.bitwise_xor)
-not_p = elementwise("not", 1, INT_OR_BOOL, lax.bitwise_not)
-shift_left_p = elementwise("shift_left", 2, INT, lax.shift_left)
-shift_right_logical_p = elementwise("shift_right_logical", 2, INT, lax.shift_right_logical)
+eq_p = elementwise("eq", 2, ANY, lax.eq, result_dtype=_to_bool, differentiable=False)
+ne_p = elementwise("ne", 2, ANY, lax.ne, result_dtype=_to_bool, differentiable=False)
+lt_p = elementwise("lt", 2, ORDERED, lax.lt, result_dtype=_to_bool, differentiable=False)
+le_p = elementwise("le", 2, ORDERED, lax.le, result_dtype=_to_bool, differentiable=False)
+gt_p = elementwise("gt", 2, ORDERED, lax.gt, result_dtype=_to_bool, differentiable=False)
+ge_p = elementwise("ge", 2, ORDERED, lax.ge, result_dtype=_to_bool, differentiable=False)
+and_p = elementwise("and", 2, INT_OR_BOOL, lax.bitwise_and, differentiable=False)
+or_p = elementwise("or", 2, INT_OR_BOOL, lax.bitwise_or, differentiable=False)
+xor_p = elementwise("xor", 2, INT_OR_BOOL, lax.bitwise_xor, differentiable=False)
+not_p = elementwise("not", 1, INT_OR_BOOL, lax.bitwise_not, differentiable=False)
+shift_left_p = elementwise("shift_left", 2, INT, lax.shift_left, differentiable=False)
+shift_right_logical_p = elementwise("shift_right_logical", 2, INT, lax.shift_right_logical,
+                                    differentiable=False)
 shift_right_arithmetic_p = elementwise("shift_right_arithmetic", 2, INT,
-                                       lax.shift_right_arithmetic)
-population_count_p = elementwise("population_count", 1, INT, lax.population_count)
+                                       lax.shift_right_arithmetic, differentiable=False)
+population_count_p = elementwise("population_count", 1, INT, lax.population_count,
+                                 differentiable=False)
 
 # --------------------------------------------------------------------------- select, clamp
 select_n_p = Primitive("select_n")
@@ -161,6 +439,51 @@ def _select_n_abstract_eval(which, *cases):
 
 register(select_n_p, _select_n_abstract_eval, lax.select_n)
 
+
+def _select_n_jvp(primals, tangents):
+    which, *cases = primals
+    out = select_n(which, *cases)
+    if all(type(t) is Zero for t in tangents[1:]):
+        return out, Zero(tangent_aval(get_aval(out)))
+    shape = get_aval(out).shape
+    ts = [broadcast_in_dim(t, shape, ()) if get_aval(t).shape != shape else t
+          for t in (instantiate(t) for t in tangents[1:])]
+    return out, select_n(which, *ts)
+
+
+def _select_n_transpose(ct, which, *cases):
+    if is_undefined_primal(which):
+        raise NotImplementedError("select_n: cannot transpose with respect to the predicate "
+                                  "`which`: select_n is not linear in it.")
+    if type(ct) is Zero:
+        return [None] + [Zero(c.aval) if is_undefined_primal(c) else None for c in cases]
+    zeros = _zeros(ct)
+    out = [None]
+    for i, c in enumerate(cases):
+        if is_undefined_primal(c):
+            branches = [ct if j == i else zeros for j in range(len(cases))]
+            out.append(unbroadcast(c.aval, select_n(which, *branches)))
+        else:
+            out.append(None)
+    return out
+
+
+def _select_n_batch(args, dims):
+    """select_n: the cases share one shape; ``which`` is a scalar or has that shape too."""
+    (which, *cases), (w_dim, *case_dims) = args, dims
+    size = batch_size(args, dims)
+    shape = logical_shape(cases[0], case_dims[0])
+    target = _target_bdim(args, dims, shape)
+    cases = [align(c, d, size, shape, target) for c, d in zip(cases, case_dims)]
+    if not (w_dim is not_mapped and get_aval(which).ndim == 0):
+        which = align(which, w_dim, size, shape, target)
+    return select_n(which, *cases), target
+
+
+jvp_rules[select_n_p] = _select_n_jvp
+transpose_rules[select_n_p] = _select_n_transpose
+batch_rules[select_n_p] = _select_n_batch
+
 clamp_p = Primitive("clamp")
 
 
@@ -175,6 +498,41 @@ def _clamp_abstract_eval(lo, x, hi):
 
 
 register(clamp_p, _clamp_abstract_eval, lax.clamp)
+
+
+def _clamp_jvp(primals, tangents):
+    lo, x, hi = primals
+    out = clamp(lo, x, hi)
+    shape = get_aval(out).shape
+    b = lambda v: broadcast_in_dim(v, shape, ()) if get_aval(v).shape != shape else v
+    lo_b, hi_b, zeros = b(lo), b(hi), _zeros(out)
+    t_lo, t_x, t_hi = (t if type(t) is Zero else b(t) for t in tangents)
+    t_out = Zero(tangent_aval(get_aval(out)))
+    if type(t_lo) is not Zero:
+        t_out = add_tangents(t_out, select_n(bitwise_and(gt(lo_b, x), lt(lo_b, hi_b)),
+                                             zeros, t_lo))
+    if type(t_x) is not Zero:
+        t_out = add_tangents(t_out, select_n(bitwise_and(gt(x, lo_b), lt(x, hi_b)),
+                                             zeros, t_x))
+    if type(t_hi) is not Zero:
+        t_out = add_tangents(t_out, select_n(lt(hi_b, x), zeros, t_hi))
+    return out, t_out
+
+
+def _clamp_batch(args, dims):
+    """clamp: the bounds are scalars or have the operand's shape; the operand is never
+    broadcast by the op, so it gets the batch axis whenever anything is batched."""
+    (lo, x, hi), (lo_dim, x_dim, hi_dim) = args, dims
+    size = batch_size(args, dims)
+    shape = logical_shape(x, x_dim)
+    target = _target_bdim([x, lo, hi], [x_dim, lo_dim, hi_dim], shape)
+    lo, hi = [b if d is not_mapped and get_aval(b).ndim == 0 else align(b, d, size, shape, target)
+              for b, d in ((lo, lo_dim), (hi, hi_dim))]
+    return clamp(lo, align(x, x_dim, size, shape, target), hi), target
+
+
+jvp_rules[clamp_p] = _clamp_jvp
+batch_rules[clamp_p] = _clamp_batch
 
 # --------------------------------------------------------------------------- casts
 convert_element_type_p = Primitive("convert_element_type")
@@ -191,6 +549,26 @@ def _convert_lower(x, *, new_dtype, weak_type):
 
 
 register(convert_element_type_p, _convert_abstract_eval, _convert_lower)
+
+
+def _convert_jvp(primals, tangents, *, new_dtype, weak_type):
+    (x,), (t,) = primals, tangents
+    out = bind(convert_element_type_p, x, new_dtype=new_dtype, weak_type=weak_type)
+    if type(t) is Zero or not dtypes.is_inexact(new_dtype) or \
+            not dtypes.is_inexact(get_aval(x).dtype):
+        return out, Zero(tangent_aval(get_aval(out)))
+    return out, bind(convert_element_type_p, t, new_dtype=new_dtype, weak_type=False)
+
+
+def _convert_transpose(ct, x, *, new_dtype, weak_type):
+    if type(ct) is Zero:
+        return [Zero(x.aval)]
+    return [_convert_element_type(ct, x.aval.dtype)]
+
+
+jvp_rules[convert_element_type_p] = _convert_jvp
+transpose_rules[convert_element_type_p] = _convert_transpose
+unary_batcher(convert_element_type_p)
 
 bitcast_convert_type_p = Primitive("bitcast_convert_type")
 
@@ -211,6 +589,25 @@ def _bitcast_abstract_eval(x, *, new_dtype):
 
 register(bitcast_convert_type_p, _bitcast_abstract_eval,
          lambda x, *, new_dtype: lax.bitcast_convert_type(x, new_dtype))
+
+
+def _bitcast_batch(args, dims, *, new_dtype):
+    (x,), (bdim,) = args, dims
+    aval = get_aval(x)
+    if np.dtype(new_dtype).itemsize > np.dtype(aval.dtype).itemsize and bdim == aval.ndim - 1:
+        # Widening consumes the last axis, which must not be the batch axis.
+        x, bdim = moveaxis(x, bdim, 0), 0
+    return bind(bitcast_convert_type_p, x, new_dtype=new_dtype), bdim
+
+
+defjvp_zero(bitcast_convert_type_p)
+batch_rules[bitcast_convert_type_p] = _bitcast_batch
+
+# --------------------------------------------------------------------------- stop_gradient
+stop_gradient_p = Primitive("stop_gradient")
+register(stop_gradient_p, lambda x: x, lax.stop_gradient)
+defjvp_zero(stop_gradient_p)
+unary_batcher(stop_gradient_p)
 
 
 # =========================================================================== public API
@@ -328,17 +725,11 @@ def bitcast_convert_type(operand, new_dtype):
     return bind(bitcast_convert_type_p, operand, new_dtype=np.dtype(new_dtype))
 
 
-# --------------------------------------------------------------------------- stop_gradient
-stop_gradient_p = Primitive("stop_gradient")
-register(stop_gradient_p, lambda x: x, lax.stop_gradient)
-
 
 def stop_gradient(x):
     """Identity whose derivative is zero: ``grad(lambda x: stop_gradient(x) * x)(3.) == 3.``
 
     Works on pytrees like JAX's; integer values pass through unchanged."""
-    from zenax.tracer.tree_util import tree_map
-
     def stop(leaf):
         if not is_valid_leaf(leaf):
             raise invalid_leaf_error("stop_gradient", "argument x", leaf)
@@ -346,5 +737,3 @@ def stop_gradient(x):
             return leaf
         return bind(stop_gradient_p, leaf)
     return tree_map(stop, x)
-
-

@@ -1,4 +1,5 @@
-"""Higher-order primitives: declared here with their abstract evaluation.
+"""Higher-order primitives: declared here with their abstract evaluation (the custom
+derivative ones are in ``custom_derivatives.py``, next to the classes that bind them).
 
 Their transform rules (jvp, partial evaluation, transpose, batching, lowering) live in
 transforms/, next to the transform that interprets them, because each of those rules *is*
@@ -26,28 +27,7 @@ def _jit_call_abstract_eval(*avals, jaxpr: ClosedJaxpr, name: str):
 abstract_eval_rules[jit_call_p] = _jit_call_abstract_eval
 
 
-def _call_abstract_eval(key):
-    def rule(*avals, **params):
-        return list(params[key].out_avals)
-    return rule
-
-
-# custom_jvp_call(*consts, *args, call_jaxpr, jvp, num_consts): `call_jaxpr` computes the
-# primal; under jvp, the user's rule `jvp(primals, tangents)` replaces differentiation.
-custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
-abstract_eval_rules[custom_jvp_call_p] = _call_abstract_eval("call_jaxpr")
-
-# custom_vjp_call(*consts, *args, call_jaxpr, fwd, bwd, num_consts, ...): under
-# differentiation, `fwd` computes outputs and residuals, `bwd` maps cotangents back.
-custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
-abstract_eval_rules[custom_vjp_call_p] = _call_abstract_eval("call_jaxpr")
-
-# custom_lin(*residuals, *tangents, bwd, ...): the linear part of a custom_vjp function
-# inside a linearized program; its transpose calls the user's `bwd`.
-custom_lin_p = Primitive("custom_lin", multiple_results=True)
-abstract_eval_rules[custom_lin_p] = lambda *avals, out_avals, **_: list(out_avals)
-
 # remat(*args, jaxpr, prevent_cse, policy): a rematerialized (checkpointed) call; reverse
 # mode recomputes its intermediates instead of saving them (except what `policy` saves).
 remat_p = Primitive("remat", multiple_results=True)
-abstract_eval_rules[remat_p] = _call_abstract_eval("jaxpr")
+abstract_eval_rules[remat_p] = lambda *avals, jaxpr, **_: list(jaxpr.out_avals)

@@ -1,14 +1,26 @@
-"""``dot_general``: batched tensor contraction, the one matmul primitive."""
+"""``dot_general``: batched tensor contraction, the one matmul primitive, with its rules.
+
+It is bilinear: the jvp is one ``dot_general`` per operand with a tangent in its place, and
+the transpose with respect to one operand contracts the cotangent with the other, then
+transposes the result into the operand's layout.  Its batching rule moves nothing: the
+vmapped axis becomes a batch dimension of the contraction, or a free one.
+"""
 from __future__ import annotations
+
+import itertools
 
 import jax
 import numpy as np
 
 from zenax.tracer import dtypes
+from zenax.tracer.ad_types import is_undefined_primal, not_mapped
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, bind, get_aval
+from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, transpose_rules
 
-from .registry import NUM, check_dtype, register, type_error
+from .broadcasting import transpose
+from .elementwise import _convert_element_type, defjvp
+from .registry import (NUM, check_dtype, logical_axis_to_physical, primal_aval, register,
+                       type_error)
 
 lax = jax.lax
 
@@ -51,6 +63,101 @@ def _dot_general_lower(lhs, rhs, *, dimension_numbers, precision, preferred_elem
 
 
 register(dot_general_p, _dot_general_abstract_eval, _dot_general_lower)
+
+
+def _ranges_like(*xs):
+    start = 0
+    for x in xs:
+        yield tuple(range(start, start + len(x)))
+        start += len(x)
+
+
+def _remaining(original, *removed_lists):
+    removed = set(itertools.chain(*removed_lists))
+    return [i for i in original if i not in removed]
+
+
+def _dot_general_transpose_lhs(ct, x, y, *, dimension_numbers, precision,
+                               preferred_element_type, swap_ans=False):
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    x_ndim = primal_aval(x).ndim
+    y_ndim = primal_aval(y).ndim
+    x_kept = _remaining(range(x_ndim), x_contract, x_batch)
+    y_kept = _remaining(range(y_ndim), y_contract, y_batch)
+    if swap_ans:
+        ans_batch, ans_y, _ = _ranges_like(x_batch, y_kept, x_kept)
+    else:
+        ans_batch, _, ans_y = _ranges_like(x_batch, x_kept, y_kept)
+    dims = ((ans_y, tuple(y_kept)), (ans_batch, tuple(y_batch)))
+    x_contract_sorted_by_y = list(np.take(x_contract, np.argsort(y_contract))) if x_contract else []
+    out_axes = np.argsort(list(x_batch) + x_kept + x_contract_sorted_by_y)
+    x_bar = transpose(dot_general(ct, y, dims, precision=precision,
+                                  preferred_element_type=preferred_element_type),
+                      tuple(int(a) for a in out_axes))
+    x_dtype = primal_aval(x).dtype
+    if get_aval(x_bar).dtype != x_dtype:
+        x_bar = _convert_element_type(x_bar, x_dtype)
+    return x_bar
+
+
+def _dot_general_transpose_rhs(ct, x, y, *, dimension_numbers, precision,
+                               preferred_element_type):
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    swapped = ((y_contract, x_contract), (y_batch, x_batch))
+    return _dot_general_transpose_lhs(ct, y, x, dimension_numbers=swapped, precision=precision,
+                                      preferred_element_type=preferred_element_type,
+                                      swap_ans=True)
+
+
+def _dot_general_transpose(ct, x, y, **params):
+    if is_undefined_primal(x) and is_undefined_primal(y):
+        raise NotImplementedError(
+            "dot_general: cannot transpose with respect to both operands lhs and rhs: a "
+            "product of two linear values is not linear (the program is not linear in its "
+            "tangent inputs).")
+    if is_undefined_primal(x):
+        return [_dot_general_transpose_lhs(ct, x, y, **params), None]
+    return [None, _dot_general_transpose_rhs(ct, x, y, **params)]
+
+
+def _dot_general_batch(args, dims, *, dimension_numbers, precision, preferred_element_type):
+    """dot_general accepts batch and contracting dimensions anywhere, so the operands stay
+    as they are: the numbering just skips the vmapped axes."""
+    (lhs, rhs), (lbd, rbd) = args, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+    params = dict(precision=precision, preferred_element_type=preferred_element_type)
+    if lbd is not not_mapped:
+        lc, lb = _bump(lc, lbd), _bump(lb, lbd)
+    if rbd is not not_mapped:
+        rc, rb = _bump(rc, rbd), _bump(rb, rbd)
+    if lbd is not not_mapped and rbd is not not_mapped:
+        # Both batched: the vmapped axis becomes the first dot_general batch dimension.
+        dn = ((lc, rc), ((lbd,) + lb, (rbd,) + rb))
+        return dot_general(lhs, rhs, dn, **params), 0
+    out = dot_general(lhs, rhs, ((lc, rc), (lb, rb)), **params)
+    # Otherwise it is a free dimension: the output has batch, lhs free, rhs free dims.
+    lhs_free = _free_dims(get_aval(lhs).ndim, lc, lb)
+    if lbd is not not_mapped:
+        return out, len(lb) + lhs_free.index(lbd)
+    return out, len(lb) + len(lhs_free) + _free_dims(get_aval(rhs).ndim, rc, rb).index(rbd)
+
+
+def _bump(axes, bdim: int) -> tuple:
+    return tuple(logical_axis_to_physical(a, bdim) for a in axes)
+
+
+def _free_dims(ndim: int, contract, batch) -> list:
+    return [d for d in range(ndim) if d not in contract and d not in batch]
+
+
+defjvp(dot_general_p,
+       lambda g, x, y, **params: bind(dot_general_p, g, y, **params),
+       lambda g, x, y, **params: bind(dot_general_p, x, g, **params))
+transpose_rules[dot_general_p] = _dot_general_transpose
+batch_rules[dot_general_p] = _dot_general_batch
+
+
+# =========================================================================== public API
 
 
 def _canon_dimension_numbers(dimension_numbers):

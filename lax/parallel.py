@@ -12,13 +12,14 @@ import numpy as np
 
 from zenax.tracer.ad_types import Zero, not_mapped
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, jvp_rules
+from zenax.tracer.core import Primitive, batch_rules, bind, current_trace, get_aval, jvp_rules
+from zenax.tracer.tree_util import tree_map
 
 from . import elementwise as ew
 from . import reductions as red
 from . import shapes as sh
-from .ad_util import deflinear, defjvp_zero, instantiate
-from .registry import register
+from .broadcasting import deflinear, instantiate, moveaxis
+from .registry import defjvp_zero, register
 
 
 def _unbound(name):
@@ -33,7 +34,6 @@ def _names(axis_name):
 
 
 def _move_to_front(x, bdim):
-    from .batching import moveaxis
     return moveaxis(x, bdim, 0)
 
 
@@ -107,7 +107,6 @@ register(all_gather_p, _all_gather_abstract_eval, _unbound("all_gather"))
 def _all_gather_axis_rule(trace, vals, dims, *, axis_name, axis, axis_size, tiled):
     (x,), (d,) = vals, dims
     x = _move_to_front(x, d) if d is not not_mapped else sh.broadcast(x, (trace.axis_size,))
-    from .batching import moveaxis
     out = moveaxis(x, 0, axis)
     if tiled:
         shape = list(get_aval(x).shape[1:])
@@ -166,33 +165,28 @@ def psum(x, axis_name):
     >>> zenax.vmap(lambda x: lax.psum(x, "i"), axis_name="i")(jnp.arange(3.0))
     Array([3., 3., 3.], dtype=float32)
     """
-    from zenax.tracer.tree_util import tree_map
     axis_size(axis_name)     # NameError now, at the user's line, if no vmap binds the name
     return tree_map(lambda v: bind(psum_p, v, axis_name=axis_name), x)
 
 
 def pmean(x, axis_name):
-    from zenax.tracer.tree_util import tree_map
     n = axis_size(axis_name)
     return tree_map(lambda v: ew.div(bind(psum_p, v, axis_name=axis_name),
                                      np.array(n, get_aval(v).dtype)), x)
 
 
 def pmax(x, axis_name):
-    from zenax.tracer.tree_util import tree_map
     axis_size(axis_name)
     return tree_map(lambda v: bind(pmax_p, v, axis_name=axis_name), x)
 
 
 def pmin(x, axis_name):
-    from zenax.tracer.tree_util import tree_map
     axis_size(axis_name)
     return tree_map(lambda v: bind(pmin_p, v, axis_name=axis_name), x)
 
 
 def all_gather(x, axis_name, *, axis: int = 0, tiled: bool = False):
     """Gather ``x`` from every element of the mapped axis into a new axis ``axis``."""
-    from zenax.tracer.tree_util import tree_map
     n = axis_size(axis_name)
     return tree_map(lambda v: bind(all_gather_p, v, axis_name=axis_name, axis=axis,
                                    axis_size=n, tiled=tiled), x)
@@ -215,7 +209,6 @@ def axis_index(axis_name):
 
 def axis_size(axis_name) -> int:
     """The size of the mapped axis ``axis_name`` (from the enclosing vmap)."""
-    from zenax.tracer.core import current_trace
     size = 1
     for name in _names(axis_name):
         trace = current_trace()

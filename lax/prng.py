@@ -20,9 +20,8 @@ from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, jvp_rules
 
 from . import elementwise as ew
 from . import shapes as sh
-from .ad_util import tangent_aval
-from .batching import batch_size, moveaxis
-from .registry import broadcasting_shape, register, type_error
+from .registry import broadcasting_shape, register, tangent_aval, type_error
+from .broadcasting import batch_size, moveaxis
 
 lax = jax.lax
 

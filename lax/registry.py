@@ -4,6 +4,12 @@ Most primitives are one of a few shapes -- elementwise with a dtype rule, a redu
 shape operation -- so the helpers here build their ``abstract_eval`` from a shape rule
 and a dtype rule, and register a lowering that calls the matching ``jax.lax`` function.
 Transform rules (jvp, transpose, batch) are registered next to each primitive.
+
+This module is the bottom of lax/: it uses no family's ops, so every family can use it.
+Helpers that need ops (zeros, adding tangents, moving a batch axis) sit in the lowest
+family whose ops they use -- ``broadcasting`` or ``elementwise``.  What lives here needs
+none: dtype and axis checks, the declaration helpers, the zero jvp of non-differentiable
+primitives (``differentiable=False``), and the batchers that only renumber axes.
 """
 from __future__ import annotations
 
@@ -12,8 +18,10 @@ from typing import Callable, Sequence
 import numpy as np
 
 from zenax.tracer import dtypes
+from zenax.tracer.ad_types import Zero, is_undefined_primal
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, abstract_eval_rules, lowering_rules
+from zenax.tracer.core import (Primitive, abstract_eval_rules, batch_rules, bind, get_aval,
+                               jvp_rules, lowering_rules)
 from zenax.tracer.source_info import user_frame_str
 
 # Dtype categories, as JAX's lax names them in its error messages.
@@ -84,15 +92,6 @@ def naryop_abstract_eval(name: str, accepted, result_dtype: Callable | None = No
     return abstract_eval
 
 
-def elementwise(name: str, nargs: int, accepted, lower: Callable,
-                result_dtype: Callable | None = None) -> Primitive:
-    """Declare an elementwise primitive of ``nargs`` operands."""
-    prim = Primitive(name)
-    abstract_eval_rules[prim] = naryop_abstract_eval(name, accepted, result_dtype)
-    lowering_rules[prim] = lower
-    return prim
-
-
 def register(prim: Primitive, abstract_eval: Callable, lower: Callable) -> Primitive:
     abstract_eval_rules[prim] = abstract_eval
     lowering_rules[prim] = lower
@@ -109,3 +108,92 @@ def canonical_axes(name: str, axes: Sequence[int], ndim: int) -> tuple:
     if len(set(out)) != len(out):
         raise type_error(f"{name}: repeated axis in {tuple(axes)}.")
     return tuple(out)
+
+
+def tuple_of_ints(name: str, xs) -> tuple:
+    try:
+        return tuple(int(x) for x in xs)
+    except TypeError:
+        raise type_error(f"{name}: expected a sequence of Python ints (static values), got "
+                         f"{xs!r}. Shapes must be known at trace time.") from None
+
+
+# --------------------------------------------------------------------------- values in rules
+
+def const(x, value):
+    """A scalar ``value`` with ``x``'s dtype (a literal in jaxprs)."""
+    return np.array(value, get_aval(x).dtype)
+
+
+def primal_aval(x) -> ShapedArray:
+    """The aval of a transpose rule's operand, linear (``UndefinedPrimal``) or not."""
+    return x.aval if is_undefined_primal(x) else get_aval(x)
+
+
+def tangent_aval(aval: ShapedArray) -> ShapedArray:
+    """Tangents of integer/bool values are symbolic zeros (JAX's float0); others match."""
+    return aval.strip_weak_type()
+
+
+# --------------------------------------------------------------------------- rules needing no ops
+
+def defjvp_zero(prim: Primitive) -> None:
+    """The output does not depend differentiably on the inputs (comparisons, floor...)."""
+    def rule(primals, tangents, **params):
+        out = bind(prim, *primals, **params)
+        return out, Zero(tangent_aval(get_aval(out)))
+    jvp_rules[prim] = rule
+
+
+def unary_batcher(prim: Primitive) -> None:
+    """One operand, mapped elementwise: the batch axis stays where it is."""
+    def rule(args, dims, **params):
+        return bind(prim, args[0], **params), dims[0]
+    batch_rules[prim] = rule
+
+
+def logical_axis_to_physical(axis: int, bdim: int) -> int:
+    """Where one batch element's ``axis`` sits in the array batched along ``bdim``."""
+    return axis + (axis >= bdim)
+
+
+def reducer_batcher(prim: Primitive) -> None:
+    """A reduction over ``axes``: renumber them around the batch axis, which stays."""
+    def rule(args, dims, *, axes, **params):
+        (x,), (bdim,) = args, dims
+        phys = tuple(logical_axis_to_physical(a, bdim) for a in axes)
+        out_bdim = bdim - sum(a < bdim for a in phys)
+        return bind(prim, x, axes=phys, **params), out_bdim
+    batch_rules[prim] = rule
+
+
+# --------------------------------------------------------------------------- reducers
+
+def reducer(name: str, accepted, lower: Callable, *, differentiable: bool = True) -> Primitive:
+    """Declare a reduction over ``axes`` (abstract eval, lowering, batching rule); a
+    non-``differentiable`` one also gets its zero jvp here."""
+    prim = Primitive(name)
+
+    def abstract_eval(x, *, axes):
+        check_dtype(name, x, accepted)
+        for a in axes:
+            if not 0 <= a < x.ndim:
+                raise type_error(f"{name}: axis {a} is out of bounds for an array of shape "
+                                 f"{x.shape}.")
+        shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
+        return ShapedArray(shape, x.dtype, x.weak_type)
+
+    register(prim, abstract_eval, lambda x, *, axes: lower(x, axes))
+    reducer_batcher(prim)
+    if not differentiable:
+        defjvp_zero(prim)
+    return prim
+
+
+def bind_reducer(prim: Primitive, operand, axes: Sequence[int]):
+    """Reduce ``operand`` over ``axes`` (canonicalized, sorted); no axes is the identity."""
+    ndim = get_aval(operand).ndim
+    axes = tuple(sorted(canonical_axes(prim.name, tuple(axes), ndim)))
+    if not axes:
+        return operand
+    return bind(prim, operand, axes=axes)

@@ -15,16 +15,16 @@ import numpy as np
 
 from zenax.tracer.ad_types import not_mapped
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, Tracer, batch_rules, bind, eval_trace, get_aval, \
-    jvp_rules, set_current_trace
+from zenax.tracer.core import (Primitive, Tracer, batch_rules, bind, eval_trace, get_aval,
+                               jvp_rules, set_current_trace)
 from zenax.tracer.ir import Literal
 from zenax.tracer.staging import trace_to_jaxpr
 
-from .batching import bdim_at_front, moveaxis
+from .broadcasting import bdim_at_front, moveaxis
 from .registry import register, type_error
-from .slicing import (GatherScatterMode, ScatterDimensionNumbers, batched_scatter_dnums,
-                      canonical_mode, canonical_scatter_dnums, check_index_dtype,
-                      check_scatter)
+from .gather_scatter_dnums import (GatherScatterMode, ScatterDimensionNumbers,
+                                   batched_scatter_dnums, canonical_mode,
+                                   canonical_scatter_dnums, check_index_dtype, check_scatter)
 
 lax = jax.lax
 

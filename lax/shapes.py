@@ -1,5 +1,16 @@
 """Shape primitives: broadcast, reshape, transpose, squeeze, concatenate, pad, slice,
-rev and iota -- everything that moves elements without computing on them."""
+rev and iota -- everything that moves elements without computing on them -- with their
+rules.
+
+All but iota are linear (``deflinear``: the jvp applies the op to the tangents) and their
+transposes move the cotangent back: squeeze's is a reshape, slice's a pad, pad's a slice,
+concatenate's one slice per operand.
+
+``broadcast_in_dim``, ``reshape`` and ``transpose`` are declared in ``broadcasting`` (below
+``elementwise``, since every family's rules use them) and re-exported here, so this module
+names the whole family.  Pad's transpose needs ``sub``, so this module sits above
+``elementwise``.
+"""
 from __future__ import annotations
 
 import math
@@ -7,63 +18,21 @@ from typing import Sequence
 
 import jax
 
-from zenax.tracer import dtypes
-from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, bind, get_aval
+import numpy as np
 
-from .registry import canonical_axes, register, same_dtype, type_error
+from zenax.tracer import dtypes
+from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
+from zenax.tracer.avals import ShapedArray
+from zenax.tracer.core import Primitive, batch_rules, bind, get_aval
+
+from .broadcasting import (align, batch_size, broadcast_in_dim, broadcast_in_dim_p,  # noqa: F401
+                           deflinear, logical_shape, reduce_sum, reshape, reshape_p, transpose,
+                           transpose_p, zeros_like_aval)
+from .elementwise import select_n, sub
+from .registry import (canonical_axes, const, defjvp_zero, logical_axis_to_physical,
+                       primal_aval, register, same_dtype, tuple_of_ints, type_error)
 
 lax = jax.lax
-
-# --------------------------------------------------------------------------- broadcast_in_dim
-broadcast_in_dim_p = Primitive("broadcast_in_dim")
-
-
-def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
-    if len(broadcast_dimensions) != x.ndim:
-        raise type_error(f"broadcast_in_dim: broadcast_dimensions {broadcast_dimensions} must "
-                         f"have one entry per operand dimension (operand shape {x.shape}).")
-    for i, d in enumerate(broadcast_dimensions):
-        if not 0 <= d < len(shape) or x.shape[i] not in (1, shape[d]):
-            raise type_error(f"broadcast_in_dim: operand shape {x.shape} cannot be broadcast "
-                             f"to {shape} with broadcast_dimensions {broadcast_dimensions}.")
-    if list(broadcast_dimensions) != sorted(set(broadcast_dimensions)):
-        raise type_error("broadcast_in_dim: broadcast_dimensions must be strictly increasing, "
-                         f"got {broadcast_dimensions}.")
-    return ShapedArray(shape, x.dtype, x.weak_type)
-
-
-register(broadcast_in_dim_p, _broadcast_in_dim_abstract_eval,
-         lambda x, *, shape, broadcast_dimensions: lax.broadcast_in_dim(x, shape,
-                                                                        broadcast_dimensions))
-
-# --------------------------------------------------------------------------- reshape
-reshape_p = Primitive("reshape")
-
-
-def _reshape_abstract_eval(x, *, new_sizes, dimensions):
-    if math.prod(new_sizes) != x.size:
-        raise type_error(f"reshape: cannot reshape an array of shape {x.shape} "
-                         f"(size {x.size}) into shape {new_sizes} (size {math.prod(new_sizes)}).")
-    return ShapedArray(new_sizes, x.dtype, x.weak_type)
-
-
-register(reshape_p, _reshape_abstract_eval,
-         lambda x, *, new_sizes, dimensions: lax.reshape(x, new_sizes, dimensions))
-
-# --------------------------------------------------------------------------- transpose
-transpose_p = Primitive("transpose")
-
-
-def _transpose_abstract_eval(x, *, permutation):
-    if sorted(permutation) != list(range(x.ndim)):
-        raise type_error(f"transpose: permutation {permutation} is not a permutation of the "
-                         f"operand's {x.ndim} axes (shape {x.shape}).")
-    return ShapedArray(tuple(x.shape[p] for p in permutation), x.dtype, x.weak_type)
-
-
-register(transpose_p, _transpose_abstract_eval,
-         lambda x, *, permutation: lax.transpose(x, permutation))
 
 # --------------------------------------------------------------------------- squeeze
 squeeze_p = Primitive("squeeze")
@@ -79,6 +48,20 @@ def _squeeze_abstract_eval(x, *, dimensions):
 
 
 register(squeeze_p, _squeeze_abstract_eval, lambda x, *, dimensions: lax.squeeze(x, dimensions))
+
+
+def _squeeze_transpose(ct, x, *, dimensions):
+    return [reshape(ct, x.aval.shape)]
+
+
+def _squeeze_batch(args, dims, *, dimensions):
+    (x,), (bdim,) = args, dims
+    phys = tuple(logical_axis_to_physical(d, bdim) for d in dimensions)
+    return squeeze(x, phys), bdim - sum(d < bdim for d in phys)
+
+
+deflinear(squeeze_p, _squeeze_transpose)
+batch_rules[squeeze_p] = _squeeze_batch
 
 # --------------------------------------------------------------------------- concatenate
 concatenate_p = Primitive("concatenate")
@@ -105,6 +88,30 @@ def _concatenate_abstract_eval(*xs, dimension):
 register(concatenate_p, _concatenate_abstract_eval,
          lambda *xs, dimension: lax.concatenate(xs, dimension))
 
+
+def _concatenate_transpose(ct, *xs, dimension):
+    out, start = [], 0
+    for x in xs:
+        size = primal_aval(x).shape[dimension]
+        if is_undefined_primal(x):
+            out.append(Zero(x.aval) if type(ct) is Zero
+                       else slice_in_dim(ct, start, start + size, 1, dimension))
+        else:
+            out.append(None)
+        start += size
+    return out
+
+
+def _concatenate_batch(args, dims, *, dimension):
+    size = batch_size(args, dims)
+    target = next(d for d in dims if d is not not_mapped)
+    xs = [align(x, d, size, logical_shape(x, d), target) for x, d in zip(args, dims)]
+    return concatenate(xs, logical_axis_to_physical(dimension, target)), target
+
+
+deflinear(concatenate_p, _concatenate_transpose)
+batch_rules[concatenate_p] = _concatenate_batch
+
 # --------------------------------------------------------------------------- pad
 pad_p = Primitive("pad")
 
@@ -130,6 +137,41 @@ def _pad_abstract_eval(x, padding_value, *, padding_config):
 register(pad_p, _pad_abstract_eval,
          lambda x, v, *, padding_config: lax.pad(x, v, padding_config))
 
+
+def _pad_transpose(ct, x, padding_value, *, padding_config):
+    lo_hi = tuple((-lo, -hi, 0) for lo, hi, _ in padding_config)
+    unpadded = pad(ct, const(ct, 0), lo_hi)
+    strides = tuple(i + 1 for _, _, i in padding_config)
+    t_x = slice(unpadded, (0,) * len(strides), get_aval(unpadded).shape, strides)
+    out = [t_x if is_undefined_primal(x) else None]
+    if is_undefined_primal(padding_value):
+        all_axes = tuple(range(get_aval(ct).ndim))
+        out.append(sub(reduce_sum(ct, all_axes), reduce_sum(t_x, all_axes)))
+    else:
+        out.append(None)
+    return out
+
+
+def _pad_batch(args, dims, *, padding_config):
+    (x, pv), (x_dim, pv_dim) = args, dims
+    size = batch_size(args, dims)
+    target = 0 if x_dim is not_mapped else x_dim
+    x = align(x, x_dim, size, logical_shape(x, x_dim), target)
+    config = list(padding_config)
+    config.insert(target, (0, 0, 0))
+    if pv_dim is not_mapped:
+        return pad(x, pv, tuple(config)), target
+    # A batched padding value: pad with zero, then fill the padding per batch element.
+    padded = pad(x, np.zeros((), get_aval(x).dtype), tuple(config))
+    inside = broadcast_in_dim(np.array(True), get_aval(x).shape, ())
+    mask = pad(inside, np.array(False), tuple(config))
+    fill = broadcast_in_dim(pv, get_aval(padded).shape, (target,))
+    return select_n(mask, fill, padded), target
+
+
+deflinear(pad_p, _pad_transpose)
+batch_rules[pad_p] = _pad_batch
+
 # --------------------------------------------------------------------------- slice
 slice_p = Primitive("slice")
 
@@ -152,6 +194,35 @@ register(slice_p, _slice_abstract_eval,
          lambda x, *, start_indices, limit_indices, strides:
          lax.slice(x, start_indices, limit_indices, strides))
 
+
+def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
+    shape = x.aval.shape
+    strides = strides or (1,) * len(shape)
+    out_shape = get_aval(ct).shape
+    real_limits = [s + (o - 1) * st + 1 if o else s
+                   for s, o, st in zip(start_indices, out_shape, strides)]
+    config = [(s, d - r, st - 1) for s, d, r, st in zip(start_indices, shape, real_limits, strides)]
+    if any(o == 0 for o in out_shape):
+        return [zeros_like_aval(x.aval)]
+    return [pad(ct, const(ct, 0), config)]
+
+
+def _slice_batch(args, dims, *, start_indices, limit_indices, strides):
+    (x,), (bdim,) = args, dims
+    size = get_aval(x).shape[bdim]
+    start = list(start_indices)
+    limit = list(limit_indices)
+    start.insert(bdim, 0)
+    limit.insert(bdim, size)
+    if strides is not None:
+        strides = list(strides)
+        strides.insert(bdim, 1)
+    return slice(x, start, limit, strides), bdim
+
+
+deflinear(slice_p, _slice_transpose)
+batch_rules[slice_p] = _slice_batch
+
 # --------------------------------------------------------------------------- rev
 rev_p = Primitive("rev")
 
@@ -162,6 +233,19 @@ def _rev_abstract_eval(x, *, dimensions):
 
 
 register(rev_p, _rev_abstract_eval, lambda x, *, dimensions: lax.rev(x, dimensions))
+
+
+def _rev_transpose(ct, x, *, dimensions):
+    return [rev(ct, dimensions)]
+
+
+def _rev_batch(args, dims, *, dimensions):
+    (x,), (bdim,) = args, dims
+    return rev(x, tuple(logical_axis_to_physical(d, bdim) for d in dimensions)), bdim
+
+
+deflinear(rev_p, _rev_transpose)
+batch_rules[rev_p] = _rev_batch
 
 # --------------------------------------------------------------------------- iota
 iota_p = Primitive("iota")
@@ -175,36 +259,15 @@ def _iota_abstract_eval(*, dtype, shape, dimension):
 
 register(iota_p, _iota_abstract_eval,
          lambda *, dtype, shape, dimension: lax.broadcasted_iota(dtype, shape, dimension))
+defjvp_zero(iota_p)     # no operands, so no batching rule either
 
 
 # =========================================================================== public API
 
-def _tuple_of_ints(name, xs):
-    try:
-        return tuple(int(x) for x in xs)
-    except TypeError:
-        raise type_error(f"{name}: expected a sequence of Python ints (static values), got "
-                         f"{xs!r}. Shapes must be known at trace time.") from None
-
-
-def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
-    """Broadcast ``operand`` to ``shape``; operand axis i becomes axis broadcast_dimensions[i].
-
-    >>> broadcast_in_dim(jnp.ones(3), (2, 3), (1,)).shape
-    (2, 3)
-    """
-    shape = _tuple_of_ints("broadcast_in_dim", shape)
-    dims = _tuple_of_ints("broadcast_in_dim", broadcast_dimensions)
-    aval = get_aval(operand)
-    if aval.shape == shape and dims == tuple(range(len(shape))):
-        return operand
-    return bind(broadcast_in_dim_p, operand, shape=shape, broadcast_dimensions=dims)
-
-
 def broadcast(operand, sizes: Sequence[int]):
     """Add leading dimensions of the given sizes."""
     ndim = get_aval(operand).ndim
-    sizes = _tuple_of_ints("broadcast", sizes)
+    sizes = tuple_of_ints("broadcast", sizes)
     shape = sizes + get_aval(operand).shape
     return broadcast_in_dim(operand, shape, tuple(range(len(sizes), len(sizes) + ndim)))
 
@@ -216,29 +279,9 @@ def broadcast_to_rank(x, rank: int):
     return broadcast(x, (1,) * (rank - aval.ndim))
 
 
-def reshape(operand, new_sizes: Sequence[int], dimensions: Sequence[int] | None = None):
-    """Reshape ``operand`` (after transposing by ``dimensions`` if given)."""
-    new_sizes = _tuple_of_ints("reshape", new_sizes)
-    aval = get_aval(operand)
-    if dimensions is not None:
-        dimensions = tuple(int(d) for d in dimensions)
-        if dimensions == tuple(range(aval.ndim)):
-            dimensions = None
-    if aval.shape == new_sizes and dimensions is None:
-        return operand
-    return bind(reshape_p, operand, new_sizes=new_sizes, dimensions=dimensions)
-
-
-def transpose(operand, permutation: Sequence[int]):
-    permutation = _tuple_of_ints("transpose", permutation)
-    if permutation == tuple(range(len(permutation))) and get_aval(operand).ndim == len(permutation):
-        return operand
-    return bind(transpose_p, operand, permutation=permutation)
-
-
 def squeeze(array, dimensions: Sequence[int]):
     ndim = get_aval(array).ndim
-    dims = tuple(sorted(canonical_axes("squeeze", _tuple_of_ints("squeeze", dimensions), ndim)))
+    dims = tuple(sorted(canonical_axes("squeeze", tuple_of_ints("squeeze", dimensions), ndim)))
     if not dims:
         return array
     return bind(squeeze_p, array, dimensions=dims)
@@ -248,7 +291,7 @@ def expand_dims(array, dimensions: Sequence[int]):
     """Insert size-1 axes at ``dimensions`` (lowered as broadcast_in_dim, as in JAX)."""
     aval = get_aval(array)
     ndim_out = aval.ndim + len(dimensions)
-    dims = sorted(d % ndim_out for d in _tuple_of_ints("expand_dims", dimensions))
+    dims = sorted(d % ndim_out for d in tuple_of_ints("expand_dims", dimensions))
     shape = list(aval.shape)
     for d in dims:
         shape.insert(d, 1)
@@ -270,9 +313,9 @@ def pad(operand, padding_value, padding_config):
 
 
 def slice(operand, start_indices, limit_indices, strides=None):
-    start = _tuple_of_ints("slice", start_indices)
-    limit = _tuple_of_ints("slice", limit_indices)
-    strides = None if strides is None else _tuple_of_ints("slice", strides)
+    start = tuple_of_ints("slice", start_indices)
+    limit = tuple_of_ints("slice", limit_indices)
+    strides = None if strides is None else tuple_of_ints("slice", strides)
     return bind(slice_p, operand, start_indices=start, limit_indices=limit, strides=strides)
 
 
@@ -299,7 +342,7 @@ def index_in_dim(operand, index, axis=0, keepdims=True):
 
 
 def rev(operand, dimensions: Sequence[int]):
-    return bind(rev_p, operand, dimensions=_tuple_of_ints("rev", dimensions))
+    return bind(rev_p, operand, dimensions=tuple_of_ints("rev", dimensions))
 
 
 def iota(dtype, size: int):
@@ -309,7 +352,7 @@ def iota(dtype, size: int):
 
 def broadcasted_iota(dtype, shape: Sequence[int], dimension: int):
     dtype = dtypes.canonicalize_dtype(dtype)
-    return bind(iota_p, dtype=dtype, shape=_tuple_of_ints("iota", shape), dimension=int(dimension))
+    return bind(iota_p, dtype=dtype, shape=tuple_of_ints("iota", shape), dimension=int(dimension))
 
 
 def collapse(operand, start_dimension: int, stop_dimension: int | None = None):

@@ -2,12 +2,8 @@
 ``scatter_mul``, ``scatter_min``, ``scatter_max``), XLA's indexed reads and writes, with all
 their rules.  NumPy's advanced indexing and ``x.at[idx]`` (zenax.numpy) are built on them.
 
-The dimension numbers are JAX's public namedtuples (``GatherDimensionNumbers``,
-``ScatterDimensionNumbers``) and ``mode`` is JAX's ``GatherScatterMode`` enum, so programs
-written for ``jax.lax`` run unchanged.  As in JAX the index vector is always the last axis
-of the indices, and a scatter's dimension numbers are its gather's, transposed:
-``update_window_dims`` = ``offset_dims``, ``inserted_window_dims`` = ``collapsed_slice_dims``,
-``scatter_dims_to_operand_dims`` = ``start_index_map``.
+The dimension numbers (JAX's namedtuples), ``mode`` and ``fill_value``, and the shape
+rules they imply, are in ``gather_scatter_dnums``.
 
 Derivatives follow JAX:
 
@@ -28,291 +24,33 @@ more pair of batching dimensions, so no index arithmetic is needed.
 from __future__ import annotations
 
 import math
-import operator
 from typing import Sequence
 
 import jax
 import numpy as np
 
-from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, jvp_rules, \
-    transpose_rules
-from zenax.tracer.source_info import user_frame_str
+from zenax.tracer.core import (Primitive, batch_rules, bind, get_aval, jvp_rules,
+                               transpose_rules)
 
 from . import elementwise as ew
 from . import shapes as sh
-from .ad_util import instantiate, tangent_aval
-from .batching import bdim_at_front, moveaxis
-from .registry import register, type_error
+from .broadcasting import bdim_at_front, instantiate, moveaxis
+from .registry import register, tangent_aval, type_error
+from .gather_scatter_dnums import (GatherDimensionNumbers, GatherScatterMode,
+                                   ScatterDimensionNumbers, batched_scatter_dnums,
+                                   canonical_gather_dnums, canonical_mode,
+                                   canonical_scatter_dnums, canonical_slice_sizes,
+                                   check_index_dtype, check_scatter, fill_value_param,
+                                   gather_dnums_of, gather_shape, scatter_dnums_of,
+                                   scatter_slice_sizes)
 
 lax = jax.lax
 
-# JAX's static helpers, shared so that jax.lax code runs unchanged.
-GatherDimensionNumbers = lax.GatherDimensionNumbers
-ScatterDimensionNumbers = lax.ScatterDimensionNumbers
-GatherScatterMode = lax.GatherScatterMode
-
-__all__ = ["GatherDimensionNumbers", "GatherScatterMode", "ScatterDimensionNumbers", "gather",
-           "gather_p", "scatter", "scatter_add", "scatter_add_p", "scatter_max",
+__all__ = ["gather", "gather_p", "scatter", "scatter_add", "scatter_add_p", "scatter_max",
            "scatter_max_p", "scatter_min", "scatter_min_p", "scatter_mul", "scatter_mul_p",
            "scatter_p"]
-
-_MODES = (GatherScatterMode.CLIP, GatherScatterMode.FILL_OR_DROP,
-          GatherScatterMode.PROMISE_IN_BOUNDS)
-
-
-# --------------------------------------------------------------------------- static params
-
-def _ints(name: str, field: str, xs) -> tuple:
-    try:
-        return tuple(operator.index(x) for x in xs)
-    except TypeError:
-        raise type_error(f"{name}: {field} must be a sequence of Python ints, got "
-                         f"{xs!r}.") from None
-
-
-def canonical_gather_dnums(name: str, dnums) -> GatherDimensionNumbers:
-    if not hasattr(dnums, "offset_dims"):
-        raise type_error(
-            f"{name}: dimension_numbers must be a lax.GatherDimensionNumbers, got "
-            f"{dnums!r}. Example: GatherDimensionNumbers(offset_dims=(1,), "
-            "collapsed_slice_dims=(0,), start_index_map=(0,)).")
-    return GatherDimensionNumbers(*(_ints(name, f, getattr(dnums, f, ()))
-                                    for f in GatherDimensionNumbers._fields))
-
-
-def canonical_scatter_dnums(name: str, dnums) -> ScatterDimensionNumbers:
-    if not hasattr(dnums, "update_window_dims"):
-        raise type_error(
-            f"{name}: dimension_numbers must be a lax.ScatterDimensionNumbers, got "
-            f"{dnums!r}. Example: ScatterDimensionNumbers(update_window_dims=(1,), "
-            "inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,)).")
-    return ScatterDimensionNumbers(*(_ints(name, f, getattr(dnums, f, ()))
-                                     for f in ScatterDimensionNumbers._fields))
-
-
-def canonical_mode(name: str, mode, default: GatherScatterMode) -> GatherScatterMode:
-    """``mode`` as a GatherScatterMode: None (the default), an enum member or its string
-    ('clip', 'fill', 'drop', 'promise_in_bounds')."""
-    if mode is None:
-        return default
-    if isinstance(mode, GatherScatterMode):
-        parsed = mode
-    else:
-        try:
-            parsed = GatherScatterMode.from_any(mode)
-        except ValueError:
-            raise ValueError(f"{name}: unknown mode {mode!r}; expected 'clip', 'fill' (or "
-                             "'drop'), 'promise_in_bounds', or a lax.GatherScatterMode "
-                             f"(at {user_frame_str()}).") from None
-    if parsed not in _MODES:
-        raise NotImplementedError(f"{name}: mode {parsed} is not supported by zenax; use "
-                                  "CLIP, FILL_OR_DROP or PROMISE_IN_BOUNDS.")
-    return parsed
-
-
-def default_fill_value(dtype):
-    """JAX's fill for out-of-bounds gathers: NaN, the lowest signed or highest unsigned
-    integer, True."""
-    dtype = np.dtype(dtype)
-    if dtypes.is_inexact(dtype):
-        return np.nan
-    if dtypes.is_bool(dtype):
-        return True
-    info = dtypes.iinfo(dtype)
-    return int(info.min) if np.issubdtype(dtype, np.signedinteger) else int(info.max)
-
-
-def _fill_value_param(name: str, fill_value, mode, dtype):
-    if mode is not GatherScatterMode.FILL_OR_DROP:
-        return None
-    if fill_value is None:
-        return default_fill_value(dtype)
-    if np.ndim(fill_value) != 0:
-        raise ValueError(f"{name}: fill_value must be a scalar, got shape "
-                         f"{np.shape(fill_value)} (at {user_frame_str()}).")
-    # A hashable static param: Python scalars stay as they are, 0-d arrays become scalars.
-    return fill_value.item() if hasattr(fill_value, "item") else fill_value
-
-
-# --------------------------------------------------------------------------- shape rules
-
-def check_index_dtype(name: str, indices: ShapedArray) -> None:
-    if not dtypes.is_integer(indices.dtype):
-        raise ValueError(f"{name}: indices must have an integer type, got "
-                         f"{indices.str_short()} (at {user_frame_str()}). Cast them with "
-                         "x.astype(jnp.int32).")
-
-
-def _check_dims(name: str, field: str, dims: tuple, rank: int, *, sorted_: bool = True):
-    if len(set(dims)) != len(dims):
-        raise type_error(f"{name}: {field} must not repeat, got {dims}.")
-    if sorted_ and list(dims) != sorted(dims):
-        raise type_error(f"{name}: {field} must be sorted, got {dims}.")
-    for d in dims:
-        if not 0 <= d < rank:
-            raise type_error(f"{name}: {field} {dims} has dimension {d} outside "
-                             f"[0, {rank}).")
-
-
-def _check_batching(name, operand, indices, operand_dims, indices_dims, operand_field,
-                    indices_field):
-    _check_dims(name, operand_field, operand_dims, operand.ndim)
-    _check_dims(name, indices_field, indices_dims, indices.ndim, sorted_=False)
-    if indices.ndim - 1 in indices_dims:
-        raise type_error(f"{name}: the index vector dimension (the last of the indices) "
-                         f"cannot be a batching dimension, got {indices_field}="
-                         f"{indices_dims}.")
-    if len(operand_dims) != len(indices_dims):
-        raise type_error(f"{name}: {operand_field} and {indices_field} must have the same "
-                         f"length, got {operand_dims} and {indices_dims}.")
-    o_shape = tuple(operand.shape[d] for d in operand_dims)
-    i_shape = tuple(indices.shape[d] for d in indices_dims)
-    if o_shape != i_shape:
-        raise type_error(f"{name}: the operand batching dimensions and the indices "
-                         f"batching dimensions must have the same sizes, got {o_shape} and "
-                         f"{i_shape}.")
-
-
-def _gather_shape(operand: ShapedArray, indices: ShapedArray,
-                  dnums: GatherDimensionNumbers, slice_sizes: tuple) -> tuple:
-    name = "gather"
-    if indices.ndim == 0:
-        raise type_error(f"{name}: indices must have at least one dimension (the index "
-                         "vector is the last one), got a scalar. Add a trailing axis: "
-                         "indices[..., None].")
-    batch_rank = indices.ndim - 1
-    out_rank = len(dnums.offset_dims) + batch_rank
-    _check_dims(name, "offset_dims", dnums.offset_dims, out_rank)
-    if len(dnums.start_index_map) != indices.shape[-1]:
-        raise type_error(f"{name}: start_index_map {dnums.start_index_map} needs one entry "
-                         f"per index vector component; the indices {indices.str_short()} "
-                         f"have {indices.shape[-1]}.")
-    _check_dims(name, "start_index_map", dnums.start_index_map, operand.ndim, sorted_=False)
-    _check_dims(name, "collapsed_slice_dims", dnums.collapsed_slice_dims, operand.ndim)
-    _check_batching(name, operand, indices, dnums.operand_batching_dims,
-                    dnums.start_indices_batching_dims, "operand_batching_dims",
-                    "start_indices_batching_dims")
-    for a, b, fa, fb in ((dnums.collapsed_slice_dims, dnums.operand_batching_dims,
-                          "collapsed_slice_dims", "operand_batching_dims"),
-                         (dnums.start_index_map, dnums.operand_batching_dims,
-                          "start_index_map", "operand_batching_dims")):
-        if set(a) & set(b):
-            raise type_error(f"{name}: {fa} {a} and {fb} {b} must be disjoint.")
-    if len(slice_sizes) != operand.ndim:
-        raise type_error(f"{name}: slice_sizes {slice_sizes} needs one entry per operand "
-                         f"dimension (operand {operand.str_short()}).")
-    if len(slice_sizes) != (len(dnums.offset_dims) + len(dnums.collapsed_slice_dims)
-                            + len(dnums.operand_batching_dims)):
-        raise type_error(f"{name}: every operand dimension must be an offset, collapsed or "
-                         f"batching dimension: got {len(slice_sizes)} slice sizes, "
-                         f"offset_dims={dnums.offset_dims}, collapsed_slice_dims="
-                         f"{dnums.collapsed_slice_dims}, operand_batching_dims="
-                         f"{dnums.operand_batching_dims}.")
-    for i, (s, d) in enumerate(zip(slice_sizes, operand.shape)):
-        if indices.size and not 0 <= s <= d:
-            raise type_error(f"{name}: slice size {s} of dimension {i} must be within "
-                             f"[0, {d}] (operand {operand.str_short()}).")
-    for d in dnums.collapsed_slice_dims + dnums.operand_batching_dims:
-        if slice_sizes[d] > 1 or (slice_sizes[d] != 1 and d in dnums.collapsed_slice_dims):
-            raise type_error(f"{name}: collapsed and batching dimensions must have slice "
-                             f"size 1, got slice_sizes[{d}]={slice_sizes[d]}.")
-    window = iter(s for i, s in enumerate(slice_sizes)
-                  if i not in dnums.collapsed_slice_dims
-                  and i not in dnums.operand_batching_dims)
-    batch = iter(indices.shape[:-1])
-    return tuple(next(window) if i in dnums.offset_dims else next(batch)
-                 for i in range(out_rank))
-
-
-def check_scatter(name: str, operand: ShapedArray, indices: ShapedArray,
-                   updates: ShapedArray, dnums: ScatterDimensionNumbers) -> None:
-    if indices.ndim == 0:
-        raise type_error(f"{name}: indices must have at least one dimension (the index "
-                         "vector is the last one), got a scalar. Add a trailing axis: "
-                         "indices[..., None].")
-    batch_rank = indices.ndim - 1
-    if updates.ndim != batch_rank + len(dnums.update_window_dims):
-        raise type_error(f"{name}: updates must have rank {batch_rank} (indices batch) + "
-                         f"{len(dnums.update_window_dims)} (update_window_dims) = "
-                         f"{batch_rank + len(dnums.update_window_dims)}, got "
-                         f"{updates.str_short()}.")
-    _check_dims(name, "update_window_dims", dnums.update_window_dims, updates.ndim)
-    _check_dims(name, "inserted_window_dims", dnums.inserted_window_dims, operand.ndim)
-    _check_batching(name, operand, indices, dnums.operand_batching_dims,
-                    dnums.scatter_indices_batching_dims, "operand_batching_dims",
-                    "scatter_indices_batching_dims")
-    for a, b, fa, fb in ((dnums.inserted_window_dims, dnums.operand_batching_dims,
-                          "inserted_window_dims", "operand_batching_dims"),
-                         (dnums.scatter_dims_to_operand_dims, dnums.operand_batching_dims,
-                          "scatter_dims_to_operand_dims", "operand_batching_dims")):
-        if set(a) & set(b):
-            raise type_error(f"{name}: {fa} {a} and {fb} {b} must be disjoint.")
-    window_rank = (len(dnums.update_window_dims) + len(dnums.inserted_window_dims)
-                   + len(dnums.operand_batching_dims))
-    if window_rank != operand.ndim:
-        raise type_error(f"{name}: every operand dimension must be an update window, "
-                         f"inserted or batching dimension: update_window_dims="
-                         f"{dnums.update_window_dims}, inserted_window_dims="
-                         f"{dnums.inserted_window_dims}, operand_batching_dims="
-                         f"{dnums.operand_batching_dims} for operand {operand.str_short()}.")
-    if len(dnums.scatter_dims_to_operand_dims) != indices.shape[-1]:
-        raise type_error(f"{name}: scatter_dims_to_operand_dims "
-                         f"{dnums.scatter_dims_to_operand_dims} needs one entry per index "
-                         f"vector component; the indices {indices.str_short()} have "
-                         f"{indices.shape[-1]}.")
-    _check_dims(name, "scatter_dims_to_operand_dims", dnums.scatter_dims_to_operand_dims,
-                operand.ndim, sorted_=False)
-    window_sizes = [d for i, d in enumerate(operand.shape)
-                    if i not in dnums.inserted_window_dims
-                    and i not in dnums.operand_batching_dims]
-    for bound, d in zip(window_sizes, dnums.update_window_dims):
-        if updates.shape[d] > bound:
-            raise type_error(f"{name}: update window dimension {d} of updates "
-                             f"{updates.str_short()} is larger than the operand's "
-                             f"({bound}).")
-    scatter_dims = [d for d in range(updates.ndim) if d not in dnums.update_window_dims]
-    expected = indices.shape[:-1]
-    got = tuple(updates.shape[d] for d in scatter_dims)
-    if got != expected:
-        raise type_error(f"{name}: the scatter dimensions of updates {updates.str_short()} "
-                         f"have sizes {got}; they must match the indices' batch shape "
-                         f"{expected} (indices {indices.str_short()}).")
-    updates_batching = tuple(scatter_dims[d] for d in dnums.scatter_indices_batching_dims)
-    o_shape = tuple(operand.shape[d] for d in dnums.operand_batching_dims)
-    u_shape = tuple(updates.shape[d] for d in updates_batching)
-    if o_shape != u_shape:
-        raise type_error(f"{name}: the operand batching dimensions and the updates' "
-                         f"batching dimensions must have the same sizes, got {o_shape} and "
-                         f"{u_shape}.")
-
-
-def _scatter_slice_sizes(operand_shape: tuple, updates_shape: tuple,
-                         dnums: ScatterDimensionNumbers) -> tuple:
-    """The slice sizes of the gather that reads back what a scatter wrote."""
-    window = iter(updates_shape[d] for d in dnums.update_window_dims)
-    return tuple(1 if i in dnums.inserted_window_dims or i in dnums.operand_batching_dims
-                 else next(window) for i in range(len(operand_shape)))
-
-
-def _gather_dnums_of(dnums: ScatterDimensionNumbers) -> GatherDimensionNumbers:
-    return GatherDimensionNumbers(
-        offset_dims=dnums.update_window_dims,
-        collapsed_slice_dims=dnums.inserted_window_dims,
-        start_index_map=dnums.scatter_dims_to_operand_dims,
-        operand_batching_dims=dnums.operand_batching_dims,
-        start_indices_batching_dims=dnums.scatter_indices_batching_dims)
-
-
-def _scatter_dnums_of(dnums: GatherDimensionNumbers) -> ScatterDimensionNumbers:
-    return ScatterDimensionNumbers(
-        update_window_dims=dnums.offset_dims,
-        inserted_window_dims=dnums.collapsed_slice_dims,
-        scatter_dims_to_operand_dims=dnums.start_index_map,
-        operand_batching_dims=dnums.operand_batching_dims,
-        scatter_indices_batching_dims=dnums.start_indices_batching_dims)
 
 
 # --------------------------------------------------------------------------- gather
@@ -322,7 +60,7 @@ gather_p = Primitive("gather")
 def _gather_abstract_eval(operand, indices, *, dimension_numbers, fill_value,
                           indices_are_sorted, mode, slice_sizes, unique_indices):
     check_index_dtype("gather", indices)
-    shape = _gather_shape(operand, indices, dimension_numbers, slice_sizes)
+    shape = gather_shape(operand, indices, dimension_numbers, slice_sizes)
     return ShapedArray(shape, operand.dtype, operand.weak_type)
 
 
@@ -339,7 +77,7 @@ register(gather_p, _gather_abstract_eval, _gather_lower)
 def _gather(operand, indices, dnums, slice_sizes, *, mode, fill_value=None,
             unique_indices=False, indices_are_sorted=False):
     """Bind gather_p with canonical params (``fill_value`` only for FILL_OR_DROP)."""
-    fill = _fill_value_param("gather", fill_value, mode, get_aval(operand).dtype)
+    fill = fill_value_param("gather", fill_value, mode, get_aval(operand).dtype)
     return bind(gather_p, operand, indices, dimension_numbers=dnums, fill_value=fill,
                 indices_are_sorted=bool(indices_are_sorted), mode=mode,
                 slice_sizes=tuple(slice_sizes), unique_indices=bool(unique_indices))
@@ -365,7 +103,7 @@ def _gather_transpose(ct, operand, indices, *, dimension_numbers, fill_value,
     if type(ct) is Zero:
         return [Zero(operand.aval), None]
     zeros = _zeros(operand.aval.shape, get_aval(ct).dtype)
-    out = _scatter(scatter_add_p, zeros, indices, ct, _scatter_dnums_of(dimension_numbers),
+    out = _scatter(scatter_add_p, zeros, indices, ct, scatter_dnums_of(dimension_numbers),
                    indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
                    mode=mode)
     return [out, None]
@@ -461,8 +199,8 @@ def _full_like(x, value):
 
 def _read_back(x, indices, updates_shape, dnums, mode):
     """What the scatter ``dnums`` wrote into ``x``, as an array shaped like the updates."""
-    return _gather(x, indices, _gather_dnums_of(dnums),
-                   _scatter_slice_sizes(get_aval(x).shape, updates_shape, dnums),
+    return _gather(x, indices, gather_dnums_of(dnums),
+                   scatter_slice_sizes(get_aval(x).shape, updates_shape, dnums),
                    mode=mode, fill_value=0)
 
 
@@ -667,28 +405,6 @@ jvp_rules[scatter_max_p] = _scatter_extremal_jvp(scatter_max_p)
 
 # ## batching (all scatters)
 
-def batched_scatter_dnums(dn: ScatterDimensionNumbers,
-                          indices_batched: bool) -> ScatterDimensionNumbers:
-    """The dimension numbers of a scatter whose operand and updates got a batch axis in
-    front (and, if ``indices_batched``, the indices too)."""
-    up = lambda ds: tuple(d + 1 for d in ds)
-    if not indices_batched:
-        # The batch axis is one more update window dimension, in front.
-        return ScatterDimensionNumbers(
-            update_window_dims=(0,) + up(dn.update_window_dims),
-            inserted_window_dims=up(dn.inserted_window_dims),
-            scatter_dims_to_operand_dims=up(dn.scatter_dims_to_operand_dims),
-            operand_batching_dims=up(dn.operand_batching_dims),
-            scatter_indices_batching_dims=dn.scatter_indices_batching_dims)
-    # Batched indices: the vmapped axes pair up as one more pair of batching dimensions.
-    return ScatterDimensionNumbers(
-        update_window_dims=up(dn.update_window_dims),
-        inserted_window_dims=up(dn.inserted_window_dims),
-        scatter_dims_to_operand_dims=up(dn.scatter_dims_to_operand_dims),
-        operand_batching_dims=(0,) + up(dn.operand_batching_dims),
-        scatter_indices_batching_dims=(0,) + up(dn.scatter_indices_batching_dims))
-
-
 def _scatter_batcher(prim):
     def rule(args, dims, *, dimension_numbers, indices_are_sorted, mode, unique_indices):
         (operand, indices, updates), (o_bdim, i_bdim, u_bdim) = args, dims
@@ -710,13 +426,6 @@ for _p in (scatter_p, scatter_add_p, scatter_mul_p, scatter_min_p, scatter_max_p
 
 # =========================================================================== public API
 
-def _slice_sizes(name: str, slice_sizes) -> tuple:
-    if isinstance(slice_sizes, (int, np.integer)):
-        raise type_error(f"{name}: slice_sizes must be a sequence with one size per operand "
-                         f"dimension, got {slice_sizes!r}.")
-    return _ints(name, "slice_sizes", slice_sizes)
-
-
 def gather(operand, start_indices, dimension_numbers: GatherDimensionNumbers,
            slice_sizes: Sequence[int], *, unique_indices: bool = False,
            indices_are_sorted: bool = False, mode=None, fill_value=None):
@@ -736,8 +445,8 @@ def gather(operand, start_indices, dimension_numbers: GatherDimensionNumbers,
     name = "gather"
     dnums = canonical_gather_dnums(name, dimension_numbers)
     mode = canonical_mode(name, mode, GatherScatterMode.PROMISE_IN_BOUNDS)
-    return _gather(operand, start_indices, dnums, _slice_sizes(name, slice_sizes), mode=mode,
-                   fill_value=fill_value, unique_indices=unique_indices,
+    return _gather(operand, start_indices, dnums, canonical_slice_sizes(name, slice_sizes),
+                   mode=mode, fill_value=fill_value, unique_indices=unique_indices,
                    indices_are_sorted=indices_are_sorted)
 
 

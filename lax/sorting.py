@@ -25,9 +25,8 @@ from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, jvp_rules,
 
 from . import shapes as sh
 from . import slicing
-from .ad_util import instantiate, tangent_aval
-from .batching import batch_size, bdim_at_front, moveaxis
-from .registry import ORDERED, canonical_axes, check_dtype, register, type_error
+from .broadcasting import batch_size, bdim_at_front, instantiate, moveaxis
+from .registry import ORDERED, canonical_axes, check_dtype, register, tangent_aval, type_error
 
 lax = jax.lax
 

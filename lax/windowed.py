@@ -29,16 +29,16 @@ import numpy as np
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import is_undefined_primal, not_mapped
 from zenax.tracer.avals import ShapedArray, is_python_scalar
-from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, is_concrete, \
-    transpose_rules
+from zenax.tracer.core import (Primitive, batch_rules, bind, get_aval, is_concrete,
+                               transpose_rules)
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
 
 from . import elementwise as ew
 from . import shapes as sh
-from .ad_util import deflinear, defjvp
-from .batching import bdim_at_front
-from .convolution import _conv_general_vjp_lhs_padding, _dilate_shape, _stride_dim, \
-    padtype_to_pads
+from .broadcasting import bdim_at_front, deflinear
+from .elementwise import defjvp
+from .convolution import (_conv_general_vjp_lhs_padding, _dilate_shape, _stride_dim,
+                          padtype_to_pads)
 from .registry import ANY, NUM, check_dtype, register, type_error
 
 lax = jax.lax

@@ -12,7 +12,7 @@ import numpy as np
 
 import zenax.lax as lax
 import zenax.lax.jnp as jnp
-from zenax.transforms import custom_jvp
+from zenax.lax.custom_derivatives import custom_jvp
 
 
 @custom_jvp

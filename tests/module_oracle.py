@@ -20,21 +20,13 @@ import zenax
 import zenax.numpy as znp
 from zenax.tree_util import keystr, tree_flatten_with_path, tree_leaves
 
+from oracle import assert_close
+
 
 def named_params(tree: Any) -> dict:
     """``{key path: array}`` for the array leaves of a zenax pytree (a module)."""
     return {keystr(path): leaf for path, leaf in tree_flatten_with_path(tree)[0]
             if hasattr(leaf, "shape")}
-
-
-def assert_tree_close(actual, expected, tol=(1e-5, 1e-6), err_msg=""):
-    """Same leaves (shape and values within ``(rtol, atol)``), in order."""
-    a_leaves, e_leaves = tree_leaves(actual), tree_leaves(expected)
-    assert len(a_leaves) == len(e_leaves), (len(a_leaves), len(e_leaves))
-    for i, (a, e) in enumerate(zip(a_leaves, e_leaves)):
-        assert np.shape(a) == np.shape(e), (err_msg, i, np.shape(a), np.shape(e))
-        np.testing.assert_allclose(np.asarray(a, np.float64), np.asarray(e, np.float64),
-                                   rtol=tol[0], atol=tol[1], err_msg=f"{err_msg} leaf {i}")
 
 
 def _loss(numpy, outputs) -> Any:
@@ -65,14 +57,16 @@ def check_module(model, apply: Callable, reference: Callable, *inputs, tol=(1e-5
     j_grads, expected = theirs(params, *inputs)
     for name, fn in (("eager", ours), ("jit", zenax.jit(ours))):
         z_grads, out = fn(model, *inputs)
-        assert_tree_close(out, expected, tol, f"{name} forward")
+        assert_close(out, expected, rtol=tol[0], atol=tol[1], err_msg=f"{name} forward")
         z_named = named_params(z_grads[0])
         assert sorted(z_named) == sorted(j_grads[0]), (sorted(z_named), sorted(j_grads[0]))
         for key in z_named:
-            assert_tree_close(z_named[key], j_grads[0][key], grad_tol, f"{name} grad {key}")
-        assert_tree_close(z_grads[1:], j_grads[1:], grad_tol, f"{name} grad inputs")
+            assert_close(z_named[key], j_grads[0][key], rtol=grad_tol[0], atol=grad_tol[1],
+                         err_msg=f"{name} grad {key}")
+        assert_close(z_grads[1:], j_grads[1:], rtol=grad_tol[0], atol=grad_tol[1],
+                     err_msg=f"{name} grad inputs")
 
     if vmap_axes is not None:
         z_out = zenax.vmap(apply, in_axes=(None,) + tuple(vmap_axes))(model, *inputs)
         j_out = jax.vmap(reference, in_axes=(None,) + tuple(vmap_axes))(params, *inputs)
-        assert_tree_close(z_out, j_out, tol, "vmap forward")
+        assert_close(z_out, j_out, rtol=tol[0], atol=tol[1], err_msg="vmap forward")

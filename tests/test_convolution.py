@@ -15,6 +15,8 @@ import zenax
 from zenax import lax
 from zenax.test_util import check_grads
 
+from oracle import assert_same
+
 TOL = dict(rtol=2e-4, atol=2e-4)
 
 # id -> (lhs shape, rhs shape, conv_general_dilated keyword arguments)
@@ -68,13 +70,6 @@ def _fns(kwargs):
             lambda l, r: jax.lax.conv_general_dilated(l, r, **kwargs))
 
 
-def _close(actual, expected, **tol):
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    assert actual.shape == expected.shape, (actual.shape, expected.shape)
-    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
-    np.testing.assert_allclose(actual, expected, **(tol or TOL))
-
-
 # ## Each case through each transform
 
 @pytest.mark.parametrize("name", CASES)
@@ -82,8 +77,8 @@ def test_eager_and_jit_match_jax(name):
     lhs, rhs, kwargs = _case(name)
     f, jf = _fns(kwargs)
     expected = jf(lhs, rhs)
-    _close(f(lhs, rhs), expected)
-    _close(zenax.jit(f)(lhs, rhs), expected)
+    assert_same(f(lhs, rhs), expected, **TOL, check_weak_type=False)
+    assert_same(zenax.jit(f)(lhs, rhs), expected, **TOL, check_weak_type=False)
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -93,11 +88,12 @@ def test_jvp_matches_jax(name):
     f, jf = _fns(kwargs)
     out, t_out = zenax.jvp(f, (lhs, rhs), (t_lhs, t_rhs))
     j_out, j_t_out = jax.jvp(jf, (lhs, rhs), (t_lhs, t_rhs))
-    _close(out, j_out)
-    _close(t_out, j_t_out)
+    assert_same(out, j_out, **TOL, check_weak_type=False)
+    assert_same(t_out, j_t_out, **TOL, check_weak_type=False)
     # One tangent a symbolic zero: only the other operand's term.
     _, t_lhs_only = zenax.jvp(lambda l: f(l, rhs), (lhs,), (t_lhs,))
-    _close(t_lhs_only, jax.jvp(lambda l: jf(l, rhs), (lhs,), (t_lhs,))[1])
+    assert_same(t_lhs_only, jax.jvp(lambda l: jf(l, rhs), (lhs,), (t_lhs,))[1], **TOL,
+                check_weak_type=False)
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -108,10 +104,12 @@ def test_vjp_matches_jax_for_both_operands(name):
     j_out, jf_vjp = jax.vjp(jf, lhs, rhs)
     ct = _rand(np.random.default_rng(2), np.shape(j_out))
     for ours, theirs in zip(f_vjp(ct), jf_vjp(ct)):
-        _close(ours, theirs)
+        assert_same(ours, theirs, **TOL, check_weak_type=False)
     # Each operand alone (the other a constant), as grad with respect to one argument.
-    _close(zenax.vjp(lambda l: f(l, rhs), lhs)[1](ct)[0], jf_vjp(ct)[0])
-    _close(zenax.vjp(lambda r: f(lhs, r), rhs)[1](ct)[0], jf_vjp(ct)[1])
+    assert_same(zenax.vjp(lambda l: f(l, rhs), lhs)[1](ct)[0], jf_vjp(ct)[0], **TOL,
+                check_weak_type=False)
+    assert_same(zenax.vjp(lambda r: f(lhs, r), rhs)[1](ct)[0], jf_vjp(ct)[1], **TOL,
+                check_weak_type=False)
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -124,7 +122,7 @@ def test_vjp_program_typechecks_and_jits(name):
     assert zenax.typecheck_jaxpr(closed) is None
     assert "conv_general_dilated" in str(closed)
     for ours, theirs in zip(zenax.jit(backward)(lhs, rhs, ct), jax.vjp(jf, lhs, rhs)[1](ct)):
-        _close(ours, theirs)
+        assert_same(ours, theirs, **TOL, check_weak_type=False)
 
 
 # (lhs in_axis, rhs in_axis): lhs only, rhs only, both; the axes rotate over the cases.
@@ -143,7 +141,8 @@ def test_vmap_matches_jax(name, axes):
         if ax is not None:
             x = np.stack([x] + [_rand(rng, x.shape) for _ in range(2)], axis=ax)
         args.append(x)
-    _close(zenax.vmap(f, in_axes=axes)(*args), jax.vmap(jf, in_axes=axes)(*args))
+    assert_same(zenax.vmap(f, in_axes=axes)(*args), jax.vmap(jf, in_axes=axes)(*args), **TOL,
+                check_weak_type=False)
 
 
 @pytest.mark.parametrize("name", ["2d_nhwc_same_strided", "2d_feature_groups",
@@ -158,7 +157,7 @@ def test_vmap_of_grad_matches_jax(name):
                                 in_axes=(0, None)))(lhss, rhs)
     theirs = jax.vmap(jax.grad(loss(jf, jax.lax), argnums=(0, 1)), in_axes=(0, None))(lhss, rhs)
     for a, b in zip(ours, theirs):
-        _close(a, b, rtol=1e-3, atol=1e-3)
+        assert_same(a, b, rtol=1e-3, atol=1e-3, check_weak_type=False)
 
 
 @pytest.mark.parametrize("name", ["2d_nchw_valid", "2d_explicit_pad_dilations",
@@ -178,7 +177,7 @@ def test_check_grads_float64(x64):
     assert f(lhs, rhs).dtype == np.float64
     ct = np.ones(np.shape(jf(lhs, rhs)))
     for a, b in zip(zenax.vjp(f, lhs, rhs)[1](ct), jax.vjp(jf, lhs, rhs)[1](ct)):
-        _close(a, b, rtol=1e-10, atol=1e-10)
+        assert_same(a, b, rtol=1e-10, atol=1e-10, check_weak_type=False)
 
 
 def test_hessian_vector_product_matches_jax():
@@ -190,7 +189,7 @@ def test_hessian_vector_product_matches_jax():
     ours = zenax.jvp(zenax.grad(loss(f, lax), argnums=(0, 1)), (lhs, rhs), t)[1]
     theirs = jax.jvp(jax.grad(loss(jf, jax.lax), argnums=(0, 1)), (lhs, rhs), t)[1]
     for a, b in zip(ours, theirs):
-        _close(a, b, rtol=1e-3, atol=1e-3)
+        assert_same(a, b, rtol=1e-3, atol=1e-3, check_weak_type=False)
 
 
 # ## Wrappers
@@ -199,12 +198,14 @@ def test_conv_and_conv_with_general_padding_match_jax():
     rng = np.random.default_rng(0)
     lhs, rhs = _rand(rng, (2, 3, 9, 8)), _rand(rng, (4, 3, 3, 2))
     for padding in ("SAME", "VALID"):
-        _close(lax.conv(lhs, rhs, (2, 1), padding), jax.lax.conv(lhs, rhs, (2, 1), padding))
+        assert_same(lax.conv(lhs, rhs, (2, 1), padding), jax.lax.conv(lhs, rhs, (2, 1), padding),
+                    **TOL, check_weak_type=False)
     args = ((1, 2), [(1, 0), (2, 2)], (1, 2), (2, 1))
-    _close(lax.conv_with_general_padding(lhs, rhs, *args),
-           jax.lax.conv_with_general_padding(lhs, rhs, *args))
+    assert_same(lax.conv_with_general_padding(lhs, rhs, *args),
+                jax.lax.conv_with_general_padding(lhs, rhs, *args), **TOL, check_weak_type=False)
     g = zenax.grad(lambda r: lax.reduce_sum(lax.conv(lhs, r, (1, 1), "SAME"), range(4)))(rhs)
-    _close(g, jax.grad(lambda r: jax.lax.conv(lhs, r, (1, 1), "SAME").sum())(rhs))
+    assert_same(g, jax.grad(lambda r: jax.lax.conv(lhs, r, (1, 1), "SAME").sum())(rhs), **TOL,
+                check_weak_type=False)
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -225,10 +226,10 @@ def test_conv_transpose_matches_jax(kwargs):
         rhs = _rand(rng, (3, 3, 2, 3))
     f = lambda l, r: lax.conv_transpose(l, r, **kwargs)
     jf = lambda l, r: jax.lax.conv_transpose(l, r, **kwargs)
-    _close(f(lhs, rhs), jf(lhs, rhs))
+    assert_same(f(lhs, rhs), jf(lhs, rhs), **TOL, check_weak_type=False)
     ct = _rand(rng, np.shape(jf(lhs, rhs)))
     for a, b in zip(zenax.vjp(f, lhs, rhs)[1](ct), jax.vjp(jf, lhs, rhs)[1](ct)):
-        _close(a, b)
+        assert_same(a, b, **TOL, check_weak_type=False)
 
 
 def test_conv_transpose_is_the_gradient_of_conv():
@@ -242,17 +243,19 @@ def test_conv_transpose_is_the_gradient_of_conv():
     x_bar = zenax.vjp(fwd, x)[1](ct)[0]
     via_transpose = lax.conv_transpose(ct, k, (2, 2), ((1, 1), (1, 1)), dimension_numbers=dn,
                                        transpose_kernel=True, use_consistent_padding=True)
-    _close(via_transpose, x_bar)
+    assert_same(via_transpose, x_bar, **TOL, check_weak_type=False)
 
 
 def test_precision_and_preferred_element_type():
     rng = np.random.default_rng(0)
     lhs, rhs = _rand(rng, (1, 2, 5, 5)), _rand(rng, (3, 2, 2, 2))
     out = lax.conv(lhs, rhs, (1, 1), "VALID", precision=jax.lax.Precision.HIGHEST)
-    _close(out, jax.lax.conv(lhs, rhs, (1, 1), "VALID", precision=jax.lax.Precision.HIGHEST))
+    assert_same(out, jax.lax.conv(lhs, rhs, (1, 1), "VALID", precision=jax.lax.Precision.HIGHEST),
+                **TOL, check_weak_type=False)
     ints = lhs.round().astype(np.int8), rhs.round().astype(np.int8)
     out = lax.conv(*ints, (1, 1), "VALID", preferred_element_type=np.int32)
-    _close(out, jax.lax.conv(*ints, (1, 1), "VALID", preferred_element_type=np.int32))
+    assert_same(out, jax.lax.conv(*ints, (1, 1), "VALID", preferred_element_type=np.int32), **TOL,
+                check_weak_type=False)
     closed = zenax.make_jaxpr(lambda l, r: lax.conv(l, r, (1, 1), "VALID",
                                                     precision="highest"))(lhs, rhs)
     highest = jax.lax.Precision.HIGHEST

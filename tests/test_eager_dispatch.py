@@ -17,6 +17,8 @@ import zenax
 import zenax.numpy as znp
 from zenax.lax import eager
 
+from oracle import assert_same
+
 rng = np.random.default_rng(0)
 X = jjnp.asarray(rng.standard_normal((3, 4), dtype=np.float32))
 Y = jjnp.asarray(rng.standard_normal((3, 4), dtype=np.float32))
@@ -46,11 +48,7 @@ def _ids(calls):
     return [f"{name}-{i}" for i, (name, _, _) in enumerate(calls)]
 
 
-def _assert_same(actual, expected):
-    for a, e in zip(jax.tree_util.tree_leaves(actual), jax.tree_util.tree_leaves(expected)):
-        assert a.dtype == e.dtype and a.shape == e.shape
-        assert a.weak_type == e.weak_type
-        np.testing.assert_allclose(np.asarray(a), np.asarray(e), rtol=1e-6, atol=1e-6)
+TOL = dict(rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("name,args,kwargs", CALLS, ids=_ids(CALLS))
@@ -61,11 +59,11 @@ def test_compiled_path_matches_plain_path_and_jax(name, args, kwargs):
     out = fn(*args, **kwargs)
     assert fn.eager_compiled._cache_size() == 1, "the call did not run compiled"
     assert eager.fallbacks == before, "an ordinary call fell back to the plain path"
-    _assert_same(out, fn.__wrapped__(*args, **kwargs))
-    _assert_same(out, getattr(jjnp, name)(*args, **kwargs))
+    assert_same(out, fn.__wrapped__(*args, **kwargs), **TOL)
+    assert_same(out, getattr(jjnp, name)(*args, **kwargs), **TOL)
     # The second call is a cache hit of the same executable.
     size = fn.eager_compiled._cache_size()
-    _assert_same(fn(*args, **kwargs), out)
+    assert_same(fn(*args, **kwargs), out, **TOL)
     assert fn.eager_compiled._cache_size() == size
 
 
@@ -82,7 +80,7 @@ def test_aliases_share_one_compiled_function():
 ], ids=["python-scalar", "numpy-operand", "array-keyword", "list-axis", "where-nonzero"])
 def test_other_calls_take_the_plain_path_with_jax_results(name, call):
     size = getattr(znp, name).eager_compiled._cache_size()
-    _assert_same(call(znp), call(jjnp))
+    assert_same(call(znp), call(jjnp), **TOL)
     assert getattr(znp, name).eager_compiled._cache_size() == size
 
 
@@ -139,8 +137,8 @@ def test_nn_functions_compile_when_eager(name, args, kwargs):
     out = fn(*args, **kwargs)
     size = fn.eager_compiled._cache_size()
     assert size == 1 and eager.fallbacks == before
-    _assert_same(out, getattr(jax.nn, name)(*args, **kwargs))
-    _assert_same(fn(*args, **kwargs), out)
+    assert_same(out, getattr(jax.nn, name)(*args, **kwargs), **TOL)
+    assert_same(fn(*args, **kwargs), out, **TOL)
     assert fn.eager_compiled._cache_size() == size
 
 

@@ -36,29 +36,17 @@ from zenax.lax.higher_order import jit_call_p
 from zenax.tracer.core import bind
 from zenax.tracer.ir import typecheck_jaxpr
 
-from spec_table import SPECS, instances
+from oracle import assert_same
+from spec import instances
+from spec_table import SPECS
 
 jlax = jax.lax
 
 
 # ## Helpers
 
-def assert_same(got, want, tol=(1e-6, 1e-6), check_weak_type=True):
-    """Same pytree structure; per leaf the same shape, dtype (and weak type) and values."""
-    got_leaves, got_tree = jax.tree_util.tree_flatten(got)
-    want_leaves, want_tree = jax.tree_util.tree_flatten(want)
-    assert got_tree == want_tree, (got_tree, want_tree)
-    for g, w in zip(got_leaves, want_leaves):
-        assert np.shape(g) == np.shape(w), (np.shape(g), np.shape(w))
-        assert np.dtype(g.dtype) == np.dtype(w.dtype), (g.dtype, w.dtype)
-        if check_weak_type:
-            assert getattr(g, "weak_type", False) == getattr(w, "weak_type", False), (g, w)
-        g, w = np.asarray(g), np.asarray(w)
-        if jjnp.issubdtype(w.dtype, np.inexact):
-            wide = np.complex128 if jjnp.issubdtype(w.dtype, np.complexfloating) else np.float64
-            np.testing.assert_allclose(g.astype(wide), w.astype(wide), rtol=tol[0], atol=tol[1])
-        else:
-            np.testing.assert_array_equal(g, w)
+# The tolerance of this file's comparisons where a test names none.
+TIGHT = dict(rtol=1e-6, atol=1e-6)
 
 
 class _Records(logging.Handler):
@@ -100,7 +88,7 @@ def zenax_config(name, value):
 
 def _first_instances():
     seen = set()
-    for spec, case, dtype, test_id in instances():
+    for spec, case, dtype, test_id in instances(SPECS):
         if spec.name not in seen:
             seen.add(spec.name)
             yield spec, case, dtype, test_id
@@ -121,10 +109,11 @@ def test_spec_jit_matches_eager_and_jax(spec, case, dtype, test_id):
     f = zenax.jit(lambda *xs: spec.zfun(*xs, **params))
     got = f(*args)
     want = jax.jit(lambda *xs: spec.jfun(*xs, **params))(*args)
-    tol = spec.tolerance(dtype)
-    assert_same(got, want, tol)
-    assert_same(f(*args), got, tol)              # the cached executable
-    assert_same(spec.zfun(*args, **params), got, tol, check_weak_type=False)   # eager
+    rtol, atol = spec.tolerance(dtype)
+    assert_same(got, want, rtol=rtol, atol=atol)
+    assert_same(f(*args), got, rtol=rtol, atol=atol)              # the cached executable
+    assert_same(spec.zfun(*args, **params), got, rtol=rtol, atol=atol,     # eager
+                check_weak_type=False)
     stats = f.cache_stats()
     assert (stats.traces, stats.compiles, stats.hits) == (1, 1, 1)
     typecheck_jaxpr(f.trace(*args).jaxpr.jaxpr)
@@ -147,14 +136,15 @@ def test_weak_types_follow_jax():
     for args in cases:
         got = zenax.jit(lambda a, b: a * b + 1)(*args)
         want = jax.jit(lambda a, b: a * b + 1)(*args)
-        assert_same(got, want, check_weak_type=_convert_keeps_weak_type() or args[0] is not True)
+        assert_same(got, want, **TIGHT,
+                    check_weak_type=_convert_keeps_weak_type() or args[0] is not True)
     # int32 * 2.5 promotes through convert_element_type[weak_type=True].
     got = zenax.jit(lambda a, b: a * b)(np.int32(3), 2.5)
     want = jax.jit(lambda a, b: a * b)(np.int32(3), 2.5)
-    assert_same(got, want, check_weak_type=_convert_keeps_weak_type())
+    assert_same(got, want, **TIGHT, check_weak_type=_convert_keeps_weak_type())
     assert zenax.jit(lambda a, b: a * b).eval_shape(np.int32(3), 2.5).weak_type
     # A Python scalar returned as is, and a literal output.
-    assert_same(zenax.jit(lambda x: (x, 3.0, 2))(1.5), jax.jit(lambda x: (x, 3.0, 2))(1.5))
+    assert_same(zenax.jit(lambda x: (x, 3.0, 2))(1.5), jax.jit(lambda x: (x, 3.0, 2))(1.5), **TIGHT)
 
 
 # ## Part 2: an MLP, and jit composed with grad / vmap
@@ -192,16 +182,16 @@ def mlp():
 
 Z_PREDICT, Z_LOSS = make_mlp(jnp)
 J_PREDICT, J_LOSS = make_mlp(jjnp)
-TOL = (2e-5, 2e-6)
+TOL = dict(rtol=2e-5, atol=2e-6)
 
 
 def test_mlp_jit_equals_eager_and_jax(mlp):
     params, x, y = mlp
     f = zenax.jit(Z_LOSS)
-    assert_same(f(params, x, y), jax.jit(J_LOSS)(params, x, y), TOL)
-    assert_same(f(params, x, y), Z_LOSS(params, x, y), TOL)
+    assert_same(f(params, x, y), jax.jit(J_LOSS)(params, x, y), **TOL)
+    assert_same(f(params, x, y), Z_LOSS(params, x, y), **TOL)
     p = zenax.jit(Z_PREDICT)
-    assert_same(p(params, x), jax.jit(J_PREDICT)(params, x), TOL)
+    assert_same(p(params, x), jax.jit(J_PREDICT)(params, x), **TOL)
     assert f.cache_stats().traces == 1 and p.cache_stats().traces == 1
 
 
@@ -248,13 +238,13 @@ def test_composition_equals_jax_and_compiles_once(name, mlp):
     want = make_jax()(*args)
     with xla_compiles() as first:
         got = f(*args)
-    assert_same(got, want, TOL)
+    assert_same(got, want, **TOL)
     assert first, "the first call compiles"
     with xla_compiles() as later:
         again = [f(*args) for _ in range(3)]
     assert later == [], f"{name} recompiled: {later}"
     for a in again:
-        assert_same(a, got, (0, 0))
+        assert_same(a, got, rtol=0, atol=0)
 
 
 def test_grad_of_jit_traces_once_and_compiles_forward_and_backward(mlp):
@@ -299,7 +289,7 @@ def test_training_loop_compiles_once(mlp):
     zp, jp = params, params
     for _ in range(5):
         zp, jp = step(zp, x, y), jstep(jp, x, y)
-    assert_same(zp, jp, (1e-4, 1e-5))
+    assert_same(zp, jp, rtol=1e-4, atol=1e-5)
     assert Z_LOSS(zp, x, y) < Z_LOSS(params, x, y)
     stats = step.cache_stats()
     # The first call gets NumPy params, later ones jax.Arrays: same avals, one trace.
@@ -316,10 +306,10 @@ def test_jit_closing_over_grad_tracer():
         return jjnp.sum(jax.jit(lambda x: jjnp.sin(x * y))(x))
 
     y = np.float32(0.7)
-    assert_same(zenax.grad(f)(y), jax.grad(jf)(y), TOL)
-    assert_same(zenax.jit(zenax.grad(f))(y), jax.grad(jf)(y), TOL)
+    assert_same(zenax.grad(f)(y), jax.grad(jf)(y), **TOL)
+    assert_same(zenax.jit(zenax.grad(f))(y), jax.grad(jf)(y), **TOL)
     assert_same(zenax.vmap(zenax.grad(f))(np.array([0.1, y])),
-                jax.vmap(jax.grad(jf))(np.array([0.1, y])), TOL)
+                jax.vmap(jax.grad(jf))(np.array([0.1, y])), **TOL)
     # A function reading an enclosing transform's tracer is traced on every call, and
     # says so.
     scale = {}
@@ -331,8 +321,8 @@ def test_jit_closing_over_grad_tracer():
         scale["y"] = y
         return jnp.sum(zenax.jit(inner)(x))
 
-    assert_same(zenax.grad(g)(y), jax.grad(jf)(y), TOL)
-    assert_same(zenax.grad(g)(y), jax.grad(jf)(y), TOL)
+    assert_same(zenax.grad(g)(y), jax.grad(jf)(y), **TOL)
+    assert_same(zenax.grad(g)(y), jax.grad(jf)(y), **TOL)
     assert zenax.jit(inner).cache_stats().miss_reasons == [
         "it closes over values of an enclosing transformation (traced on every call)"]
 
@@ -342,10 +332,10 @@ def test_jvp_and_vmap_rules_with_symbolic_zeros_and_unbatched_args():
     jfun = jax.jit(lambda x, n, k: (x * 2.0 + n, n * 3, k))
     x, n, k = np.ones(3, np.float32), np.float32(2.0), np.arange(2)
     got = zenax.jvp(lambda x: f(x, n, k), (x,), (x,))
-    assert_same(got, jax.jvp(lambda x: jfun(x, n, k), (x,), (x,)), check_weak_type=False)
+    assert_same(got, jax.jvp(lambda x: jfun(x, n, k), (x,), (x,)), **TIGHT, check_weak_type=False)
     xs = np.arange(6, dtype=np.float32).reshape(2, 3)
     got = zenax.vmap(f, in_axes=(1, None, None))(xs, n, k)
-    assert_same(got, jax.vmap(jfun, in_axes=(1, None, None))(xs, n, k))
+    assert_same(got, jax.vmap(jfun, in_axes=(1, None, None))(xs, n, k), **TIGHT)
 
 
 # ## Part 3: the jit surface
@@ -441,10 +431,10 @@ def test_arguments_and_outputs_of_all_kinds():
     got = f(x, None, x, 2.0, k=3.0)
     want = jax.jit(lambda a, b=None, *rest, k: {"a": a * k, "b": b, "rest": rest})(
         x, None, x, 2.0, k=3.0)
-    assert_same(got, want)
-    assert_same(zenax.jit(lambda: jnp.ones(2))(), jax.jit(lambda: jjnp.ones(2))())
+    assert_same(got, want, **TIGHT)
+    assert_same(zenax.jit(lambda: jnp.ones(2))(), jax.jit(lambda: jjnp.ones(2))(), **TIGHT)
     const = np.arange(3, dtype=np.float32)       # closed over: a const of the jaxpr
-    assert_same(zenax.jit(lambda y: y + const)(x), x + const)
+    assert_same(zenax.jit(lambda y: y + const)(x), x + const, **TIGHT)
 
     class Model:
         def __init__(self, w):
@@ -454,7 +444,7 @@ def test_arguments_and_outputs_of_all_kinds():
         def apply(self, x):
             return x * self.w
 
-    assert_same(Model(2.0).apply(x), x * 2.0)
+    assert_same(Model(2.0).apply(x), x * 2.0, **TIGHT)
     # jit(f) made anew each call shares f's cache (JAX's behaviour): one trace.
     def g(x):
         return x * 2.0
@@ -479,7 +469,7 @@ def test_argument_structures_key_the_cache_apart():
              (((x,), [(y,)]), {}), ((x, (y, x)), {})]
     for _ in range(2):
         for args, kwargs in calls:
-            assert_same(zf(*args, **kwargs), jax.jit(f)(*args, **kwargs))
+            assert_same(zf(*args, **kwargs), jax.jit(f)(*args, **kwargs), **TIGHT)
     assert zf.cache_stats().traces == len(calls)
     assert zf.cache_stats().hits == len(calls)
 
@@ -500,16 +490,16 @@ def test_donate_argnums_keeps_results():
     f = zenax.jit(lambda a, b: (a + b * const, b), donate_argnums=0)
     a, b = jjnp.arange(4.0) * 2, jjnp.full(4, 3.0)
     out = f(a, b)
-    assert_same(out, (w * 2 + 3, b))
+    assert_same(out, (w * 2 + 3, b), **TIGHT)
     assert a.is_deleted() and not b.is_deleted() and not const.is_deleted()
     g = zenax.jit(lambda p, x: jax.tree_util.tree_map(lambda v: v * x, p),
                   donate_argnames="p")
     p = {"u": jjnp.ones(2), "v": jjnp.ones(2)}
     out = g(p, 3.0)
-    assert_same(out, {"u": np.full(2, 3.0, np.float32), "v": np.full(2, 3.0, np.float32)})
+    assert_same(out, {"u": np.full(2, 3.0, np.float32), "v": np.full(2, 3.0, np.float32)}, **TIGHT)
     assert p["u"].is_deleted() and p["v"].is_deleted()
     # Donation does not apply under a transform (grad of a donating function still works).
-    assert_same(zenax.grad(lambda a: jnp.sum(f(a, b)[0]))(jjnp.ones(4)), const)
+    assert_same(zenax.grad(lambda a: jnp.sum(f(a, b)[0]))(jjnp.ones(4)), const, **TIGHT)
 
 
 def test_shardings_pass_through():
@@ -521,7 +511,7 @@ def test_shardings_pass_through():
     f = zenax.jit(lambda a, p: (a + p["x"] * const, p["y"]), in_shardings=(named, None),
                   out_shardings=(named, single))
     out = f(np.ones(4, np.float32), {"x": np.ones(4, np.float32), "y": np.ones(2)})
-    assert_same(out, (np.full(4, 2.0, np.float32), np.ones(2, np.float32)))
+    assert_same(out, (np.full(4, 2.0, np.float32), np.ones(2, np.float32)), **TIGHT)
     assert out[0].sharding == named and out[1].sharding == single
     g = zenax.jit(lambda a, b: a * b, in_shardings=single, out_shardings=named)
     assert g(np.ones(4), np.ones(4)).sharding == named
@@ -543,7 +533,7 @@ def test_lower_as_text_compile_cost_analysis():
     assert "stablehlo.dot_general" in text and "stablehlo.tanh" in text
     assert "tensor<4x8xf32>" in text and "tensor<8x3xf32>" in text
     compiled = lowered.compile()
-    assert_same(compiled(x, w), jax.jit(lambda x, w: jjnp.tanh(x @ w).sum())(x, w), TOL)
+    assert_same(compiled(x, w), jax.jit(lambda x, w: jjnp.tanh(x @ w).sum())(x, w), **TOL)
     cost = lowered.cost_analysis()
     cost = cost[0] if isinstance(cost, list) else cost
     assert cost["flops"] >= 2 * 4 * 8 * 3
@@ -556,7 +546,7 @@ def test_lower_as_text_compile_cost_analysis():
     spec = zenax.ShapeDtypeStruct((4, 8), np.float32)
     assert jf.lower(spec, jax.ShapeDtypeStruct((8, 3), np.float32)).as_text() == text
     g = zenax.jit(lambda x, n: x * n, static_argnums=1)
-    assert_same(g.lower(x, 3).compile()(x), x * 3)
+    assert_same(g.lower(x, 3).compile()(x), x * 3, **TIGHT)
     # The staged program before lowering.
     assert [e.primitive.name for e in jf.trace(x, w).jaxpr.eqns] == [
         "dot_general", "tanh", "reduce_sum"]
@@ -572,7 +562,7 @@ def test_nested_jits_lower_to_one_module_without_calls():
     assert text.count("stablehlo.sine") == 4
     jin = jax.jit(lambda x: jjnp.sin(x) * 2.0)
     jmid = jax.jit(lambda x: jin(x) + jin(x + 1.0))
-    assert_same(outer(x), jax.jit(lambda x: jmid(x) * jmid(x * 3.0))(x), TOL)
+    assert_same(outer(x), jax.jit(lambda x: jmid(x) * jmid(x * 3.0))(x), **TOL)
     # The outer jaxpr has one jit_call equation per nested call.
     names = [e.primitive.name for e in outer.trace(x).jaxpr.eqns]
     assert names.count("jit_call") == 2
@@ -622,14 +612,14 @@ def test_devices_device_put_block_until_ready():
     put = zenax.device_put(tree, device)
     for leaf in jax.tree_util.tree_leaves(put):
         assert isinstance(leaf, jax.Array) and leaf.devices() == {device}
-    assert_same(put, jax.device_put(tree, device))
+    assert_same(put, jax.device_put(tree, device), **TIGHT)
     out = zenax.jit(lambda t: t["a"] * 2)(put)
     assert zenax.block_until_ready(out) is out
     ready = zenax.block_until_ready({"x": out, "n": 3})
     assert ready["x"] is out and ready["n"] == 3
     # Inside a transform, device_put leaves tracers alone.
     assert_same(zenax.grad(lambda x: zenax.device_put(x) * 3.0)(np.float32(1.0)),
-                np.float32(3.0))
+                np.float32(3.0), **TIGHT)
 
 
 def test_disable_jit_runs_op_by_op(capsys):
@@ -647,7 +637,7 @@ def test_disable_jit_runs_op_by_op(capsys):
     assert capsys.readouterr().out.count("running f on ArrayImpl") == 2
     assert jf.cache_stats().traces == 0
     with zenax_config("jax_disable_jit", True):
-        assert_same(jf(x), x * 2.0)
+        assert_same(jf(x), x * 2.0, **TIGHT)
     assert capsys.readouterr().out.count("running f") == 1
     g = zenax.jit(lambda x: print("traced") or x + 1)
     g(x)
@@ -696,7 +686,7 @@ def test_jit_call_checks_its_operand_types():
     with pytest.raises(TypeError, match=r"jit_call of f: arguments of types \['i32\[3\]'\]"):
         zenax.make_jaxpr(lambda x: bind(jit_call_p, x, jaxpr=closed, name="f"))(np.ones(3, int))
     assert_same(bind(jit_call_p, np.ones(3, np.float32), jaxpr=closed, name="f")[0],
-                np.full(3, 2.0, np.float32))
+                np.full(3, 2.0, np.float32), **TIGHT)
 
 
 def test_jit_rejects_bad_arguments():

@@ -18,6 +18,8 @@ import zenax
 import zenax.numpy as jnp
 from zenax import lax
 
+from oracle import assert_same
+
 RNG = np.random.default_rng(0)
 BF16 = jnp_ref.bfloat16
 
@@ -50,13 +52,9 @@ def make(shape, dtype, domain="any"):
     return np.asarray(x).astype(dtype)
 
 
-def tolerance(dtype):
-    dtype = np.dtype(dtype)
-    if dtype in (np.dtype(BF16), np.dtype(np.float16)):
-        return dict(rtol=2e-2, atol=2e-2)
-    if np.issubdtype(dtype, np.inexact):
-        return dict(rtol=2e-5, atol=2e-5)
-    return dict(rtol=0, atol=0)
+# (rtol, atol) per dtype for the oracle; integers and bools compare exactly.
+TOL = {"bfloat16": (2e-2, 2e-2), "float16": (2e-2, 2e-2), "float32": (2e-5, 2e-5),
+       "float64": (2e-5, 2e-5), "complex64": (2e-5, 2e-5), "complex128": (2e-5, 2e-5)}
 
 
 # --------------------------------------------------------------------------- comparison
@@ -81,22 +79,12 @@ def _probe_eager_weak_convert() -> bool:
 EAGER_WEAK_CONVERT = _probe_eager_weak_convert()
 
 
-def assert_same(got, want, where: str, check_weak: bool = True):
-    got_leaves, got_tree = jax.tree_util.tree_flatten(got)
-    want_leaves, want_tree = jax.tree_util.tree_flatten(want)
-    assert got_tree == want_tree, f"{where}: structure {got_tree} != {want_tree}"
-    for g, w in zip(got_leaves, want_leaves):
-        w_arr = np.asarray(w)
-        assert np.shape(g) == w_arr.shape, f"{where}: shape {np.shape(g)} != {w_arr.shape}"
-        assert np.dtype(g.dtype) == np.dtype(w.dtype), f"{where}: dtype {g.dtype} != {w.dtype}"
-        # zenax.lax comparisons never return weak bools (JAX's do for all-weak inputs);
-        # a weak bool promotes exactly like a strong one, so only check other dtypes.
-        if check_weak and np.dtype(w.dtype) != np.bool_:
-            assert _weak(g) == _weak(w), f"{where}: weak_type {_weak(g)} != {_weak(w)}"
-        g_arr = np.asarray(g)
-        if w_arr.dtype == np.dtype(BF16):
-            g_arr, w_arr = g_arr.astype(np.float32), w_arr.astype(np.float32)
-        np.testing.assert_allclose(g_arr, w_arr, err_msg=where, **tolerance(w.dtype))
+def bools_without_weak_type(tree):
+    """``tree`` with its bool leaves as NumPy arrays, which have no weak type: zenax.lax
+    comparisons never return weak bools (JAX's do for all-weak inputs), and a weak bool
+    promotes exactly like a strong one, so only other dtypes' weak types are compared."""
+    return jax.tree_util.tree_map(
+        lambda x: np.asarray(x) if np.dtype(x.dtype) == np.bool_ else x, tree)
 
 
 def _raises(fun, *args):
@@ -122,7 +110,8 @@ def check(expr, *args, check_traced_weak: bool = True):
     got = z_fun(*args)
     for leaf in jax.tree_util.tree_leaves(got):
         assert isinstance(leaf, jax.Array), f"eager result {type(leaf)} is not a jax.Array"
-    assert_same(got, want, "eager", check_weak=EAGER_WEAK_CONVERT)
+    assert_same(bools_without_weak_type(got), bools_without_weak_type(want), tol=TOL,
+                check_weak_type=EAGER_WEAK_CONVERT, err_msg="eager")
 
     # Traced: the jaxpr's types are ours, its evaluation must give JAX's values.
     closed = zenax.make_jaxpr(z_fun)(*args)
@@ -137,7 +126,7 @@ def check(expr, *args, check_traced_weak: bool = True):
     flat_args = jax.tree_util.tree_leaves(args)
     outs = zenax.eval_jaxpr(closed.jaxpr, closed.consts, *flat_args)
     outs = [jnp_ref.asarray(x) for x in outs]   # an argument returned as is may be a scalar
-    assert_same(outs, want_leaves, "eval_jaxpr", check_weak=False)
+    assert_same(outs, want_leaves, tol=TOL, check_weak_type=False, err_msg="eval_jaxpr")
 
 
 # --------------------------------------------------------------------------- elementwise
@@ -432,7 +421,7 @@ def test_creation():
     # Weak concrete scalars: returned from a traced function they become constvars, which
     # staging types strongly (JAX inlines them as weak literals), so check eagerly only.
     for value in [2.0, 3]:
-        assert_same(jnp.asarray(value), jnp_ref.asarray(value), "asarray")
+        assert_same(jnp.asarray(value), jnp_ref.asarray(value), tol=TOL, err_msg="asarray")
     like_cases = [
         lambda m, x: m.zeros_like(x), lambda m, x: m.ones_like(x, dtype=m.int32),
         lambda m, x: m.full_like(x, 3), lambda m, x: m.full_like(x, 2.5, shape=(4,)),
@@ -760,7 +749,8 @@ def test_tracer_operators_and_methods(case):
     # The oracle: the same code on jax.Arrays, whose operators and methods are JAX's.
     want = fun(jnp_ref.asarray(x), jnp_ref.asarray(y))
     got = traced_apply(fun, x, y)
-    assert_same(got, jax.tree_util.tree_leaves(want), "traced", check_weak=False)
+    assert_same(got, jax.tree_util.tree_leaves(want), tol=TOL, check_weak_type=False,
+                err_msg="traced")
     closed = zenax.make_jaxpr(fun)(x, y)
     for aval, w in zip(closed.out_avals, jax.tree_util.tree_leaves(want)):
         assert (aval.shape, aval.dtype, aval.weak_type) == (w.shape, w.dtype, _weak(w))
@@ -779,7 +769,7 @@ def test_concrete_operand_on_the_left(other):
         out = zenax.eval_jaxpr(closed.jaxpr, closed.consts, x)
         want = op(jnp_ref.asarray(other) if not isinstance(other, (int, float)) else other,
                   jnp_ref.asarray(x))
-        assert_same(out, [want], "reflected", check_weak=False)
+        assert_same(out, [want], tol=TOL, check_weak_type=False, err_msg="reflected")
     closed = zenax.make_jaxpr(lambda t: other @ t)(x) if np.ndim(other) else None
     if closed is not None:
         assert [e.primitive.name for e in closed.eqns] == ["dot_general"]
@@ -790,7 +780,8 @@ def test_var_method():
     (its jaxpr variable); under vmap the tracer is a BatchTracer and the method is ours."""
     x = make((4, 3), np.float32)
     got = zenax.vmap(lambda row: row.var(ddof=1))(x)
-    assert_same(got, jax.vmap(lambda row: row.var(ddof=1))(x), "vmap", check_weak=False)
+    assert_same(got, jax.vmap(lambda row: row.var(ddof=1))(x), tol=TOL, check_weak_type=False,
+                err_msg="vmap")
 
 
 def test_non_array_operands_are_not_implemented():

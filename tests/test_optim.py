@@ -15,6 +15,8 @@ from zenax import optim
 from zenax.models import optim as optim_module
 from zenax.models import schedules as schedules_module
 
+from oracle import assert_close
+
 RNG = np.random.default_rng(0)
 PARAMS = {"w": RNG.standard_normal((3, 4)).astype(np.float32),
           "b": RNG.standard_normal(4).astype(np.float32),
@@ -77,11 +79,7 @@ def _eager_update(params, state, grads, opt, apply):
     return apply(params, updates), state
 
 
-def _assert_trees_close(ours, theirs, rtol=1e-5, atol=1e-5):
-    ours_leaves, their_leaves = jax.tree.leaves(ours), jax.tree.leaves(theirs)
-    assert len(ours_leaves) == len(their_leaves)
-    for a, b in zip(ours_leaves, their_leaves):
-        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol)
+TOL = dict(rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -96,8 +94,8 @@ def test_matches_optax_eager_and_jit(name):
         return optim.apply_updates(params, updates), state
     jitted, _ = _run(ours, lambda p, s, g, opt, apply: step(p, s, g), PARAMS, None)
     for i in range(len(GRADS)):
-        _assert_trees_close(eager[i], expected[i])
-        _assert_trees_close(jitted[i], expected[i])
+        assert_close(eager[i], expected[i], **TOL)
+        assert_close(jitted[i], expected[i], **TOL)
 
 
 def test_adam_state_matches_optax():
@@ -107,8 +105,8 @@ def test_adam_state_matches_optax():
     ours_adam, their_adam = ours_state[0], their_state[0]
     assert ours_adam.count.dtype == their_adam.count.dtype == np.int32
     assert int(ours_adam.count) == int(their_adam.count) == len(GRADS)
-    _assert_trees_close(ours_adam.mu, their_adam.mu)
-    _assert_trees_close(ours_adam.nu, their_adam.nu)
+    assert_close(ours_adam.mu, their_adam.mu, **TOL)
+    assert_close(ours_adam.nu, their_adam.nu, **TOL)
 
 
 def test_inject_hyperparams_exposes_the_learning_rate_like_optax():
@@ -145,7 +143,7 @@ def test_clip_by_global_norm_both_sides_of_the_threshold():
     for max_norm in (1.0, 10.0):
         ours, _ = optim.clip_by_global_norm(max_norm).update(grads, optim.EmptyState())
         theirs, _ = optax.clip_by_global_norm(max_norm).update(grads, optax.EmptyState())
-        _assert_trees_close(ours, theirs, rtol=1e-6, atol=1e-7)
+        assert_close(ours, theirs, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(optim.global_norm(grads), optax.tree.norm(grads), rtol=1e-6)
 
 
@@ -156,8 +154,8 @@ def test_apply_updates_keeps_parameter_dtypes():
     theirs = optax.apply_updates(jax.tree.map(np.asarray, params),
                                  jax.tree.map(np.asarray, updates))
     assert ours["w"].dtype == theirs["w"].dtype == jnp.bfloat16
-    _assert_trees_close(jax.tree.map(lambda x: np.asarray(x, np.float32), ours),
-                        jax.tree.map(lambda x: np.asarray(x, np.float32), theirs))
+    assert_close(jax.tree.map(lambda x: np.asarray(x, np.float32), ours),
+                 jax.tree.map(lambda x: np.asarray(x, np.float32), theirs), **TOL)
 
 
 def test_whole_train_step_jits_once_with_a_schedule():

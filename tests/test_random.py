@@ -13,20 +13,14 @@ import pytest
 import zenax
 from zenax import random
 
+from oracle import assert_bits_equal
+
 jr = jax.random
 SEEDS = [0, 42, 2 ** 31 + 5]
 X = np.arange(24, dtype=np.float32).reshape(4, 6) - 10.5
 P = np.array([0.1, 0.2, 0.3, 0.15, 0.25], np.float32)
 P_BIG = np.random.RandomState(0).rand(300).astype(np.float32)     # a long (blocked) cumsum
 LOGITS = np.log(np.array([[0.1, 0.2, 0.7], [0.3, 0.3, 0.4]], np.float32))
-
-
-def assert_bits_equal(ours, theirs):
-    ours, theirs = np.asarray(ours), np.asarray(theirs)
-    assert ours.shape == theirs.shape, (ours.shape, theirs.shape)
-    assert ours.dtype == theirs.dtype, (ours.dtype, theirs.dtype)
-    as_bytes = lambda x: x.reshape(-1).view(np.uint8)
-    np.testing.assert_array_equal(as_bytes(ours), as_bytes(theirs))
 
 
 # name -> f(r, key) for r in (zenax.random, jax.random)

@@ -14,6 +14,8 @@ import zenax.numpy as jnp
 from zenax import losses, optim, training
 from zenax.models import training as training_module
 
+from oracle import assert_close
+
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((32, 3)).astype(np.float32)
 TRUE_W = np.array([[1.5], [-2.0], [0.5]], np.float32)
@@ -51,10 +53,7 @@ def _linear_loss(params, batch):
     return jnp.mean((x @ params["w"] + params["b"] - y) ** 2)
 
 
-def _assert_trees_close(ours, theirs, rtol=1e-5, atol=1e-6):
-    for a, b in zip(jax.tree.leaves(ours), jax.tree.leaves(theirs), strict=True):
-        np.testing.assert_allclose(np.asarray(a, np.float32), np.asarray(b, np.float32),
-                                   rtol=rtol, atol=atol)
+TOL = dict(rtol=1e-5, atol=1e-6)
 
 
 def test_linear_regression_loss_decreases():
@@ -88,7 +87,7 @@ def test_make_train_step_matches_jax_and_optax():
         params_ref, state_ref, loss_ref, logits_ref = step_ref(params_ref, state_ref, batch)
         np.testing.assert_allclose(loss, loss_ref, rtol=1e-5)
         np.testing.assert_allclose(logits, logits_ref, rtol=1e-5, atol=1e-5)
-        _assert_trees_close(params, params_ref)
+        assert_close(params, params_ref, **TOL)
 
 
 @pytest.mark.parametrize("accumulate", [2, 4])
@@ -114,8 +113,8 @@ def test_accumulation_equals_one_big_batch(accumulate):
         params_ref, state_ref, loss_ref = step_ref(params_ref, state_ref, (X, CLASSES))
         np.testing.assert_allclose(loss_micro, loss_big, rtol=1e-5)
         np.testing.assert_allclose(loss_micro, loss_ref, rtol=1e-5)
-        _assert_trees_close(params_micro, params_big)
-        _assert_trees_close(params_micro, params_ref)
+        assert_close(params_micro, params_big, **TOL)
+        assert_close(params_micro, params_ref, **TOL)
     # aux is averaged over the micro-batches: the mean of the per-micro-batch logits.
     assert logits.shape == (32 // accumulate, 3)
 
@@ -161,7 +160,7 @@ def test_mixed_precision_computes_in_bfloat16_with_float32_master_weights():
     assert loss.dtype == logits.dtype == jnp.float32
     assert all(g.dtype == jnp.float32 for g in jax.tree.leaves(grads))
     np.testing.assert_allclose(loss, loss_r, rtol=2e-2)
-    _assert_trees_close(grads, grads_r, rtol=5e-2, atol=2e-2)
+    assert_close(grads, grads_r, rtol=5e-2, atol=2e-2)
 
     opt = optim.adam(1e-2)
     step = training.make_train_step(loss_fn, opt, has_aux=True)

@@ -14,6 +14,7 @@ import jax.tree_util as jtu
 import numpy as np
 import pytest
 
+from zenax.tracer import key_paths, pytree
 from zenax.tracer import tree_util as tu
 
 
@@ -601,7 +602,9 @@ def test_all_public_names_exist_and_match_jax_where_jax_has_them():
     assert missing == set(), missing
 
 
-def test_docstring_examples_run():
-    results = doctest.testmod(tu)
-    assert results.attempted > 20
+@pytest.mark.parametrize("module,least", [(tu, 20), (pytree, 5), (key_paths, 2)],
+                         ids=["tree_util", "pytree", "key_paths"])
+def test_docstring_examples_run(module, least):
+    results = doctest.testmod(module)
+    assert results.attempted > least
     assert results.failed == 0

@@ -11,6 +11,8 @@ import zenax
 from zenax import lax
 from zenax.test_util import check_grads
 
+from oracle import assert_same
+
 TOL = dict(rtol=1e-5, atol=1e-5)
 
 # id -> (operand shape, window_dimensions, window_strides, padding, base_dilation,
@@ -44,13 +46,6 @@ def _operand(case, seed=0, dtype=np.float32):
     return _rand(np.random.default_rng(seed), CASES[case][0], dtype)
 
 
-def _close(actual, expected, **tol):
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    assert actual.shape == expected.shape, (actual.shape, expected.shape)
-    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
-    np.testing.assert_allclose(actual, expected, **(tol or TOL))
-
-
 def _vjp_unsupported(case, kind):
     """Reverse mode of max/min pooling with window dilation is not implemented (as JAX)."""
     return kind != "sum" and CASES[case][5] is not None
@@ -62,8 +57,8 @@ def _vjp_unsupported(case, kind):
 def test_eager_and_jit_match_jax_and_bind_the_primitive(case, kind):
     f, jf = _fns(case, kind)
     x = _operand(case)
-    _close(f(x), jf(x))
-    _close(zenax.jit(f)(x), jf(x))
+    assert_same(f(x), jf(x), **TOL, check_weak_type=False)
+    assert_same(zenax.jit(f)(x), jf(x), **TOL, check_weak_type=False)
     eqns = zenax.make_jaxpr(f)(x).jaxpr.eqns
     assert [e.primitive.name for e in eqns] == [f"reduce_window_{kind}"]
 
@@ -74,8 +69,8 @@ def test_jvp_matches_jax(case, kind):
     x, t = _operand(case), _operand(case, seed=1)
     out, t_out = zenax.jvp(f, (x,), (t,))
     j_out, j_t_out = jax.jvp(jf, (x,), (t,))
-    _close(out, j_out)
-    _close(t_out, j_t_out)
+    assert_same(out, j_out, **TOL, check_weak_type=False)
+    assert_same(t_out, j_t_out, **TOL, check_weak_type=False)
 
 
 @pytest.mark.parametrize("case,kind", CASE_KINDS)
@@ -87,7 +82,7 @@ def test_vjp_matches_jax_and_typechecks(case, kind):
         with pytest.raises(NotImplementedError, match="window dilation"):
             zenax.vjp(f, x)[1](ct)
         return
-    _close(zenax.vjp(f, x)[1](ct)[0], jax.vjp(jf, x)[1](ct)[0])
+    assert_same(zenax.vjp(f, x)[1](ct)[0], jax.vjp(jf, x)[1](ct)[0], **TOL, check_weak_type=False)
     closed = zenax.make_jaxpr(lambda x, ct: zenax.vjp(f, x)[1](ct))(x, ct)
     assert zenax.typecheck_jaxpr(closed) is None
     expected = {"sum": "reduce_window_sum", "max": "select_and_scatter_add",
@@ -109,7 +104,7 @@ def test_vmap_matches_jax(case, kind):
                                                       base, win), in_axes=axis)(xs_axis)
         theirs = jax.vmap(lambda x: jax.lax.reduce_window(x, init, jop, dims, strides, padding,
                                                           base, win), in_axes=axis)(xs_axis)
-        _close(ours, theirs)
+        assert_same(ours, theirs, **TOL, check_weak_type=False)
 
 
 @pytest.mark.parametrize("case,kind", [("nhwc_same_strided", "sum"), ("base_dilation", "sum"),
@@ -160,13 +155,15 @@ def test_generic_reduce_window_matches_jax(case, name):
     jf = lambda x: jax.lax.reduce_window(x, init, comp(jax.lax), dims, strides, padding, base,
                                          win)
     x, t = _operand(case), _operand(case, seed=1)
-    _close(f(x), jf(x))
-    _close(zenax.jit(f)(x), jf(x))
-    _close(zenax.jvp(f, (x,), (t,))[1], jax.jvp(jf, (x,), (t,))[1], rtol=1e-5, atol=1e-4)
+    assert_same(f(x), jf(x), **TOL, check_weak_type=False)
+    assert_same(zenax.jit(f)(x), jf(x), **TOL, check_weak_type=False)
+    assert_same(zenax.jvp(f, (x,), (t,))[1], jax.jvp(jf, (x,), (t,))[1], rtol=1e-5, atol=1e-4,
+                check_weak_type=False)
     xs = np.stack([x, t], axis=-1)
     g = lambda L: (lambda x: L.reduce_window(x, init, comp(L), dims, strides, padding, base,
                                              win))
-    _close(zenax.vmap(g(lax), in_axes=-1)(xs), jax.vmap(g(jax.lax), in_axes=-1)(xs))
+    assert_same(zenax.vmap(g(lax), in_axes=-1)(xs), jax.vmap(g(jax.lax), in_axes=-1)(xs), **TOL,
+                check_weak_type=False)
 
 
 def test_generic_reduce_window_reverse_mode(x64):
@@ -189,7 +186,7 @@ def test_generic_reduce_window_on_pytrees():
                                    ((1, 0), (0, 1)))
     assert isinstance(ours, tuple) and len(ours) == 2
     for a, b in zip(ours, theirs):
-        _close(a, b)
+        assert_same(a, b, **TOL, check_weak_type=False)
 
 
 def test_reduce_window_errors():
@@ -236,23 +233,25 @@ def test_pooling_values_and_gradients_match_jax(kind, layout, shape, window, str
     pool = lax.max_pool if kind == "max" else lax.avg_pool
     f = lambda x: pool(x, window, strides, padding, layout=layout)
     jf = lambda x: _jax_pool(kind, x, dims, full_strides, padding)
-    _close(f(x), jf(x))
+    assert_same(f(x), jf(x), **TOL, check_weak_type=False)
     w = _rand(rng, np.shape(jf(x)))
     loss = lambda x: lax.reduce_sum(lax.mul(f(x), w), range(len(shape)))
-    _close(zenax.grad(loss)(x), jax.grad(lambda x: (jf(x) * w).sum())(x))
+    assert_same(zenax.grad(loss)(x), jax.grad(lambda x: (jf(x) * w).sum())(x), **TOL,
+                check_weak_type=False)
 
 
 def test_pooling_default_layout_and_avg_pool_without_padding_counts():
     rng = np.random.default_rng(0)
     x = _rand(rng, (2, 5, 6, 3))
-    _close(lax.max_pool(x, (2, 2), (2, 2)),
-           _jax_pool("max", x, (1, 2, 2, 1), (1, 2, 2, 1), "VALID"))
+    assert_same(lax.max_pool(x, (2, 2), (2, 2)),
+                _jax_pool("max", x, (1, 2, 2, 1), (1, 2, 2, 1), "VALID"), **TOL,
+                check_weak_type=False)
     f = lambda x: lax.avg_pool(x, (3, 3), (2, 2), "SAME", count_include_pad=False)
     jf = lambda x: _jax_pool("avg", x, (1, 3, 3, 1), (1, 2, 2, 1), "SAME",
                              count_include_pad=False)
-    _close(f(x), jf(x))
+    assert_same(f(x), jf(x), **TOL, check_weak_type=False)
     ct = _rand(rng, np.shape(jf(x)))
-    _close(zenax.vjp(f, x)[1](ct)[0], jax.vjp(jf, x)[1](ct)[0])
+    assert_same(zenax.vjp(f, x)[1](ct)[0], jax.vjp(jf, x)[1](ct)[0], **TOL, check_weak_type=False)
     with pytest.raises(ValueError, match="layout"):
         lax.max_pool(x, (2, 2), layout="NHW")
 
@@ -277,9 +276,11 @@ def test_max_pool_hessian_vector_products_match_jax():
     rng = np.random.default_rng(0)
     x, v = _rand(rng, (2, 7, 6, 2)), _rand(rng, (2, 7, 6, 2))
     g, jg = zenax.grad(_max_pool_loss(lax, ours)), jax.grad(_max_pool_loss(jax.lax, theirs))
-    _close(zenax.jvp(g, (x,), (v,))[1], jax.jvp(jg, (x,), (v,))[1])
+    assert_same(zenax.jvp(g, (x,), (v,))[1], jax.jvp(jg, (x,), (v,))[1], **TOL,
+                check_weak_type=False)
     rev = lambda g, L: (lambda x: L.reduce_sum(L.mul(g(x), v), (0, 1, 2, 3)))
-    _close(zenax.grad(rev(g, lax))(x), jax.grad(rev(jg, jax.lax))(x))
+    assert_same(zenax.grad(rev(g, lax))(x), jax.grad(rev(jg, jax.lax))(x), **TOL,
+                check_weak_type=False)
     closed = zenax.make_jaxpr(zenax.grad(rev(g, lax)))(x)
     assert zenax.typecheck_jaxpr(closed) is None
     assert "select_and_gather_add" in str(closed) and "select_and_scatter_add" in str(closed)
@@ -291,13 +292,14 @@ def test_max_pool_per_example_gradients_match_jax():
     rng = np.random.default_rng(1)
     xs = _rand(rng, (3, 2, 7, 6, 2))
     g, jg = zenax.grad(_max_pool_loss(lax, ours)), jax.grad(_max_pool_loss(jax.lax, theirs))
-    _close(zenax.vmap(g)(xs), jax.vmap(jg)(xs))
-    _close(zenax.jit(zenax.vmap(g, in_axes=4))(np.moveaxis(xs, 0, 4)),
-           jax.vmap(jg, in_axes=4)(np.moveaxis(xs, 0, 4)))
+    assert_same(zenax.vmap(g)(xs), jax.vmap(jg)(xs), **TOL, check_weak_type=False)
+    assert_same(zenax.jit(zenax.vmap(g, in_axes=4))(np.moveaxis(xs, 0, 4)),
+                jax.vmap(jg, in_axes=4)(np.moveaxis(xs, 0, 4)), **TOL, check_weak_type=False)
     # Second order under vmap: the batched jvp of select_and_scatter_add.
     vs = _rand(rng, xs.shape)
-    _close(zenax.vmap(lambda x, v: zenax.jvp(g, (x,), (v,))[1])(xs, vs),
-           jax.vmap(lambda x, v: jax.jvp(jg, (x,), (v,))[1])(xs, vs))
+    assert_same(zenax.vmap(lambda x, v: zenax.jvp(g, (x,), (v,))[1])(xs, vs),
+                jax.vmap(lambda x, v: jax.jvp(jg, (x,), (v,))[1])(xs, vs), **TOL,
+                check_weak_type=False)
 
 
 def test_max_pool_check_grads(x64):
@@ -313,7 +315,7 @@ def test_max_pool_gradient_with_base_dilation_matches_jax():
     f, jf = _fns("base_dilation", "max")
     x = _operand("base_dilation")
     ct = _rand(np.random.default_rng(2), np.shape(jf(x)))
-    _close(zenax.vjp(f, x)[1](ct)[0], jax.vjp(jf, x)[1](ct)[0])
+    assert_same(zenax.vjp(f, x)[1](ct)[0], jax.vjp(jf, x)[1](ct)[0], **TOL, check_weak_type=False)
 
 
 def test_primitives_are_exported():

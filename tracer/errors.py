@@ -7,10 +7,6 @@ from __future__ import annotations
 from .source_info import user_frame_str
 
 
-class ZenaxTypeError(TypeError):
-    """A bad argument to a zenax function (wrong shape, dtype or kind of value)."""
-
-
 class ConcretizationTypeError(TypeError):
     """A traced (abstract) value was used where a concrete Python value is needed."""
 

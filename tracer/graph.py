@@ -56,24 +56,25 @@ inputs by default (data node -> its producer -> the producer's operands, in oper
 order), or forward with ``direction="forward"`` (data node -> its consumers -> their
 results).  :meth:`Graph.toposort` orders the op nodes with Kahn's algorithm.
 
-Pictures of a graph: ``graph_dot.py`` (Graphviz DOT, with provenance) and
+The nodes are in ``graph_nodes.py``, the walks in ``graph_traversal.py``, staging and
+feeding in ``graph_staging.py``; this module holds the graph, its builder and the public
+functions.  Pictures of a graph: ``graph_dot.py`` (Graphviz DOT, with provenance) and
 ``graph_draw.py`` (matplotlib).
 """
 from __future__ import annotations
 
-import heapq
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Sequence
 
-import jax
 import numpy as np
 
-from . import dtypes
+from . import dtypes, graph_traversal
 from .avals import ShapedArray, concrete_aval, is_python_scalar
-from .core import Primitive, current_trace, get_aval
+from .graph_nodes import DataNode, OpNode, _as_array, _link
+from .graph_staging import _call, check_feeds, stage
 from .ir import ClosedJaxpr, Jaxpr, Literal, Var, _Names, eval_jaxpr, pp_jaxpr
-from .source_info import SourceInfo, api_boundary, user_frame
+from .source_info import api_boundary, user_frame
 from .staging import trace_to_jaxpr
 from .tree_util import tree_flatten, tree_unflatten
 
@@ -82,9 +83,6 @@ __all__ = [
     "placeholder", "constant", "variable", "apply", "run",
     "dfs", "bfs", "toposort", "register_operator",
 ]
-
-DATA_KINDS = ("placeholder", "constant", "variable", "intermediate", "output")
-_DIRECTIONS = ("backward", "forward")
 
 
 # --------------------------------------------------------------------------- operators
@@ -100,156 +98,6 @@ def register_operator(name: str, fn: Callable) -> None:
         raise ValueError(f"register_operator: unknown operator {name!r}; expected one of "
                          f"{_OPERATORS}.")
     _operator_impls[name] = fn
-
-
-def _apply_operator(name: str, node: "DataNode", args: tuple):
-    fn = _operator_impls.get(name)
-    if fn is None:
-        raise NotImplementedError(f"The graph operator '{name}' has no implementation: "
-                                  "`import zenax.graph`, which registers them.")
-    return node.graph._apply(fn, args, {}, name)
-
-
-def _binary_operator(name: str, reflected: bool = False):
-    """The DataNode method for a binary operator (``other OP self`` if ``reflected``)."""
-    @api_boundary
-    def method(self, other):
-        return _apply_operator(name, self, (other, self) if reflected else (self, other))
-    return method
-
-
-# --------------------------------------------------------------------------- nodes
-
-class DataNode:
-    """A value in the graph: an input, a constant, a variable, or an op's result.
-
-    Attributes:
-      graph: the :class:`Graph` it belongs to.
-      kind: one of ``"placeholder"`` (a jaxpr input / a value fed at ``run``),
-        ``"constant"`` (a constvar, a literal, or a ``constant()`` node), ``"variable"``
-        (a trainable parameter of a built graph), ``"intermediate"`` or ``"output"``.  In a
-        jaxpr view ``"output"`` marks the jaxpr's outputs; in a built graph it marks an op
-        result that nothing consumes (yet).
-      aval: its :class:`ShapedArray`; ``shape``, ``dtype`` and ``ndim`` read from it.
-      name: the jaxpr printer's name (``a``, ``b``, ... or a literal such as ``2.0``) in a
-        view; the given or generated unique name in a built graph.
-      producer: the :class:`OpNode` that computes it, or None for sources.
-      consumers: the op nodes that read it, each once, in the order they were added.
-      value: the value of a constant or variable (None for the others); assign a
-        variable's ``value`` to update the parameter (same shape and dtype).
-      grad: a variable's gradient, None until a gradient has been computed.
-      var: the jaxpr ``Var``/``Literal`` it stands for in a view, else None.
-      residual: whether it is a residual: a value linearize (so vjp/grad) saves for the
-        linear or backward pass (see zenax.tracer.provenance).
-    """
-
-    __array_ufunc__ = None   # NumPy arrays defer to our reflected operators (x * node).
-
-    def __init__(self, graph: "Graph", kind: str, aval: ShapedArray, name: str,
-                 producer: "OpNode | None" = None, value: Any = None,
-                 var: Var | Literal | None = None):
-        assert kind in DATA_KINDS, kind
-        self.graph = graph
-        self._kind = kind
-        self.aval = aval
-        self.name = name
-        self.producer = producer
-        self.consumers: list[OpNode] = []
-        self._value = value
-        self.grad = None
-        self.var = var
-
-    @property
-    def kind(self) -> str:
-        if self._kind == "intermediate" and self.graph.jaxpr is None and not self.consumers:
-            return "output"
-        return self._kind
-
-    shape = property(lambda self: self.aval.shape)
-    dtype = property(lambda self: self.aval.dtype)
-    ndim = property(lambda self: self.aval.ndim)
-
-    @property
-    def residual(self) -> bool:
-        return type(self.var) is Var and self.var.residual
-
-    @property
-    def value(self):
-        return self._value
-
-    @value.setter
-    def value(self, new_value):
-        if self._kind != "variable":
-            raise AttributeError(f"Only a variable's value can be assigned; '{self.name}' is "
-                                 f"a {self.kind}.")
-        new_value = _as_array(new_value)
-        aval = concrete_aval(new_value)
-        if aval.shape != self.shape or aval.dtype != self.dtype:
-            raise ValueError(f"variable '{self.name}' holds {self.aval.str_short()}, cannot "
-                             f"assign a value of type {aval.str_short()}. Cast or reshape the "
-                             "new value, or create a new variable.")
-        self._value = new_value
-
-    __add__, __radd__ = _binary_operator("add"), _binary_operator("add", reflected=True)
-    __sub__, __rsub__ = _binary_operator("sub"), _binary_operator("sub", reflected=True)
-    __mul__, __rmul__ = _binary_operator("mul"), _binary_operator("mul", reflected=True)
-    __truediv__ = _binary_operator("div")
-    __rtruediv__ = _binary_operator("div", reflected=True)
-    __matmul__ = _binary_operator("matmul")
-    __rmatmul__ = _binary_operator("matmul", reflected=True)
-
-    @api_boundary
-    def __neg__(self):
-        return _apply_operator("neg", self, (self,))
-
-    def __repr__(self):
-        return f"DataNode({self.kind} {self.name}: {self.aval.str_short()})"
-
-
-class OpNode:
-    """An operation in the graph: a jaxpr equation, or one ``apply`` of a built graph.
-
-    Attributes:
-      graph: the :class:`Graph` it belongs to.
-      name: the primitive's name (``"sin"``, ``"dot_general"``) in a view; the applied
-        function's name (``"sin"``, ``"lambda"``, ``"add"`` for ``+``) in a built graph.
-      op: the :class:`Primitive` (view) or the applied callable (built graph).
-      params: the equation's params / the keyword arguments given to ``apply``.
-      inputs: operand data nodes in operand order (a node used twice appears twice).
-      outputs: result data nodes.
-      source_info: the user's :class:`SourceInfo` (file, line, function) or None.
-      index: its position in ``graph.ops`` (the equation index in a view).
-      provenance: the transforms that emitted the equation (``()``: the user's own op;
-        ``("tangent",)``, ``("transposed",)``, ``("batched",)`` ...; see
-        zenax.tracer.provenance); always ``()`` in a built graph.
-    """
-
-    def __init__(self, graph: "Graph", name: str, op: Primitive | Callable, params: dict,
-                 inputs: list[DataNode], source_info: SourceInfo | None, index: int,
-                 provenance: tuple = ()):
-        self.graph = graph
-        self.name = name
-        self.op = op
-        self.params = params
-        self.inputs = inputs
-        self.outputs: list[DataNode] = []
-        self.source_info = source_info
-        self.index = index
-        self.provenance = provenance
-        self._in_tree = None    # built graphs: how apply's positional args nest
-        self._out_tree = None   # built graphs: how op's results nest
-
-    def __repr__(self):
-        ins = ", ".join(n.name for n in self.inputs)
-        outs = ", ".join(n.name for n in self.outputs)
-        return f"OpNode({outs} = {self.name}({ins}))"
-
-
-def _link(op: OpNode) -> None:
-    """Record the back edges data -> op for ``op``'s operands."""
-    for node in op.inputs:
-        if op not in node.consumers:
-            node.consumers.append(op)
 
 
 # --------------------------------------------------------------------------- the graph
@@ -352,9 +200,6 @@ class Graph:
             return list(self._view_outputs)
         return [n for n in self.nodes if n.producer is not None and not n.consumers]
 
-    def _sources(self) -> list[DataNode]:
-        return [n for n in self.nodes if n.producer is None]
-
     # ----------------------------------------------------------------- traversal
 
     def dfs(self, start_nodes: DataNode | OpNode | Iterable | None = None,
@@ -370,17 +215,7 @@ class Graph:
         For ``y = mul(sin(x), cos(x))`` the backward order is
         ``y, mul, sin(x), sin, x, cos(x), cos``.
         """
-        starts, step = self._walk_setup("dfs", start_nodes, direction)
-        order, seen = [], set()
-        stack = list(reversed(starts))
-        while stack:
-            node = stack.pop()
-            if node in seen:
-                continue
-            seen.add(node)
-            order.append(node)
-            stack.extend(reversed([n for n in step(node) if n not in seen]))
-        return order
+        return graph_traversal.dfs(self, start_nodes, direction)
 
     def bfs(self, start_nodes: DataNode | OpNode | Iterable | None = None,
             direction: str = "backward") -> list[DataNode | OpNode]:
@@ -390,36 +225,7 @@ class Graph:
         For ``y = mul(sin(x), cos(x))`` the backward order is
         ``y, mul, sin(x), cos(x), sin, cos, x``.
         """
-        starts, step = self._walk_setup("bfs", start_nodes, direction)
-        order, seen = [], set()
-        for node in starts:
-            if node not in seen:
-                seen.add(node)
-                order.append(node)
-        i = 0
-        while i < len(order):
-            for n in step(order[i]):
-                if n not in seen:
-                    seen.add(n)
-                    order.append(n)
-            i += 1
-        return order
-
-    def _walk_setup(self, fname, start_nodes, direction):
-        if direction not in _DIRECTIONS:
-            raise ValueError(f"{fname}: direction must be 'backward' or 'forward', got "
-                             f"{direction!r}.")
-        if start_nodes is None:
-            starts = self.outputs if direction == "backward" else self._sources()
-        elif isinstance(start_nodes, (DataNode, OpNode)):
-            starts = [start_nodes]
-        else:
-            starts = list(start_nodes)
-        for n in starts:
-            if not isinstance(n, (DataNode, OpNode)) or n.graph is not self:
-                raise ValueError(f"{fname}: start node {n!r} is not a node of this graph.")
-        step = _backward_step if direction == "backward" else _forward_step
-        return starts, step
+        return graph_traversal.bfs(self, start_nodes, direction)
 
     def toposort(self) -> list[OpNode]:
         """The op nodes in an order where each op comes after the producers of its
@@ -430,24 +236,7 @@ class Graph:
         jaxpr view and the creation order for a built graph.  Data nodes are implied:
         the sources come before every op, and an op's results right after it.
         """
-        preds = {op: {n.producer for n in op.inputs if n.producer is not None}
-                 for op in self.ops}
-        succs: dict[OpNode, list[OpNode]] = {op: [] for op in self.ops}
-        for op, ps in preds.items():
-            for p in ps:
-                succs[p].append(op)
-        indegree = {op: len(ps) for op, ps in preds.items()}
-        ready = [(op.index, op) for op in self.ops if indegree[op] == 0]
-        heapq.heapify(ready)
-        order = []
-        while ready:
-            _, op = heapq.heappop(ready)
-            order.append(op)
-            for s in succs[op]:
-                indegree[s] -= 1
-                if indegree[s] == 0:
-                    heapq.heappush(ready, (s.index, s))
-        return order
+        return graph_traversal.toposort(self)
 
     # ----------------------------------------------------------------- builder
 
@@ -549,6 +338,15 @@ class Graph:
         self.ops.append(node)
         return tree_unflatten(node._out_tree, node.outputs)
 
+
+    def _apply_operator(self, name: str, args: tuple):
+        """Apply the implementation registered for a DataNode operator (``x + y``)."""
+        fn = _operator_impls.get(name)
+        if fn is None:
+            raise NotImplementedError(f"The graph operator '{name}' has no implementation: "
+                                      "`import zenax.graph`, which registers them.")
+        return self._apply(fn, args, {}, name)
+
     def _check_builder(self, fname):
         if self.jaxpr is not None:
             raise ValueError(f"{fname}: this graph is a read-only view of a jaxpr; build "
@@ -600,32 +398,8 @@ class Graph:
 
     def _stage(self, flat_outs: list[DataNode]):
         key = tuple(flat_outs)
-        if key in self._staged:
-            return self._staged[key]
-        needed = set(self.bfs(flat_outs))
-        ops = [op for op in self.toposort() if op in needed]
-        inputs = [n for n in self.inputs if n in needed]
-        constants = [n for n in self.nodes if n._kind == "constant" and n in needed]
-        site = user_frame()   # where the user called run/to_jaxpr
-
-        def staged(*tracers):
-            env = dict(zip(inputs, tracers))
-            env.update((n, n.value) for n in constants)
-            trace = current_trace()
-            for op in ops:
-                start = len(trace.eqns)
-                outs, _ = _call(op.op, op.name, op.params, op._in_tree,
-                                [env[n] for n in op.inputs])
-                env.update(zip(op.outputs, outs))
-                # Equations staged straight from a library op (lax.sin) see the run() call
-                # as their user frame; the line that built the op is the useful one.
-                for i in range(start, len(trace.eqns)):
-                    if trace.eqns[i].source_info == site:
-                        trace.eqns[i] = trace.eqns[i]._replace(source_info=op.source_info)
-            return [env[n] for n in flat_outs]
-
-        closed, _ = trace_to_jaxpr(staged, [n.aval for n in inputs])
-        self._staged[key] = (closed, inputs)
+        if key not in self._staged:
+            self._staged[key] = stage(self, flat_outs)
         return self._staged[key]
 
     @api_boundary
@@ -660,74 +434,7 @@ class Graph:
         return flat
 
     def _check_feeds(self, feed_dict: dict) -> dict[DataNode, Any]:
-        feeds: dict[DataNode, Any] = {}
-        placeholders = [n.name for n in self.nodes if n.kind == "placeholder"]
-        for key, value in feed_dict.items():
-            node = self._by_name.get(key) if isinstance(key, str) else key
-            if node is None:
-                raise ValueError(f"run: feed_dict names '{key}', but this graph has no node "
-                                 f"of that name; its placeholders are {placeholders}.")
-            if not isinstance(node, DataNode) or node.graph is not self:
-                raise ValueError(f"run: feed_dict key {key!r} is not a node of this graph.")
-            if node.kind != "placeholder":
-                fix = (f" Assign {node.name}.value instead." if node.kind == "variable" else "")
-                raise ValueError(f"run: only placeholders can be fed, but '{node.name}' is "
-                                 f"a {node.kind}.{fix}")
-            if node in feeds:
-                raise ValueError(f"run: placeholder '{node.name}' is fed twice (by node and "
-                                 "by name).")
-            feeds[node] = _check_feed(node, value)
-        return feeds
-
-
-def _backward_step(node):
-    if isinstance(node, DataNode):
-        return [node.producer] if node.producer is not None else []
-    return node.inputs
-
-
-def _forward_step(node):
-    return node.consumers if isinstance(node, DataNode) else node.outputs
-
-
-def _call(op, op_name, params, in_tree, values):
-    """``op(*args, **params)`` with the positional args rebuilt from flat ``values``;
-    returns the flat results and their structure."""
-    out = op(*tree_unflatten(in_tree, values), **params)
-    flat, out_tree = tree_flatten(out)
-    for x in flat:
-        try:
-            get_aval(x)
-        except TypeError:
-            raise TypeError(f"apply({op_name}): the op must return arrays (or a pytree of "
-                            f"arrays), but it returned {x!r}.") from None
-    return flat, out_tree
-
-
-def _check_feed(node: DataNode, value):
-    if isinstance(value, (list, tuple)) or is_python_scalar(value):
-        value = np.asarray(value, dtype=node.dtype)   # untyped data takes the placeholder's
-    try:
-        aval = concrete_aval(value)
-    except TypeError:
-        raise TypeError(f"run: placeholder '{node.name}' expects an array of type "
-                        f"{node.aval.str_short()}, but feed_dict gives {value!r}.") from None
-    if aval.shape != node.shape or aval.dtype != node.dtype:
-        raise ValueError(f"run: placeholder '{node.name}' expects {node.aval.str_short()} "
-                         f"(shape {node.shape}, dtype {node.dtype}), but feed_dict gives "
-                         f"{aval.str_short()} (shape {aval.shape}, dtype {aval.dtype}). "
-                         "Reshape or cast the fed value.")
-    if isinstance(value, np.ndarray) and value.dtype != node.dtype:
-        value = value.astype(node.dtype)   # e.g. float64 data for an f32 placeholder
-    return value
-
-
-def _as_array(value):
-    """A concrete array for ``value``, in its canonical dtype (float64 -> float32 ...)."""
-    if isinstance(value, jax.Array):
-        return value
-    value = np.asarray(value)
-    return value.astype(dtypes.canonicalize_dtype(value.dtype), copy=False)
+        return check_feeds(self, feed_dict)
 
 
 def _op_name(op) -> str:

@@ -122,6 +122,14 @@ class ClosedJaxpr:
     __repr__ = __str__
 
 
+def closed_to_open(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list]:
+    """Turn ``closed``'s constvars into leading invars, so its consts travel as ordinary
+    operands of the equation that calls it (``jit_call``, ``cond``, ``custom_jvp_call``...)
+    and a transform treats them like any other argument."""
+    j = closed.jaxpr
+    return ClosedJaxpr(Jaxpr([], j.constvars + j.invars, j.outvars, j.eqns), []), closed.consts
+
+
 # --------------------------------------------------------------------------- evaluation
 
 def eval_jaxpr(jaxpr: Jaxpr, consts: list, *args) -> list:

@@ -1,12 +1,15 @@
-"""zenax.transforms: jvp, linearize, vjp/grad, jacobians (and later vmap, jit, ...)."""
+"""zenax.transforms: jvp, linearize, vjp/grad, jacobians, vmap, jit and its AOT stages, remat, and
+the rules of the higher-order primitives (control flow, custom derivatives)."""
 from .autodiff import grad, jvp, linearize, value_and_grad, vjp  # noqa: F401
 from .jacobian import hessian, jacfwd, jacobian, jacrev, mode_costs  # noqa: F401
 from .cost import Cost, jaxpr_cost, jaxpr_flops  # noqa: F401  (zenax.cost: cost.cost)
 from .vmap import vmap  # noqa: F401
-from .jit import ShapeDtypeStruct, eval_shape, jit  # noqa: F401
+from .jit import eval_shape, jit  # noqa: F401
+from .stages import ShapeDtypeStruct  # noqa: F401
 from . import passes  # noqa: F401
 from .runtime import (block_until_ready, default_backend, device_put, devices,  # noqa: F401
                       disable_jit, local_devices)
 from . import control_flow as _control_flow  # noqa: F401,E402  (registers rules)
-from .custom_derivatives import custom_jvp, custom_vjp  # noqa: F401,E402
+from . import custom_derivatives as _custom_derivatives  # noqa: F401,E402  (registers rules)
+from zenax.lax.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401,E402
 from .remat import checkpoint, checkpoint_policies, remat  # noqa: F401,E402

@@ -17,7 +17,7 @@ from zenax.tracer.core import bind, get_aval
 from zenax.tracer.ir import eval_jaxpr
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
-from zenax.lax.ad_util import tangent_aval
+from zenax.lax.registry import tangent_aval
 from zenax.lax import shapes as sh
 
 from .jvp import jvp_flat

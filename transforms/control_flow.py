@@ -20,8 +20,8 @@ from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Var
 from zenax.lax import elementwise as ew
 from zenax.lax import reductions as red
 from zenax.lax import shapes as sh
-from zenax.lax.ad_util import instantiate, tangent_aval, zeros_like_aval
-from zenax.lax.batching import bdim_at_front, moveaxis
+from zenax.lax.broadcasting import bdim_at_front, instantiate, moveaxis, zeros_like_aval
+from zenax.lax.registry import tangent_aval
 from zenax.lax.control_flow import cond, cond_p, scan, scan_p, while_p
 
 from .linearize import partial_eval_rules

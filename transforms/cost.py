@@ -46,7 +46,7 @@ from zenax.tracer.make_jaxpr import shaped_abstractify, trace_flat
 from zenax.tracer.provenance import TRANSPOSED
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.tree_util import tree_flatten, tree_map, tree_unflatten
-from zenax.lax.ad_util import tangent_aval
+from zenax.lax.registry import tangent_aval
 
 from .autodiff import _normalize_argnums, jvp, vjp
 from .vmap import vmap

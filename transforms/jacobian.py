@@ -15,8 +15,10 @@ from zenax.tracer.core import get_aval
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
-from zenax.lax import elementwise as ew, shapes as sh
-from zenax.lax.ad_util import instantiate, tangent_aval
+from zenax.lax import elementwise as ew
+from zenax.lax import shapes as sh
+from zenax.lax.broadcasting import instantiate
+from zenax.lax.registry import tangent_aval
 
 from .autodiff import (_full, _normalize_argnums, _vjp, check_diff_args, flatten_fun,
                        input_dtype_error, split_aux)

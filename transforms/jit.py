@@ -10,16 +10,13 @@
 
 Under another transform (grad, vmap, an outer jit) the call instead binds the
 ``jit_call`` primitive with the jaxpr, so transforms see one equation and apply their
-rule for it: jvp / batch / transpose / partial-eval of the sub-jaxpr, staged into a new
-``jit_call``.  Each rule's result is cached on the jaxpr it was derived from, and each
-derived jaxpr is compiled once, so ``grad(jit(f))``, ``jit(grad(f))`` and ``vmap(jit(f))``
-trace and compile once however often they are called.
+rule for it (``jit_call.py``).  The ahead-of-time stages ``.trace``/``.lower`` return are
+in ``stages.py``; jit's switches and compile log in ``jit_config.py``.
 """
 from __future__ import annotations
 
 import functools
 import inspect
-import logging
 import time
 import weakref
 from collections import OrderedDict
@@ -29,185 +26,23 @@ from typing import Any, Callable
 import jax
 import numpy as np
 
-from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
 from zenax.tracer.arguments import arg_leaf_names, check_callable, check_leaves, check_outputs
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import (Tracer, batch_rules, bind, current_trace, eval_trace, get_aval,
-                               impl_rules, jvp_rules, set_current_trace, transpose_rules)
-from zenax.tracer.ir import ClosedJaxpr, Jaxpr
+from zenax.tracer.core import Tracer, current_trace, eval_trace
+from zenax.tracer.ir import ClosedJaxpr, closed_to_open
 from zenax.tracer.make_jaxpr import shaped_abstractify
 from zenax.tracer.source_info import api_boundary, user_frame_str
 from zenax.tracer.staging import trace_to_jaxpr
-from zenax.tracer.tree_util import (flatten_signature, keystr, tree_flatten,
-                                    tree_flatten_with_path, tree_structure, tree_unflatten)
-from zenax.lax.ad_util import tangent_aval
-from zenax.lax.higher_order import jit_call_p
+from zenax.tracer.pytree import flatten_signature
+from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path, tree_structure,
+                                    tree_unflatten)
 
 from . import debugging, passes
-from .linearize import PartialEvalTrace, partial_eval_rules
+from .jit_call import _bind_jit_call, _executables, _rule_cache
+from .jit_config import _log_compile, config, logger
 from .lowering import xla_callable
-from .subjaxpr import batch_jaxpr, jvp_jaxpr, partial_eval_closed, transpose_jaxpr
-from .vmap import batching_axis_name
+from .stages import Lowered, ShapeDtypeStruct, Traced
 
-logger = logging.getLogger("zenax.jit")
-
-
-class _Config:
-    """Switches read by jit (set through ``zenax.config.update``)."""
-    disable_jit = False
-    log_compiles = False
-    explain_cache_misses = False
-    # Traced signatures (jaxpr + executable) kept per jitted function; the least recently
-    # used is dropped beyond this ("zenax_jit_cache_size").
-    cache_size = 1024
-
-
-config = _Config()
-
-
-# --------------------------------------------------------------------------- helpers
-
-def closed_to_open(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list]:
-    """Turn constvars into leading invars, so consts travel as ordinary operands."""
-    j = closed.jaxpr
-    return ClosedJaxpr(Jaxpr([], j.constvars + j.invars, j.outvars, j.eqns), []), closed.consts
-
-
-def _avals_str(avals) -> str:
-    return "[" + ", ".join(a.str_short() + ("{weak}" if a.weak_type else "") for a in avals) + "]"
-
-
-def _log_compile(name: str, in_avals, trace_time: float) -> None:
-    if config.log_compiles:
-        logger.warning("Compiling %s with global shapes and types %s (traced in %.1f ms).",
-                       name, _avals_str(in_avals), 1e3 * trace_time)
-
-
-# Executables of jit_call equations run eagerly (the jvp or transpose of a jitted function
-# under grad, say): one per jaxpr, dropped with it.  The transform rules below return the
-# same jaxpr object for the same configuration, so each derived program compiles once.
-_executables: "weakref.WeakKeyDictionary[ClosedJaxpr, Any]" = weakref.WeakKeyDictionary()
-
-
-def _jit_call_impl(*args, jaxpr: ClosedJaxpr, name: str):
-    exe = _executables.get(jaxpr)
-    if exe is None:
-        exe = _executables[jaxpr] = xla_callable(passes.optimize(jaxpr.jaxpr), name)
-        _log_compile(name, jaxpr.in_avals, 0.0)
-    return list(exe(*jaxpr.consts, *args))
-
-
-impl_rules[jit_call_p] = _jit_call_impl
-
-
-def _bind_jit_call(closed: ClosedJaxpr, args, name):
-    return bind(jit_call_p, *args, jaxpr=closed, name=name)
-
-
-# --------------------------------------------------------------------------- transform rules
-# Each rule traces the transform applied to the sub-jaxpr into a new jaxpr, cached on the
-# sub-jaxpr per configuration (so the new jaxpr is the same object next time), and binds
-# jit_call on it.
-
-_rule_cache: "weakref.WeakKeyDictionary[ClosedJaxpr, dict]" = weakref.WeakKeyDictionary()
-
-
-def _cached(kind: str, jaxpr: ClosedJaxpr, key, build: Callable):
-    per_jaxpr = _rule_cache.setdefault(jaxpr, {})
-    if (kind, key) not in per_jaxpr:
-        per_jaxpr[(kind, key)] = build()
-    return per_jaxpr[(kind, key)]
-
-
-def _jit_call_jvp(primals, tangents, *, jaxpr: ClosedJaxpr, name: str):
-    nonzero = tuple(type(t) is not Zero for t in tangents)
-
-    def build():
-        new, out_has_t = jvp_jaxpr(jaxpr, nonzero)
-        return closed_to_open(new), out_has_t
-
-    (closed, consts), out_has_t = _cached("jvp", jaxpr, nonzero, build)
-    outs = _bind_jit_call(closed, list(consts) + list(primals) +
-                          [t for t in tangents if type(t) is not Zero], f"jvp({name})")
-    n_out = len(jaxpr.out_avals)
-    t_out = iter(outs[n_out:])
-    return outs[:n_out], [next(t_out) if has else Zero(tangent_aval(a))
-                          for a, has in zip(jaxpr.out_avals, out_has_t)]
-
-
-def _jit_call_batch(args, dims, *, jaxpr: ClosedJaxpr, name: str):
-    size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
-    # Collectives inside resolve against the running vmap's axis name: part of the key.
-    key = (tuple(dims), size, batching_axis_name())
-    closed, consts = _cached("batch", jaxpr, key,
-                             lambda: closed_to_open(batch_jaxpr(jaxpr, size, dims)))
-    outs = _bind_jit_call(closed, list(consts) + list(args), f"vmap({name})")
-    return outs, [0] * len(outs)
-
-
-def _jit_call_transpose(cts, *args, jaxpr: ClosedJaxpr, name: str):
-    linear = tuple(is_undefined_primal(x) for x in args)
-    ct_nonzero = tuple(type(c) is not Zero for c in cts)
-    closed, consts = _cached("transpose", jaxpr, (linear, ct_nonzero),
-                             lambda: closed_to_open(transpose_jaxpr(jaxpr, linear, ct_nonzero)))
-    residuals = [x for x in args if not is_undefined_primal(x)]
-    outs = iter(_bind_jit_call(closed, list(consts) + residuals +
-                               [c for c in cts if type(c) is not Zero], f"transpose({name})"))
-    return [next(outs) if lin else None for lin in linear]
-
-
-@dataclass(frozen=True)
-class _Split:
-    """A jit_call split by partial evaluation (see :func:`_jit_call_partial_eval`)."""
-    known: ClosedJaxpr        # known consts + known args -> known outs + computed residuals
-    known_consts: list
-    residual_source: list     # per residual: index into known consts + args, or None
-    unknown: ClosedJaxpr      # unknown consts + residuals + unknown args -> unknown outs
-    unknown_consts: list
-    out_unknowns: list
-
-
-def _split_jit_call(jaxpr: ClosedJaxpr, in_unknowns) -> _Split:
-    known, unknown, out_unknowns, n_res = partial_eval_closed(jaxpr, in_unknowns)
-    known_open, known_consts = closed_to_open(known)
-    kj = known_open.jaxpr
-    n_known_out = len(kj.outvars) - n_res
-    # A residual that is one of the known inputs is passed on directly instead of being
-    # copied out of the known computation.
-    source = passes.forwarded_outputs(kj)[n_known_out:]
-    outvars = kj.outvars[:n_known_out] + [v for v, s in zip(kj.outvars[n_known_out:], source)
-                                          if s is None]
-    known_open = ClosedJaxpr(Jaxpr([], kj.invars, outvars, kj.eqns), [])
-    unknown_open, unknown_consts = closed_to_open(unknown)
-    return _Split(known_open, list(known_consts), source, unknown_open, list(unknown_consts),
-                  list(out_unknowns))
-
-
-def _jit_call_partial_eval(trace: PartialEvalTrace, args, *, jaxpr: ClosedJaxpr, name: str):
-    in_unknowns = tuple(trace.is_own(x) for x in args)
-    split = _cached("pe", jaxpr, in_unknowns, lambda: _split_jit_call(jaxpr, in_unknowns))
-    known_in = split.known_consts + [x for x, u in zip(args, in_unknowns) if not u]
-    unknown_args = [x for x, u in zip(args, in_unknowns) if u]
-    known_outs = []
-    if split.known.jaxpr.outvars:
-        with set_current_trace(trace.parent):
-            known_outs = _bind_jit_call(split.known, known_in, name)
-    n_known = split.out_unknowns.count(False)
-    computed = iter(known_outs[n_known:])
-    residuals = [next(computed) if s is None else known_in[s] for s in split.residual_source]
-    unknown_outs = trace.stage(jit_call_p, split.unknown_consts + residuals + unknown_args,
-                               dict(jaxpr=split.unknown, name=name))
-    k, u = iter(known_outs[:n_known]), iter(unknown_outs)
-    return [next(u) if unk else next(k) for unk in split.out_unknowns]
-
-
-jvp_rules[jit_call_p] = _jit_call_jvp
-batch_rules[jit_call_p] = _jit_call_batch
-transpose_rules[jit_call_p] = _jit_call_transpose
-partial_eval_rules[jit_call_p] = _jit_call_partial_eval
-
-
-# --------------------------------------------------------------------------- the jit wrapper
 
 @dataclass
 class CacheEntry:
@@ -690,71 +525,6 @@ def _describe_tree_change(old_tree, new_tree, arg_names) -> list[str]:
             for name, a, b in zip(arg_names, old_children, new_children) if a != b]
 
 
-class Traced:
-    """``jit(f).trace(*args)``: the staged program (``.jaxpr``) before lowering."""
-
-    def __init__(self, jitted: Jitted, entry: CacheEntry, call: _Call):
-        self.jitted, self.entry, self.call = jitted, entry, call
-        self.jaxpr = entry.jaxpr
-
-    def lower(self) -> "Lowered":
-        exe = self.entry.executable or self.jitted._compile(self.entry, self.call)
-        specs = [jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)
-                 for a in self.call.avals]
-        return Lowered(exe.lower(*self.entry.jaxpr.consts, *specs), self.entry, self.jitted.name)
-
-
-class Lowered:
-    """``jit(f).lower(*args)``: ``.as_text()`` (StableHLO), ``.compile()``,
-    ``.cost_analysis()``."""
-
-    def __init__(self, jax_lowered, entry: CacheEntry, name: str):
-        self._lowered, self._entry, self._name = jax_lowered, entry, name
-
-    def as_text(self, dialect: str | None = None) -> str:
-        return self._lowered.as_text() if dialect is None else self._lowered.as_text(dialect)
-
-    def compile(self) -> "Compiled":
-        return Compiled(self._lowered.compile(), self._entry, self._name)
-
-    def cost_analysis(self):
-        return self._lowered.cost_analysis()
-
-
-class Compiled:
-    """``jit(f).lower(*args).compile()``: call it with the dynamic arguments (static ones
-    were fixed when lowering), of the same structure, shapes and dtypes."""
-
-    def __init__(self, jax_compiled, entry: CacheEntry, name: str):
-        self._compiled, self._entry, self._name = jax_compiled, entry, name
-
-    def __call__(self, *args, **kwargs):
-        flat, in_tree = tree_flatten((args, kwargs))
-        if in_tree != self._entry.in_tree:
-            raise TypeError(f"Compiled {self._name} was lowered for arguments of structure "
-                            f"{self._entry.in_tree} but called with {in_tree}.")
-        expected = self._entry.call_jaxpr.in_avals[len(self._entry.jaxpr.consts):]
-        for i, (x, e) in enumerate(zip(flat, expected)):
-            a = shaped_abstractify(x)
-            if (a.shape, a.dtype) != (e.shape, e.dtype):
-                raise TypeError(f"Compiled {self._name}: argument leaf {i} has type "
-                                f"{a.str_short()} but it was lowered for {e.str_short()}.")
-        outs = self._compiled(*self._entry.jaxpr.consts, *flat)
-        return tree_unflatten(self._entry.out_tree, list(outs))
-
-    def as_text(self) -> str:
-        return self._compiled.as_text()
-
-    def cost_analysis(self):
-        return self._compiled.cost_analysis()
-
-    def memory_analysis(self):
-        """XLA's memory statistics of the compiled program (``temp_size_in_bytes``,
-        ``argument_size_in_bytes``, ``output_size_in_bytes``, ...), or None where the
-        backend does not report them."""
-        return self._compiled.memory_analysis()
-
-
 def _as_tuple(x) -> tuple:
     if x is None:
         return ()
@@ -804,43 +574,6 @@ def _flat_shardings(spec, values, what: str, fname: str) -> list:
     for sharding, sub in zip(leaves, subtrees):
         out += [sharding] * len(tree_flatten(sub)[0])
     return out
-
-
-class ShapeDtypeStruct:
-    """A shape and dtype standing in for an array (``eval_shape``, ``.lower``).
-
-    >>> zenax.ShapeDtypeStruct((2, 3), jnp.float32)
-    ShapeDtypeStruct(shape=(2, 3), dtype=float32)
-    """
-
-    __slots__ = ("shape", "dtype", "weak_type", "sharding")
-
-    def __init__(self, shape, dtype, weak_type: bool = False, sharding=None):
-        self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
-        self.weak_type = bool(weak_type)
-        self.sharding = sharding
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def size(self):
-        return int(np.prod(self.shape))
-
-    def __eq__(self, other):
-        return isinstance(other, ShapeDtypeStruct) and (
-            (self.shape, self.dtype, self.weak_type, self.sharding) ==
-            (other.shape, other.dtype, other.weak_type, other.sharding))
-
-    def __hash__(self):
-        return hash((self.shape, self.dtype, self.weak_type))
-
-    def __repr__(self):
-        weak = ", weak_type=True" if self.weak_type else ""
-        sharding = "" if self.sharding is None else f", sharding={self.sharding}"
-        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak}{sharding})"
 
 
 @api_boundary

@@ -20,7 +20,8 @@ from zenax.tracer.avals import ShapedArray
 from zenax.tracer import leaks, provenance
 from zenax.tracer.core import (Trace, Tracer, bind, current_trace, get_aval, jvp_rules,
                                set_current_trace, tracer_created)
-from zenax.lax.ad_util import instantiate, tangent_aval
+from zenax.lax.broadcasting import instantiate
+from zenax.lax.registry import tangent_aval
 
 
 class JVPTracer(Tracer):
@@ -67,9 +68,6 @@ class JVPTrace(Trace):
 
     def wrap(self, primal, tangent):
         return primal if type(tangent) is Zero else JVPTracer(self, primal, tangent)
-
-    def process_custom_jvp_call(self, *args, **kwargs):  # pragma: no cover - later issue
-        raise NotImplementedError
 
 
 def jvp_flat(fun: Callable, primals: list, tangents: list,

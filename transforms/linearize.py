@@ -18,7 +18,7 @@ from zenax.tracer.avals import ShapedArray
 from zenax.tracer.ir import Var
 from zenax.tracer.core import bind, current_trace, set_current_trace
 from zenax.tracer.staging import DynamicJaxprTrace, DynamicJaxprTracer, collector_paused
-from zenax.lax.ad_util import instantiate
+from zenax.lax.broadcasting import instantiate
 
 from .jvp import jvp_flat
 

@@ -23,7 +23,7 @@ from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Literal
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
-from zenax.lax.ad_util import tangent_aval
+from zenax.lax.registry import tangent_aval
 from zenax.lax.debugging import name_p
 from zenax.lax.higher_order import remat_p
 from zenax.lax.matmul import dot_general_p

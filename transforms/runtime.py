@@ -12,7 +12,7 @@ from zenax.tracer.arguments import invalid_leaf_error, is_valid_leaf
 from zenax.tracer.core import Tracer
 from zenax.tracer.tree_util import tree_map
 
-from .jit import config
+from .jit_config import config
 
 
 def devices(backend: str | None = None):

@@ -19,7 +19,8 @@ from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Tracer, current_trace, set_current_trace
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from zenax.tracer.staging import trace_to_jaxpr
-from zenax.lax.ad_util import instantiate, tangent_aval
+from zenax.lax.broadcasting import instantiate
+from zenax.lax.registry import tangent_aval
 
 from . import passes
 from .jvp import jvp_flat

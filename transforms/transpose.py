@@ -12,7 +12,7 @@ from zenax.tracer.ad_types import UndefinedPrimal, Zero
 from zenax.tracer import provenance
 from zenax.tracer.core import bind, transpose_rules
 from zenax.tracer.ir import Jaxpr, Literal
-from zenax.lax.ad_util import add_tangents
+from zenax.lax.elementwise import add_tangents
 
 
 def backward_pass(jaxpr: Jaxpr, consts: list, cts_out: list) -> list:

@@ -22,7 +22,7 @@ from zenax.tracer.core import (Trace, Tracer, batch_rules, bind, current_trace, 
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
 from zenax.lax import shapes as sh
-from zenax.lax.batching import bdim_at_front, moveaxis
+from zenax.lax.broadcasting import bdim_at_front, moveaxis
 
 
 class BatchTracer(Tracer):

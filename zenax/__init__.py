@@ -20,8 +20,8 @@ from . import lax  # noqa: F401
 from zenax.lax import stop_gradient  # noqa: F401
 from zenax.transforms import (grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize,  # noqa: F401
                               value_and_grad, vjp, vmap)
-from zenax.transforms import (checkpoint, checkpoint_policies, custom_jvp, custom_vjp,  # noqa: F401
-                              remat)
+from zenax.transforms import checkpoint, checkpoint_policies, remat  # noqa: F401
+from zenax.lax.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
 from zenax.lax import checkpoint_name  # noqa: F401
 from zenax.transforms import (ShapeDtypeStruct, block_until_ready, default_backend,  # noqa: F401
                               device_put, devices, disable_jit, eval_shape, jit, local_devices)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import jax
 
-from zenax.transforms.jit import config as _jit_config
+from zenax.transforms.jit_config import config as _jit_config
 from zenax.transforms.jit import set_cache_size as _set_jit_cache_size
 from zenax.tracer import source_info as _source_info
 from zenax.transforms import debugging as _debugging

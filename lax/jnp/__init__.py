@@ -19,7 +19,8 @@ The modules, one idea each:
 - ``cumulative``: cumsum/cumprod (also NaN-ignoring and array-API forms), diff, ediff1d.
 - ``shapes``: reshape/transpose/concatenate/split/tile/pad...; ``diagonals``: diagonal,
   trace, tril/triu.
-- ``linalg``: dot/matmul/einsum/tensordot/norm (also the ``jnp.linalg`` namespace).
+- ``products``: dot/matmul/vdot/inner/outer/tensordot/kron/cross; ``einsum``;
+  ``linalg``: the ``jnp.linalg`` namespace (norms).
 - ``indexing``: ``x[idx]`` on tracers (basic and advanced, via gather); ``at``:
   ``x.at[idx].set/add/...`` (scatter); ``indexing_routines``: take, take_along_axis,
   put_along_axis, nonzero, argwhere; ``array_methods``: operators and methods of
@@ -39,10 +40,10 @@ from .dtypes import (bfloat16, bool_, cdouble, character, complex64, complex128,
                      int32, int64, int_, integer, isdtype, issubdtype, nan, newaxis, number,
                      object_, pi, signedinteger, single, uint, uint8, uint16, uint32, uint64,
                      unsignedinteger)
+from .einsum import einsum
 from .indexing import NonConcreteBooleanIndexError
 from .indexing_routines import (argwhere, flatnonzero, nonzero, put_along_axis, take,
                                 take_along_axis)
-from .linalg import cross, dot, einsum, inner, kron, matmul, outer, tensordot, vdot, vecdot
 from .logic import (allclose, array_equal, array_equiv, bitwise_and, bitwise_invert,
                     bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
                     bitwise_xor, equal, greater, greater_equal, invert, isclose, isfinite,
@@ -51,6 +52,7 @@ from .logic import (allclose, array_equal, array_equiv, bitwise_and, bitwise_inv
                     right_shift, select, signbit, where)
 from .promotion import (array, asarray, broadcast_arrays, broadcast_shapes, broadcast_to,
                         can_cast, copy, promote_types, result_type)
+from .products import cross, dot, inner, kron, matmul, outer, tensordot, vdot, vecdot
 from .reductions import (all, amax, amin, any, argmax, argmin, average, count_nonzero, max,
                          mean, min, nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar,
                          prod, ptp, std, sum, var)
@@ -108,4 +110,5 @@ _concrete_arrays.install()
 
 __all__ = sorted(name for name in dir() if not name.startswith("_") and name not in (
     "annotations", "array_methods", "at", "creation", "cumulative", "diagonals", "dtypes",
-    "indexing", "indexing_routines", "logic", "promotion", "reductions", "shapes", "ufuncs"))
+    "indexing", "indexing_routines", "logic", "products", "promotion", "reductions", "shapes",
+    "ufuncs"))

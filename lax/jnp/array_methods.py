@@ -21,7 +21,7 @@ from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.core import Tracer
 from zenax.tracer.errors import ConcretizationTypeError
 
-from . import at, cumulative, diagonals, indexing, linalg, logic, reductions, shapes, ufuncs
+from . import at, cumulative, diagonals, indexing, logic, products, reductions, shapes, ufuncs
 from .promotion import is_arraylike
 
 
@@ -67,7 +67,7 @@ def _pow(self, other, modulo=None):
 _BINARY_OPERATORS = {
     "add": ufuncs.add, "sub": ufuncs.subtract, "mul": ufuncs.multiply,
     "truediv": ufuncs.true_divide, "floordiv": ufuncs.floor_divide, "mod": ufuncs.remainder,
-    "divmod": ufuncs.divmod, "pow": ufuncs.power, "matmul": linalg.matmul,
+    "divmod": ufuncs.divmod, "pow": ufuncs.power, "matmul": products.matmul,
     "and": logic.bitwise_and, "or": logic.bitwise_or, "xor": logic.bitwise_xor,
     "lshift": logic.left_shift, "rshift": logic.right_shift,
 }
@@ -161,7 +161,7 @@ _METHODS = {
     "repeat": shapes.repeat, "diagonal": diagonals.diagonal, "trace": diagonals.trace,
     # elementwise
     "astype": _astype, "clip": _clip, "round": _round, "conj": ufuncs.conjugate,
-    "conjugate": ufuncs.conjugate, "copy": _copy, "dot": linalg.dot,
+    "conjugate": ufuncs.conjugate, "copy": _copy, "dot": products.dot,
     # concrete values
     "item": _item, "tolist": _tolist,
 }

@@ -1,0 +1,267 @@
+"""``custom_jvp`` and ``custom_vjp``: user-supplied derivative rules, and the primitives
+they bind.
+
+A function decorated with :class:`custom_jvp` is staged into a jaxpr and bound as
+``custom_jvp_call``; evaluating it runs the jaxpr, while the JVP trace calls the user's
+rule instead of differentiating the jaxpr.  :class:`custom_vjp` works the same way with
+``fwd``/``bwd``: under differentiation, ``fwd`` runs now and the tangent map becomes a
+``custom_lin`` equation whose transpose calls ``bwd``.
+
+The classes live in lax/ so that every library layer (``zenax.numpy``, ``zenax.scipy``)
+can define functions with custom derivatives; they only stage jaxprs and bind.  What the
+primitives mean under each transform is in ``transforms/custom_derivatives.py``
+(DESIGN.md §2).
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Callable, Sequence
+
+from zenax.tracer.avals import ShapedArray
+from zenax.tracer.core import Primitive, Tracer, abstract_eval_rules, bind, get_aval
+from zenax.tracer.ir import ClosedJaxpr, closed_to_open
+from zenax.tracer.source_info import api_boundary
+from zenax.tracer.staging import trace_to_jaxpr
+from zenax.tracer.tree_util import tree_flatten, tree_map, tree_unflatten
+
+from .broadcasting import zeros_like_aval
+
+
+def _call_abstract_eval(*avals, call_jaxpr: ClosedJaxpr, **_):
+    return list(call_jaxpr.out_avals)
+
+
+# custom_jvp_call(*consts, *args, call_jaxpr, jvp, num_consts): `call_jaxpr` computes the
+# primal; under jvp, the user's rule `jvp(primals, tangents)` replaces differentiation.
+custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
+abstract_eval_rules[custom_jvp_call_p] = _call_abstract_eval
+
+# custom_vjp_call(*consts, *args, call_jaxpr, fwd, bwd, num_consts, ...): under
+# differentiation, `fwd` computes outputs and residuals, `bwd` maps cotangents back.
+custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
+abstract_eval_rules[custom_vjp_call_p] = _call_abstract_eval
+
+# custom_lin(*residuals, *tangents, bwd, ...): the linear part of a custom_vjp function
+# inside a linearized program; its transpose calls the user's `bwd`.
+custom_lin_p = Primitive("custom_lin", multiple_results=True)
+abstract_eval_rules[custom_lin_p] = lambda *avals, out_avals, **_: list(out_avals)
+
+
+def _resolve_args(fun, args, kwargs):
+    """Keyword arguments -> positional ones, as JAX's custom_* functions require."""
+    if not kwargs:
+        return tuple(args)
+    try:
+        bound = inspect.signature(fun).bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"{getattr(fun, '__name__', fun)}: {e}") from None
+    bound.apply_defaults()
+    return tuple(bound.args) + tuple(bound.kwargs.values())
+
+
+def _abstract(x) -> ShapedArray:
+    return get_aval(x).strip_weak_type()
+
+
+class _Prepared:
+    """A call of a custom-derivative function, flattened: the differentiable arguments'
+    leaves, a way to rebuild the full argument list, and the primal jaxpr."""
+
+    def __init__(self, fun, args, nondiff_argnums):
+        self.args = args
+        self.nondiff = tuple(sorted(a % len(args) for a in nondiff_argnums)) if args else ()
+        self.diff_idx = [i for i in range(len(args)) if i not in self.nondiff]
+        self.flat, self.in_tree = tree_flatten(tuple(args[i] for i in self.diff_idx))
+        for i in self.nondiff:
+            if isinstance(args[i], Tracer):
+                raise TypeError(
+                    f"{getattr(fun, '__name__', 'custom function')}: argument {i} is in "
+                    "nondiff_argnums but is a traced array. nondiff_argnums is for "
+                    "non-array values (functions, ints...); pass arrays as ordinary arguments.")
+        self.out_tree = None
+
+        def flat_fun(*xs):
+            out = fun(*self.rebuild(xs))
+            leaves, self.out_tree = tree_flatten(out)
+            return leaves
+
+        closed, _ = trace_to_jaxpr(flat_fun, [_abstract(x) for x in self.flat])
+        self.call_jaxpr, consts = closed_to_open(closed)
+        self.consts = list(consts)
+
+    def rebuild(self, flat_diff) -> list:
+        diff = tree_unflatten(self.in_tree, list(flat_diff))
+        full = list(self.args)
+        for i, v in zip(self.diff_idx, diff):
+            full[i] = v
+        return full
+
+    def nondiff_args(self) -> list:
+        return [self.args[i] for i in self.nondiff]
+
+    def diff_tree_values(self, flat):
+        return tuple(tree_unflatten(self.in_tree, list(flat)))
+
+
+def _check_out(name, what, tree, expected_tree, leaves, expected_avals):
+    if tree != expected_tree:
+        raise TypeError(f"{name}: the {what} must have the same pytree structure as the "
+                        f"primal output {expected_tree}, got {tree}.")
+    for leaf, aval in zip(leaves, expected_avals):
+        a = get_aval(leaf)
+        if a.shape != aval.shape:
+            raise TypeError(f"{name}: the {what} has shape {a.shape} where the primal output "
+                            f"has shape {aval.shape}.")
+
+
+# =========================================================================== custom_jvp
+
+class custom_jvp:
+    """A function with a custom forward-mode rule (and so reverse mode, by transposition).
+
+    >>> @zenax.custom_jvp
+    ... def log1pexp(x):
+    ...     return jnp.log(1. + jnp.exp(x))
+    >>> @log1pexp.defjvp
+    ... def log1pexp_jvp(primals, tangents):
+    ...     x, = primals; x_dot, = tangents
+    ...     return log1pexp(x), x_dot * (1. - 1. / (1. + jnp.exp(x)))
+    """
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.jvp = None
+
+    def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
+        """Set the rule ``jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)``."""
+        self.jvp = jvp
+        return jvp
+
+    def defjvps(self, *jvps: Callable | None) -> None:
+        """Set one rule per argument: ``jvp_i(x_i_dot, primal_out, *primals)`` gives that
+        argument's contribution to the output tangent (None: not differentiable)."""
+        def jvp(primals, tangents):
+            out = self(*primals)
+            t_out = None
+            for rule, t in zip(jvps, tangents):
+                if rule is None:
+                    continue
+                contribution = rule(t, out, *primals)
+                t_out = contribution if t_out is None else tree_map(lambda a, b: a + b,
+                                                                    t_out, contribution)
+            if t_out is None:
+                t_out = tree_map(lambda o: zeros_like_aval(_abstract(o)), out)
+            return out, t_out
+        self.jvp = jvp
+
+    @api_boundary
+    def __call__(self, *args, **kwargs):
+        name = getattr(self.fun, "__name__", "custom_jvp function")
+        if self.jvp is None:
+            raise AttributeError(f"No JVP defined for custom_jvp function {name} using "
+                                 "defjvp.")
+        args = _resolve_args(self.fun, args, kwargs)
+        prep = _Prepared(self.fun, args, self.nondiff_argnums)
+        user_jvp = self.jvp
+
+        def jvp_flat(primals, tangents):
+            ps = prep.diff_tree_values(primals)
+            ts = prep.diff_tree_values(tangents)
+            out = user_jvp(*prep.nondiff_args(), ps, ts)
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(f"{name}: the custom_jvp rule must return a pair "
+                                f"(primal_out, tangent_out), got {type(out).__name__}.")
+            p_out, t_out = out
+            p_leaves, p_tree = tree_flatten(p_out)
+            t_leaves, t_tree = tree_flatten(t_out)
+            _check_out(name, "primal output of the jvp rule", p_tree, prep.out_tree, p_leaves,
+                       prep.call_jaxpr.out_avals)
+            _check_out(name, "tangent output of the jvp rule", t_tree, prep.out_tree, t_leaves,
+                       prep.call_jaxpr.out_avals)
+            return p_leaves, t_leaves
+
+        outs = bind(custom_jvp_call_p, *prep.consts, *prep.flat, call_jaxpr=prep.call_jaxpr,
+                    jvp=jvp_flat, num_consts=len(prep.consts))
+        return tree_unflatten(prep.out_tree, outs)
+
+
+# =========================================================================== custom_vjp
+
+class custom_vjp:
+    """A function with a custom reverse-mode rule: ``fwd`` returns ``(out, residuals)``
+    and ``bwd(residuals, ct)`` returns one cotangent per (differentiable) argument.
+
+    >>> @zenax.custom_vjp
+    ... def clip_gradient(lo, hi, x):
+    ...     return x
+    >>> clip_gradient.defvjp(lambda lo, hi, x: (x, (lo, hi)),
+    ...                      lambda res, g: (None, None, jnp.clip(g, *res)))
+
+    ``jvp_by_transpose=False`` keeps JAX's refusal of forward mode.
+    """
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = (),
+                 jvp_by_transpose: bool = True):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.jvp_by_transpose = jvp_by_transpose
+        self.fwd = self.bwd = None
+
+    def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
+        self.fwd, self.bwd = fwd, bwd
+
+    @api_boundary
+    def __call__(self, *args, **kwargs):
+        name = getattr(self.fun, "__name__", "custom_vjp function")
+        if self.fwd is None:
+            raise AttributeError(f"No VJP defined for custom_vjp function {name} using defvjp.")
+        args = _resolve_args(self.fun, args, kwargs)
+        prep = _Prepared(self.fun, args, self.nondiff_argnums)
+        user_fwd, user_bwd = self.fwd, self.bwd
+        box = {}
+        in_avals = [_abstract(x) for x in prep.flat]
+
+        def fwd_flat(*primals):
+            out = user_fwd(*prep.rebuild(primals))
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(f"{name}: the custom_vjp fwd must return a pair "
+                                f"(output, residuals), got {type(out).__name__}.")
+            primal_out, res = out
+            out_leaves, out_tree = tree_flatten(primal_out)
+            _check_out(name, "output of fwd", out_tree, prep.out_tree, out_leaves,
+                       prep.call_jaxpr.out_avals)
+            res_leaves, box["res_tree"] = tree_flatten(res)
+            return out_leaves, res_leaves
+
+        def bwd_flat(res, cts):
+            ct = tree_unflatten(prep.out_tree, list(cts))
+            res_tree = tree_unflatten(box["res_tree"], list(res))
+            cts_in = user_bwd(*prep.nondiff_args(), res_tree, ct)
+            if not isinstance(cts_in, (tuple, list)):
+                raise TypeError(f"{name}: the custom_vjp bwd must return a tuple with one "
+                                f"cotangent per differentiable argument, got "
+                                f"{type(cts_in).__name__}.")
+            cts_in = tuple(cts_in)
+            n_diff = len(prep.diff_idx)
+            if len(cts_in) != n_diff:
+                raise TypeError(f"{name}: the custom_vjp bwd returned {len(cts_in)} "
+                                f"cotangents, but the function has {n_diff} differentiable "
+                                "arguments.")
+            # None stands for a zero cotangent (of the whole argument).
+            diff_vals = prep.diff_tree_values(prep.flat)
+            filled = [tree_map(lambda x: zeros_like_aval(_abstract(x)), v) if c is None else c
+                      for c, v in zip(cts_in, diff_vals)]
+            leaves, tree = tree_flatten(tuple(filled))
+            if tree != prep.in_tree:
+                raise TypeError(f"{name}: the custom_vjp bwd output structure {tree} does not "
+                                f"match the differentiable arguments' {prep.in_tree}.")
+            return leaves
+
+        outs = bind(custom_vjp_call_p, *prep.consts, *prep.flat, call_jaxpr=prep.call_jaxpr,
+                    fwd=fwd_flat, bwd=bwd_flat, num_consts=len(prep.consts),
+                    in_avals=tuple(in_avals), jvp_by_transpose=self.jvp_by_transpose)
+        return tree_unflatten(prep.out_tree, outs)

@@ -1,0 +1,36 @@
+"""zenax.random: JAX's PRNG API on Threefry-2x32 keys, bit-identical to ``jax.random``.
+
+Keys are raw ``uint32[2]`` arrays -- what ``jax.random.PRNGKey`` returns, and the
+``key_data`` of a ``jax.random.key``.  ``zenax.random.key`` returns such a raw key too (no
+typed key arrays), so ``key(s)`` and ``PRNGKey(s)`` are the same value here.
+
+Every sampler is a composition of ``zenax.lax`` functions (random bits from
+``threefry2x32``, then the same float/integer arithmetic as JAX, in the same order), so it
+works under ``jit``, ``vmap`` (e.g. over a batch of keys) and autodiff, and gives the same
+bits as ``jax.random`` for the same key:
+
+>>> key = random.PRNGKey(0)
+>>> k1, k2 = random.split(key)
+>>> random.normal(k1, (3,))
+Array([ 1.0040143, -0.9063372, -0.7481722], dtype=float32)
+
+The modules, one idea each (threefry itself is ``zenax.lax.prng``):
+
+- ``keys``: seeding, ``split``, ``fold_in``, ``bits``, and the key-data views.
+- ``continuous``: uniform, normal, truncated_normal, exponential, gumbel.
+- ``discrete``: bernoulli, randint, categorical.
+- ``permutations``: permutation, choice.
+- ``arguments``: the argument checks every sampler shares; ``staging``: running a sampler
+  as one compiled program, which JAX's bits depend on.
+
+A new sampler family gets its own module next to these, importing its helpers from
+``arguments``, ``keys`` and ``staging``.
+"""
+from .continuous import exponential, gumbel, normal, truncated_normal, uniform
+from .discrete import bernoulli, categorical, randint
+from .keys import PRNGKey, bits, fold_in, key, key_data, split, wrap_key_data
+from .permutations import choice, permutation
+
+__all__ = ["PRNGKey", "key", "key_data", "wrap_key_data", "split", "fold_in", "bits",
+           "uniform", "normal", "truncated_normal", "bernoulli", "randint", "gumbel",
+           "exponential", "categorical", "permutation", "choice"]

@@ -1,0 +1,118 @@
+"""The checks and conversions every sampler applies to its arguments before drawing bits.
+
+A key must be a raw ``uint32[2]`` array, a shape a sequence of static ints, a dtype of
+the right kind, a parameter a number or an array of numbers; each check raises JAX's error
+kind with the sampler's name.  Parameters are then broadcast to the sample's shape here
+too, since lax ops need equal shapes.
+"""
+from __future__ import annotations
+
+import operator
+from typing import Sequence
+
+import jax
+import numpy as np
+
+from zenax.tracer import dtypes
+from zenax.tracer.avals import is_python_scalar
+from zenax.tracer.core import Tracer, get_aval
+
+from .. import shapes as sh
+
+_KEY_HELP = ("expected a PRNG key: a uint32[2] array, as made by zenax.random.PRNGKey(seed) "
+             "or zenax.random.split(key)")
+
+
+def _check_key(name: str, key, batched: bool = False):
+    """``key`` as an array, after checking it is a uint32[2] key (``[..., 2]`` if batched)."""
+    try:
+        aval = get_aval(key)
+    except TypeError:
+        aval = None
+    if aval is None or aval.dtype != np.uint32 or not aval.ndim or aval.shape[-1] != 2:
+        got = aval.str_short() if aval is not None else type(key).__name__
+        raise TypeError(f"zenax.random.{name}: {_KEY_HELP}; got {got}. (A typed key from "
+                        "jax.random.key(...) converts with jax.random.key_data(key).)")
+    if aval.ndim > 1 and not batched:
+        raise TypeError(f"zenax.random.{name}: {_KEY_HELP}; got a batch of keys of shape "
+                        f"{aval.str_short()}. Map over the keys with zenax.vmap instead.")
+    return key
+
+
+def _shape(name: str, shape, arg: str = "shape") -> tuple:
+    if not isinstance(shape, Sequence):
+        raise TypeError(f"zenax.random.{name}: shape must be a sequence of ints (e.g. (3,) "
+                        f"rather than 3), got {shape!r}.")
+    try:
+        dims = tuple(operator.index(d) for d in shape)
+    except TypeError:
+        raise TypeError(f"zenax.random.{name}: {arg} must be a sequence of static ints, got "
+                        f"{shape!r}.") from None
+    if any(d < 0 for d in dims):
+        raise ValueError(f"zenax.random.{name}: {arg} must have non-negative sizes, got "
+                         f"{shape!r}.")
+    return dims
+
+
+def _check_shape(name: str, shape: tuple, *param_shapes) -> None:
+    """As JAX: the parameters' shapes must broadcast to exactly ``shape``."""
+    if not param_shapes:
+        return
+    try:
+        result = np.broadcast_shapes(shape, *param_shapes)
+    except ValueError:
+        result = "incompatible"
+    if result != shape:
+        raise ValueError(f"{name} parameter shapes must be broadcast-compatible with shape "
+                         f"argument, and the result of broadcasting the shapes must equal "
+                         f"the shape argument, but got result {result} for shape argument "
+                         f"{shape}.")
+
+
+_KIND_NAMES = {np.floating: "float", np.inexact: "float or complex",
+               np.unsignedinteger: "unsigned int"}
+
+
+def _dtype(name: str, dtype, default, kind) -> np.dtype:
+    dtype = dtypes.canonicalize_dtype(default if dtype is None else dtype)
+    if not dtypes.issubdtype(dtype, kind):
+        raise ValueError(f"dtype argument to `{name}` must be a {_KIND_NAMES[kind]} dtype, "
+                         f"got {dtype}")
+    return dtype
+
+
+def _asarray(x, name: str = "", arg: str = ""):
+    """Arrays and Python scalars pass through; lists/NumPy values become canonical arrays.
+    ``name`` and ``arg`` (the function and parameter) are for the error on non-numbers."""
+    if isinstance(x, Tracer) or is_python_scalar(x) or isinstance(x, jax.Array):
+        return x
+    value = np.asarray(x)
+    if value.dtype.kind not in "biufc":
+        raise TypeError(f"zenax.random.{name}: {arg or 'the argument'} must be a number or an "
+                        f"array of numbers, got {x!r} of type {type(x).__name__}.")
+    return value.astype(dtypes.canonicalize_dtype(value.dtype))
+
+
+def _shape_of(x) -> tuple:
+    return get_aval(x).shape
+
+
+def _broadcast_to(x, shape: tuple):
+    """NumPy-style broadcast of ``x`` to ``shape`` (lax ops need equal shapes)."""
+    aval = get_aval(x)
+    if aval.shape == shape:
+        return x
+    return sh.broadcast_in_dim(x, shape, tuple(range(len(shape) - aval.ndim, len(shape))))
+
+
+def _full(value, dtype, shape: tuple):
+    return sh.broadcast_in_dim(np.array(value, dtype), shape, ())
+
+
+def _concrete_int(name: str, x) -> int:
+    try:
+        return operator.index(x) if not isinstance(x, (jax.Array, Tracer)) else int(x)
+    except Exception:
+        raise TypeError(f"zenax.random.{name}: expected a concrete (static) integer, got "
+                        f"{x!r}; pass it as a Python int or mark it static.") from None
+

@@ -1,0 +1,379 @@
+"""The pytree core: which types are nodes, the structure of a tree, flatten and unflatten.
+
+A node type has a rule, ``flatten(x) -> (children, aux_data)`` and ``unflatten(aux_data,
+children) -> x``, in one registry (the built-in containers are registered here); anything
+whose exact type has no rule is a leaf.  ``PyTreeDef`` is what is left of a tree once its
+leaves are taken out; ``tree_flatten``, ``tree_unflatten``, ``tree_leaves`` and
+``tree_structure`` go between the two forms.
+
+Flattening runs on every call of a jitted function, so the common case (no ``is_leaf``,
+no key paths) has a lean path, ``_flatten_plain``, and a twin, ``flatten_signature``,
+that ``jit`` keys its cache on.  The registration functions, the functions built on
+flattening (``tree_map``, key paths, ``tree_transpose`` ...) and the rules of the whole
+API are in ``tree_util.py``, which presents it.  Pure Python: nothing from JAX.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Hashable, Iterable, Sequence
+
+from .key_paths import DictKey, FlattenedIndexKey, GetAttrKey, KeyEntry, KeyPath, SequenceKey
+
+Leaf = Any
+
+
+# ## The registry
+#
+# One record per node type. ``kind`` only changes how a node is printed and how a
+# mismatch is worded; flattening and unflattening go through the functions for every kind.
+
+@dataclasses.dataclass(frozen=True)
+class _NodeRule:
+    kind: str  # "tuple" | "list" | "dict" | "none" | "namedtuple" | "dataclass" | "custom"
+    flatten: Callable[[Any], tuple[Iterable[Any], Any]]
+    unflatten: Callable[[Any, tuple], Any]
+    flatten_with_keys: Callable[[Any], tuple[Iterable[tuple[KeyEntry, Any]], Any]] | None
+
+
+_registry: dict[type, _NodeRule] = {}
+_namedtuple_rules: dict[type, _NodeRule] = {}  # built on first sight of each namedtuple
+# Types seen to be leaves, so the hot path skips ``_rule_for``'s namedtuple probe;
+# registering a node type clears it.
+_KNOWN_LEAF_TYPES: set[type] = set()
+
+
+def _register(nodetype: type, rule: _NodeRule) -> None:
+    if nodetype in _registry:
+        raise ValueError(f"Duplicate custom PyTreeDef type registration for {nodetype}.")
+    _registry[nodetype] = rule
+    _KNOWN_LEAF_TYPES.discard(nodetype)
+
+
+def _rule_for(ty: type) -> _NodeRule | None:
+    """The node rule for values of exact type ``ty``, or None if they are leaves."""
+    rule = _registry.get(ty)
+    if rule is None and issubclass(ty, tuple) and hasattr(ty, "_fields"):
+        rule = _namedtuple_rules.get(ty)
+        if rule is None:
+            rule = _namedtuple_rules[ty] = _NodeRule(
+                "namedtuple",
+                lambda x: (tuple(x), None),
+                lambda _, children: ty(*children),
+                lambda x: (tuple((GetAttrKey(f), c) for f, c in zip(x._fields, x)), None))
+    return rule
+
+
+def _sorted_keys(d: dict) -> tuple:
+    try:
+        return tuple(sorted(d))
+    except Exception as e:
+        raise ValueError("Comparator raised exception while sorting pytree dictionary keys.") from e
+
+
+def _dict_flatten(d: dict) -> tuple[tuple, tuple]:
+    keys = _sorted_keys(d)
+    return tuple(d[k] for k in keys), keys
+
+
+def _dict_flatten_with_keys(d: dict) -> tuple[tuple, tuple]:
+    keys = _sorted_keys(d)
+    return tuple((DictKey(k), d[k]) for k in keys), keys
+
+
+_register(tuple, _NodeRule(
+    "tuple", lambda x: (x, None), lambda _, cs: tuple(cs),
+    lambda x: (tuple((SequenceKey(i), c) for i, c in enumerate(x)), None)))
+_register(list, _NodeRule(
+    "list", lambda x: (x, None), lambda _, cs: list(cs),
+    lambda x: (tuple((SequenceKey(i), c) for i, c in enumerate(x)), None)))
+_register(dict, _NodeRule(
+    "dict", _dict_flatten, lambda keys, cs: dict(zip(keys, cs)), _dict_flatten_with_keys))
+_register(type(None), _NodeRule(
+    "none", lambda _: ((), None), lambda _, cs: None, lambda _: ((), None)))
+
+
+# ## PyTreeDef: the structure of a tree with its leaves taken out
+
+class PyTreeDef:
+    """The structure of a pytree: a tree of nodes whose leaves are placeholders (``*``).
+
+    Two treedefs are equal when they have the same node types, aux data and shape.
+
+    >>> t = tree_structure((1, {'a': 2, 'b': None}))
+    >>> t, t.num_leaves, t.num_nodes
+    (PyTreeDef((*, {'a': *, 'b': None})), 2, 5)
+    >>> t.unflatten(['x', 'y'])
+    ('x', {'a': 'y', 'b': None})
+    >>> t.children()
+    [PyTreeDef(*), PyTreeDef({'a': *, 'b': None})]
+    """
+    __slots__ = ("node_type", "aux_data", "child_defs", "num_leaves", "num_nodes", "_rule", "_hash")
+
+    def __init__(self, node_type: type | None, aux_data: Any, child_defs: tuple[PyTreeDef, ...]):
+        # node_type is None for a leaf; a `None` value is a node of type NoneType.
+        self.node_type = node_type
+        self.aux_data = aux_data
+        self.child_defs = child_defs
+        self.num_leaves: int = 1 if node_type is None else sum(c.num_leaves for c in child_defs)
+        self.num_nodes: int = 1 + sum(c.num_nodes for c in child_defs)
+        self._rule = None if node_type is None else _rule_for(node_type)
+        self._hash: int | None = None
+
+    def unflatten(self, leaves: Iterable[Leaf]) -> Any:
+        """Build the tree with this structure from ``leaves`` (the inverse of flatten)."""
+        leaves = list(leaves)
+        if len(leaves) < self.num_leaves:
+            raise ValueError(f"Too few leaves for PyTreeDef; expected {self.num_leaves}, "
+                             f"got {len(leaves)}")
+        if len(leaves) > self.num_leaves:
+            raise ValueError(f"Too many leaves for PyTreeDef; expected {self.num_leaves}.")
+        return self._build(iter(leaves))
+
+    def _build(self, leaves: Iterable[Leaf]) -> Any:
+        if self.node_type is None:
+            return next(leaves)
+        children = tuple(c._build(leaves) for c in self.child_defs)
+        return self._rule.unflatten(self.aux_data, children)
+
+    def children(self) -> list[PyTreeDef]:
+        """The treedefs of the root's children (empty for a leaf)."""
+        return list(self.child_defs)
+
+    def node_data(self) -> tuple[type, Any] | None:
+        """``(node_type, aux_data)`` of the root, or None for a leaf."""
+        return None if self.node_type is None else (self.node_type, self.aux_data)
+
+    def compose(self, inner: PyTreeDef) -> PyTreeDef:
+        """The structure of this tree with every leaf replaced by an ``inner`` tree."""
+        if self.node_type is None:
+            return inner
+        children = tuple(c.compose(inner) for c in self.child_defs)
+        return PyTreeDef(self.node_type, self.aux_data, children)
+
+    def flatten_up_to(self, tree: Any) -> list[Any]:
+        """Flatten ``tree`` only as deep as this structure goes: each leaf here takes a
+        whole subtree of ``tree``. Raises ValueError if ``tree`` does not have this
+        structure as a prefix.
+
+        >>> tree_structure([0, 0]).flatten_up_to([(1, 2), {'a': 3}])
+        [(1, 2), {'a': 3}]
+        """
+        out: list[Any] = []
+        self._flatten_up_to(tree, out)
+        return out
+
+    def _flatten_up_to(self, x: Any, out: list[Any]) -> None:
+        if self.node_type is None:
+            out.append(x)
+            return
+        children = self._check_node(x)
+        for child_def, child in zip(self.child_defs, children):
+            child_def._flatten_up_to(child, out)
+
+    def _check_node(self, x: Any) -> Sequence[Any]:
+        """The children of ``x`` if it is a node like this one; else a ValueError worded
+        as JAX's for the kind of node."""
+        kind, ty, n = self._rule.kind, self.node_type, len(self.child_defs)
+        if kind in ("tuple", "list"):
+            if type(x) is not ty:
+                raise ValueError(f"Expected {kind}, got {x!r}.")
+            if len(x) != n:
+                raise ValueError(f"{kind.capitalize()} arity mismatch: {len(x)} != {n}; "
+                                 f"{kind}: {x!r}.")
+            return x
+        if kind == "dict":
+            if type(x) is not dict:
+                raise ValueError(f"Expected dict, got {x!r}.")
+            if (keys := _sorted_keys(x)) != self.aux_data:
+                raise ValueError(f"Dict key mismatch; expected keys: {list(self.aux_data)}; "
+                                 f"present keys: {list(keys)}.")
+            return [x[k] for k in keys]
+        if kind == "none":
+            if x is not None:
+                raise ValueError(f"Expected None, got {x!r}. None is a pytree node with no "
+                                 "children, not a prefix of other trees.")
+            return ()
+        if kind == "namedtuple":
+            if not (isinstance(x, tuple) and hasattr(x, "_fields")):
+                raise ValueError(f"Expected named tuple, got {x!r}.")
+            if type(x) is not ty:
+                raise ValueError(f"Named tuple type mismatch: expected type: {ty}, tuple: {x!r}.")
+            return x
+        what = "custom dataclass node" if kind == "dataclass" else "custom node"
+        if type(x) is not ty:
+            raise ValueError(f"{what.capitalize()} type mismatch: expected type: {ty}, "
+                             f"value: {x!r}.")
+        children, aux = self._rule.flatten(x)
+        children = list(children)
+        if aux != self.aux_data:
+            raise ValueError(f"Mismatch {what} data: {self.aux_data!r} != {aux!r}; value: {x!r}.")
+        if len(children) != n:
+            raise ValueError(f"Custom type arity mismatch: {len(children)} != {n}; value: {x!r}.")
+        return children
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PyTreeDef):
+            return NotImplemented
+        return (self.node_type is other.node_type and self.aux_data == other.aux_data
+                and self.child_defs == other.child_defs)
+
+    def __hash__(self) -> int:
+        # aux_data is left out: it need not be hashable (JAX does the same).
+        if self._hash is None:
+            self._hash = hash((self.node_type, self.child_defs))
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"PyTreeDef({self._str()})"
+
+    def _str(self) -> str:
+        kind = "leaf" if self.node_type is None else self._rule.kind
+        cs = [c._str() for c in self.child_defs]
+        if kind == "leaf":
+            return "*"
+        if kind == "none":
+            return "None"
+        if kind == "tuple":
+            return f"({cs[0]},)" if len(cs) == 1 else f"({', '.join(cs)})"
+        if kind == "list":
+            return f"[{', '.join(cs)}]"
+        if kind == "dict":
+            return "{" + ", ".join(f"{k!r}: {c}" for k, c in zip(self.aux_data, cs)) + "}"
+        if kind == "namedtuple":
+            return f"CustomNode(namedtuple[{self.node_type.__name__}], [{', '.join(cs)}])"
+        return f"CustomNode({self.node_type.__name__}[{self.aux_data}], [{', '.join(cs)}])"
+
+
+_LEAF = PyTreeDef(None, None, ())
+
+
+# ## Flattening
+
+def _node(node_type: type, rule: _NodeRule, aux: Any, child_defs: tuple) -> PyTreeDef:
+    """A PyTreeDef built without re-looking-up its rule (the flatten hot path)."""
+    d = PyTreeDef.__new__(PyTreeDef)
+    d.node_type, d.aux_data, d.child_defs, d._rule, d._hash = (node_type, aux, child_defs,
+                                                                rule, None)
+    n_leaves, n_nodes = 0, 1
+    for c in child_defs:
+        n_leaves += c.num_leaves
+        n_nodes += c.num_nodes
+    d.num_leaves, d.num_nodes = n_leaves, n_nodes
+    return d
+
+
+def _rule_or_leaf(x: Any, leaves: list) -> _NodeRule | None:
+    """The node rule of ``x``'s type; or None, after appending ``x`` to ``leaves``."""
+    ty = type(x)
+    rule = _registry.get(ty)
+    if rule is None and ty not in _KNOWN_LEAF_TYPES:
+        rule = _rule_for(ty)
+        if rule is None:
+            _KNOWN_LEAF_TYPES.add(ty)
+    if rule is None:
+        leaves.append(x)
+    return rule
+
+
+def _flatten_plain(x: Any, leaves: list) -> PyTreeDef:
+    """``_flatten`` without ``is_leaf`` or paths: the common case, kept lean because jit
+    flattens its arguments on every call."""
+    rule = _rule_or_leaf(x, leaves)
+    if rule is None:
+        return _LEAF
+    ty, kind = type(x), rule.kind
+    if kind == "tuple" or kind == "list":
+        return _node(ty, rule, None, tuple([_flatten_plain(c, leaves) for c in x]))
+    if kind == "dict":
+        keys = _sorted_keys(x)
+        return _node(ty, rule, keys, tuple([_flatten_plain(x[k], leaves) for k in keys]))
+    children, aux = rule.flatten(x)
+    return _node(ty, rule, aux, tuple([_flatten_plain(c, leaves) for c in children]))
+
+
+def flatten_signature(x: Any, leaves: list) -> Hashable:
+    """Append the leaves of ``x`` to ``leaves`` and return a hashable signature of its
+    structure: nested tuples of (node type, aux data, child signatures), ``None`` for a
+    leaf.  Equal structures give equal signatures; hashing and comparing them runs in C,
+    which is why ``jit`` keys its cache on this rather than on a ``PyTreeDef``.  Aux data
+    must be hashable (``TypeError`` otherwise; use ``tree_flatten`` then)."""
+    rule = _rule_or_leaf(x, leaves)
+    if rule is None:
+        return None
+    ty, kind = type(x), rule.kind
+    if kind == "tuple" or kind == "list":
+        return (ty, tuple([flatten_signature(c, leaves) for c in x]))
+    if kind == "dict":
+        keys = _sorted_keys(x)
+        return (ty, keys, tuple([flatten_signature(x[k], leaves) for k in keys]))
+    children, aux = rule.flatten(x)
+    return (ty, aux, tuple([flatten_signature(c, leaves) for c in children]))
+
+
+def _flatten(x: Any, is_leaf: Callable | None, leaves: list, path: KeyPath | None) -> PyTreeDef:
+    """Append the leaves of ``x`` to ``leaves`` and return its structure.
+
+    With ``path=None`` leaves are appended bare and ``is_leaf`` takes ``x``; otherwise
+    ``path`` is the key path of ``x``, ``(path, leaf)`` pairs are appended and ``is_leaf``
+    takes ``(path, x)``.
+    """
+    # is_leaf sees every subtree, leaves included, as in JAX.
+    stop = is_leaf is not None and (is_leaf(x) if path is None else is_leaf(path, x))
+    rule = None if stop else _rule_for(type(x))
+    if rule is None:
+        leaves.append(x if path is None else (path, x))
+        return _LEAF
+    if path is None:
+        children, aux = rule.flatten(x)
+        child_defs = tuple(_flatten(c, is_leaf, leaves, None) for c in children)
+    else:
+        if rule.flatten_with_keys is None:
+            children, aux = rule.flatten(x)
+            key_children = [(FlattenedIndexKey(i), c) for i, c in enumerate(children)]
+        else:
+            key_children, aux = rule.flatten_with_keys(x)
+        child_defs = tuple(_flatten(c, is_leaf, leaves, (*path, k)) for k, c in key_children)
+    return PyTreeDef(type(x), aux, child_defs)
+
+
+def tree_flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None,
+                 ) -> tuple[list[Leaf], PyTreeDef]:
+    """Split ``tree`` into its leaves (depth first, dict keys sorted) and its structure.
+
+    >>> tree_flatten([1, (2, None), {'y': 3, 'x': 4}])
+    ([1, 2, 4, 3], PyTreeDef([*, (*, None), {'x': *, 'y': *}]))
+    >>> tree_flatten([1, (2, 3)], is_leaf=lambda x: isinstance(x, tuple))
+    ([1, (2, 3)], PyTreeDef([*, *]))
+    """
+    leaves: list[Leaf] = []
+    if is_leaf is None:
+        return leaves, _flatten_plain(tree, leaves)
+    return leaves, _flatten(tree, is_leaf, leaves, None)
+
+
+def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Leaf]) -> Any:
+    """Rebuild a tree from its structure and leaves: the inverse of ``tree_flatten``.
+
+    >>> tree_unflatten(tree_structure((0, [0])), [1, 2])
+    (1, [2])
+    """
+    return treedef.unflatten(leaves)
+
+
+def tree_leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list[Leaf]:
+    """The leaves of ``tree``, in flattening order.
+
+    >>> tree_leaves({'b': 1, 'a': [2, None]})
+    [2, 1]
+    """
+    return tree_flatten(tree, is_leaf)[0]
+
+
+def tree_structure(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> PyTreeDef:
+    """The structure of ``tree``.
+
+    >>> tree_structure((1, [2, 3]))
+    PyTreeDef((*, [*, *]))
+    """
+    return tree_flatten(tree, is_leaf)[1]
+
