@@ -49,6 +49,7 @@ from .scatter_apply import scatter_apply, scatter_apply_p  # noqa: F401,E402
 from .prng import threefry2x32, threefry2x32_p  # noqa: F401,E402
 from .dynamic_slicing import *  # noqa: F401,F403,E402  (dynamic_slice, dynamic_update_slice, ...)
 from .cumulative import *  # noqa: F401,F403,E402  (cumsum, cumprod, ..., associative_scan)
+from . import linalg  # noqa: F401,E402  (zenax.lax.linalg, as jax.lax.linalg)
 
 from . import eager as _eager  # noqa: E402
 _eager.install()   # last: every primitive above runs eagerly through a jitted executable

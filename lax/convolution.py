@@ -29,10 +29,9 @@ from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, transpose_
 
 from . import elementwise as ew
 from . import shapes as sh
-from .elementwise import defjvp
 from .broadcasting import zeros_like_aval
-from .registry import register, same_dtype, type_error
-from zenax.tracer.source_info import user_frame_str
+from .elementwise import defjvp
+from .registry import register, same_dtype, type_error, value_error
 
 lax = jax.lax
 
@@ -110,23 +109,19 @@ def _canonical_precision(precision):
 conv_general_dilated_p = Primitive("conv_general_dilated")
 
 
-def _value_error(msg: str) -> ValueError:
-    return ValueError(f"{msg}\n  (at {user_frame_str()})")
-
-
 def _conv_shape(lhs_shape, rhs_shape, *, window_strides, padding, lhs_dilation, rhs_dilation,
                 dimension_numbers, feature_group_count, batch_group_count):
     """Output shape of a convolution, with JAX's checks (and its error messages)."""
     name = "conv_general_dilated"
     lhs_spec, rhs_spec, out_spec = dimension_numbers
     if len(lhs_shape) != len(rhs_shape):
-        raise _value_error(f"{name} lhs and rhs must have the same number of dimensions, but "
+        raise value_error(f"{name} lhs and rhs must have the same number of dimensions, but "
                          f"got {lhs_shape} and {rhs_shape}.")
     nsp = len(lhs_shape) - 2
     for pname, value in (("window_strides", window_strides), ("padding", padding),
                          ("lhs_dilation", lhs_dilation), ("rhs_dilation", rhs_dilation)):
         if len(value) != nsp:
-            raise _value_error(f"{name}: {pname} must have one entry per spatial dimension "
+            raise value_error(f"{name}: {pname} must have one entry per spatial dimension "
                              f"({nsp} for operands of rank {len(lhs_shape)}), got {value}.")
     for pname, value in (("window_strides", window_strides), ("lhs_dilation", lhs_dilation),
                          ("rhs_dilation", rhs_dilation)):
@@ -135,35 +130,35 @@ def _conv_shape(lhs_shape, rhs_shape, *, window_strides, padding, lhs_dilation, 
     for gname, g in (("feature_group_count", feature_group_count),
                      ("batch_group_count", batch_group_count)):
         if g < 1:
-            raise _value_error(f"{name} {gname} must be a positive integer, got {g}.")
+            raise value_error(f"{name} {gname} must be a positive integer, got {g}.")
     if feature_group_count > 1 and batch_group_count > 1:
-        raise _value_error(f"{name}: at most one of batch_group_count and feature_group_count "
+        raise value_error(f"{name}: at most one of batch_group_count and feature_group_count "
                          f"may be > 1, got batch_group_count={batch_group_count} and "
                          f"feature_group_count={feature_group_count}.")
     lhs_features = lhs_shape[lhs_spec[1]]
     rhs_in, rhs_out = rhs_shape[rhs_spec[1]], rhs_shape[rhs_spec[0]]
     if lhs_features % feature_group_count:
-        raise _value_error(f"{name} feature_group_count must divide lhs feature dimension size, "
+        raise value_error(f"{name} feature_group_count must divide lhs feature dimension size, "
                          f"but {feature_group_count} does not divide {lhs_features}.")
     if lhs_features // feature_group_count != rhs_in:
-        raise _value_error(f"{name} lhs feature dimension size divided by feature_group_count "
+        raise value_error(f"{name} lhs feature dimension size divided by feature_group_count "
                          f"must equal the rhs input feature dimension size, but "
                          f"{lhs_features} // {feature_group_count} != {rhs_in} (lhs shape "
                          f"{lhs_shape}, rhs shape {rhs_shape}).")
     for gname, g in (("feature_group_count", feature_group_count),
                      ("batch_group_count", batch_group_count)):
         if rhs_out % g:
-            raise _value_error(f"{name} rhs output feature dimension size must be a multiple "
+            raise value_error(f"{name} rhs output feature dimension size must be a multiple "
                              f"of {gname}, but {rhs_out} is not a multiple of {g}.")
     lhs_batch = lhs_shape[lhs_spec[0]]
     if lhs_batch % batch_group_count:
-        raise _value_error(f"{name} batch_group_count must divide lhs batch dimension size, "
+        raise value_error(f"{name} batch_group_count must divide lhs batch dimension size, "
                          f"but {batch_group_count} does not divide {lhs_batch}.")
     lhs_sp = _dilate_shape([lhs_shape[i] for i in lhs_spec[2:]], lhs_dilation)
     rhs_sp = _dilate_shape([rhs_shape[i] for i in rhs_spec[2:]], rhs_dilation)
     padded = [d + lo + hi for d, (lo, hi) in zip(lhs_sp, padding)]
     if any(p < 0 for p in padded):
-        raise _value_error(f"{name}: negative padding {padding} is larger than the lhs spatial "
+        raise value_error(f"{name}: negative padding {padding} is larger than the lhs spatial "
                          f"dimensions {tuple(lhs_sp)}.")
     spatial = [_stride_dim(p, k, s) for p, k, s in zip(padded, rhs_sp, window_strides)]
     out_trans = (lhs_batch // batch_group_count, rhs_out, *spatial)

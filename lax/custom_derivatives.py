@@ -86,7 +86,8 @@ class _Prepared:
             leaves, self.out_tree = tree_flatten(out)
             return leaves
 
-        closed, _ = trace_to_jaxpr(flat_fun, [_abstract(x) for x in self.flat])
+        # Weak types are kept (as JAX does): f(1.0) of a custom function is weakly typed.
+        closed, _ = trace_to_jaxpr(flat_fun, [get_aval(x) for x in self.flat])
         self.call_jaxpr, consts = closed_to_open(closed)
         self.consts = list(consts)
 
@@ -223,7 +224,7 @@ class custom_vjp:
         prep = _Prepared(self.fun, args, self.nondiff_argnums)
         user_fwd, user_bwd = self.fwd, self.bwd
         box = {}
-        in_avals = [_abstract(x) for x in prep.flat]
+        in_avals = [get_aval(x) for x in prep.flat]
 
         def fwd_flat(*primals):
             out = user_fwd(*prep.rebuild(primals))

@@ -12,14 +12,19 @@ new for every call) keep the plain call.
 :func:`install` wraps every first-order primitive's lowering rule that has no impl rule;
 ``zenax.lax`` calls it once all of its primitives are declared.
 
-One level up, :func:`compiled_when_eager` does the same for a whole ``zenax.numpy``
-function (``jnp.matmul`` is promotion, a reshape or two and a ``dot_general``): called
-eagerly on concrete arrays, it runs as one ``jax.jit`` executable of the function --
-traced once per input types by running the function itself on JAX's tracers, so its
-primitives' lowering rules emit the XLA -- and the dispatch cost is one C++ cache lookup,
-as for ``jax.numpy``'s jitted functions.  Anything else (tracers of a zenax transform,
-Python scalars or NumPy operands, arguments the compiled form rejects) takes the plain
-call, which is also where errors are raised, so they read the same either way.
+One level up, the same is done for a whole ``zenax.numpy`` or ``zenax.nn`` function
+(``jnp.matmul`` is promotion, a reshape or two and a ``dot_general``): called eagerly on
+concrete arrays, it runs as one ``jax.jit`` executable of the function -- traced once per
+input types by running the function itself on JAX's tracers, so its primitives' lowering
+rules emit the XLA -- and the dispatch cost is one C++ cache lookup, as for
+``jax.numpy``'s jitted functions.  Anything else (tracers of a zenax transform, Python
+scalars or NumPy operands, arguments the compiled form rejects) takes the plain call,
+which is also where errors are raised, so they read the same either way.
+
+Such a function is marked where it is defined, ``@compiled_when_eager()``; the mark
+leaves it unchanged, so the library's own calls between its functions stay plain calls.
+Only the public namespace's bindings are wrapped, by :func:`compile_marked` once the
+namespace has imported them.
 """
 from __future__ import annotations
 
@@ -92,8 +97,37 @@ def install() -> None:
             impl_rules[primitive] = jitted_impl(primitive, rule)
 
 
-def compiled_when_eager(fn: Callable, static_argnames: tuple[str, ...] = (),
-                        n_arrays: int | None = None) -> Callable:
+def compiled_when_eager(*, static_argnames: tuple[str, ...] = (),
+                        n_arrays: int | None = None) -> Callable[[Callable], Callable]:
+    """Mark a function to run as one ``jax.jit`` executable when called eagerly.
+
+    The function is returned unchanged; :func:`compile_marked` later binds its compiled
+    form (see :func:`_compiled_form` for ``static_argnames`` and ``n_arrays``) in a public
+    namespace::
+
+        @compiled_when_eager(n_arrays=2, static_argnames=("precision",))
+        def matmul(a, b, *, precision=None): ...
+    """
+    def mark(fn: Callable) -> Callable:
+        _marked[id(fn)] = fn, dict(static_argnames=static_argnames, n_arrays=n_arrays)
+        return fn
+    return mark
+
+
+def compile_marked(namespace: dict) -> None:
+    """Replace each function in ``namespace`` marked with :func:`compiled_when_eager` by
+    its compiled form; aliases (``abs``/``absolute``) stay one function."""
+    wrapped: dict = {}
+    for name, value in list(namespace.items()):
+        if id(value) in _marked:
+            if id(value) not in wrapped:
+                fn, options = _marked[id(value)]
+                wrapped[id(value)] = _compiled_form(fn, **options)
+            namespace[name] = wrapped[id(value)]
+
+
+def _compiled_form(fn: Callable, static_argnames: tuple[str, ...],
+                   n_arrays: int | None) -> Callable:
     """``fn``, run as one ``jax.jit`` executable when called eagerly on concrete arrays.
 
     The fast path is taken when no transform is active (the plain eval trace, not the
@@ -127,18 +161,10 @@ def compiled_when_eager(fn: Callable, static_argnames: tuple[str, ...] = (),
     return dispatch
 
 
-def compile_when_eager(namespace: dict, names: str, **options) -> None:
-    """Replace each function named in ``names`` (whitespace-separated) in ``namespace``
-    by its :func:`compiled_when_eager` form; aliases (``abs``/``absolute``) stay one
-    function."""
-    wrapped: dict = {}
-    for name in names.split():
-        fn = namespace[name]
-        if fn not in wrapped:
-            wrapped[fn] = compiled_when_eager(fn, **options)
-        namespace[name] = wrapped[fn]
+# Each function marked with ``compiled_when_eager`` and its options, by id (a namespace
+# holds unhashable values too); holding the function keeps its id from being reused.
+_marked: dict[int, tuple[Callable, dict]] = {}
 
-
-# Calls of ``compiled_when_eager`` functions whose compiled form raised, by function name
+# Calls of compiled-when-eager functions whose compiled form raised, by function name
 # (tests check that ordinary calls never land here: a fallback is a slow path).
 fallbacks: dict[str, int] = {}

@@ -50,24 +50,24 @@ def _ints(name: str, field: str, xs) -> tuple:
                          f"{xs!r}.") from None
 
 
-def canonical_gather_dnums(name: str, dnums) -> GatherDimensionNumbers:
-    if not hasattr(dnums, "offset_dims"):
+def _canonical_dnums(name: str, dnums, cls, example: str):
+    """``dnums`` as a ``cls`` of Python ints; ``example`` (its fields) goes in the error."""
+    if not hasattr(dnums, cls._fields[0]):
         raise type_error(
-            f"{name}: dimension_numbers must be a lax.GatherDimensionNumbers, got "
-            f"{dnums!r}. Example: GatherDimensionNumbers(offset_dims=(1,), "
-            "collapsed_slice_dims=(0,), start_index_map=(0,)).")
-    return GatherDimensionNumbers(*(_ints(name, f, getattr(dnums, f, ()))
-                                    for f in GatherDimensionNumbers._fields))
+            f"{name}: dimension_numbers must be a lax.{cls.__name__}, got {dnums!r}. "
+            f"Example: {cls.__name__}({example}).")
+    return cls(*(_ints(name, f, getattr(dnums, f, ())) for f in cls._fields))
+
+
+def canonical_gather_dnums(name: str, dnums) -> GatherDimensionNumbers:
+    return _canonical_dnums(name, dnums, GatherDimensionNumbers,
+                            "offset_dims=(1,), collapsed_slice_dims=(0,), start_index_map=(0,)")
 
 
 def canonical_scatter_dnums(name: str, dnums) -> ScatterDimensionNumbers:
-    if not hasattr(dnums, "update_window_dims"):
-        raise type_error(
-            f"{name}: dimension_numbers must be a lax.ScatterDimensionNumbers, got "
-            f"{dnums!r}. Example: ScatterDimensionNumbers(update_window_dims=(1,), "
-            "inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,)).")
-    return ScatterDimensionNumbers(*(_ints(name, f, getattr(dnums, f, ()))
-                                     for f in ScatterDimensionNumbers._fields))
+    return _canonical_dnums(name, dnums, ScatterDimensionNumbers,
+                            "update_window_dims=(1,), inserted_window_dims=(0,), "
+                            "scatter_dims_to_operand_dims=(0,)")
 
 
 def canonical_mode(name: str, mode, default: GatherScatterMode) -> GatherScatterMode:
@@ -141,6 +141,22 @@ def _check_dims(name: str, field: str, dims: tuple, rank: int, *, sorted_: bool 
                              f"[0, {rank}).")
 
 
+def _check_index_vector(name: str, indices: ShapedArray) -> None:
+    if indices.ndim == 0:
+        raise type_error(f"{name}: indices must have at least one dimension (the index "
+                         "vector is the last one), got a scalar. Add a trailing axis: "
+                         "indices[..., None].")
+
+
+def _check_not_batching(name: str, batching_dims: tuple, **fields: tuple) -> None:
+    """Each of ``fields`` (a dimension-numbers field by name) must share no dimension with
+    ``operand_batching_dims``."""
+    for field, dims in fields.items():
+        if set(dims) & set(batching_dims):
+            raise type_error(f"{name}: {field} {dims} and operand_batching_dims "
+                             f"{batching_dims} must be disjoint.")
+
+
 def _check_batching(name, operand, indices, operand_dims, indices_dims, operand_field,
                     indices_field):
     _check_dims(name, operand_field, operand_dims, operand.ndim)
@@ -163,10 +179,7 @@ def _check_batching(name, operand, indices, operand_dims, indices_dims, operand_
 def gather_shape(operand: ShapedArray, indices: ShapedArray,
                  dnums: GatherDimensionNumbers, slice_sizes: tuple) -> tuple:
     name = "gather"
-    if indices.ndim == 0:
-        raise type_error(f"{name}: indices must have at least one dimension (the index "
-                         "vector is the last one), got a scalar. Add a trailing axis: "
-                         "indices[..., None].")
+    _check_index_vector(name, indices)
     batch_rank = indices.ndim - 1
     out_rank = len(dnums.offset_dims) + batch_rank
     _check_dims(name, "offset_dims", dnums.offset_dims, out_rank)
@@ -179,12 +192,9 @@ def gather_shape(operand: ShapedArray, indices: ShapedArray,
     _check_batching(name, operand, indices, dnums.operand_batching_dims,
                     dnums.start_indices_batching_dims, "operand_batching_dims",
                     "start_indices_batching_dims")
-    for a, b, fa, fb in ((dnums.collapsed_slice_dims, dnums.operand_batching_dims,
-                          "collapsed_slice_dims", "operand_batching_dims"),
-                         (dnums.start_index_map, dnums.operand_batching_dims,
-                          "start_index_map", "operand_batching_dims")):
-        if set(a) & set(b):
-            raise type_error(f"{name}: {fa} {a} and {fb} {b} must be disjoint.")
+    _check_not_batching(name, dnums.operand_batching_dims,
+                        collapsed_slice_dims=dnums.collapsed_slice_dims,
+                        start_index_map=dnums.start_index_map)
     if len(slice_sizes) != operand.ndim:
         raise type_error(f"{name}: slice_sizes {slice_sizes} needs one entry per operand "
                          f"dimension (operand {operand.str_short()}).")
@@ -213,10 +223,7 @@ def gather_shape(operand: ShapedArray, indices: ShapedArray,
 
 def check_scatter(name: str, operand: ShapedArray, indices: ShapedArray,
                   updates: ShapedArray, dnums: ScatterDimensionNumbers) -> None:
-    if indices.ndim == 0:
-        raise type_error(f"{name}: indices must have at least one dimension (the index "
-                         "vector is the last one), got a scalar. Add a trailing axis: "
-                         "indices[..., None].")
+    _check_index_vector(name, indices)
     batch_rank = indices.ndim - 1
     if updates.ndim != batch_rank + len(dnums.update_window_dims):
         raise type_error(f"{name}: updates must have rank {batch_rank} (indices batch) + "
@@ -228,12 +235,9 @@ def check_scatter(name: str, operand: ShapedArray, indices: ShapedArray,
     _check_batching(name, operand, indices, dnums.operand_batching_dims,
                     dnums.scatter_indices_batching_dims, "operand_batching_dims",
                     "scatter_indices_batching_dims")
-    for a, b, fa, fb in ((dnums.inserted_window_dims, dnums.operand_batching_dims,
-                          "inserted_window_dims", "operand_batching_dims"),
-                         (dnums.scatter_dims_to_operand_dims, dnums.operand_batching_dims,
-                          "scatter_dims_to_operand_dims", "operand_batching_dims")):
-        if set(a) & set(b):
-            raise type_error(f"{name}: {fa} {a} and {fb} {b} must be disjoint.")
+    _check_not_batching(name, dnums.operand_batching_dims,
+                        inserted_window_dims=dnums.inserted_window_dims,
+                        scatter_dims_to_operand_dims=dnums.scatter_dims_to_operand_dims)
     window_rank = (len(dnums.update_window_dims) + len(dnums.inserted_window_dims)
                    + len(dnums.operand_batching_dims))
     if window_rank != operand.ndim:

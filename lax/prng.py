@@ -20,8 +20,8 @@ from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, jvp_rules
 
 from . import elementwise as ew
 from . import shapes as sh
-from .registry import broadcasting_shape, register, tangent_aval, type_error
 from .broadcasting import batch_size, moveaxis
+from .registry import broadcasting_shape, register, tangent_aval, type_error
 
 lax = jax.lax
 

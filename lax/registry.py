@@ -42,7 +42,14 @@ COMPLEX = (_complex,)
 
 
 def type_error(msg: str) -> TypeError:
+    """A wrong kind of operand (rank, dtype), pointing at the user's line."""
     return TypeError(f"{msg}\n  (at {user_frame_str()})")
+
+
+def value_error(msg: str) -> ValueError:
+    """A wrong value of an operand or param (a shape that does not fit), pointing at the
+    user's line -- JAX raises ValueError for these."""
+    return ValueError(f"{msg}\n  (at {user_frame_str()})")
 
 
 def check_dtype(name: str, aval: ShapedArray, accepted) -> None:

@@ -227,4 +227,4 @@ def top_k(operand, k: int, *, axis: int = -1):
         raise type_error("top_k: the operand must have at least one dimension.")
     axis, = canonical_axes("top_k", (axis,), ndim)
     values, indices = bind(top_k_p, operand, k=int(k), axis=axis)
-    return values, indices
+    return [values, indices]      # a list, as jax.lax.top_k returns

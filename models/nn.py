@@ -13,8 +13,15 @@ import numpy as np
 import zenax.lax as lax
 import zenax.lax.jnp as jnp
 from zenax.lax.custom_derivatives import custom_jvp
+from zenax.lax.eager import compiled_when_eager
+
+# What an activation called eagerly on a concrete array compiles in: those of these
+# keywords it takes (see lax/eager.py).
+_STATIC_ARGNAMES = ("approximate", "axis", "keepdims", "return_sign", "negative_slope",
+                    "alpha", "num_classes", "dtype")
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 @custom_jvp
 def relu(x):
     """max(x, 0), with derivative 0 at 0 (as JAX).
@@ -28,28 +35,34 @@ def relu(x):
 relu.defjvps(lambda g, ans, x: jnp.where(x > 0, g, jnp.zeros_like(g)))
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def relu6(x):
     return jnp.minimum(jnp.maximum(x, 0), 6.)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def sigmoid(x):
     """1 / (1 + exp(-x)), computed stably (lax.logistic)."""
     return lax.logistic(jnp.asarray(x) if not hasattr(x, "dtype") else x)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def log_sigmoid(x):
     return -softplus(-x)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def softplus(x):
     """log(1 + exp(x)), stable for large |x|."""
     return jnp.logaddexp(x, 0)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def soft_sign(x):
     return x / (jnp.abs(x) + 1)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def silu(x):
     """x * sigmoid(x) (also called swish)."""
     return x * sigmoid(x)
@@ -58,6 +71,7 @@ def silu(x):
 swish = silu
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def gelu(x, approximate: bool = True):
     """Gaussian error linear unit: tanh approximation by default, exact with erf."""
     if approximate:
@@ -66,42 +80,51 @@ def gelu(x, approximate: bool = True):
     return 0.5 * x * (1 + lax.erf(x / np.array(math.sqrt(2), dtype=jnp.result_type(x))))
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def leaky_relu(x, negative_slope: float = 1e-2):
     return jnp.where(x >= 0, x, negative_slope * x)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def elu(x, alpha: float = 1.0):
     safe = jnp.where(x > 0, 0., x)
     return jnp.where(x > 0, x, alpha * jnp.expm1(safe))
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def celu(x, alpha: float = 1.0):
     return jnp.maximum(x, 0.0) + alpha * jnp.expm1(jnp.minimum(x, 0.0) / alpha)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def selu(x):
     alpha = 1.6732632423543772848170429916717
     scale = 1.0507009873554804934193349852946
     return scale * elu(x, alpha)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def hard_tanh(x):
     return jnp.clip(x, -1., 1.)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def hard_sigmoid(x):
     return relu6(x + 3.) / 6.
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def hard_silu(x):
     return x * hard_sigmoid(x)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def glu(x, axis: int = -1):
     a, b = jnp.split(x, 2, axis=axis)
     return a * sigmoid(b)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False):
     """log(sum(exp(a))) without overflow: the max is subtracted first (and held out of
     differentiation with stop_gradient, as in JAX)."""
@@ -122,6 +145,7 @@ def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = 
     return out
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def log_softmax(x, axis: int = -1, where=None):
     """x - logsumexp(x): log-probabilities, stable at extreme inputs."""
     x_max = jnp.max(x, axis, keepdims=True) if where is None else \
@@ -133,6 +157,7 @@ def log_softmax(x, axis: int = -1, where=None):
     return shifted - jnp.log(jnp.sum(e, axis, keepdims=True))
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def softmax(x, axis: int = -1, where=None):
     """exp(x) / sum(exp(x)) along ``axis``, stable; its jvp is the closed form
     ``y * (x_dot - sum(y * x_dot))`` (a custom rule, as in JAX)."""
@@ -166,6 +191,7 @@ def standardize(x, axis=-1, mean=None, variance=None, epsilon: float = 1e-5):
     return (x - mean) * lax.rsqrt(variance + epsilon)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def one_hot(x, num_classes: int, *, dtype=np.float32, axis: int = -1):
     """``one_hot(jnp.array([0, 2]), 3)`` -> ``[[1, 0, 0], [0, 0, 1]]``."""
     x = jnp.asarray(x)

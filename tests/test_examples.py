@@ -7,6 +7,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+pytestmark = pytest.mark.slow   # end to end: executes the example scripts and notebooks
+
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
 

@@ -2,12 +2,15 @@
 classification task with its embeddings frozen by path, and the pretrained encoder
 carried over by a safetensors checkpoint; frozen weights stay bit-identical."""
 import numpy as np
+import pytest
 
 import zenax
 import zenax.numpy as jnp
 from zenax import io, losses, optim
 from zenax.models import combine, partition, path_matches
 from zenax.models.bert import BertConfig, BertForMaskedLM, BertForSequenceClassification
+
+pytestmark = pytest.mark.slow   # end to end: pretrains and fine-tunes a model
 
 CONFIG = BertConfig(vocab_size=12, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                     intermediate_size=64, max_position_embeddings=16, num_labels=2)

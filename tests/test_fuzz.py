@@ -26,12 +26,15 @@ import jax
 import jax.numpy as jjnp
 import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
 
 import zenax
 import zenax.numpy as znp
 from zenax.test_util import check_grads
 
 from oracle import assert_same
+
+pytestmark = pytest.mark.slow   # end to end: random programs, hundreds of examples per property
 
 EXAMPLES = max(200, int(os.environ.get("ZENAX_FUZZ_EXAMPLES", "200")))
 SETTINGS = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,

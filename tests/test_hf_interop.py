@@ -11,6 +11,8 @@ from zenax.models.bert import (BertForMaskedLM, BertForSequenceClassification, f
                                load_bert)
 from zenax.models.gpt import generate, load_gpt2, loss
 
+pytestmark = pytest.mark.slow   # end to end: loads PyTorch and Hugging Face models
+
 transformers.logging.set_verbosity_error()
 rng = np.random.default_rng(0)
 

@@ -25,6 +25,8 @@ import pytest
 import zenax
 import zenax.numpy as jnp
 
+pytestmark = pytest.mark.slow   # end to end: thousands of calls per memory check
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # bench/ is not installed
 

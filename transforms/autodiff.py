@@ -11,14 +11,14 @@ from typing import Callable, Sequence
 import numpy as np
 
 from zenax.tracer import dtypes
-from zenax.tracer.arguments import arg_leaf_names, check_callable, check_leaves, check_outputs
 from zenax.tracer.ad_types import Zero
+from zenax.tracer.arguments import arg_leaf_names, check_callable, check_leaves, check_outputs
 from zenax.tracer.core import bind, get_aval
 from zenax.tracer.ir import eval_jaxpr
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
-from zenax.lax.registry import tangent_aval
 from zenax.lax import shapes as sh
+from zenax.lax.registry import tangent_aval
 
 from .jvp import jvp_flat
 from .linearize import linearize_flat

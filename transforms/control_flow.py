@@ -21,12 +21,12 @@ from zenax.lax import elementwise as ew
 from zenax.lax import reductions as red
 from zenax.lax import shapes as sh
 from zenax.lax.broadcasting import bdim_at_front, instantiate, moveaxis, zeros_like_aval
-from zenax.lax.registry import tangent_aval
 from zenax.lax.control_flow import cond, cond_p, scan, scan_p, while_p
+from zenax.lax.registry import tangent_aval
 
 from .linearize import partial_eval_rules
-from .passes import dce
 from .lowering import lower_jaxpr
+from .passes import dce
 from .subjaxpr import (batch_jaxpr, differentiable, eval_closed, jvp_jaxpr, partial_eval_closed,
                        trace_closed, transpose_jaxpr)
 from .transpose import backward_pass

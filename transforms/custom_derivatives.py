@@ -17,10 +17,10 @@ from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero, not_mapped
 from zenax.tracer.core import (batch_rules, bind, get_aval, impl_rules, jvp_rules,
                                lowering_rules, transpose_rules)
-from zenax.lax.broadcasting import bdim_at_front, instantiate, moveaxis, zeros_like_aval
-from zenax.lax.registry import tangent_aval
 from zenax.lax import reductions as red
+from zenax.lax.broadcasting import bdim_at_front, instantiate, moveaxis, zeros_like_aval
 from zenax.lax.custom_derivatives import custom_jvp_call_p, custom_lin_p, custom_vjp_call_p
+from zenax.lax.registry import tangent_aval
 
 from .linearize import linearize_flat
 from .lowering import lower_jaxpr

@@ -25,8 +25,8 @@ from .autodiff import (_full, _normalize_argnums, _vjp, check_diff_args, flatten
 from .cost import jaxpr_flops
 from .jvp import jvp_flat
 from .linearize import linearize_flat
-from .vmap import vmap_flat
 from .transpose import backward_pass
+from .vmap import vmap_flat
 
 
 def _split_args(name, fun, argnums, args, kwargs, dtype_error=None):

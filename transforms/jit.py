@@ -31,9 +31,9 @@ from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Tracer, current_trace, eval_trace
 from zenax.tracer.ir import ClosedJaxpr, closed_to_open
 from zenax.tracer.make_jaxpr import shaped_abstractify
+from zenax.tracer.pytree import flatten_signature
 from zenax.tracer.source_info import api_boundary, user_frame_str
 from zenax.tracer.staging import trace_to_jaxpr
-from zenax.tracer.pytree import flatten_signature
 from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path, tree_structure,
                                     tree_unflatten)
 

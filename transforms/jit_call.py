@@ -17,8 +17,8 @@ from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
 from zenax.tracer.core import (batch_rules, bind, get_aval, impl_rules, jvp_rules,
                                set_current_trace, transpose_rules)
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr, closed_to_open
-from zenax.lax.registry import tangent_aval
 from zenax.lax.higher_order import jit_call_p
+from zenax.lax.registry import tangent_aval
 
 from . import passes
 from .jit_config import _log_compile

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+from zenax.tracer import leaks, provenance
 from zenax.tracer.ad_types import Zero
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer import leaks, provenance
 from zenax.tracer.core import (Trace, Tracer, bind, current_trace, get_aval, jvp_rules,
                                set_current_trace, tracer_created)
 from zenax.lax.broadcasting import instantiate

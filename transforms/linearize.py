@@ -15,8 +15,8 @@ from typing import Callable
 
 from zenax.tracer import provenance
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.ir import Var
 from zenax.tracer.core import bind, current_trace, set_current_trace
+from zenax.tracer.ir import Var
 from zenax.tracer.staging import DynamicJaxprTrace, DynamicJaxprTracer, collector_paused
 from zenax.lax.broadcasting import instantiate
 

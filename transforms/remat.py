@@ -23,10 +23,10 @@ from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Literal
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
-from zenax.lax.registry import tangent_aval
 from zenax.lax.debugging import name_p
 from zenax.lax.higher_order import remat_p
 from zenax.lax.matmul import dot_general_p
+from zenax.lax.registry import tangent_aval
 
 from .linearize import partial_eval_rules
 from .lowering import lower_jaxpr

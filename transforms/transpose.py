@@ -8,8 +8,8 @@ the returned cotangents.  Cotangents may be symbolic :class:`Zero`s, which skip 
 """
 from __future__ import annotations
 
-from zenax.tracer.ad_types import UndefinedPrimal, Zero
 from zenax.tracer import provenance
+from zenax.tracer.ad_types import UndefinedPrimal, Zero
 from zenax.tracer.core import bind, transpose_rules
 from zenax.tracer.ir import Jaxpr, Literal
 from zenax.lax.elementwise import add_tangents

@@ -14,9 +14,9 @@ import warnings
 from contextlib import contextmanager
 from typing import Any, Callable
 
+from zenax.tracer import leaks, provenance
 from zenax.tracer.ad_types import not_mapped
 from zenax.tracer.arguments import arg_leaf_names, check_callable, check_leaves, check_outputs
-from zenax.tracer import leaks, provenance
 from zenax.tracer.core import (Trace, Tracer, batch_rules, bind, current_trace, get_aval,
                                set_current_trace, tracer_created)
 from zenax.tracer.source_info import api_boundary

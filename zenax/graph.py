@@ -25,11 +25,13 @@ and JAX's dtype promotion.
 import numpy as np
 
 from zenax import lax
+from zenax.lax.jnp.promotion import broadcast_to_shape
 from zenax.tracer.ir import eval_jaxpr
 from zenax.transforms import grad as zenax_grad
 from zenax.tracer import dtypes
 from zenax.tracer.avals import is_python_scalar
 from zenax.tracer.core import get_aval
+from zenax.tracer.shapes import broadcast_shapes_or_none
 from zenax.tracer.graph import (DataNode, Graph, OpNode, apply, bfs, constant, dfs,  # noqa: F401
                                 get_default_graph, placeholder, register_operator, run,
                                 toposort, variable)
@@ -57,17 +59,11 @@ def _broadcast(name, x, y):
     """NumPy broadcasting of two operands with lax.broadcast_in_dim (rank-0 operands are
     left alone: lax's elementwise ops take them as they are)."""
     xs, ys = get_aval(x).shape, get_aval(y).shape
-    try:
-        shape = np.broadcast_shapes(xs, ys)
-    except ValueError:
-        raise TypeError(f"{name} got incompatible shapes for broadcasting: {xs}, {ys}.") \
-            from None
-    out = []
-    for v, s in ((x, xs), (y, ys)):
-        if s != shape and len(s) > 0:
-            v = lax.broadcast_in_dim(v, shape, tuple(range(len(shape) - len(s), len(shape))))
-        out.append(v)
-    return out
+    shape = broadcast_shapes_or_none([xs, ys])
+    if shape is None:
+        raise TypeError(f"{name} got incompatible shapes for broadcasting: {xs}, {ys}.")
+    return [v if not s or s == shape else broadcast_to_shape(v, shape)
+            for v, s in ((x, xs), (y, ys))]
 
 
 def _binary(name, lax_fn):

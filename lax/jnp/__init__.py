@@ -26,6 +26,8 @@ The modules, one idea each:
   put_along_axis, nonzero, argwhere; ``array_methods``: operators and methods of
   tracers (installed on import).
 """
+from types import ModuleType as _ModuleType
+
 from . import array_methods, linalg
 from .array_methods import Array, ndarray
 from .creation import (arange, empty, empty_like, eye, full, full_like, identity, linspace,
@@ -73,42 +75,20 @@ from .ufuncs import (abs, absolute, acos, acosh, add, angle, arccos, arccosh, ar
                      subtract, tan, tanh, true_divide, trunc)
 
 
-# Called eagerly on concrete arrays, these run as one compiled executable each (as
-# jax.numpy's jitted functions do; see lax/eager.py): elementwise functions whose
-# arguments are all arrays, and the products and reductions with their static keywords.
-from ..eager import compile_when_eager as _compile_when_eager  # noqa: E402
-_compile_when_eager(globals(), """
-    abs absolute acos acosh add angle arccos arccosh arcsin arcsinh arctan arctan2 arctanh
-    asin asinh atan atan2 atanh cbrt ceil conj conjugate copysign cos cosh deg2rad degrees
-    divide divmod exp exp2 expm1 fabs fix float_power floor floor_divide fmax fmin fmod
-    heaviside hypot imag iscomplex isreal log log1p log2 log10 logaddexp logaddexp2
-    maximum minimum mod multiply negative positive pow power rad2deg radians real
-    reciprocal remainder rint sign sin sinc sinh sqrt square subtract tan tanh true_divide
-    trunc
-    equal not_equal less less_equal greater greater_equal logical_and logical_or
-    logical_xor logical_not bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_invert
-    invert left_shift right_shift bitwise_left_shift bitwise_right_shift isnan isinf
-    isfinite isposinf isneginf signbit
-    outer kron""")
-_compile_when_eager(globals(), "where", n_arrays=3)      # where(c, x, y), not where(c)
-_compile_when_eager(globals(), "matmul dot vdot inner", n_arrays=2,
-                    static_argnames=("precision", "preferred_element_type"))
-_compile_when_eager(globals(), "sum prod nansum nanprod mean nanmean", n_arrays=1,
-                    static_argnames=("axis", "dtype", "out", "keepdims", "initial",
-                                     "promote_integers"))
-_compile_when_eager(globals(), "max min amax amin nanmax nanmin", n_arrays=1,
-                    static_argnames=("axis", "out", "keepdims", "initial"))
-_compile_when_eager(globals(), "all any argmax argmin", n_arrays=1,
-                    static_argnames=("axis", "out", "keepdims"))
-_compile_when_eager(globals(), "var std nanvar nanstd", n_arrays=1,
-                    static_argnames=("axis", "dtype", "out", "ddof", "keepdims",
-                                     "correction"))
+# Called eagerly on concrete arrays, the functions marked ``@compiled_when_eager`` where
+# they are defined run as one compiled executable each (as jax.numpy's jitted functions
+# do; see lax/eager.py).  Only this namespace's bindings are wrapped: calls between the
+# modules' functions stay plain.
+from ..eager import compile_marked as _compile_marked  # noqa: E402
+_compile_marked(globals())
 
 array_methods.install()
 from . import concrete_arrays as _concrete_arrays  # noqa: E402
 _concrete_arrays.install()
 
-__all__ = sorted(name for name in dir() if not name.startswith("_") and name not in (
-    "annotations", "array_methods", "at", "creation", "cumulative", "diagonals", "dtypes",
-    "indexing", "indexing_routines", "logic", "products", "promotion", "reductions", "shapes",
-    "ufuncs"))
+# Public: every function, type and constant imported above, and the namespaces JAX has as
+# submodules (``jnp.linalg``) -- not the implementation modules (``ufuncs``, ``shapes``, ...).
+_NAMESPACES = ("linalg",)
+__all__ = sorted(name for name, value in list(globals().items())
+                 if not name.startswith("_") and name != "annotations"
+                 and (not isinstance(value, _ModuleType) or name in _NAMESPACES))

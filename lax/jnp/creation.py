@@ -275,6 +275,14 @@ def _diagonal_mask(compare, shape: tuple, k: int):
     return compare(rows, cols)
 
 
+def _diagonal_array(fun_name: str, compare, N, M, k, dtype):
+    """``eye`` and ``tri``: the ``N`` x ``M`` mask ``compare(row + k, col)`` as ``dtype``."""
+    N, M = _static_dims(fun_name, N, M)
+    dtype = _dtypes.default_float_dtype() if dtype is None else canonical_dtype(dtype)
+    k = operator.index(concrete_static(fun_name, "k", k))
+    return lax.convert_element_type(_diagonal_mask(compare, (N, M), k), dtype)
+
+
 def eye(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike | None = None, *,
         device=None):
     """A 2-D array with ones on the ``k``-th diagonal and zeros elsewhere.
@@ -283,10 +291,7 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike | None = None
     Array([[1, 0],
            [0, 1]], dtype=int32)
     """
-    N, M = _static_dims("eye", N, M)
-    dtype = _dtypes.default_float_dtype() if dtype is None else canonical_dtype(dtype)
-    k = operator.index(concrete_static("eye", "k", k))
-    return lax.convert_element_type(_diagonal_mask(lax.eq, (N, M), k), dtype)
+    return _diagonal_array("eye", lax.eq, N, M, k, dtype)
 
 
 def identity(n: int, dtype: DTypeLike | None = None):
@@ -301,10 +306,7 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike | None = None
     Array([[1, 0],
            [1, 1]], dtype=int32)
     """
-    N, M = _static_dims("tri", N, M)
-    dtype = _dtypes.default_float_dtype() if dtype is None else canonical_dtype(dtype)
-    k = operator.index(concrete_static("tri", "k", k))
-    return lax.convert_element_type(_diagonal_mask(lax.ge, (N, M), k), dtype)
+    return _diagonal_array("tri", lax.ge, N, M, k, dtype)
 
 
 def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False,

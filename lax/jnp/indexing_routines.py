@@ -16,11 +16,12 @@ from zenax import lax
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.core import Tracer
 from zenax.tracer.errors import ConcretizationTypeError
+from zenax.tracer.shapes import broadcast_shapes_or_none
 from zenax.tracer.source_info import user_frame_str
 
 from .indexing import scatter_update
-from .promotion import ArrayLike, asarray, broadcast_shapes_or_none, broadcast_to, \
-    check_arraylike, dtype_of, ndim_of, shape_of
+from .promotion import ArrayLike, asarray, broadcast_to, check_arraylike, dtype_of, ndim_of, \
+    shape_of
 
 _INDEX_DTYPE = np.dtype(np.int32)
 

@@ -11,13 +11,14 @@ import numpy as np
 from zenax import lax
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.avals import is_python_scalar
+from zenax.tracer.shapes import broadcast_shapes_or_none, incompatible_shapes_error
 from zenax.tracer.source_info import user_frame_str
+from zenax.lax.eager import compiled_when_eager
 
 from .creation import full_like
 from .indexing_routines import nonzero
-from .promotion import (ArrayLike, aval_of, broadcast_shapes_or_none, broadcast_to_shape,
-                        check_arraylike, dtype_of, ensure_array, incompatible_shapes_error,
-                        ndim_of, promote_args, promote_args_numeric, promote_dtypes,
+from .promotion import (ArrayLike, aval_of, broadcast_to_shape, check_arraylike, dtype_of,
+                        ensure_array, ndim_of, promote_args, promote_args_numeric, promote_dtypes,
                         promote_shapes, scalar_constant, scalar_operand, shape_of)
 
 
@@ -33,31 +34,37 @@ def const_like(x, value):
 
 # --------------------------------------------------------------------------- comparisons
 
+@compiled_when_eager()
 def equal(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 == x2``. Example: ``jnp.equal(jnp.arange(3), 1)``."""
     return lax.eq(*promote_args("equal", x1, x2))
 
 
+@compiled_when_eager()
 def not_equal(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 != x2``."""
     return lax.ne(*promote_args("not_equal", x1, x2))
 
 
+@compiled_when_eager()
 def less(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 < x2``. Example: ``jnp.less(jnp.arange(3), 1)``."""
     return lax.lt(*promote_args("less", x1, x2))
 
 
+@compiled_when_eager()
 def less_equal(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 <= x2``."""
     return lax.le(*promote_args("less_equal", x1, x2))
 
 
+@compiled_when_eager()
 def greater(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 > x2``."""
     return lax.gt(*promote_args("greater", x1, x2))
 
 
+@compiled_when_eager()
 def greater_equal(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 >= x2``."""
     return lax.ge(*promote_args("greater_equal", x1, x2))
@@ -74,24 +81,28 @@ def _truth(x):
     return lax.ne(x, const_like(x, 0))
 
 
+@compiled_when_eager()
 def logical_and(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise truth-value AND. Example: ``jnp.logical_and(x > 0, x < 1)``."""
     check_arraylike("logical_and", x1, x2)
     return lax.bitwise_and(*promote_shapes("logical_and", _truth(x1), _truth(x2)))
 
 
+@compiled_when_eager()
 def logical_or(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise truth-value OR."""
     check_arraylike("logical_or", x1, x2)
     return lax.bitwise_or(*promote_shapes("logical_or", _truth(x1), _truth(x2)))
 
 
+@compiled_when_eager()
 def logical_xor(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise truth-value XOR."""
     check_arraylike("logical_xor", x1, x2)
     return lax.bitwise_xor(*promote_shapes("logical_xor", _truth(x1), _truth(x2)))
 
 
+@compiled_when_eager()
 def logical_not(x: ArrayLike, /):
     """Elementwise truth-value NOT. Example: ``jnp.logical_not(x > 0)``."""
     check_arraylike("logical_not", x)
@@ -100,21 +111,25 @@ def logical_not(x: ArrayLike, /):
 
 # --------------------------------------------------------------------------- bits
 
+@compiled_when_eager()
 def bitwise_and(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 & x2`` on integers or bools."""
     return lax.bitwise_and(*promote_args("bitwise_and", x1, x2))
 
 
+@compiled_when_eager()
 def bitwise_or(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 | x2`` on integers or bools."""
     return lax.bitwise_or(*promote_args("bitwise_or", x1, x2))
 
 
+@compiled_when_eager()
 def bitwise_xor(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 ^ x2`` on integers or bools."""
     return lax.bitwise_xor(*promote_args("bitwise_xor", x1, x2))
 
 
+@compiled_when_eager()
 def bitwise_not(x: ArrayLike, /):
     """Elementwise ``~x``. Example: ``jnp.bitwise_not(jnp.int8(0))`` is ``-1``."""
     return lax.bitwise_not(*promote_args("bitwise_not", x))
@@ -124,11 +139,13 @@ invert = bitwise_not
 bitwise_invert = bitwise_not
 
 
+@compiled_when_eager()
 def left_shift(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 << x2`` on integers."""
     return lax.shift_left(*promote_args_numeric("left_shift", x1, x2))
 
 
+@compiled_when_eager()
 def right_shift(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 >> x2``: arithmetic for signed, logical for unsigned integers."""
     x1, x2 = promote_args_numeric("right_shift", x1, x2)
@@ -143,12 +160,14 @@ bitwise_right_shift = right_shift
 
 # --------------------------------------------------------------------------- predicates
 
+@compiled_when_eager()
 def isnan(x: ArrayLike, /):
     """Elementwise test for NaN (``x != x``). Example: ``jnp.isnan(jnp.nan)``."""
     check_arraylike("isnan", x)
     return lax.ne(x, x)
 
 
+@compiled_when_eager()
 def isinf(x: ArrayLike, /):
     """Elementwise test for positive or negative infinity."""
     check_arraylike("isinf", x)
@@ -171,16 +190,19 @@ def _isposneginf(infinity: float, x, name: str):
     return full_like(x, False, dtype=bool)
 
 
+@compiled_when_eager()
 def isposinf(x: ArrayLike, /):
     """Elementwise test for ``+inf``."""
     return _isposneginf(np.inf, x, "isposinf")
 
 
+@compiled_when_eager()
 def isneginf(x: ArrayLike, /):
     """Elementwise test for ``-inf``."""
     return _isposneginf(-np.inf, x, "isneginf")
 
 
+@compiled_when_eager()
 def isfinite(x: ArrayLike, /):
     """Elementwise test for finite values (not inf, not NaN); integers are finite."""
     check_arraylike("isfinite", x)
@@ -195,6 +217,7 @@ def isfinite(x: ArrayLike, /):
 _SAME_WIDTH_INT = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
+@compiled_when_eager()
 def signbit(x: ArrayLike, /):
     """Elementwise test of the sign bit (True for ``-0.0`` and negative NaNs too).
 
@@ -218,6 +241,7 @@ def signbit(x: ArrayLike, /):
 
 # --------------------------------------------------------------------------- selection
 
+@compiled_when_eager(n_arrays=3)     # where(c, x, y), not where(c)
 def where(condition: ArrayLike, x: ArrayLike | None = None, y: ArrayLike | None = None, /,
           *, size=None, fill_value=None):
     """Elementwise ``x if condition else y``, broadcasting all three.

@@ -16,6 +16,7 @@ import numpy as np
 
 from zenax import lax
 from zenax.tracer.source_info import user_frame_str
+from zenax.lax.eager import compiled_when_eager
 
 from .logic import const_like
 from .promotion import (ArrayLike, DTypeLike, aval_of, broadcast_shapes, broadcast_to,
@@ -24,6 +25,9 @@ from .promotion import (ArrayLike, DTypeLike, aval_of, broadcast_shapes, broadca
 from .reductions import canonical_axis
 from .shapes import moveaxis, ravel, reshape, stack
 from .ufuncs import conj, multiply, subtract
+
+# What a product called eagerly on concrete arrays compiles in (see lax/eager.py).
+_STATIC_ARGNAMES = ("precision", "preferred_element_type")
 
 
 def _promote_for_product(fun_name: str, a, b, preferred_element_type):
@@ -52,6 +56,7 @@ def _core_size_error(fun_name: str, a_shape, b_shape, a_dim: int, b_dim: int):
         f"{b_dim} of the second has size {b_shape[b_dim]} (at {user_frame_str()}).")
 
 
+@compiled_when_eager(n_arrays=2, static_argnames=_STATIC_ARGNAMES)
 def matmul(a: ArrayLike, b: ArrayLike, *, precision=None,
            preferred_element_type: DTypeLike | None = None):
     """Matrix product with NumPy's rules: 1-D operands are vectors, leading dims batch.
@@ -89,6 +94,7 @@ def matmul(a: ArrayLike, b: ArrayLike, *, precision=None,
     return _finish(out, dtype, weak)
 
 
+@compiled_when_eager(n_arrays=2, static_argnames=_STATIC_ARGNAMES)
 def dot(a: ArrayLike, b: ArrayLike, *, precision=None,
         preferred_element_type: DTypeLike | None = None):
     """NumPy's ``dot``: contract the last axis of ``a`` with the second-to-last of ``b``
@@ -112,6 +118,7 @@ def dot(a: ArrayLike, b: ArrayLike, *, precision=None,
     return _finish(out, dtype, weak)
 
 
+@compiled_when_eager(n_arrays=2, static_argnames=_STATIC_ARGNAMES)
 def vdot(a: ArrayLike, b: ArrayLike, *, precision=None,
          preferred_element_type: DTypeLike | None = None):
     """Dot product of the flattened arrays, conjugating ``a`` if complex.
@@ -146,6 +153,7 @@ def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1, precision=None,
     return _finish(lax.dot_general(x1, x2, dims, precision, dtype), dtype, weak)
 
 
+@compiled_when_eager(n_arrays=2, static_argnames=_STATIC_ARGNAMES)
 def inner(a: ArrayLike, b: ArrayLike, *, precision=None,
           preferred_element_type: DTypeLike | None = None):
     """Contract the last axes of ``a`` and ``b``. Example: ``jnp.inner(x, y)``."""
@@ -156,6 +164,7 @@ def inner(a: ArrayLike, b: ArrayLike, *, precision=None,
                      preferred_element_type=preferred_element_type)
 
 
+@compiled_when_eager()
 def outer(a: ArrayLike, b: ArrayLike, out=None):
     """Outer product of the flattened arrays.
 
@@ -203,6 +212,7 @@ def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence = 2, *, precision
     return _finish(out, dtype, weak)
 
 
+@compiled_when_eager()
 def kron(a: ArrayLike, b: ArrayLike):
     """Kronecker product: blocks ``a[i, j] * b``.
 

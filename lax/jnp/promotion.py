@@ -22,6 +22,7 @@ from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.avals import ShapedArray, is_python_scalar
 from zenax.tracer.core import Tracer, get_aval
 from zenax.tracer.errors import ConcretizationTypeError
+from zenax.tracer.shapes import broadcast_shapes_or_none, incompatible_shapes_error
 from zenax.tracer.source_info import user_frame_str
 
 ArrayLike = Any   # a Tracer, jax.Array, NumPy array or scalar, or a Python scalar
@@ -216,28 +217,6 @@ def promote_dtypes_numeric(*args) -> list:
 
 
 # --------------------------------------------------------------------------- shapes
-
-def broadcast_shapes_or_none(shapes: Sequence[tuple]) -> tuple | None:
-    """NumPy's broadcast of ``shapes`` (aligned at the right), or None if incompatible."""
-    ndim = max((len(s) for s in shapes), default=0)
-    result = []
-    for i in range(-ndim, 0):
-        sizes = {s[i] for s in shapes if len(s) >= -i} - {1}
-        if len(sizes) > 1:
-            return None
-        result.append(sizes.pop() if sizes else 1)
-    return tuple(result)
-
-
-def incompatible_shapes_error(fun_name: str, shapes, exc_type):
-    """The error for ``shapes`` that do not broadcast, naming the function and user line."""
-    shown = ", ".join(str(tuple(s)) for s in shapes)
-    return exc_type(
-        f"{fun_name}: Incompatible shapes for broadcasting: shapes=[{shown}] "
-        f"(at {user_frame_str()}).\nNumPy broadcasting aligns shapes at the right; each "
-        "pair of dimensions must be equal or 1. Add axes explicitly, e.g. x[:, None], or "
-        "reshape an operand.")
-
 
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
     """The shape that arrays of ``shapes`` broadcast to.

@@ -19,6 +19,7 @@ from zenax import lax
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.errors import ConcretizationTypeError
 from zenax.tracer.source_info import user_frame_str
+from zenax.lax.eager import compiled_when_eager
 
 from .creation import full_like
 from .logic import const_like, isnan
@@ -29,6 +30,11 @@ from .promotion import (ArrayLike, DTypeLike, aval_of, broadcast_to, canonical_d
 from .ufuncs import sqrt, subtract
 
 Axis = "int | Sequence[int] | None"
+
+# What a reduction called eagerly on a concrete array compiles in: those of these keywords
+# it takes (see lax/eager.py).  ``where`` is an array, so a call with it stays plain.
+_STATIC_ARGNAMES = ("axis", "dtype", "out", "keepdims", "initial", "promote_integers",
+                    "ddof", "correction")
 
 
 def canonical_axes(fun_name: str, axis, ndim: int) -> tuple[int, ...]:
@@ -149,6 +155,7 @@ def _reduction(fun_name: str, kind: str, a, axis, dtype, keepdims: bool, initial
     return ensure_array(convert_to(result, result_dtype, False))
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def sum(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
         keepdims: bool = False, initial: ArrayLike | None = None,
         where: ArrayLike | None = None, promote_integers: bool = True):
@@ -164,6 +171,7 @@ def sum(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
                       promote_integers=promote_integers, upcast_f16=True)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def prod(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
          keepdims: bool = False, initial: ArrayLike | None = None,
          where: ArrayLike | None = None, promote_integers: bool = True):
@@ -177,6 +185,7 @@ def prod(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
                       promote_integers=promote_integers, upcast_f16=True)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def max(a: ArrayLike, axis=None, out=None, keepdims: bool = False,
         initial: ArrayLike | None = None, where: ArrayLike | None = None):
     """Maximum over ``axis`` (NaN if any element is NaN); ``where=`` needs ``initial``.
@@ -189,6 +198,7 @@ def max(a: ArrayLike, axis=None, out=None, keepdims: bool = False,
                       has_identity=False)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def min(a: ArrayLike, axis=None, out=None, keepdims: bool = False,
         initial: ArrayLike | None = None, where: ArrayLike | None = None):
     """Minimum over ``axis``; see :func:`max`."""
@@ -201,6 +211,7 @@ amax = max
 amin = min
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def all(a: ArrayLike, axis=None, out=None, keepdims: bool = False, *,
         where: ArrayLike | None = None):
     """Whether all elements over ``axis`` are true (nonzero).
@@ -212,6 +223,7 @@ def all(a: ArrayLike, axis=None, out=None, keepdims: bool = False, *,
     return _reduction("all", "all", _as_bool("all", a), axis, None, keepdims, None, where)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def any(a: ArrayLike, axis=None, out=None, keepdims: bool = False, *,
         where: ArrayLike | None = None):
     """Whether any element over ``axis`` is true (nonzero)."""
@@ -256,6 +268,7 @@ def _reduced_size(a, axis) -> int:
     return math.prod(shape[d] for d in canonical_axes("mean", axis, len(shape)))
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def mean(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
          keepdims: bool = False, *, where: ArrayLike | None = None):
     """Arithmetic mean over ``axis``; integer inputs give a float result.
@@ -292,6 +305,7 @@ def _var_dtypes(a_dtype: np.dtype, dtype) -> tuple[np.dtype, np.dtype]:
     return computation, dtype
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def var(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None, ddof: int = 0,
         keepdims: bool = False, *, where: ArrayLike | None = None, correction=None):
     """Variance over ``axis``: ``mean(|a - mean(a)|**2)`` scaled by ``n / (n - ddof)``.
@@ -334,6 +348,7 @@ def where_positive(count, value):
     return _where(lax.gt(count, const_like(count, 0)), value, const_like(value, np.nan))
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def std(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None, ddof: int = 0,
         keepdims: bool = False, *, where: ArrayLike | None = None, correction=None):
     """Standard deviation over ``axis``: ``sqrt(var(...))``.
@@ -395,6 +410,7 @@ def _arg_reduction(fun_name: str, lax_fn, a, axis, keepdims):
     return lax.expand_dims(out, (axis,)) if keepdims else out
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def argmax(a: ArrayLike, axis: int | None = None, out=None, keepdims: bool | None = None):
     """Index of the maximum along ``axis`` (of the flattened array if None).
 
@@ -405,6 +421,7 @@ def argmax(a: ArrayLike, axis: int | None = None, out=None, keepdims: bool | Non
     return _arg_reduction("argmax", lax.argmax, a, axis, bool(keepdims))
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def argmin(a: ArrayLike, axis: int | None = None, out=None, keepdims: bool | None = None):
     """Index of the minimum along ``axis`` (of the flattened array if None)."""
     _check_out("argmin", out)
@@ -420,6 +437,7 @@ def _without_nans(fun_name: str, a, fill):
     return _where(isnan(a), const_like(a, fill), a)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def nansum(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
            keepdims: bool = False, initial: ArrayLike | None = None,
            where: ArrayLike | None = None):
@@ -427,6 +445,7 @@ def nansum(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
     return sum(_without_nans("nansum", a, 0), axis, dtype, out, keepdims, initial, where)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def nanprod(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
             keepdims: bool = False, initial: ArrayLike | None = None,
             where: ArrayLike | None = None):
@@ -445,6 +464,7 @@ def _nan_extremum(fun_name: str, reducer, fill, a, axis, keepdims, initial, wher
     return _where(all_nan, const_like(out, np.nan), out)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def nanmax(a: ArrayLike, axis=None, out=None, keepdims: bool = False,
            initial: ArrayLike | None = None, where: ArrayLike | None = None):
     """Maximum ignoring NaNs (NaN where all are NaN)."""
@@ -452,6 +472,7 @@ def nanmax(a: ArrayLike, axis=None, out=None, keepdims: bool = False,
     return _nan_extremum("nanmax", max, -np.inf, a, axis, keepdims, initial, where)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def nanmin(a: ArrayLike, axis=None, out=None, keepdims: bool = False,
            initial: ArrayLike | None = None, where: ArrayLike | None = None):
     """Minimum ignoring NaNs (NaN where all are NaN)."""
@@ -459,6 +480,7 @@ def nanmin(a: ArrayLike, axis=None, out=None, keepdims: bool = False,
     return _nan_extremum("nanmin", min, np.inf, a, axis, keepdims, initial, where)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def nanmean(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
             keepdims: bool = False, *, where: ArrayLike | None = None):
     """Mean of the non-NaN elements.
@@ -480,6 +502,7 @@ def nanmean(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
     return ensure_array(convert_to(lax.div(total, count), result_dtype, False))
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def nanvar(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
            ddof: int = 0, keepdims: bool = False, *, where: ArrayLike | None = None):
     """Variance of the non-NaN elements."""
@@ -504,6 +527,7 @@ def nanvar(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
                                    result_dtype, False))
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def nanstd(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
            ddof: int = 0, keepdims: bool = False, *, where: ArrayLike | None = None):
     """Standard deviation of the non-NaN elements."""

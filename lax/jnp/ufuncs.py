@@ -7,6 +7,7 @@ Each function promotes its arguments (dtype on JAX's lattice, NumPy broadcasting
 """
 from __future__ import annotations
 
+import functools
 import operator
 
 import numpy as np
@@ -15,6 +16,8 @@ from zenax import lax
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.core import Tracer
 from zenax.tracer.source_info import user_frame_str
+from zenax.lax.custom_derivatives import custom_jvp
+from zenax.lax.eager import compiled_when_eager
 
 from .creation import full_like, zeros_like
 from .logic import const_like, isnan, isneginf, isposinf, signbit, where
@@ -42,6 +45,7 @@ def _is_complex(x) -> bool:
 
 # --------------------------------------------------------------------------- arithmetic
 
+@compiled_when_eager()
 def add(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 + x2`` (logical OR for bools).
 
@@ -52,11 +56,13 @@ def add(x1: ArrayLike, x2: ArrayLike, /):
     return lax.bitwise_or(x1, x2) if _is_bool(x1) else lax.add(x1, x2)
 
 
+@compiled_when_eager()
 def subtract(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 - x2``. Example: ``jnp.subtract(x, 1.0)``."""
     return lax.sub(*promote_args("subtract", x1, x2))
 
 
+@compiled_when_eager()
 def multiply(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 * x2`` (logical AND for bools).
 
@@ -67,6 +73,7 @@ def multiply(x1: ArrayLike, x2: ArrayLike, /):
     return lax.bitwise_and(x1, x2) if _is_bool(x1) else lax.mul(x1, x2)
 
 
+@compiled_when_eager()
 def divide(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise true division; integers divide as floats.
 
@@ -91,6 +98,7 @@ def _float_divmod(x1, x2):
     return lax.round(div, lax.RoundingMethod.TO_NEAREST_EVEN), mod
 
 
+@compiled_when_eager()
 def floor_divide(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 // x2`` (rounding toward minus infinity).
 
@@ -112,6 +120,7 @@ def floor_divide(x1: ArrayLike, x2: ArrayLike, /):
     return _float_divmod(x1, x2)[0]
 
 
+@compiled_when_eager()
 def remainder(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 % x2`` with the sign of ``x2`` (Python's modulo).
 
@@ -131,11 +140,13 @@ def remainder(x1: ArrayLike, x2: ArrayLike, /):
 mod = remainder
 
 
+@compiled_when_eager()
 def fmod(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise C-style remainder (sign of ``x1``)."""
     return lax.rem(*promote_args_numeric("fmod", x1, x2))
 
 
+@compiled_when_eager()
 def divmod(x1: ArrayLike, x2: ArrayLike, /):
     """``(floor_divide(x1, x2), remainder(x1, x2))``."""
     if _dtypes.is_integer(dtype_of(x1)) and _dtypes.is_integer(dtype_of(x2)):
@@ -158,6 +169,7 @@ def _pow_int_int(x1, x2):
     return acc
 
 
+@compiled_when_eager()
 def power(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 ** x2``.
 
@@ -184,21 +196,25 @@ def power(x1: ArrayLike, x2: ArrayLike, /):
 pow = power
 
 
+@compiled_when_eager()
 def float_power(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 ** x2`` computed in floating point."""
     return lax.pow(*promote_args_inexact("float_power", x1, x2))
 
 
+@compiled_when_eager()
 def negative(x: ArrayLike, /):
     """Elementwise ``-x``."""
     return lax.neg(*promote_args("negative", x))
 
 
+@compiled_when_eager()
 def positive(x: ArrayLike, /):
     """Elementwise ``+x`` (a copy of ``x`` as an array)."""
     return ensure_array(*promote_args("positive", x))
 
 
+@compiled_when_eager()
 def absolute(x: ArrayLike, /):
     """Elementwise ``|x|`` (the magnitude, real-valued, for complex ``x``).
 
@@ -214,32 +230,38 @@ def absolute(x: ArrayLike, /):
 abs = absolute
 
 
+@compiled_when_eager()
 def fabs(x: ArrayLike, /):
     """Elementwise ``|x|`` as a float."""
     return lax.abs(*promote_args_inexact("fabs", x))
 
 
+@compiled_when_eager()
 def sign(x: ArrayLike, /):
     """Elementwise sign: -1, 0 or 1 (``x / |x|`` for complex)."""
     return lax.sign(*promote_args("sign", x))
 
 
+@compiled_when_eager()
 def reciprocal(x: ArrayLike, /):
     """Elementwise ``1 / x`` (floats). Example: ``jnp.reciprocal(2.0)``."""
     return lax.integer_pow(*promote_args_inexact("reciprocal", x), -1)
 
 
+@compiled_when_eager()
 def square(x: ArrayLike, /):
     """Elementwise ``x * x``. Example: ``jnp.square(jnp.arange(3))``."""
     check_arraylike("square", x)
     return lax.square(*promote_dtypes_numeric(x))
 
 
+@compiled_when_eager()
 def sqrt(x: ArrayLike, /):
     """Elementwise square root. Example: ``jnp.sqrt(4.0)``."""
     return lax.sqrt(*promote_args_inexact("sqrt", x))
 
 
+@compiled_when_eager()
 def cbrt(x: ArrayLike, /):
     """Elementwise cube root of real numbers."""
     return lax.cbrt(*promote_args_inexact("cbrt", x))
@@ -247,31 +269,37 @@ def cbrt(x: ArrayLike, /):
 
 # --------------------------------------------------------------------------- exp and log
 
+@compiled_when_eager()
 def exp(x: ArrayLike, /):
     """Elementwise ``e ** x``. Example: ``jnp.exp(0.0)``."""
     return lax.exp(*promote_args_inexact("exp", x))
 
 
+@compiled_when_eager()
 def exp2(x: ArrayLike, /):
     """Elementwise ``2 ** x``."""
     return lax.exp2(*promote_args_inexact("exp2", x))
 
 
+@compiled_when_eager()
 def expm1(x: ArrayLike, /):
     """Elementwise ``exp(x) - 1``, accurate near 0."""
     return lax.expm1(*promote_args_inexact("expm1", x))
 
 
+@compiled_when_eager()
 def log(x: ArrayLike, /):
     """Elementwise natural logarithm. Example: ``jnp.log(jnp.e)``."""
     return lax.log(*promote_args_inexact("log", x))
 
 
+@compiled_when_eager()
 def log1p(x: ArrayLike, /):
     """Elementwise ``log(1 + x)``, accurate near 0."""
     return lax.log1p(*promote_args_inexact("log1p", x))
 
 
+@compiled_when_eager()
 def log2(x: ArrayLike, /):
     """Elementwise base-2 logarithm."""
     x, = promote_args_inexact("log2", x)
@@ -279,12 +307,14 @@ def log2(x: ArrayLike, /):
     return lax.div(lax.log(x), scalar_constant(np.log(2), dtype_of(x), False))
 
 
+@compiled_when_eager()
 def log10(x: ArrayLike, /):
     """Elementwise base-10 logarithm."""
     x, = promote_args_inexact("log10", x)
     return lax.mul(lax.log(x), scalar_constant(1 / np.log(10), dtype_of(x), False))
 
 
+@compiled_when_eager()
 def logaddexp(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``log(exp(x1) + exp(x2))`` without overflow.
 
@@ -306,6 +336,7 @@ def _max_and_gap(x1, x2):
     return amax, lax.sub(where(x1_bigger, x2, x1), amax)
 
 
+@compiled_when_eager()
 def logaddexp2(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``log2(2**x1 + 2**x2)`` without overflow."""
     x1, x2 = promote_args_inexact("logaddexp2", x1, x2)
@@ -316,66 +347,79 @@ def logaddexp2(x1: ArrayLike, x2: ArrayLike, /):
 
 # --------------------------------------------------------------------------- trigonometry
 
+@compiled_when_eager()
 def sin(x: ArrayLike, /):
     """Elementwise sine. Example: ``jnp.sin(jnp.pi / 2)``."""
     return lax.sin(*promote_args_inexact("sin", x))
 
 
+@compiled_when_eager()
 def cos(x: ArrayLike, /):
     """Elementwise cosine."""
     return lax.cos(*promote_args_inexact("cos", x))
 
 
+@compiled_when_eager()
 def tan(x: ArrayLike, /):
     """Elementwise tangent."""
     return lax.tan(*promote_args_inexact("tan", x))
 
 
+@compiled_when_eager()
 def arcsin(x: ArrayLike, /):
     """Elementwise inverse sine."""
     return lax.asin(*promote_args_inexact("arcsin", x))
 
 
+@compiled_when_eager()
 def arccos(x: ArrayLike, /):
     """Elementwise inverse cosine."""
     return lax.acos(*promote_args_inexact("arccos", x))
 
 
+@compiled_when_eager()
 def arctan(x: ArrayLike, /):
     """Elementwise inverse tangent."""
     return lax.atan(*promote_args_inexact("arctan", x))
 
 
+@compiled_when_eager()
 def arctan2(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise angle of the point ``(x2, x1)``. Example: ``jnp.arctan2(1.0, -1.0)``."""
     return lax.atan2(*promote_args_inexact("arctan2", x1, x2))
 
 
+@compiled_when_eager()
 def sinh(x: ArrayLike, /):
     """Elementwise hyperbolic sine."""
     return lax.sinh(*promote_args_inexact("sinh", x))
 
 
+@compiled_when_eager()
 def cosh(x: ArrayLike, /):
     """Elementwise hyperbolic cosine."""
     return lax.cosh(*promote_args_inexact("cosh", x))
 
 
+@compiled_when_eager()
 def tanh(x: ArrayLike, /):
     """Elementwise hyperbolic tangent. Example: ``jnp.tanh(jnp.arange(3.0))``."""
     return lax.tanh(*promote_args_inexact("tanh", x))
 
 
+@compiled_when_eager()
 def arcsinh(x: ArrayLike, /):
     """Elementwise inverse hyperbolic sine."""
     return lax.asinh(*promote_args_inexact("arcsinh", x))
 
 
+@compiled_when_eager()
 def arccosh(x: ArrayLike, /):
     """Elementwise inverse hyperbolic cosine."""
     return lax.acosh(*promote_args_inexact("arccosh", x))
 
 
+@compiled_when_eager()
 def arctanh(x: ArrayLike, /):
     """Elementwise inverse hyperbolic tangent."""
     return lax.atanh(*promote_args_inexact("arctanh", x))
@@ -386,12 +430,14 @@ asin, acos, atan, atan2 = arcsin, arccos, arctan, arctan2
 asinh, acosh, atanh = arcsinh, arccosh, arctanh
 
 
+@compiled_when_eager()
 def deg2rad(x: ArrayLike, /):
     """Degrees to radians. Example: ``jnp.deg2rad(180.0)``."""
     x, = promote_args_inexact("deg2rad", x)
     return lax.mul(x, const_like(x, np.pi / 180))
 
 
+@compiled_when_eager()
 def rad2deg(x: ArrayLike, /):
     """Radians to degrees."""
     x, = promote_args_inexact("rad2deg", x)
@@ -402,6 +448,7 @@ radians = deg2rad
 degrees = rad2deg
 
 
+@compiled_when_eager()
 def hypot(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``sqrt(x1**2 + x2**2)`` without intermediate overflow.
 
@@ -421,17 +468,43 @@ def hypot(x1: ArrayLike, x2: ArrayLike, /):
     return where(any_inf, const_like(out, np.inf), out)
 
 
+@compiled_when_eager()
 def sinc(x: ArrayLike, /):
-    """Elementwise normalized sinc, ``sin(pi x) / (pi x)``, with ``sinc(0) = 1``."""
+    """Elementwise normalized sinc, ``sin(pi x) / (pi x)``, with ``sinc(0) = 1``; its
+    derivatives of every order at 0 are exact (as JAX's).
+
+    >>> import zenax, zenax.numpy as jnp
+    >>> print(zenax.grad(zenax.grad(jnp.sinc))(0.0))    # -pi**2 / 3
+    -3.2898684
+    """
     x, = promote_args_inexact("sinc", x)
     is_zero = lax.eq(x, const_like(x, 0))
     pi_x = lax.mul(const_like(x, np.pi), x)
     safe_pi_x = where(is_zero, const_like(x, 1), pi_x)
-    return where(is_zero, const_like(x, 1), lax.div(lax.sin(safe_pi_x), safe_pi_x))
+    return where(is_zero, _sinc_maclaurin(0, pi_x), lax.div(lax.sin(safe_pi_x), safe_pi_x))
+
+
+@functools.partial(custom_jvp, nondiff_argnums=(0,))
+def _sinc_maclaurin(k: int, x):
+    """The ``k``-th derivative of ``sin(x) / x`` at 0, shaped like ``x``.  Its jvp is the
+    next one times the tangent, so differentiating sinc at 0 any number of times walks
+    down the Maclaurin series instead of hitting 0/0 (the ``x * 0`` keeps the tangent
+    connected to ``x``)."""
+    zero = lax.mul(x, const_like(x, 0))
+    if k % 2:
+        return zero
+    return lax.add(zero, const_like(x, (-1) ** (k // 2) / (k + 1)))
+
+
+@_sinc_maclaurin.defjvp
+def _sinc_maclaurin_jvp(k, primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _sinc_maclaurin(k, x), lax.mul(_sinc_maclaurin(k + 1, x), t)
 
 
 # --------------------------------------------------------------------------- rounding
 
+@compiled_when_eager()
 def floor(x: ArrayLike, /):
     """Elementwise floor; integers are returned unchanged."""
     check_arraylike("floor", x)
@@ -440,6 +513,7 @@ def floor(x: ArrayLike, /):
     return lax.floor(*promote_args_inexact("floor", x))
 
 
+@compiled_when_eager()
 def ceil(x: ArrayLike, /):
     """Elementwise ceiling; integers are returned unchanged."""
     check_arraylike("ceil", x)
@@ -448,6 +522,7 @@ def ceil(x: ArrayLike, /):
     return lax.ceil(*promote_args_inexact("ceil", x))
 
 
+@compiled_when_eager()
 def trunc(x: ArrayLike, /):
     """Elementwise rounding toward zero; integers are returned unchanged."""
     check_arraylike("trunc", x)
@@ -456,6 +531,7 @@ def trunc(x: ArrayLike, /):
     return where(lax.lt(x, const_like(x, 0)), lax.ceil(x), lax.floor(x))
 
 
+@compiled_when_eager()
 def fix(x: ArrayLike, out=None):
     """Round toward zero (the same as :func:`trunc`)."""
     check_arraylike("fix", x)
@@ -464,6 +540,7 @@ def fix(x: ArrayLike, out=None):
     return where(lax.ge(x, const_like(x, 0)), lax.floor(x), lax.ceil(x))
 
 
+@compiled_when_eager()
 def rint(x: ArrayLike, /):
     """Round to the nearest integer, halves to even; integers become floats."""
     check_arraylike("rint", x)
@@ -522,28 +599,33 @@ def clip(arr: ArrayLike | None = None, /, min: ArrayLike | None = None,
     return ensure_array(arr)
 
 
+@compiled_when_eager()
 def maximum(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise maximum (NaN if either is NaN)."""
     return lax.max(*promote_args("maximum", x1, x2))
 
 
+@compiled_when_eager()
 def minimum(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise minimum (NaN if either is NaN)."""
     return lax.min(*promote_args("minimum", x1, x2))
 
 
+@compiled_when_eager()
 def fmax(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise maximum that ignores NaNs (NaN only if both are)."""
     x1, x2 = promote_args("fmax", x1, x2)
     return where(lax.bitwise_or(lax.gt(x1, x2), isnan(x2)), x1, x2)
 
 
+@compiled_when_eager()
 def fmin(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise minimum that ignores NaNs (NaN only if both are)."""
     x1, x2 = promote_args("fmin", x1, x2)
     return where(lax.bitwise_or(lax.lt(x1, x2), isnan(x2)), x1, x2)
 
 
+@compiled_when_eager()
 def heaviside(x1: ArrayLike, x2: ArrayLike, /):
     """Step function: 0 for ``x1 < 0``, ``x2`` at 0, 1 for ``x1 > 0``."""
     x1, x2 = promote_args_inexact("heaviside", x1, x2)
@@ -551,6 +633,7 @@ def heaviside(x1: ArrayLike, x2: ArrayLike, /):
     return where(lax.lt(x1, zero), zero, where(lax.gt(x1, zero), one, x2))
 
 
+@compiled_when_eager()
 def copysign(x1: ArrayLike, x2: ArrayLike, /):
     """``|x1|`` with the sign of ``x2``."""
     x1, x2 = promote_args_inexact("copysign", x1, x2)
@@ -587,18 +670,21 @@ def nan_to_num(x: ArrayLike, copy: bool = True, nan: ArrayLike = 0.0,
 
 # --------------------------------------------------------------------------- complex parts
 
+@compiled_when_eager()
 def real(val: ArrayLike, /):
     """The real part (``val`` itself for real arrays)."""
     check_arraylike("real", val)
     return lax.real(val) if _is_complex(val) else ensure_array(val)
 
 
+@compiled_when_eager()
 def imag(val: ArrayLike, /):
     """The imaginary part (zeros for real arrays)."""
     check_arraylike("imag", val)
     return lax.imag(val) if _is_complex(val) else zeros_like(val)
 
 
+@compiled_when_eager()
 def conjugate(x: ArrayLike, /):
     """The complex conjugate (``x`` itself for real arrays)."""
     check_arraylike("conjugate", x)
@@ -608,6 +694,7 @@ def conjugate(x: ArrayLike, /):
 conj = conjugate
 
 
+@compiled_when_eager()
 def angle(z: ArrayLike, deg: bool = False):
     """The argument (phase angle) of complex numbers; 0 or pi for reals."""
     check_arraylike("angle", z)
@@ -639,6 +726,7 @@ def isrealobj(x) -> bool:
     return not iscomplexobj(x)
 
 
+@compiled_when_eager()
 def isreal(x: ArrayLike, /):
     """Elementwise test for a zero imaginary part."""
     check_arraylike("isreal", x)
@@ -646,6 +734,7 @@ def isreal(x: ArrayLike, /):
         full_like(x, True, dtype=bool)
 
 
+@compiled_when_eager()
 def iscomplex(x: ArrayLike, /):
     """Elementwise test for a nonzero imaginary part."""
     check_arraylike("iscomplex", x)

@@ -2,8 +2,9 @@
 
 A key must be a raw ``uint32[2]`` array, a shape a sequence of static ints, a dtype of
 the right kind, a parameter a number or an array of numbers; each check raises JAX's error
-kind with the sampler's name.  Parameters are then broadcast to the sample's shape here
-too, since lax ops need equal shapes.
+kind with the sampler's name.  A parameter's shape must broadcast to the sample's shape
+by NumPy's rule (``zenax.tracer.shapes``), as in JAX; the samplers then broadcast the
+parameters with ``jnp``'s ``broadcast_to_shape``, since lax ops need equal shapes.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import numpy as np
 from zenax.tracer import dtypes
 from zenax.tracer.avals import is_python_scalar
 from zenax.tracer.core import Tracer, get_aval
+from zenax.tracer.shapes import broadcast_shapes_or_none
 
 from .. import shapes as sh
 
@@ -58,14 +60,12 @@ def _check_shape(name: str, shape: tuple, *param_shapes) -> None:
     """As JAX: the parameters' shapes must broadcast to exactly ``shape``."""
     if not param_shapes:
         return
-    try:
-        result = np.broadcast_shapes(shape, *param_shapes)
-    except ValueError:
-        result = "incompatible"
+    result = broadcast_shapes_or_none([shape, *param_shapes])
     if result != shape:
+        shown = "incompatible" if result is None else result
         raise ValueError(f"{name} parameter shapes must be broadcast-compatible with shape "
                          f"argument, and the result of broadcasting the shapes must equal "
-                         f"the shape argument, but got result {result} for shape argument "
+                         f"the shape argument, but got result {shown} for shape argument "
                          f"{shape}.")
 
 
@@ -95,14 +95,6 @@ def _asarray(x, name: str = "", arg: str = ""):
 
 def _shape_of(x) -> tuple:
     return get_aval(x).shape
-
-
-def _broadcast_to(x, shape: tuple):
-    """NumPy-style broadcast of ``x`` to ``shape`` (lax ops need equal shapes)."""
-    aval = get_aval(x)
-    if aval.shape == shape:
-        return x
-    return sh.broadcast_in_dim(x, shape, tuple(range(len(shape) - aval.ndim, len(shape))))
 
 
 def _full(value, dtype, shape: tuple):

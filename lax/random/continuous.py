@@ -16,8 +16,8 @@ from zenax.tracer import dtypes
 from .. import elementwise as ew
 from .. import prng
 from .. import shapes as sh
-from .arguments import (_asarray, _broadcast_to, _check_key, _check_shape, _dtype, _shape,
-                        _shape_of)
+from ..jnp.promotion import broadcast_to_shape as _broadcast_to
+from .arguments import _asarray, _check_key, _check_shape, _dtype, _shape, _shape_of
 from .keys import _random_bits, _split2
 from .staging import _staged
 

@@ -20,8 +20,8 @@ from .. import reductions as red
 from .. import shapes as sh
 from .. import sorting
 from ..broadcasting import moveaxis
-from .arguments import (_asarray, _broadcast_to, _check_key, _check_shape, _full, _shape,
-                        _shape_of)
+from ..jnp.promotion import broadcast_to_shape as _broadcast_to
+from .arguments import _asarray, _check_key, _check_shape, _full, _shape, _shape_of
 from .continuous import _gumbel_mode, _uniform, gumbel
 from .keys import _random_bits, _split2
 from .staging import _staged
