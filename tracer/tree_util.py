@@ -294,7 +294,7 @@ def _flatten_up_to_or_explain(treedef: PyTreeDef, tree: Any, other: Any, is_leaf
     ``tree`` and ``other`` first disagree."""
     try:
         return treedef.flatten_up_to(other)
-    except ValueError as e:
+    except ValueError:
         if is_leaf_takes_path:  # the explanation below walks without paths
             raise
         msg = _prefix_mismatch((), tree, other, is_leaf, name)
