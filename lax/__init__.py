@@ -49,6 +49,8 @@ from .scatter_apply import scatter_apply, scatter_apply_p  # noqa: F401,E402
 from .prng import threefry2x32, threefry2x32_p  # noqa: F401,E402
 from .dynamic_slicing import *  # noqa: F401,F403,E402  (dynamic_slice, dynamic_update_slice, ...)
 from .cumulative import *  # noqa: F401,F403,E402  (cumsum, cumprod, ..., associative_scan)
+from .special import *  # noqa: F401,F403,E402  (bessel_i0e, bessel_i1e and their _p)
+from .fft import FftType, fft, fft_p  # noqa: F401,E402
 from . import linalg  # noqa: F401,E402  (zenax.lax.linalg, as jax.lax.linalg)
 
 from . import eager as _eager  # noqa: E402

@@ -51,6 +51,13 @@ def _array_type() -> type:
     return type(jax.device_put(np.zeros((), np.float32)))
 
 
+def is_concrete_array(x) -> bool:
+    """Whether ``x`` holds values now: a NumPy array or scalar, or a concrete jax.Array --
+    not a zenax tracer, nor one of JAX's tracers (a function compiled for eager calls
+    runs on those)."""
+    return isinstance(x, (np.ndarray, np.generic, _array_type()))
+
+
 def _static(value) -> bool:
     """Whether a param can be baked into a compiled executable: data, not a function."""
     if isinstance(value, tuple):

@@ -55,8 +55,21 @@ def _dtype_name(value):
         return None
 
 
+# Of a test function's parametrized cases the development loop runs a sample -- the first
+# and every QUICK_STRIDE-th after it -- so every test function still runs there at least
+# once; CI runs all of them.
+QUICK_STRIDE = 4
+
+
 def pytest_collection_modifyitems(config, items):
+    seen: dict[tuple, int] = {}
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if _dtype_name(params.get("dtype")) in _NARROW_FLOATS:
             item.add_marker(pytest.mark.slow)
+            continue
+        if params:
+            key = (item.nodeid.split("::")[0], item.originalname)
+            index = seen[key] = seen.get(key, -1) + 1
+            if index % QUICK_STRIDE:
+                item.add_marker(pytest.mark.slow)

@@ -177,6 +177,8 @@ class Spec:
     count are ignored (``select_n`` with fewer cases).
     ``same_jaxpr``: ``jfun`` is the same program as ``zfun``, so their jaxprs can be
     compared op by op (not so where the oracle is JAX's own key machinery: the PRNG rows).
+    ``batchable``: the vmap check applies (not for functions JAX cannot vmap either, such
+    as those whose output shape depends on a value).
     """
     name: str
     zfun: Callable
@@ -189,6 +191,7 @@ class Spec:
     linear: bool = False
     linear_in: tuple = ()
     same_jaxpr: bool = True
+    batchable: bool = True
 
     def params(self, case: Case, dtype) -> dict:
         return case.params(np.dtype(dtype)) if callable(case.params) else dict(case.params)

@@ -114,6 +114,8 @@ _ELEMENTWISE = [
     unary("erf_inv", domain=OPEN_UNIT),
     unary("lgamma", domain=POSITIVE),
     unary("digamma", domain=POSITIVE, tol={"float32": (1e-4, 1e-5)}),
+    unary("bessel_i0e"),
+    unary("bessel_i1e"),
     unary("floor", domain=AWAY_FROM_INT),
     unary("ceil", domain=AWAY_FROM_INT),
     unary("is_finite", differentiable=False),
@@ -627,6 +629,29 @@ _WINDOWED = [
          _WINDOW_CASES[:2], (f32, i32), differentiable=True),
 ]
 
+# ### FFT: one primitive; complex to complex, real to half spectrum and back
+#
+# The fft_type is spelled every way jax.lax.fft takes it.  Real (float32) operands of
+# "fft" are cast to complex64 first, as JAX's wrapper does.
+
+def _fft(fft_type: str, dtypes: tuple, *shapes_and_lengths) -> Spec:
+    spellings = (fft_type, fft_type.upper(), jlax.FftType[fft_type.upper()])
+    cases = tuple(Case((Arg(shape),), {"fft_type": spellings[i % 3], "fft_lengths": lengths},
+                       label="n" + "x".join(map(str, lengths)))
+                  for i, (shape, lengths) in enumerate(shapes_and_lengths))
+    name = "fft" if fft_type == "fft" else f"fft/{fft_type}"
+    return Spec(name, zlax.fft, jlax.fft.__wrapped__, cases, dtypes, differentiable=True,
+                linear=True, linear_in=(0,))
+
+
+_FFT = [
+    _fft("fft", (c64, f32), ((4,), (4,)), ((2, 3, 4), (3, 4)), ((2, 2, 3), (2, 2, 3))),
+    _fft("ifft", (c64,), ((5,), (5,)), ((3, 4), (3, 4))),
+    _fft("rfft", (f32,), ((5,), (5,)), ((2, 4), (4,)), ((2, 3, 4), (3, 4))),
+    # n = 4 and n = 5 both read 3 entries; the even one has a Nyquist entry.
+    _fft("irfft", (c64,), ((3,), (4,)), ((3,), (5,)), ((2, 3), (2, 4))),
+]
+
 # ### PRNG: threefry2x32 against jax.random
 #
 # jax.random exposes the hash only through its key operations, so each row computes one of
@@ -684,6 +709,6 @@ _PRNG = [
 
 SPECS: list[Spec] = _ELEMENTWISE + _COMPLEX + _LOGIC + _SELECT + _CASTS + _SHAPES \
     + _REDUCTIONS + _DOTS + _SLICING + _DYNAMIC_SLICING \
-    + _CUMULATIVE + _SORTING + _CONVOLUTIONS + _WINDOWED + _PRNG
+    + _CUMULATIVE + _SORTING + _CONVOLUTIONS + _WINDOWED + _FFT + _PRNG
 SPECS_BY_NAME: dict[str, Spec] = {s.name: s for s in SPECS}
 assert len(SPECS_BY_NAME) == len(SPECS), "spec names must be unique"

@@ -9,17 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 from jax import dtypes as _jax_dtypes
+from jax import numpy as _jax_numpy
 
 bfloat16 = np.dtype(_jax_dtypes.bfloat16)
 float0 = _jax_dtypes.float0
-
-_SHORT = {
-    "float16": "f16", "float32": "f32", "float64": "f64", "bfloat16": "bf16",
-    "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
-    "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
-    "complex64": "c64", "complex128": "c128", "bool": "bool",
-    "float8_e4m3fn": "f8_e4m3fn", "float8_e5m2": "f8_e5m2",
-}
 
 
 def _weak_kind(dtype):
@@ -34,9 +27,9 @@ def _weak_kind(dtype):
 
 
 def short_name(dtype) -> str:
-    """``float32`` -> ``'f32'``, as JAX prints avals."""
-    dtype = np.dtype(dtype)
-    return _SHORT.get(dtype.name, dtype.name)
+    """``float32`` -> ``'f32'``, ``int4`` -> ``'i4'``, as JAX prints avals."""
+    return (np.dtype(dtype).name.replace("float", "f").replace("uint", "u")
+            .replace("int", "i").replace("complex", "c"))
 
 
 def canonicalize_dtype(dtype) -> np.dtype:
@@ -75,6 +68,15 @@ def result_type(*dtypes_and_weak: tuple) -> tuple[np.dtype, bool]:
         if len(exact) == 1:
             dtype = exact.pop()
     return canonicalize_dtype(dtype), bool(weak)
+
+
+def promote_types(a, b) -> np.dtype:
+    """The join of ``a`` and ``b`` on the lattice, not canonicalized (float32 and float64
+    give float64 even without x64, as ``jnp.promote_types``); Python's ``int``, ``float``
+    and ``complex`` stand for weakly typed values of their kind."""
+    # The lattice's join is data JAX exposes as jax.numpy.promote_types (jax.dtypes has
+    # only the canonicalizing result_type).
+    return np.dtype(_jax_numpy.promote_types(a, b))
 
 
 def issubdtype(dtype, category) -> bool:

@@ -13,3 +13,8 @@ from . import control_flow as _control_flow  # noqa: F401,E402  (registers rules
 from . import custom_derivatives as _custom_derivatives  # noqa: F401,E402  (registers rules)
 from zenax.lax.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401,E402
 from .remat import checkpoint, checkpoint_policies, remat  # noqa: F401,E402
+
+# zenax.numpy's vectorize, apply_along_axis and fromfunction map a function with vmap, a
+# layer above them: hand it down (as tracer.leaks hands tracer.core its hook).
+from zenax.lax.jnp.vectorization import install_vmap as _install_vmap  # noqa: E402
+_install_vmap(vmap)

@@ -7,8 +7,9 @@ Array(12., dtype=float32)
 import sys as _sys
 
 from zenax.lax.jnp import *  # noqa: F401,F403
-from zenax.lax.jnp import __all__, linalg  # noqa: F401
+from zenax.lax.jnp import __all__, fft, linalg  # noqa: F401
 
-# `import zenax.numpy.linalg` works as `import jax.numpy.linalg` does, though this module
+# `import zenax.numpy.linalg` (and .fft) works as `import jax.numpy.linalg` does, though this module
 # is a file, not a package: register the submodule by name, as os.py does for os.path.
 _sys.modules[__name__ + ".linalg"] = linalg
+_sys.modules[__name__ + ".fft"] = fft

@@ -28,7 +28,7 @@ The modules, one idea each:
 """
 from types import ModuleType as _ModuleType
 
-from . import array_methods, linalg
+from . import array_methods, fft, linalg
 from .array_methods import Array, ndarray
 from .creation import (arange, empty, empty_like, eye, full, full_like, identity, linspace,
                        logspace, meshgrid, ones, ones_like, tri, zeros, zeros_like)
@@ -42,7 +42,7 @@ from .dtypes import (bfloat16, bool_, cdouble, character, complex64, complex128,
                      int32, int64, int_, integer, isdtype, issubdtype, nan, newaxis, number,
                      object_, pi, signedinteger, single, uint, uint8, uint16, uint32, uint64,
                      unsignedinteger)
-from .einsum import einsum
+from .einsum import einsum, einsum_path
 from .indexing import NonConcreteBooleanIndexError
 from .indexing_routines import (argwhere, flatnonzero, nonzero, put_along_axis, take,
                                 take_along_axis)
@@ -54,13 +54,14 @@ from .logic import (allclose, array_equal, array_equiv, bitwise_and, bitwise_inv
                     right_shift, select, signbit, where)
 from .promotion import (array, asarray, broadcast_arrays, broadcast_shapes, broadcast_to,
                         can_cast, copy, promote_types, result_type)
+from .padding import pad
 from .products import cross, dot, inner, kron, matmul, outer, tensordot, vdot, vecdot
 from .reductions import (all, amax, amin, any, argmax, argmin, average, count_nonzero, max,
                          mean, min, nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar,
                          prod, ptp, std, sum, var)
 from .shapes import (append, array_split, atleast_1d, atleast_2d, atleast_3d, column_stack,
                      concat, concatenate, dsplit, dstack, expand_dims, flip, fliplr, flipud,
-                     hsplit, hstack, matrix_transpose, moveaxis, ndim, pad, permute_dims,
+                     hsplit, hstack, matrix_transpose, moveaxis, ndim, permute_dims,
                      ravel, repeat, reshape, roll, rot90, shape, size, split, squeeze, stack,
                      swapaxes, tile, transpose, vsplit, vstack)
 from .ufuncs import (abs, absolute, acos, acosh, add, angle, arccos, arccosh, arcsin,
@@ -73,6 +74,24 @@ from .ufuncs import (abs, absolute, acos, acosh, add, angle, arccos, arccosh, ar
                      nan_to_num, negative, positive, pow, power, rad2deg, radians, real,
                      reciprocal, remainder, rint, round, sign, sin, sinc, sinh, sqrt, square,
                      subtract, tan, tanh, true_divide, trunc)
+
+# The families added for numpy completeness export their public names by ``__all__``.
+from .sorting import *  # noqa: F401,F403
+from .histograms import *  # noqa: F401,F403
+from .sets import *  # noqa: F401,F403
+from .statistics import *  # noqa: F401,F403
+from .signal import *  # noqa: F401,F403
+from .windows import *  # noqa: F401,F403
+from .polynomials import *  # noqa: F401,F403
+from .index_tricks import *  # noqa: F401,F403
+from .manipulation import *  # noqa: F401,F403
+from .bits import *  # noqa: F401,F403
+from .floating_point import *  # noqa: F401,F403
+from .dtypes import *  # noqa: F401,F403
+from .vectorization import *  # noqa: F401,F403
+from .ufunc_objects import *  # noqa: F401,F403
+from .io import *  # noqa: F401,F403
+from .printing import *  # noqa: F401,F403
 
 
 # Called eagerly on concrete arrays, the functions marked ``@compiled_when_eager`` where
@@ -87,8 +106,8 @@ from . import concrete_arrays as _concrete_arrays  # noqa: E402
 _concrete_arrays.install()
 
 # Public: every function, type and constant imported above, and the namespaces JAX has as
-# submodules (``jnp.linalg``) -- not the implementation modules (``ufuncs``, ``shapes``, ...).
-_NAMESPACES = ("linalg",)
+# submodules (``jnp.linalg``, ``jnp.fft``) -- not the implementation modules (``ufuncs``, ``shapes``, ...).
+_NAMESPACES = ("fft", "linalg")
 __all__ = sorted(name for name, value in list(globals().items())
                  if not name.startswith("_") and name != "annotations"
                  and (not isinstance(value, _ModuleType) or name in _NAMESPACES))

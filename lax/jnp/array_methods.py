@@ -21,7 +21,8 @@ from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.core import Tracer
 from zenax.tracer.errors import ConcretizationTypeError
 
-from . import at, cumulative, diagonals, indexing, logic, products, reductions, shapes, ufuncs
+from . import (at, cumulative, diagonals, indexing, indexing_routines, logic, manipulation,
+               products, reductions, shapes, sorting, ufuncs)
 from .promotion import is_arraylike
 
 
@@ -148,6 +149,12 @@ def _nbytes(self) -> int:
     return self.size * self.dtype.itemsize
 
 
+def _compress(self, condition, axis=None, *, out=None, size=None, fill_value=0):
+    """``x.compress(condition)`` is ``jnp.compress(condition, x)``."""
+    return manipulation.compress(condition, self, axis=axis, out=out, size=size,
+                                 fill_value=fill_value)
+
+
 _METHODS = {
     # reductions
     "sum": reductions.sum, "prod": reductions.prod, "mean": reductions.mean,
@@ -162,6 +169,10 @@ _METHODS = {
     # elementwise
     "astype": _astype, "clip": _clip, "round": _round, "conj": ufuncs.conjugate,
     "conjugate": ufuncs.conjugate, "copy": _copy, "dot": products.dot,
+    # sorting, searching and selection (``self`` is the array operand)
+    "sort": sorting.sort, "argsort": sorting.argsort, "argpartition": sorting.argpartition,
+    "searchsorted": sorting.searchsorted, "nonzero": indexing_routines.nonzero,
+    "take": indexing_routines.take, "choose": manipulation.choose, "compress": _compress,
     # concrete values
     "item": _item, "tolist": _tolist,
 }

@@ -120,7 +120,7 @@ class _IndexUpdateRef:
         ``values``.
 
         >>> zenax.jit(lambda x: x.at[0].power(3.0))(jnp.full(2, 2.0))
-        Array([8., 2.], dtype=float32)
+        Array([8., 2.], dtype=float32, weak_type=True)
         """
         exponents = self._update(values, lax.scatter_mul, indices_are_sorted, unique_indices,
                                  mode, wrap_negative_indices,

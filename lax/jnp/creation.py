@@ -11,6 +11,7 @@ import operator
 import numpy as np
 
 from zenax import lax
+from zenax.lax.eager import compiled_when_eager
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.avals import is_python_scalar
 from zenax.tracer.core import Tracer
@@ -159,7 +160,7 @@ def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | No
         dtype = lattice_result_type(*given)[0]
     dtype = canonical_dtype(dtype)
     start = _static_number("arange", "start", start)
-    if stop is None and step is None:
+    if stop is None:      # arange(stop) and arange(stop, step=s) count from 0
         start, stop = 0, start
     stop = _static_number("arange", "stop", stop)
     step = 1 if step is None else _static_number("arange", "step", step)
@@ -176,6 +177,10 @@ def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | No
     return out
 
 
+# Jitted as jax.numpy's is: XLA's fused arithmetic rounds some values differently from
+# op-by-op evaluation, and histogram edges must fall where JAX's do.
+@compiled_when_eager(n_arrays=2, static_argnames=("num", "endpoint", "retstep", "dtype",
+                                                  "axis"))
 def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
              retstep: bool = False, dtype: DTypeLike | None = None, axis: int = 0, *,
              device=None):

@@ -16,6 +16,12 @@ from zenax.tracer import dtypes as _dtypes
 
 from .promotion import asarray, dtype_of, is_arraylike
 
+# What `from .dtypes import *` brings into lax/jnp/__init__.py (it names the others).
+__all__ = ["ComplexWarning", "bool", "float4_e2m1fn", "float6_e2m3fn", "float6_e3m2fn",
+           "float8_e3m4", "float8_e4m3", "float8_e4m3b11fnuz", "float8_e4m3fnuz",
+           "float8_e5m2fnuz", "float8_e8m0fnu", "int1", "int2", "int4", "uint1", "uint2",
+           "uint4"]
+
 
 class _ScalarMeta(type):
     """The metaclass of ``jnp.float32`` & co: usable as a dtype and as a constructor."""
@@ -44,7 +50,7 @@ class _ScalarMeta(type):
 
 def _make_scalar_type(np_scalar_type) -> _ScalarMeta:
     dtype = np.dtype(np_scalar_type)
-    return _ScalarMeta(dtype.name if dtype.name != "bool" else "bool_", (object,), {
+    return _ScalarMeta(dtype.name, (object,), {
         "dtype": dtype,
         "__module__": "zenax.numpy",
         "__doc__": f"The {dtype.name} dtype; calling it makes a 0-d (or larger) zenax "
@@ -70,6 +76,25 @@ complex128 = _make_scalar_type(np.complex128)
 float8_e4m3fn = _make_scalar_type(ml_dtypes.float8_e4m3fn)
 float8_e5m2 = _make_scalar_type(ml_dtypes.float8_e5m2)
 
+# The narrow types ml_dtypes defines, as JAX exports them.  Promotion is JAX's lattice
+# (tracer/dtypes.py reads it from jax.dtypes): 8-bit and narrower floats, and 1/2/4-bit
+# integers, combine implicitly only with weakly typed Python scalars.
+float4_e2m1fn = _make_scalar_type(ml_dtypes.float4_e2m1fn)
+float6_e2m3fn = _make_scalar_type(ml_dtypes.float6_e2m3fn)
+float6_e3m2fn = _make_scalar_type(ml_dtypes.float6_e3m2fn)
+float8_e3m4 = _make_scalar_type(ml_dtypes.float8_e3m4)
+float8_e4m3 = _make_scalar_type(ml_dtypes.float8_e4m3)
+float8_e4m3b11fnuz = _make_scalar_type(ml_dtypes.float8_e4m3b11fnuz)
+float8_e4m3fnuz = _make_scalar_type(ml_dtypes.float8_e4m3fnuz)
+float8_e5m2fnuz = _make_scalar_type(ml_dtypes.float8_e5m2fnuz)
+float8_e8m0fnu = _make_scalar_type(ml_dtypes.float8_e8m0fnu)
+int1 = _make_scalar_type(ml_dtypes.int1)
+int2 = _make_scalar_type(ml_dtypes.int2)
+int4 = _make_scalar_type(ml_dtypes.int4)
+uint1 = _make_scalar_type(ml_dtypes.uint1)
+uint2 = _make_scalar_type(ml_dtypes.uint2)
+uint4 = _make_scalar_type(ml_dtypes.uint4)
+
 # The default-width aliases, as in JAX (they canonicalize to 32 bits unless x64 is on).
 int_ = int64
 uint = uint64
@@ -94,6 +119,7 @@ character = np.character
 object_ = np.object_
 
 dtype = np.dtype
+ComplexWarning = np.exceptions.ComplexWarning
 
 # Constants.
 inf = np.inf
@@ -164,3 +190,8 @@ def finfo(dtype: Any):
     if is_arraylike(dtype) and not isinstance(dtype, type):
         dtype = dtype_of(dtype)
     return _dtypes.finfo(np.dtype(dtype))
+
+
+# ``jnp.bool`` is the bool scalar type, as in JAX.  Bound last: from here on this module's
+# ``bool`` is that type, not the builtin.
+bool = bool_  # noqa: A001

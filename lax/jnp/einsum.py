@@ -5,10 +5,15 @@ right-aligned labels, so they broadcast like NumPy dimensions). Each operand the
 repeated labels collapsed to diagonals and its private labels summed out, and the
 operands are contracted pairwise from left to right with ``dot_general``, a shared label
 staying a batch dim while a later operand or the output still needs it.
+
+``einsum_path`` reports the contraction order opt_einsum would choose (JAX's and NumPy's
+answer); ``einsum`` itself accepts a path as ``optimize`` but keeps its left-to-right order.
 """
 from __future__ import annotations
 
 import builtins
+
+import opt_einsum
 
 from zenax import lax
 from zenax.tracer import dtypes as _dtypes
@@ -117,20 +122,52 @@ def _reduce_labels(x, labels: list[str], drop: set):
     return reducer(x, axes), [l for l in labels if l not in drop]
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _sublist_to_labels(sublist) -> str:
+    out = []
+    for label in sublist:
+        if label is Ellipsis:
+            out.append("...")
+        elif isinstance(label, int) and 0 <= label < len(_LETTERS):
+            out.append(_LETTERS[label])
+        else:
+            raise TypeError(f"einsum: sublist labels must be integers in [0, {len(_LETTERS)}) "
+                            f"or Ellipsis, got {label!r} (at {user_frame_str()}).")
+    return "".join(out)
+
+
+def _interleaved_to_subscripts(first, rest: tuple) -> tuple[str, tuple]:
+    """``einsum(x, [0, 1], y, [1, 2], [0, 2])`` -> ``("ab,bc->ac", (x, y))``."""
+    args = (first,) + tuple(rest)
+    output = None
+    if len(args) % 2:
+        args, output = args[:-1], args[-1]
+    operands, sublists = args[0::2], args[1::2]
+    subscripts = ",".join(_sublist_to_labels(s) for s in sublists)
+    if output is not None:
+        subscripts += "->" + _sublist_to_labels(output)
+    return subscripts, operands
+
+
 def einsum(subscripts: str, /, *operands: ArrayLike, out=None, optimize="auto",
            precision=None, preferred_element_type: DTypeLike | None = None,
            _dot_general=None, out_sharding=None):
     """Einstein summation: ``jnp.einsum('bij,bjk->bik', x, y)``.
 
     Supports explicit (``->``) and implicit outputs, ellipses, repeated labels (traces and
-    diagonals) and any number of operands, contracted pairwise from left to right.
+    diagonals) and any number of operands, contracted pairwise from left to right.  The
+    interleaved form ``einsum(x, [0, 1], y, [1, 2], [0, 2])`` (integer labels, ``...``)
+    is NumPy's other spelling of the same.
 
     >>> jnp.einsum('ij,j->i', jnp.ones((2, 3)), jnp.arange(3.0))
     Array([3., 3.], dtype=float32)
+    >>> jnp.einsum(jnp.arange(3), (0,), jnp.arange(3), (0,))
+    Array(5, dtype=int32)
     """
     if not isinstance(subscripts, str):
-        raise NotImplementedError("einsum: only the subscripts-string form is supported, "
-                                  "not the interleaved (operand, sublist) form.")
+        subscripts, operands = _interleaved_to_subscripts(subscripts, operands)
     if out is not None:
         raise NotImplementedError("The 'out' argument to jnp.einsum is not supported.")
     if not operands:
@@ -178,3 +215,28 @@ def einsum(subscripts: str, /, *operands: ArrayLike, out=None, optimize="auto",
     if len(prepared) == 1 and dtype_of(acc) != dtype:
         acc = lax.convert_element_type(acc, dtype)
     return _finish(acc, dtype, weak)
+
+
+class _LeftToRight(opt_einsum.paths.PathOptimizer):
+    """The path of ``optimize=False``: contract the first two operands, then the result
+    with the next one, and so on."""
+
+    def __call__(self, inputs, output, size_dict, memory_limit=None):
+        return [(0, 1)] * (len(inputs) - 1)
+
+
+def einsum_path(subscripts, /, *operands, optimize: bool | str | list = "auto"):
+    """The contraction order for ``einsum(subscripts, *operands)`` and a printable report
+    of its cost, computed by opt_einsum without running the contraction.
+
+    ``optimize`` is an opt_einsum strategy (``"auto"``, ``"greedy"``, ``"optimal"``, ...),
+    an explicit path, ``True`` (``"optimal"``) or ``False`` (left to right).
+
+    >>> x, y, z = jnp.ones((2, 3)), jnp.ones((3, 4)), jnp.ones((4, 5))
+    >>> path, info = jnp.einsum_path("ij,jk,kl", x, y, z, optimize="optimal")
+    >>> path
+    [(0, 1), (0, 1)]
+    """
+    if isinstance(optimize, bool):
+        optimize = "optimal" if optimize else _LeftToRight()
+    return opt_einsum.contract_path(subscripts, *operands, optimize=optimize)

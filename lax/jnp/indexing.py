@@ -28,6 +28,7 @@ from zenax import lax
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.core import Tracer, get_aval
 from zenax.tracer.source_info import user_frame_str
+from zenax.lax.eager import is_concrete_array
 
 from .promotion import asarray, broadcast_to, dtype_of, promote_dtypes, shape_of
 
@@ -55,8 +56,7 @@ class NonConcreteBooleanIndexError(IndexError):
 NONE, ELLIPSIS, SLICE, INT, BOOL, ARRAY = "none", "ellipsis", "slice", "int", "bool", "array"
 
 
-def _is_concrete_array(x) -> bool:
-    return isinstance(x, (np.ndarray, np.generic, jax.Array))
+_is_concrete_array = is_concrete_array
 
 
 def _concrete_value(x):
@@ -312,7 +312,7 @@ def _index_array(x, size: int, normalize: bool):
     """``x`` as int32 indices into an axis of ``size``, negative ones counting from the
     end if ``normalize``.  Concrete indices stay NumPy arrays (constants of the jaxpr)."""
     signed = not np.issubdtype(get_aval(x).dtype, np.unsignedinteger)
-    if not isinstance(x, Tracer):
+    if is_concrete_array(x) or isinstance(x, (int, list, tuple)):
         x = np.asarray(x).astype(_INDEX_DTYPE)
         return np.where(x < 0, x + size, x).astype(_INDEX_DTYPE) if normalize and signed else x
     if get_aval(x).dtype != _INDEX_DTYPE:
@@ -484,7 +484,8 @@ def getitem(x, idx):
     """``x[idx]`` (the ``Tracer.__getitem__`` of zenax.numpy): NumPy's basic and advanced
     indexing with JAX's semantics.
 
-    >>> zenax.make_jaxpr(lambda x: x[1:, None])(jnp.ones((3, 4)))   # slice, expand_dims
+    >>> zenax.jit(lambda x: x[1:, None])(jnp.ones((3, 4))).shape   # slice, expand_dims
+    (2, 1, 4)
     >>> zenax.jit(lambda x, i: x[i])(jnp.arange(5.0), jnp.array([4, -1, 0]))
     Array([4., 4., 0.], dtype=float32)
     """

@@ -105,9 +105,11 @@ def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, out=None, mo
 
 
 def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None = -1, mode=None,
-                    fill_value=None):
+                    fill_value=None, *, wrap_negative_indices: bool | None = None):
     """``arr`` at ``indices`` along ``axis``, the other axes matched (broadcast) between
     ``arr`` and ``indices``: what ``argsort``/``argmax(keepdims=True)`` results index.
+    Negative indices count from the end unless ``wrap_negative_indices=False`` (or, by
+    default, ``mode='promise_in_bounds'``).
 
     >>> x = jnp.array([[3., 1., 2.]])
     >>> jnp.take_along_axis(x, jnp.array([[1, 2, 0]]), axis=1)    # argsort(x, axis=1)
@@ -137,7 +139,9 @@ def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None = -1, m
     axis_size = shape_of(a)[axis]
     if axis_size == 0:
         return lax.broadcast_in_dim(np.zeros((), dtype_of(a)), out_shape, ())
-    if mode != "promise_in_bounds":
+    if wrap_negative_indices is None:
+        wrap_negative_indices = mode != "promise_in_bounds"
+    if wrap_negative_indices:
         indices = _normalize(indices, axis_size)
     # Axes where the indices have size 1 take the whole axis of arr (offset dims); axes
     # where arr has size 1 are squeezed away; the others pair up as batching dims.

@@ -172,11 +172,17 @@ def isinf(x: ArrayLike, /):
     """Elementwise test for positive or negative infinity."""
     check_arraylike("isinf", x)
     dtype = dtype_of(x)
-    if _dtypes.is_float(dtype):
-        return lax.eq(lax.abs(x), const_like(x, np.inf))
+    if _dtypes.is_float(dtype):   # a strongly typed infinity: the result is never weak
+        return lax.eq(lax.abs(x), scalar_constant(np.inf, dtype, False))
     if _dtypes.is_complex(dtype):
         return lax.bitwise_or(isinf(lax.real(x)), isinf(lax.imag(x)))
     return full_like(x, False, dtype=bool)
+
+
+def _check_out(fun_name: str, out) -> None:
+    if out is not None:
+        raise NotImplementedError(f"The 'out' argument to jnp.{fun_name} is not supported: "
+                                  "zenax arrays are immutable; use the return value.")
 
 
 def _isposneginf(infinity: float, x, name: str):
@@ -186,19 +192,21 @@ def _isposneginf(infinity: float, x, name: str):
         raise ValueError(f"{name} is not well defined for complex input "
                          f"(at {user_frame_str()}).")
     if _dtypes.is_float(dtype):
-        return lax.eq(x, const_like(x, infinity))
+        return lax.eq(x, scalar_constant(infinity, dtype, False))
     return full_like(x, False, dtype=bool)
 
 
 @compiled_when_eager()
-def isposinf(x: ArrayLike, /):
+def isposinf(x: ArrayLike, /, out=None):
     """Elementwise test for ``+inf``."""
+    _check_out("isposinf", out)
     return _isposneginf(np.inf, x, "isposinf")
 
 
 @compiled_when_eager()
-def isneginf(x: ArrayLike, /):
+def isneginf(x: ArrayLike, /, out=None):
     """Elementwise test for ``-inf``."""
+    _check_out("isneginf", out)
     return _isposneginf(-np.inf, x, "isneginf")
 
 
@@ -305,9 +313,9 @@ def isclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08
     if not _dtypes.is_inexact(dtype_of(a)):
         return ensure_array(lax.eq(a, b))
     real_dtype = np.finfo(dtype_of(a)).dtype if _dtypes.is_complex(dtype_of(a)) else dtype_of(a)
-    weak = aval_of(a).weak_type
-    rtol = scalar_operand(float(rtol), real_dtype, weak)
-    atol = scalar_operand(float(atol), real_dtype, weak)
+    # The tolerances are strongly typed (as JAX's), so the result is never weak.
+    rtol = scalar_constant(float(rtol), real_dtype, False)
+    atol = scalar_constant(float(atol), real_dtype, False)
     abs_diff = lax.abs(lax.sub(a, b))
     in_range = lax.le(abs_diff, lax.add(atol, lax.mul(rtol, lax.abs(b))))
     out = lax.bitwise_or(lax.eq(a, b), lax.bitwise_and(isfinite(b), in_range))
@@ -339,7 +347,8 @@ def array_equal(a1: ArrayLike, a2: ArrayLike, equal_nan: bool = False):
     eq = equal(a1, a2)
     if equal_nan:
         eq = lax.bitwise_or(eq, lax.bitwise_and(isnan(a1), isnan(a2)))
-    return ensure_array(lax.reduce_and(eq, tuple(range(ndim_of(eq)))))
+    return ensure_array(lax.convert_element_type(lax.reduce_and(eq, tuple(range(ndim_of(eq)))),
+                                                 np.dtype(bool)))
 
 
 def array_equiv(a1: ArrayLike, a2: ArrayLike):

@@ -373,6 +373,17 @@ def asarray(a: Any, dtype: DTypeLike | None = None, order: str | None = None, *,
         return _device_array(np.asarray(np.asarray(a), dtype))
     if hasattr(a, "__jax_array__"):
         return asarray(a.__jax_array__(), dtype)
+    if a is None:
+        raise ValueError(f"asarray: None is not a valid value for an array "
+                         f"(at {user_frame_str()}).")
+    # Anything else NumPy turns into a numeric array (a range, an object with __array__
+    # or the buffer protocol) is taken as that array, as JAX does.
+    try:
+        converted = np.asarray(a)
+    except Exception:  # noqa: BLE001 -- not convertible: the TypeError below says so
+        converted = None
+    if converted is not None and converted.dtype.kind in "biufc":
+        return asarray(converted, dtype)
     raise TypeError(f"asarray: cannot convert {a!r} of type {type(a).__name__} to an array "
                     f"(at {user_frame_str()}); expected an array, a scalar, or a nested "
                     "list/tuple of those.")
@@ -455,14 +466,15 @@ def result_type(*args: Any) -> np.dtype:
 
 
 def promote_types(a: DTypeLike, b: DTypeLike) -> np.dtype:
-    """The smallest dtype both ``a`` and ``b`` convert to, on JAX's lattice.
-
-    Unlike JAX's, the result is canonicalized (float64 -> float32 unless x64 is on).
+    """The smallest dtype both ``a`` and ``b`` convert to, on JAX's lattice (Python's
+    ``int``/``float``/``complex`` are weak: they take the other's precision).
 
     >>> jnp.promote_types(jnp.int8, jnp.uint8)
     dtype('int16')
+    >>> jnp.promote_types('uint8', int)
+    dtype('uint8')
     """
-    return _dtypes.result_type((np.dtype(a), False), (np.dtype(b), False))[0]
+    return _dtypes.promote_types(a, b)
 
 
 def can_cast(from_: DTypeLike, to: DTypeLike, casting: str = "safe") -> bool:

@@ -305,13 +305,19 @@ def _var_dtypes(a_dtype: np.dtype, dtype) -> tuple[np.dtype, np.dtype]:
     return computation, dtype
 
 
+# ``var``/``std`` take a ``mean=`` argument, which shadows the function there.
+_mean = mean
+
+
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def var(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None, ddof: int = 0,
-        keepdims: bool = False, *, where: ArrayLike | None = None, correction=None):
+        keepdims: bool = False, *, where: ArrayLike | None = None,
+        mean: ArrayLike | None = None, correction=None):
     """Variance over ``axis``: ``mean(|a - mean(a)|**2)`` scaled by ``n / (n - ddof)``.
+    ``mean`` is the mean if already known, shaped as with ``keepdims=True``.
 
     >>> jnp.var(jnp.array([1.0, 2.0, 3.0, 4.0]), ddof=1)
-    Array(1.6666666, dtype=float32)
+    Array(1.6666667, dtype=float32)
     """
     _check_out("var", out)
     check_arraylike("var", a)
@@ -321,8 +327,10 @@ def var(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None, ddof:
         ddof = correction
     computation_dtype, result_dtype = _var_dtypes(dtype_of(a), dtype)
     a = convert_to(ensure_array(a), computation_dtype, False)
-    centered = lax.sub(a, broadcast_to(mean(a, axis, computation_dtype, keepdims=True,
-                                            where=where), shape_of(a)))
+    a_mean = _given_mean("var", mean, a, computation_dtype)
+    if a_mean is None:
+        a_mean = _mean(a, axis, computation_dtype, keepdims=True, where=where)
+    centered = lax.sub(a, broadcast_to(a_mean, shape_of(a)))
     if _dtypes.is_complex(computation_dtype):
         centered = lax.real(lax.mul(centered, lax.conj(centered)))
     else:
@@ -343,6 +351,18 @@ def var(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None, ddof:
     return ensure_array(convert_to(out, result_dtype, False))
 
 
+def _given_mean(fun_name: str, mean, a, dtype):
+    """A precomputed ``mean=`` argument, checked and cast (None if not given)."""
+    if mean is None:
+        return None
+    check_arraylike(fun_name, mean)
+    if ndim_of(mean) not in (0, ndim_of(a)):
+        raise TypeError(f"{fun_name}: mean must have as many dimensions as the array "
+                        f"({ndim_of(a)}, its reduced axes of size 1, as with keepdims=True) "
+                        f"or be a scalar, got shape {shape_of(mean)} (at {user_frame_str()}).")
+    return convert_to(ensure_array(mean), dtype, False)
+
+
 def where_positive(count, value):
     """``value`` where ``count > 0``, else NaN."""
     return _where(lax.gt(count, const_like(count, 0)), value, const_like(value, np.nan))
@@ -350,13 +370,15 @@ def where_positive(count, value):
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def std(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None, ddof: int = 0,
-        keepdims: bool = False, *, where: ArrayLike | None = None, correction=None):
+        keepdims: bool = False, *, where: ArrayLike | None = None,
+        mean: ArrayLike | None = None, correction=None):
     """Standard deviation over ``axis``: ``sqrt(var(...))``.
 
     >>> jnp.std(jnp.array([1.0, 3.0]))
     Array(1., dtype=float32)
     """
-    return sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction))
+    return sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
+                    correction=correction))
 
 
 def average(a: ArrayLike, axis=None, weights: ArrayLike | None = None,
@@ -460,6 +482,8 @@ def _nan_extremum(fun_name: str, reducer, fill, a, axis, keepdims, initial, wher
     nan_mask = isnan(a)
     out = reducer(_where(nan_mask, const_like(a, fill), a), axis, keepdims=keepdims,
                   initial=initial, where=where_)
+    if initial is not None:   # `initial` takes part in every reduction: never all-NaN
+        return out
     all_nan = all(nan_mask, axis, keepdims=keepdims, where=where_)
     return _where(all_nan, const_like(out, np.nan), out)
 
@@ -504,7 +528,8 @@ def nanmean(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def nanvar(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
-           ddof: int = 0, keepdims: bool = False, *, where: ArrayLike | None = None):
+           ddof: int = 0, keepdims: bool = False, where: ArrayLike | None = None,
+           mean: ArrayLike | None = None):
     """Variance of the non-NaN elements."""
     _check_out("nanvar", out)
     check_arraylike("nanvar", a)
@@ -513,7 +538,9 @@ def nanvar(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
         valid = lax.bitwise_and(valid, broadcast_to(where, shape_of(a)))
     computation_dtype, result_dtype = _var_dtypes(dtype_of(a), dtype)
     a = convert_to(ensure_array(a), computation_dtype, False)
-    a_mean = nanmean(a, axis, keepdims=True, where=valid)
+    a_mean = _given_mean("nanvar", mean, a, computation_dtype)
+    if a_mean is None:
+        a_mean = nanmean(a, axis, keepdims=True, where=valid)
     centered = _without_nans("nanvar", lax.sub(a, broadcast_to(a_mean, shape_of(a))), 0)
     if _dtypes.is_complex(computation_dtype):
         centered = lax.real(lax.mul(centered, lax.conj(centered)))
@@ -529,6 +556,7 @@ def nanvar(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def nanstd(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
-           ddof: int = 0, keepdims: bool = False, *, where: ArrayLike | None = None):
+           ddof: int = 0, keepdims: bool = False, where: ArrayLike | None = None,
+           mean: ArrayLike | None = None):
     """Standard deviation of the non-NaN elements."""
-    return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where))
+    return sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean))

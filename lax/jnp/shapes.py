@@ -1,9 +1,9 @@
-"""Shape manipulation: reshape, transpose, axes moves, joining, splitting, tiling, flips,
-rolls and padding.
+"""Shape manipulation: reshape, transpose, axes moves, joining, splitting, tiling, flips
+and rolls (padding is padding.py's).
 
 All of it is static shape arithmetic in Python followed by a few lax shape primitives
-(``reshape``, ``transpose``, ``broadcast_in_dim``, ``concatenate``, ``slice``, ``rev``,
-``pad``).  Sizes, shifts and split points must be concrete.
+(``reshape``, ``transpose``, ``broadcast_in_dim``, ``concatenate``, ``slice``,
+``rev``).  Sizes, shifts and split points must be concrete.
 """
 from __future__ import annotations
 
@@ -14,11 +14,14 @@ from typing import Sequence
 import numpy as np
 
 from zenax import lax
+from zenax.tracer.core import Tracer
+from zenax.tracer.errors import ConcretizationTypeError
 from zenax.tracer.source_info import user_frame_str
 
 from .promotion import (ArrayLike, DTypeLike, canonical_dtype, check_arraylike,
                         concrete_static, convert_to, dtype_of, ensure_array, is_arraylike,
                         ndim_of, promote_dtypes, shape_of)
+from .indexing_routines import take
 from .reductions import canonical_axes, canonical_axis
 
 
@@ -32,10 +35,16 @@ def ndim(a: ArrayLike) -> int:
     return len(shape(a))
 
 
-def size(a: ArrayLike, axis: int | None = None) -> int:
-    """The number of elements of ``a`` (along ``axis`` if given)."""
+def size(a: ArrayLike, axis: int | Sequence[int] | None = None) -> int:
+    """The number of elements of ``a`` (along ``axis``, an int or a tuple, if given).
+
+    >>> jnp.size(jnp.ones((2, 3, 4)), axis=(0, 2))
+    8
+    """
     s = shape(a)
-    return math.prod(s) if axis is None else s[canonical_axis("size", axis, len(s))]
+    if axis is None:
+        return math.prod(s)
+    return math.prod(s[i] for i in canonical_axes("size", axis, len(s)))
 
 
 # --------------------------------------------------------------------------- reshape
@@ -392,10 +401,15 @@ def tile(A: ArrayLike, reps: int | Sequence[int]):
 
 def repeat(a: ArrayLike, repeats, axis: int | None = None, *,
            total_repeat_length: int | None = None):
-    """Repeat each element ``repeats`` times (a static int or one static int per element).
+    """Repeat each element ``repeats`` times (an int, or one count per element).
+
+    Under ``jit`` the counts may be traced if ``total_repeat_length`` (static) gives the
+    result's length: a longer result repeats the last element, a shorter one is cut.
 
     >>> jnp.repeat(jnp.array([1, 2]), 2)
     Array([1, 1, 2, 2], dtype=int32)
+    >>> jnp.repeat(jnp.array([1, 2]), jnp.array([1, 2]), total_repeat_length=4)
+    Array([1, 2, 2, 2], dtype=int32)
     """
     check_arraylike("repeat", a, repeats)
     a = ensure_array(a)
@@ -403,29 +417,60 @@ def repeat(a: ArrayLike, repeats, axis: int | None = None, *,
         a, axis = ravel(a), 0
     axis = canonical_axis("repeat", axis, ndim_of(a))
     s = shape_of(a)
-    counts = np.asarray(concrete_static("repeat", "repeats", repeats))
+    if total_repeat_length is not None:
+        total_repeat_length = operator.index(total_repeat_length)
+    if isinstance(repeats, Tracer):
+        if total_repeat_length is None:
+            raise ConcretizationTypeError(
+                f"repeat: the counts `repeats` are traced, so the length of the result is "
+                f"not known while tracing (at {user_frame_str()}). Pass a static "
+                "total_repeat_length=, or make `repeats` static.")
+        return _repeat_to_length(a, repeats, axis, total_repeat_length)
+    counts = np.asarray(repeats)
     if counts.ndim > 1 or not np.issubdtype(counts.dtype, np.integer):
         raise ValueError(f"repeat: repeats must be an int or a 1-D sequence of ints, got "
-                         f"{repeats!r}.")
+                         f"{repeats!r} (at {user_frame_str()}).")
+    if counts.ndim == 1 and counts.size not in (1, s[axis]):
+        raise ValueError(f"repeat: {counts.size} repeats for an axis of size {s[axis]} "
+                         f"(at {user_frame_str()}).")
+    if (counts < 0).any():
+        raise ValueError(f"repeat: repeats may not be negative, got {repeats!r} "
+                         f"(at {user_frame_str()}).")
+    total = int(counts.sum()) if counts.size == s[axis] else int(counts.reshape(-1)[0]) * s[axis]
+    if total_repeat_length is not None and total_repeat_length != total:
+        return _repeat_to_length(a, counts, axis, total_repeat_length)
     if counts.ndim == 1 and counts.size != 1:
-        if counts.size != s[axis]:
-            raise ValueError(f"repeat: {counts.size} repeats for an axis of size {s[axis]}.")
         pieces = [repeat(lax.slice_in_dim(a, i, i + 1, axis=axis), int(c), axis)
                   for i, c in enumerate(counts) if c]
-        out = concatenate(pieces, axis) if pieces else lax.slice_in_dim(a, 0, 0, axis=axis)
-    else:
-        count = int(counts.reshape(()))
-        if count < 0:
-            raise ValueError(f"repeat: repeats may not be negative, got {count}.")
-        # Add a new axis after `axis`, broadcast it to `count`, and merge the two.
-        expanded = s[:axis + 1] + (count,) + s[axis + 1:]
-        dims = tuple(range(axis + 1)) + tuple(range(axis + 2, len(s) + 1))
-        out = lax.reshape(lax.broadcast_in_dim(a, expanded, dims),
-                          s[:axis] + (s[axis] * count,) + s[axis + 1:])
-    if total_repeat_length is not None and shape_of(out)[axis] != total_repeat_length:
-        raise ValueError(f"repeat: total_repeat_length={total_repeat_length} does not match "
-                         f"the repeated length {shape_of(out)[axis]}.")
-    return out
+        return concatenate(pieces, axis) if pieces else lax.slice_in_dim(a, 0, 0, axis=axis)
+    count = int(counts.reshape(()))
+    # Add a new axis after `axis`, broadcast it to `count`, and merge the two.
+    expanded = s[:axis + 1] + (count,) + s[axis + 1:]
+    dims = tuple(range(axis + 1)) + tuple(range(axis + 2, len(s) + 1))
+    return lax.reshape(lax.broadcast_in_dim(a, expanded, dims),
+                       s[:axis] + (s[axis] * count,) + s[axis + 1:])
+
+
+def _repeat_to_length(a, repeats, axis: int, length: int):
+    """``repeat`` with counts known only at run time: mark where each element's block
+    ends (a scatter-add of ones); the running count of marks at each output position is
+    the element it copies."""
+    n = shape_of(a)[axis]
+    if n == 0:
+        raise ValueError(f"repeat: cannot repeat the elements of an empty axis to length "
+                         f"{length} (at {user_frame_str()}).")
+    index = np.dtype(np.int32)
+    counts = lax.convert_element_type(ensure_array(repeats), index)
+    if shape_of(counts) != (n,):      # one count for every element
+        counts = lax.broadcast_in_dim(lax.reshape(counts, ()), (n,), ())
+    ends = lax.slice(lax.cumsum(counts, 0), (0,), (n - 1,))
+    dnums = lax.ScatterDimensionNumbers(update_window_dims=(), inserted_window_dims=(0,),
+                                        scatter_dims_to_operand_dims=(0,))
+    marks = lax.scatter_add(lax.broadcast_in_dim(np.zeros((), index), (length,), ()),
+                            lax.reshape(ends, (n - 1, 1)),
+                            lax.broadcast_in_dim(np.ones((), index), (n - 1,), ()), dnums,
+                            mode=lax.GatherScatterMode.FILL_OR_DROP)
+    return take(a, lax.cumsum(marks, 0), axis=axis, mode="clip")
 
 
 # --------------------------------------------------------------------------- flips and rolls
@@ -509,120 +554,3 @@ def rot90(m: ArrayLike, k: int = 1, axes: tuple[int, int] = (0, 1)):
     if k == 1:
         return swapaxes(flip(m, ax2), ax1, ax2)
     return flip(swapaxes(m, ax1, ax2), ax2)
-
-
-# --------------------------------------------------------------------------- pad
-
-def _pad_widths(fun_name: str, pad_width, ndim: int) -> list[tuple[int, int]]:
-    """NumPy's ``pad_width`` forms (int, (n,), (lo, hi), per-axis pairs) -> pairs."""
-    widths = np.asarray(concrete_static(fun_name, "pad_width", pad_width))
-    if not np.issubdtype(widths.dtype, np.integer) and widths.size:
-        raise TypeError(f"{fun_name}: pad_width must be integers, got {pad_width!r}.")
-    try:
-        widths = np.broadcast_to(widths.astype(int), (ndim, 2))
-    except ValueError:
-        raise ValueError(f"{fun_name}: pad_width {pad_width!r} does not fit an array of "
-                         f"{ndim} dimensions.") from None
-    if (widths < 0).any():
-        raise ValueError(f"{fun_name}: pad_width must be non-negative, got {pad_width!r}.")
-    return [(int(lo), int(hi)) for lo, hi in widths]
-
-
-def _pad_edge(a, axis: int, lo: int, hi: int):
-    n = shape_of(a)[axis]
-    if n == 0 and (lo or hi):
-        raise ValueError("pad: can't extend an empty axis with mode='edge'.")
-    parts = []
-    if lo:
-        parts.append(repeat(lax.slice_in_dim(a, 0, 1, axis=axis), lo, axis))
-    parts.append(a)
-    if hi:
-        parts.append(repeat(lax.slice_in_dim(a, n - 1, n, axis=axis), hi, axis))
-    return lax.concatenate(parts, axis) if len(parts) > 1 else a
-
-
-def _pad_wrap(a, axis: int, lo: int, hi: int):
-    n = shape_of(a)[axis]
-    reps = -(-(lo + hi) // n) + 1 if n else 0
-    if n == 0 and (lo or hi):
-        raise ValueError("pad: can't extend an empty axis with mode='wrap'.")
-    tiled = lax.concatenate([a] * (2 * reps + 1), axis) if reps else a
-    start = reps * n - lo
-    return lax.slice_in_dim(tiled, start, start + lo + n + hi, axis=axis)
-
-
-def _pad_reflect(a, axis: int, lo: int, hi: int, symmetric: bool):
-    """Mirror ``a`` at its edges (``reflect`` excludes the edge element, ``symmetric``
-    repeats it), growing the mirrored block until it covers the padding."""
-    n = shape_of(a)[axis]
-    if n == 0 and (lo or hi):
-        raise ValueError("pad: can't extend an empty axis with a reflecting mode.")
-    if n == 1 and not symmetric:
-        return _pad_edge(a, axis, lo, hi)
-    # One period of the mirrored sequence, e.g. reflect of [a b c] is [a b c b].
-    backward = lax.rev(a, (axis,))
-    if not symmetric:
-        backward = lax.slice_in_dim(backward, 1, n - 1, axis=axis)
-    period = lax.concatenate([a, backward], axis) if shape_of(backward)[axis] else a
-    p = shape_of(period)[axis]
-    reps = -(-(lo + hi + n) // p) + 1
-    tiled = lax.concatenate([period] * (2 * reps + 1), axis)
-    start = reps * p - lo
-    return lax.slice_in_dim(tiled, start, start + lo + n + hi, axis=axis)
-
-
-def _pad_constant(array, widths, constant_values):
-    dtype = dtype_of(array)
-    n = ndim_of(array)
-    if np.ndim(constant_values) == 0:
-        value = convert_to(constant_values, dtype)
-        return lax.pad(array, value, [(lo, hi, 0) for lo, hi in widths])
-    # Different values per axis and side: pad one side of one axis at a time.
-    values = np.broadcast_to(np.asarray(concrete_static("pad", "constant_values",
-                                                        constant_values)), (n, 2))
-    for axis, ((lo, hi), (v_lo, v_hi)) in enumerate(zip(widths, values)):
-        for width, value, side in ((lo, v_lo, 0), (hi, v_hi, 1)):
-            if width:
-                config = [(0, 0, 0)] * n
-                config[axis] = (width, 0, 0) if side == 0 else (0, width, 0)
-                array = lax.pad(array, convert_to(value.item(), dtype), config)
-    return array
-
-
-_PAD_MODES = ("constant", "empty", "edge", "wrap", "reflect", "symmetric")
-
-
-def pad(array: ArrayLike, pad_width, mode: str = "constant", **kwargs):
-    """Pad an array.  Modes: ``constant`` (``constant_values=``), ``edge``, ``wrap``,
-    ``reflect``, ``symmetric`` and ``empty`` (zeros).
-
-    >>> jnp.pad(jnp.array([1, 2]), (1, 2), constant_values=9)
-    Array([9, 1, 2, 9, 9], dtype=int32)
-    """
-    check_arraylike("pad", array)
-    array = ensure_array(array)
-    widths = _pad_widths("pad", pad_width, ndim_of(array))
-    if mode not in _PAD_MODES:
-        raise NotImplementedError(f"pad: mode={mode!r} is not supported; supported modes are "
-                                  f"{', '.join(_PAD_MODES)}.")
-    constant_values = kwargs.pop("constant_values", 0)
-    reflect_type = kwargs.pop("reflect_type", "even")
-    if kwargs:
-        raise ValueError(f"pad: unsupported keyword arguments for mode={mode!r}: "
-                         f"{sorted(kwargs)}.")
-    if reflect_type != "even":
-        raise NotImplementedError("pad: only reflect_type='even' is supported.")
-    if mode == "constant":
-        return _pad_constant(array, widths, constant_values)
-    if mode == "empty":
-        return _pad_constant(array, widths, 0)
-    for axis, (lo, hi) in enumerate(widths):
-        if not lo and not hi:
-            continue
-        if mode == "edge":
-            array = _pad_edge(array, axis, lo, hi)
-        elif mode == "wrap":
-            array = _pad_wrap(array, axis, lo, hi)
-        else:
-            array = _pad_reflect(array, axis, lo, hi, symmetric=mode == "symmetric")
-    return array

@@ -19,7 +19,7 @@ from zenax.tracer.source_info import user_frame_str
 from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.eager import compiled_when_eager
 
-from .creation import full_like, zeros_like
+from .creation import zeros_like
 from .logic import const_like, isnan, isneginf, isposinf, signbit, where
 from .promotion import (ArrayLike, DTypeLike, aval_of, canonical_dtype, check_arraylike,
                         convert_to, dtype_of, ensure_array, promote_args,
@@ -730,16 +730,14 @@ def isrealobj(x) -> bool:
 def isreal(x: ArrayLike, /):
     """Elementwise test for a zero imaginary part."""
     check_arraylike("isreal", x)
-    return lax.eq(imag(x), const_like(imag(x), 0)) if _is_complex(x) else \
-        full_like(x, True, dtype=bool)
+    return lax.eq(imag(x), const_like(imag(x), 0))
 
 
 @compiled_when_eager()
 def iscomplex(x: ArrayLike, /):
     """Elementwise test for a nonzero imaginary part."""
     check_arraylike("iscomplex", x)
-    return lax.ne(imag(x), const_like(imag(x), 0)) if _is_complex(x) else \
-        full_like(x, False, dtype=bool)
+    return lax.ne(imag(x), const_like(imag(x), 0))
 
 
 def astype(x: ArrayLike, dtype: DTypeLike, /, *, copy: bool = False, device=None):

@@ -1,0 +1,134 @@
+"""The checks every NumPy-level spec table gets, as test functions a test file adopts.
+
+A family's test file (``test_jnp_sorting.py``, ...) holds its rows and takes the four
+checks with one line, so each family runs as its own file (its own xdist worker)::
+
+    SPECS = [_np("sort", (f32, i32), cases=...), ...]
+    (test_eager_and_jit_match_jax, test_jvp_and_vjp_match_jax, test_vmap_matches_jax,
+     test_table_is_well_formed) = spec_tests(SPECS)
+
+For every row, case and dtype:
+
+* eager and ``zenax.jit`` results equal ``jax.numpy``'s (shape, dtype, weak type, values);
+* for differentiable rows at float32, ``zenax.jvp`` equals ``jax.jvp`` and ``zenax.vjp``
+  equals ``jax.vjp`` (with respect to the floating-point operands; the others held fixed);
+* at each row's first dtype, ``zenax.vmap`` over a batch of 3 equals ``jax.vmap``
+  (rows with ``batchable=False`` -- functions JAX cannot vmap either -- are left out).
+
+Compiles are what cost: each instance's JAX oracle is one ``jax.jit`` function, and its
+``zenax.jit`` function is built once, both reused by every check of that instance.
+"""
+from __future__ import annotations
+
+import functools
+import zlib
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import zenax
+
+from oracle import assert_same
+from spec import f32, instances
+
+B = 3   # the vmap batch size
+
+
+def ids(insts):
+    return [i[3] for i in insts]
+
+
+class Instance:
+    """One ``(spec, case, dtype)``: its operands and params (seeded by the test id), the
+    zenax function and the JAX oracle of the operands, each jitted once."""
+
+    def __init__(self, spec, case, dtype, test_id):
+        self.spec, self.case, self.dtype = spec, case, dtype
+        self.rng = np.random.RandomState(zlib.crc32(test_id.encode()))
+        self.args = spec.args(self.rng, case, dtype)
+        params = spec.params(case, dtype)
+        self.zf = functools.partial(spec.zfun, **params)
+        self.jf = jax.jit(functools.partial(spec.jfun, **params))
+        self.zf_jit = zenax.jit(self.zf)
+
+    def inexact(self) -> list:
+        return [i for i, x in enumerate(self.args) if jnp.issubdtype(x.dtype, np.inexact)]
+
+    def fix(self, fun, positions):
+        """``fun`` as a function of the operands at ``positions``, the others fixed."""
+        def f(*xs):
+            full = list(self.args)
+            for i, x in zip(positions, xs):
+                full[i] = x
+            return fun(*full)
+        return f
+
+    def batched_args(self) -> list:
+        return [self.spec.domain(i, a).sample(self.rng, (B,) + a.shape,
+                                              self.dtype if a.dtype is None else a.dtype)
+                for i, a in enumerate(self.case.args)]
+
+
+def derivative_tol(spec) -> dict:
+    """The row's float32 tolerance, with some slack: a derivative may be computed by
+    another (equal) formula than JAX's."""
+    rtol, atol = spec.tolerance(f32)
+    return {"float32": (max(rtol, 2e-5), max(atol, 2e-5))}
+
+
+def spec_tests(specs) -> tuple:
+    """The four test functions of the table ``specs`` (see the module docstring)."""
+    insts = list(instances(specs))
+    diff = [i for i in insts if i[0].differentiable and i[2] == f32]
+    first_dtype = [i for i in insts if i[2] == i[0].dtypes[0]
+                   and getattr(i[0], "batchable", True)]
+    by_id = {i[3]: i for i in insts}
+
+    @functools.lru_cache(maxsize=None)
+    def instance(test_id) -> Instance:
+        spec, case, dtype, _ = by_id[test_id]
+        return Instance(spec, case, dtype, test_id)
+
+    @pytest.mark.parametrize("spec,case,dtype,test_id", insts, ids=ids(insts))
+    def test_eager_and_jit_match_jax(spec, case, dtype, test_id):
+        inst = instance(test_id)
+        expected = inst.jf(*inst.args)
+        assert_same(inst.zf(*inst.args), expected, tol=spec.tol, err_msg="eager")
+        assert_same(inst.zf_jit(*inst.args), expected, tol=spec.tol, err_msg="jit")
+
+    @pytest.mark.parametrize("spec,case,dtype,test_id", diff, ids=ids(diff))
+    def test_jvp_and_vjp_match_jax(spec, case, dtype, test_id):
+        inst = instance(test_id)
+        tol = derivative_tol(spec)
+        positions = inst.inexact()
+        zf, jf = inst.fix(inst.zf, positions), inst.fix(inst.jf, positions)
+        primals = tuple(inst.args[i] for i in positions)
+        tangents = tuple(inst.rng.standard_normal(x.shape).astype(x.dtype) for x in primals)
+        assert_same(zenax.jvp(zf, primals, tangents), jax.jvp(jf, primals, tangents),
+                    tol=tol, err_msg="jvp")
+        out, f_vjp = zenax.vjp(zf, *primals)
+        expected, jf_vjp = jax.vjp(jf, *primals)
+        assert_same(out, expected, tol=tol, err_msg="vjp primal")
+        cts = jax.tree.map(lambda e: inst.rng.standard_normal(np.shape(e)).astype(e.dtype),
+                           expected)
+        assert_same(f_vjp(cts), jf_vjp(cts), tol=tol, err_msg="vjp cotangents")
+
+    @pytest.mark.parametrize("spec,case,dtype,test_id", first_dtype, ids=ids(first_dtype))
+    def test_vmap_matches_jax(spec, case, dtype, test_id):
+        inst = instance(test_id)
+        args = inst.batched_args()
+        assert_same(zenax.vmap(inst.zf)(*args), jax.vmap(inst.jf)(*args), tol=spec.tol,
+                    err_msg="vmap")
+
+    def test_table_is_well_formed():
+        names = [s.name for s in specs]
+        assert len(set(names)) == len(names), "row names must be unique"
+        for spec in specs:
+            assert spec.cases and spec.dtypes, spec.name
+            assert all(spec.dtypes_for(c) for c in spec.cases), spec.name
+            assert hasattr(zenax.numpy, spec.name.split("/")[0]), spec.name
+
+    return (test_eager_and_jit_match_jax, test_jvp_and_vjp_match_jax, test_vmap_matches_jax,
+            test_table_is_well_formed)
