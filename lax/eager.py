@@ -160,11 +160,15 @@ def _compiled_form(fn: Callable, static_argnames: tuple[str, ...],
                     break
             else:
                 try:
-                    return compiled(*args, **kwargs)
+                    out = compiled(*args, **kwargs)
                 except Exception:   # noqa: BLE001 -- the plain call below raises or works
                     fallbacks[fn.__name__] = fallbacks.get(fn.__name__, 0) + 1
+                else:
+                    dispatch.compiled_calls += 1
+                    return out
         return fn(*args, **kwargs)
     dispatch.eager_compiled = compiled
+    dispatch.compiled_calls = 0     # how many calls ran compiled (tests check the path)
     return dispatch
 
 

@@ -543,9 +543,12 @@ def _convert_abstract_eval(x, *, new_dtype, weak_type):
 
 
 def _convert_lower(x, *, new_dtype, weak_type):
-    # jax.lax's public cast cannot make a weakly typed result, so an eager conversion to a
-    # weak type returns a strong array (the traced aval keeps the weak type).
-    return lax.convert_element_type(x, new_dtype)
+    if not weak_type:
+        return lax.convert_element_type(x, new_dtype)
+    # jax.lax's public cast cannot make a weakly typed result; its primitive can (so an
+    # eager conversion to a weak type is weak, as the traced aval says).
+    return lax.convert_element_type_p.bind(x, new_dtype=np.dtype(new_dtype), weak_type=True,
+                                           sharding=None)
 
 
 register(convert_element_type_p, _convert_abstract_eval, _convert_lower)

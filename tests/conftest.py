@@ -43,8 +43,18 @@ def x64():
         zenax.config.update("jax_enable_x64", before)
 
 
-# Spec-table cases in the 16-bit float types repeat the float32 case of the same rule in a
-# narrower dtype: CI runs them, the development loop (``pytest -m "not slow"``) skips them.
+# Three tiers, all of one suite:
+#
+# * the full run, ``pytest -m ""``: every case of every test;
+# * CI and the README's command, ``pytest`` (pyproject's addopts add
+#   ``-m 'not exhaustive'``): every test function, and of a parametrized one every fourth
+#   case (the first, fifth, ...) -- neighbouring cases differ in one shape or option, so
+#   a sample keeps each kind of case at a quarter of the compiles -- and no 16-bit float
+#   variants of the spec tables (they repeat the float32 case in a narrower dtype);
+# * the development loop, ``pytest -m "not slow"``: every eighth case, without the end to
+#   end files.
+#
+# Tests marked ``all_cases`` (the API parity check) run every case in every tier.
 _NARROW_FLOATS = frozenset({"float16", "bfloat16"})
 
 
@@ -55,10 +65,7 @@ def _dtype_name(value):
         return None
 
 
-# Of a test function's parametrized cases the development loop runs a sample -- the first
-# and every QUICK_STRIDE-th after it -- so every test function still runs there at least
-# once; CI runs all of them.
-QUICK_STRIDE = 4
+CI_STRIDE, QUICK_STRIDE = 4, 8
 
 
 def pytest_collection_modifyitems(config, items):
@@ -67,9 +74,12 @@ def pytest_collection_modifyitems(config, items):
         params = getattr(getattr(item, "callspec", None), "params", {})
         if _dtype_name(params.get("dtype")) in _NARROW_FLOATS:
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.exhaustive)
             continue
-        if params:
+        if params and not item.get_closest_marker("all_cases"):
             key = (item.nodeid.split("::")[0], item.originalname)
             index = seen[key] = seen.get(key, -1) + 1
             if index % QUICK_STRIDE:
                 item.add_marker(pytest.mark.slow)
+            if index % CI_STRIDE:
+                item.add_marker(pytest.mark.exhaustive)

@@ -241,3 +241,10 @@ def test_docstring_examples():
     for module in (io_module, printing, einsum_module):
         assert doctest.testmod(module, extraglobs={"jnp": znp}).failed == 0, module
     assert np.get_printoptions() == saved
+
+
+def test_load_refuses_to_unpickle(tmp_path):
+    path = tmp_path / "objects.npy"
+    np.save(path, np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match="unpickles"):
+        znp.load(path, allow_pickle=True)

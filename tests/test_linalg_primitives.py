@@ -6,6 +6,7 @@ differences to second order in float64; and the errors for operands that are not
 (square) matrices, which are of JAX's kinds.
 """
 import doctest
+import sys
 
 import jax
 import numpy as np
@@ -228,5 +229,6 @@ def test_dtype_errors():
 
 
 def test_docstring_examples_run():
-    results = doctest.testmod(linalg, extraglobs={"lax": lax, "jnp": jnp})
+    results = doctest.testmod(sys.modules["zenax.lax.linalg_triangular"],
+                              extraglobs={"lax": lax, "jnp": jnp})
     assert results.attempted > 0 and results.failed == 0

@@ -23,6 +23,10 @@ NO_JVP = {
     "digamma": "its derivative is polygamma, which zenax does not declare yet",
     "nextafter": "not differentiable, and JAX gives it no jvp rule either (test_autodiff "
                  "checks the error)",
+    "geqrf": "LAPACK's raw QR (Householder vectors); not differentiable in JAX either -- "
+             "jnp.linalg.qr differentiates through qr",
+    "householder_product": "builds Q from geqrf's Householder vectors; no jvp in JAX either",
+    "ormqr": "multiplies by Q from geqrf's Householder vectors; no jvp in JAX either",
 }
 NO_BATCH = {
     "iota": "it has no operands, so vmap never has a batched operand to hand it",

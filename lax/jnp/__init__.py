@@ -25,6 +25,17 @@ The modules, one idea each:
   ``x.at[idx].set/add/...`` (scatter); ``indexing_routines``: take, take_along_axis,
   put_along_axis, nonzero, argwhere; ``array_methods``: operators and methods of
   tracers (installed on import).
+- ``padding``: pad's modes; ``manipulation``: insert/delete/block/choose/compress/...;
+  ``index_tricks``: mgrid, r_, ix_, unravel_index, tril_indices, ...
+- ``sorting``: sort/argsort/partition/searchsorted; ``sets``: unique, isin, ...;
+  ``histograms``; ``statistics``: quantiles, median, cov, corrcoef.
+- ``signal``: convolve/correlate/interp/gradient/...; ``windows``: hamming & co and i0;
+  ``polynomials``; ``floating_point``: frexp/ldexp/gcd/geomspace/matvec/...; ``bits``:
+  bitwise_count, packbits.
+- ``ufunc_objects``: ``jnp.ufunc`` and the built-in ufuncs (``jnp.add.reduce``);
+  ``vectorization``: ``vectorize`` (on ``zenax.vmap``, handed down by transforms);
+  ``io``: fromfunction/frombuffer/load/save; ``printing``: print options.
+- ``fft``: the ``jnp.fft`` namespace.
 """
 from types import ModuleType as _ModuleType
 
@@ -46,12 +57,11 @@ from .einsum import einsum, einsum_path
 from .indexing import NonConcreteBooleanIndexError
 from .indexing_routines import (argwhere, flatnonzero, nonzero, put_along_axis, take,
                                 take_along_axis)
-from .logic import (allclose, array_equal, array_equiv, bitwise_and, bitwise_invert,
-                    bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
-                    bitwise_xor, equal, greater, greater_equal, invert, isclose, isfinite,
-                    isinf, isnan, isneginf, isposinf, left_shift, less, less_equal,
-                    logical_and, logical_not, logical_or, logical_xor, not_equal,
-                    right_shift, select, signbit, where)
+from .logic import (allclose, array_equal, array_equiv, bitwise_invert, bitwise_left_shift,
+                    bitwise_not, bitwise_right_shift, equal, greater, greater_equal,
+                    invert, isclose, isfinite, isinf, isnan, isneginf, isposinf,
+                    left_shift, less, less_equal, logical_not, not_equal, right_shift,
+                    select, signbit, where)
 from .promotion import (array, asarray, broadcast_arrays, broadcast_shapes, broadcast_to,
                         can_cast, copy, promote_types, result_type)
 from .padding import pad
@@ -64,16 +74,15 @@ from .shapes import (append, array_split, atleast_1d, atleast_2d, atleast_3d, co
                      hsplit, hstack, matrix_transpose, moveaxis, ndim, permute_dims,
                      ravel, repeat, reshape, roll, rot90, shape, size, split, squeeze, stack,
                      swapaxes, tile, transpose, vsplit, vstack)
-from .ufuncs import (abs, absolute, acos, acosh, add, angle, arccos, arccosh, arcsin,
-                     arcsinh, arctan, arctan2, arctanh, around, asin, asinh, astype, atan,
-                     atan2, atanh, cbrt, ceil, clip, conj, conjugate, copysign, cos, cosh,
+from .ufuncs import (abs, absolute, acos, acosh, angle, arccos, arccosh, arcsin, arcsinh,
+                     arctan, arctan2, arctanh, around, asin, asinh, astype, atan, atan2,
+                     atanh, cbrt, ceil, clip, conj, conjugate, copysign, cos, cosh,
                      deg2rad, degrees, divide, divmod, exp, exp2, expm1, fabs, fix,
                      float_power, floor, floor_divide, fmax, fmin, fmod, heaviside, hypot,
                      imag, iscomplex, iscomplexobj, isreal, isrealobj, log, log1p, log2,
-                     log10, logaddexp, logaddexp2, maximum, minimum, mod, multiply,
-                     nan_to_num, negative, positive, pow, power, rad2deg, radians, real,
-                     reciprocal, remainder, rint, round, sign, sin, sinc, sinh, sqrt, square,
-                     subtract, tan, tanh, true_divide, trunc)
+                     log10, mod, nan_to_num, positive, pow, power, rad2deg, radians, real,
+                     reciprocal, remainder, rint, round, sign, sin, sinc, sinh, sqrt,
+                     square, tan, tanh, true_divide, trunc)
 
 # The families added for numpy completeness export their public names by ``__all__``.
 from .sorting import *  # noqa: F401,F403
@@ -83,6 +92,7 @@ from .statistics import *  # noqa: F401,F403
 from .signal import *  # noqa: F401,F403
 from .windows import *  # noqa: F401,F403
 from .polynomials import *  # noqa: F401,F403
+from .polynomial_fitting import *  # noqa: F401,F403
 from .index_tricks import *  # noqa: F401,F403
 from .manipulation import *  # noqa: F401,F403
 from .bits import *  # noqa: F401,F403
@@ -100,6 +110,7 @@ from .printing import *  # noqa: F401,F403
 # modules' functions stay plain.
 from ..eager import compile_marked as _compile_marked  # noqa: E402
 _compile_marked(globals())
+_compile_marked(vars(linalg))     # jnp.linalg is a public namespace of its own
 
 array_methods.install()
 from . import concrete_arrays as _concrete_arrays  # noqa: E402

@@ -1,8 +1,9 @@
 """Arrays from functions, buffers, strings and DLPack; NumPy's ``.npy``/``.npz`` files.
 
 Parsing and file formats are NumPy's: ``frombuffer``/``fromstring`` parse with NumPy and
-put the result on the device, ``load`` reads with ``numpy.load`` (never unpickling
-objects unless asked: ``allow_pickle`` keeps NumPy's default, False) and gives back the
+put the result on the device, ``load`` reads with ``numpy.load`` (never unpickling: it
+refuses ``allow_pickle=True``; ``save``/``savez`` accept the argument, as JAX's, but never
+write a pickle -- arrays of numbers need none) and gives back the
 ``bfloat16`` that NumPy writes as raw 2-byte records.  ``save``/``savez`` to a path write a
 temporary file next to it and rename it into place, so a crash or an error leaves the
 old file or the new one, never half of one.  ``fromiter``/``fromfile`` are left out, as
@@ -17,6 +18,7 @@ from typing import IO, Any, Callable
 import numpy as np
 
 from zenax.tracer import dtypes as _dtypes
+from zenax.tracer.source_info import user_frame_str
 from zenax.tracer.core import Tracer
 
 from .array_methods import Array
@@ -113,6 +115,10 @@ def load(file: IO[bytes] | str | os.PathLike, *args: Any, **kwargs: Any):
     >>> jnp.load(f)
     Array([1, 2], dtype=bfloat16)
     """
+    if kwargs.get("allow_pickle") or (len(args) > 1 and args[1]):
+        raise ValueError("load: zenax never unpickles a file (a pickle can run any code); "
+                         "arrays of numbers are stored without one, so allow_pickle=True is "
+                         f"not needed (at {user_frame_str()}).")
     out = np.load(file, *args, **kwargs)
     if not isinstance(out, np.ndarray):
         return out
@@ -160,9 +166,9 @@ def save(file: IO[bytes] | str | os.PathLike, arr: Any, allow_pickle: bool = Tru
     """
     host = np.asarray(arr)   # before any file exists: a tracer fails here
     if not _is_path(file):
-        np.save(file, host, allow_pickle=allow_pickle)
+        np.save(file, host, allow_pickle=False)
         return
-    _atomic_write(file, ".npy", lambda f: np.save(f, host, allow_pickle=allow_pickle))
+    _atomic_write(file, ".npy", lambda f: np.save(f, host, allow_pickle=False))
 
 
 def savez(file: IO[bytes] | str | os.PathLike, *args: Any, allow_pickle: bool = True,
@@ -180,7 +186,7 @@ def savez(file: IO[bytes] | str | os.PathLike, *args: Any, allow_pickle: bool = 
     hosts = [np.asarray(a) for a in args]
     named = {k: np.asarray(v) for k, v in kwds.items()}
     if not _is_path(file):
-        np.savez(file, *hosts, allow_pickle=allow_pickle, **named)
+        np.savez(file, *hosts, allow_pickle=False, **named)
         return
     _atomic_write(file, ".npz",
-                  lambda f: np.savez(f, *hosts, allow_pickle=allow_pickle, **named))
+                  lambda f: np.savez(f, *hosts, allow_pickle=False, **named))

@@ -4,26 +4,34 @@
 ``matmul``, ``matrix_transpose``, ``outer``, ``tensordot`` and ``vecdot`` are the
 ``jnp`` functions of the same names, re-exported because ``jax.numpy.linalg`` has them
 too. ``diagonal`` and ``trace`` differ from ``jnp``'s: as in the array API, they work on
-the last two axes (stacks of matrices), not the first two. Decompositions and solvers
-(``svd``, ``inv``, ``solve``, ...) are not available yet.
+the last two axes (stacks of matrices), not the first two. The decompositions and what
+is built on them (``eigh``, ``svd``, ``qr``, ``pinv``, ...) come from ``linalg_spectral``,
+the solvers (``solve``, ``inv``, ``det``, ...) from ``linalg_solve``; ``cond``, which
+combines ``norm`` with both, is defined here.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from zenax import lax
+from zenax.lax.eager import compiled_when_eager
 
-from . import diagonals
-from .logic import const_like
+from . import diagonals, linalg_solve, linalg_spectral
+from .linalg_solve import *  # noqa: F401,F403  (solve, inv, det, slogdet, ...)
+from .linalg_solve import inv
+from .linalg_spectral import *  # noqa: F401,F403  (eigh, svd, qr, pinv, lstsq, ...)
+from .linalg_spectral import svdvals
+from .logic import const_like, isnan, logical_and, logical_not, where
 from .products import cross, matmul, outer, tensordot, vecdot
 from .promotion import (ArrayLike, check_arraylike, dtype_of, ensure_array, ndim_of,
-                        promote_dtypes_inexact, scalar_constant)
-from .reductions import canonical_axis, max, min, sum
+                        promote_dtypes_inexact, scalar_constant, shape_of)
+from .reductions import any, canonical_axis, max, min, sum
 from .shapes import matrix_transpose, ravel, reshape
-from .ufuncs import abs, conj, multiply, power, real, sqrt
+from .ufuncs import abs, conj, divide, multiply, power, real, sqrt
 
-__all__ = ["cross", "diagonal", "matmul", "matrix_norm", "matrix_transpose", "norm", "outer",
-           "tensordot", "trace", "vecdot", "vector_norm"]
+__all__ = ["cond", "cross", "diagonal", "matmul", "matrix_norm", "matrix_transpose", "norm",
+           "outer", "tensordot", "trace", "vecdot", "vector_norm",
+           *linalg_solve.__all__, *linalg_spectral.__all__]
 
 
 def _squared_magnitude(x):
@@ -62,9 +70,15 @@ def _matrix_norm(x, ord, axes, keepdims):
         out = pick(sums, then, keepdims=True)
         return out if keepdims else lax.squeeze(out, axes)
     if ord in (2, -2, "nuc"):
-        raise NotImplementedError(
-            f"norm: ord={ord!r} for matrices needs the singular value decomposition, which "
-            "zenax does not provide yet; use ord='fro', 1, -1, inf or -inf.")
+        # The largest or smallest singular value, or their sum.
+        rows, cols = axes
+        moved = lax.transpose(x, tuple(d for d in range(ndim_of(x)) if d not in axes)
+                              + (rows, cols))
+        s = svdvals(moved)
+        out = {2: max, -2: min, "nuc": sum}[ord](s, -1)
+        if keepdims:
+            out = lax.expand_dims(out, tuple(sorted(axes)))
+        return out
     raise ValueError(f"norm: invalid order {ord!r} for matrices.")
 
 
@@ -132,3 +146,39 @@ def trace(x: ArrayLike, /, *, offset: int = 0, dtype=None):
     """
     check_arraylike("trace", x)
     return diagonals.trace(x, offset, axis1=-2, axis2=-1, dtype=dtype)
+
+
+# --------------------------------------------------------------------------- cond
+# Here, not in linalg_spectral, because it combines norm (above) with svdvals and inv.
+
+@compiled_when_eager(n_arrays=1, static_argnames=("p",))
+def cond(x: ArrayLike, p=None):
+    """The condition number ``norm(x, p) * norm(inv(x), p)`` of matrices ``x``
+    ``(..., m, n)``; for ``p`` None or 2 (-2) the ratio of the largest to the smallest
+    singular value (or its inverse), otherwise ``x`` must be square.  Singular matrices
+    give ``inf``.
+
+    >>> jnp.linalg.cond(jnp.array([[1., 2.], [2., 1.]]))
+    Array(3., dtype=float32)
+    """
+    check_arraylike("cond", x)
+    shape = shape_of(x)
+    if len(shape) < 2:
+        raise ValueError(f"cond: x must be at least two-dimensional (matrices in its last "
+                         f"two axes), got shape {shape}.")
+    if shape[-1] == 0 or shape[-2] == 0:
+        raise ValueError(f"cond: x must not be empty, got shape {shape}.")
+    if p is None or p == 2 or p == -2:
+        s = svdvals(x)
+        largest, smallest = (lax.index_in_dim(s, i, axis=-1, keepdims=False) for i in (0, -1))
+        if p == -2:
+            ratio = divide(smallest, largest)
+        else:
+            return divide(largest, smallest)
+    else:
+        if shape[-2] != shape[-1]:
+            raise ValueError(f"cond: for p={p!r}, x must be square, got shape {shape}.")
+        ratio = multiply(norm(x, ord=p, axis=(-2, -1)), norm(inv(x), ord=p, axis=(-2, -1)))
+    # A NaN from a singular matrix (not from NaNs in x) means an infinite condition number.
+    x_has_nan = any(isnan(x), axis=(-2, -1))
+    return where(logical_and(isnan(ratio), logical_not(x_has_nan)), np.inf, ratio)

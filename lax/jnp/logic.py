@@ -255,7 +255,7 @@ def where(condition: ArrayLike, x: ArrayLike | None = None, y: ArrayLike | None 
     """Elementwise ``x if condition else y``, broadcasting all three.
 
     >>> jnp.where(jnp.arange(4) > 1, 1.0, 0.0)
-    Array([0., 0., 1., 1.], dtype=float32)
+    Array([0., 0., 1., 1.], dtype=float32, weak_type=True)
     """
     if x is None and y is None:
         # The one-argument form: the indices of the nonzero entries (needs a static
@@ -270,7 +270,7 @@ def where(condition: ArrayLike, x: ArrayLike | None = None, y: ArrayLike | None 
     shapes = [shape_of(condition), shape_of(x), shape_of(y)]
     shape = broadcast_shapes_or_none(shapes)
     if shape is None:
-        raise incompatible_shapes_error("where", shapes, TypeError)
+        raise incompatible_shapes_error("where", shapes, ValueError)
     # lax.select_n needs cases of one shape; a scalar predicate may stay scalar.
     x, y = broadcast_to_shape(x, shape), broadcast_to_shape(y, shape)
     condition = condition if shapes[0] == () else broadcast_to_shape(condition, shape)

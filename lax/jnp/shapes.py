@@ -19,7 +19,7 @@ from zenax.tracer.errors import ConcretizationTypeError
 from zenax.tracer.source_info import user_frame_str
 
 from .promotion import (ArrayLike, DTypeLike, canonical_dtype, check_arraylike,
-                        concrete_static, convert_to, dtype_of, ensure_array, is_arraylike,
+                        concrete_static, convert_to, ensure_array, is_arraylike,
                         ndim_of, promote_dtypes, shape_of)
 from .indexing_routines import take
 from .reductions import canonical_axes, canonical_axis
@@ -508,14 +508,16 @@ def _roll_static(a, shift: int, axis: int):
 
 
 def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | None = None):
-    """Shift elements cyclically along ``axis`` (of the flattened array if None);
-    ``shift`` must be static.
+    """Shift elements cyclically along ``axis`` (of the flattened array if None).  A
+    traced ``shift`` works too (a dynamic slice of the axis repeated twice).
 
     >>> jnp.roll(jnp.arange(4), 1)
     Array([3, 0, 1, 2], dtype=int32)
     """
     check_arraylike("roll", a)
     a = ensure_array(a)
+    if isinstance(shift, Tracer):
+        return _roll_dynamic(a, shift, axis)
     shifts = (shift,) if np.ndim(shift) == 0 else tuple(shift)
     shifts = [operator.index(concrete_static("roll", "shift", s)) for s in shifts]
     if axis is None:
@@ -528,6 +530,28 @@ def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | N
                          "same length.")
     for s, ax in zip(shifts, axes):
         a = _roll_static(a, s, canonical_axis("roll", ax, ndim_of(a)))
+    return a
+
+
+def _roll_dynamic(a, shift, axis):
+    """``roll`` by traced shifts: along each axis, the window of ``concat([a, a])`` that
+    starts at ``(-shift) mod n``."""
+    if axis is None:
+        return reshape(_roll_dynamic(ravel(a), lax.reduce_sum(lax.reshape(
+            shift, (int(np.prod(shift.shape)),)), (0,)), 0), shape_of(a))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    shifts = lax.broadcast_in_dim(shift, (len(axes),), ()) if shift.ndim == 0 else shift
+    if shifts.shape != (len(axes),):
+        raise ValueError(f"roll: shift of shape {shifts.shape} and axis {axes} must have "
+                         f"the same length (at {user_frame_str()}).")
+    for i, ax in enumerate(axes):
+        ax = canonical_axis("roll", ax, ndim_of(a))
+        n = shape_of(a)[ax]
+        if n == 0:
+            continue
+        s = lax.convert_element_type(lax.index_in_dim(shifts, i, keepdims=False), np.int32)
+        start = lax.rem(lax.add(lax.rem(lax.neg(s), np.int32(n)), np.int32(n)), np.int32(n))
+        a = lax.dynamic_slice_in_dim(lax.concatenate([a, a], ax), start, n, axis=ax)
     return a
 
 

@@ -113,6 +113,11 @@ class ufunc:
     def __repr__(self) -> str:
         return f"<jnp.ufunc '{self.__name__}'>"
 
+    @property
+    def compiled_calls(self) -> int:
+        """How many calls of a built-in ufunc ran compiled (see lax/eager.py)."""
+        return getattr(self._call, "compiled_calls", 0)
+
     def __call__(self, *args: ArrayLike, out: None = None, where: None = None) -> Any:
         if out is not None:
             raise NotImplementedError(f"out argument of {self}: zenax arrays are immutable; "

@@ -67,7 +67,7 @@ def multiply(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 * x2`` (logical AND for bools).
 
     >>> jnp.multiply(jnp.arange(3), 2.0)
-    Array([0., 2., 4.], dtype=float32)
+    Array([0., 2., 4.], dtype=float32, weak_type=True)
     """
     x1, x2 = promote_args("multiply", x1, x2)
     return lax.bitwise_and(x1, x2) if _is_bool(x1) else lax.mul(x1, x2)
