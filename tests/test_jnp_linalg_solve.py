@@ -194,6 +194,7 @@ def test_against_numpy(x64):
 
 # ## Derivatives: finite differences, singular matrices, complex matrices
 
+@pytest.mark.exhaustive   # float64 finite differences: in the full run (-m '')
 def test_check_grads(x64):
     a, b, x = _well((3, 3), np.float64), rng.randn(3), rng.randn(3, 3)
     modes = ("fwd", "rev")

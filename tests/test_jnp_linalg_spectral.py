@@ -258,6 +258,7 @@ def test_decompositions_reconstruct_their_input():
 
 # ## Finite differences of gauge-invariant functions (float64)
 
+@pytest.mark.exhaustive   # float64 finite differences: in the full run (-m '')
 def test_finite_differences(x64):
     a, tall, wide = randn(3, 3, dtype=np.float64), randn(4, 3, dtype=np.float64), \
         randn(2, 4, dtype=np.float64)

@@ -198,6 +198,7 @@ def test_left_eigenvector_derivatives_match_jax():
                     jax.jvp(lambda x: jlinalg.eig(x, **params), (x,), (t,)), tol=DERIV_TOL)
 
 
+@pytest.mark.exhaustive   # float64 finite differences: in the full run (-m '')
 def test_check_grads_float64(x64):
     sym = lambda x: x + x.T
     a = randn((3, 3), np.float64)

@@ -72,6 +72,7 @@ def test_lu_complex_and_all_outputs_differentiated():
     assert perm_dot.shape == j_perm_dot.shape == (2, 3)
 
 
+@pytest.mark.exhaustive   # float64 finite differences: in the full run (-m '')
 def test_lu_check_grads_float64(x64):
     for shape in ((2, 4), (4, 2)):     # U, then L, padded with an identity block
         check_grads(lambda x: linalg.lu(x)[0], (randn(shape, np.float64),), order=2,
