@@ -34,6 +34,7 @@ import numpy as np
 import pytest
 
 import zenax
+from zenax.lax import eager
 
 from oracle import assert_same
 from spec import f32, instances
@@ -149,3 +150,16 @@ def spec_tests(specs) -> tuple:
 
     return (test_eager_and_jit_match_jax, test_jvp_and_vjp_match_jax, test_vmap_matches_jax,
             test_table_is_well_formed)
+
+
+def assert_runs_compiled(name: str, args: tuple, kwargs: dict | None = None) -> None:
+    """``zenax.numpy.<name>(*args, **kwargs)`` on concrete arrays runs as one compiled
+    executable (never falling back to the plain path) and equals ``jax.numpy``'s."""
+    kwargs = kwargs or {}
+    fn = getattr(zenax.numpy, name)
+    args = tuple(jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args)
+    before, calls = dict(eager.fallbacks), fn.compiled_calls
+    out = fn(*args, **kwargs)
+    assert fn.compiled_calls == calls + 1, f"{name} did not run compiled"
+    assert eager.fallbacks == before, f"{name} fell back to the plain path"
+    assert_same(out, getattr(jnp, name)(*args, **kwargs))

@@ -13,10 +13,9 @@ import pytest
 
 import zenax
 import zenax.numpy as znp
-from zenax.lax import eager
 from zenax.lax.jnp import sorting
 
-from jnp_spec_checks import spec_tests
+from jnp_spec_checks import assert_runs_compiled, spec_tests
 from jnp_spec_table import _np, _wrapped
 from oracle import assert_same
 from spec import SMALL_INTS, Arg, Case, f32, i32
@@ -242,9 +241,4 @@ EAGER_CALLS = [
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(EAGER_CALLS)])
 def test_eager_calls_run_compiled(name, args, kwargs):
     """On concrete arrays each function runs as one executable, never falling back."""
-    fn = getattr(znp, name)
-    args = tuple(jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args)
-    before, calls = dict(eager.fallbacks), fn.compiled_calls
-    out = fn(*args, **kwargs)
-    assert fn.compiled_calls == calls + 1 and eager.fallbacks == before
-    assert_same(out, getattr(jnp, name)(*args, **kwargs))
+    assert_runs_compiled(name, args, kwargs)

@@ -18,12 +18,10 @@ from zenax import lax
 from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.eager import compiled_when_eager
 from zenax.tracer import dtypes as _dtypes
-from zenax.tracer.core import Tracer
-from zenax.tracer.errors import ConcretizationTypeError
 from zenax.tracer.source_info import user_frame_str
 
 from .logic import const_like, where
-from .promotion import ArrayLike, dtype_of, promote_args_inexact
+from .promotion import ArrayLike, concrete_static, dtype_of, promote_args_inexact
 from .ufuncs import abs, add, cos, divide, multiply, sqrt, subtract
 
 __all__ = ["bartlett", "blackman", "hamming", "hanning", "i0", "kaiser"]
@@ -64,13 +62,7 @@ def _i0_jvp(primals, tangents):
 
 def _window_length(fun_name: str, M) -> int:
     """``M`` as a static non-negative Python int (``int(M)``, as NumPy and JAX take it)."""
-    if isinstance(M, Tracer):
-        value = M.to_concrete_value()
-        if value is None:
-            raise ConcretizationTypeError(
-                M, f"It arose in the {fun_name} argument `M`, the window length, which must "
-                   "be a static (concrete) value because it is the output's shape.\n")
-        M = value
+    M = concrete_static(fun_name, "M", M)
     try:
         M = int(M)
     except TypeError:
