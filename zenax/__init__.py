@@ -43,3 +43,4 @@ from . import random  # noqa: F401
 from . import models  # noqa: F401
 from . import test_util  # noqa: F401
 from . import tree_util  # noqa: F401
+from . import scipy  # noqa: F401

@@ -1,0 +1,2 @@
+"""zenax.scipy.cluster."""
+from . import vq  # noqa: F401

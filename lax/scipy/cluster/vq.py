@@ -1,0 +1,2 @@
+"""zenax.scipy.cluster.vq: vector quantisation (stub; being built)."""
+__all__: list[str] = []

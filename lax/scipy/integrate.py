@@ -1,0 +1,2 @@
+"""zenax.scipy.integrate: trapezoid (stub; being built)."""
+__all__: list[str] = []

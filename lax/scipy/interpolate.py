@@ -1,0 +1,2 @@
+"""zenax.scipy.interpolate: RegularGridInterpolator (stub; being built)."""
+__all__: list[str] = []

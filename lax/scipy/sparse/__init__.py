@@ -1,0 +1,2 @@
+"""zenax.scipy.sparse."""
+from . import linalg  # noqa: F401

@@ -1,0 +1,2 @@
+"""zenax.scipy.sparse.linalg: iterative solvers (stub; being built)."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""zenax.scipy.spatial."""
+from . import transform  # noqa: F401

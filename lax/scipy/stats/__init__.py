@@ -1,0 +1,1 @@
+"""zenax.scipy.stats: probability distributions, one module per distribution (stub; being built)."""
