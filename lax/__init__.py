@@ -39,6 +39,7 @@ from . import parallel as _parallel  # noqa: E402
 globals().update({k: v for k, v in vars(_parallel).items() if k.endswith("_p")})
 from .control_flow import cond, fori_loop, map, scan, switch, while_loop  # noqa: F401,E402
 from .control_flow import cond_p, scan_p, while_p  # noqa: F401,E402
+from .custom_solvers import custom_linear_solve, custom_root, linear_solve_p  # noqa: F401,E402
 from .debugging import checkpoint_name, debug_callback, debug_callback_p, name_p  # noqa: F401,E402
 from .convolution import *  # noqa: F401,F403,E402  (conv_general_dilated, conv, conv_transpose, ...)
 from .windowed import *  # noqa: F401,F403,E402  (reduce_window_*, select_and_*, avg/max_pool)
@@ -53,5 +54,16 @@ from .special import *  # noqa: F401,F403,E402  (bessel_i0e, bessel_i1e and thei
 from .fft import FftType, fft, fft_p  # noqa: F401,E402
 from . import linalg  # noqa: F401,E402  (zenax.lax.linalg, as jax.lax.linalg)
 
+from .precision import *  # noqa: F401,F403,E402  (Precision, DotAlgorithm, Tolerance, ...)
+from .conveniences import *  # noqa: F401,F403,E402  (full, full_like, batch_matmul, ...)
+from .stacking import *  # noqa: F401,F403,E402  (split, stack, unstack, tile and their _p)
+from .compiler_hints import *  # noqa: F401,F403,E402  (optimization_barrier, stage, copy_p, ...)
+from .total_order import *  # noqa: F401,F403,E402  (eq_to_p, le_to_p, lt_to_p)
+from .rng import *  # noqa: F401,F403,E402  (rng_bit_generator, rng_uniform and their _p)
+from .scatter_sub import scatter_sub, scatter_sub_p  # noqa: F401,E402
+from .approx_top_k import *  # noqa: F401,F403,E402  (approx_max_k, approx_min_k, approx_top_k_p)
+from .generic_reduce import reduce, reduce_p  # noqa: F401,E402
+from .conv_helpers import *  # noqa: F401,F403,E402  (conv_*_shape_tuple, conv_general_dilated_patches, ...)
+from .special_dots import *  # noqa: F401,F403,E402  (ragged_dot, ragged_dot_general, scaled_dot)
 from . import eager as _eager  # noqa: E402
 _eager.install()   # last: every primitive above runs eagerly through a jitted executable

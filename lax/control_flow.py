@@ -20,9 +20,11 @@ from zenax.tracer.core import Primitive, Tracer, abstract_eval_rules, bind, get_
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Var, closed_to_open
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
-from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
+from zenax.tracer.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
 
 from . import elementwise as ew
+from . import shapes as sh
+from .broadcasting import reshape
 from .registry import type_error
 
 cond_p = Primitive("cond", multiple_results=True)
@@ -98,11 +100,13 @@ abstract_eval_rules[cond_p] = _cond_abstract_eval
 
 
 @api_boundary
-def switch(index, branches: Sequence[Callable], *operands):
-    """Apply ``branches[index](*operands)``, with ``index`` clamped into range.
+def switch(index, branches: Sequence[Callable], *operands, operand=_no_operand):
+    """Apply ``branches[index](*operands)``, with ``index`` clamped into range.  (As for
+    ``cond``, ``operand=x`` is the older spelling of a single operand.)
 
     >>> lax.switch(i, [lambda x: x + 1, lambda x: x * 2], x)
     """
+    operands = _keyword_operand("switch", operands, operand)
     branches = list(branches)
     if not branches:
         raise ValueError("switch: `branches` argument must be a non-empty sequence of callables.")
@@ -123,11 +127,7 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_no_o
 
     >>> lax.cond(x > 0, lambda x: x, lambda x: -x, x)
     """
-    if operand is not _no_operand:
-        if operands:
-            raise TypeError("cond: pass the operands either positionally or as the `operand` "
-                            "keyword, not both.")
-        operands = (operand,)
+    operands = _keyword_operand("cond", operands, operand)
     if pred is None:
         raise TypeError("cond predicate is None")
     p_aval = get_aval(pred)
@@ -139,6 +139,15 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_no_o
         raise TypeError(f"Pred type must be either boolean or number, got {p_aval.dtype}.")
     index = ew._convert_element_type(ew.ne(pred, np.zeros((), p_aval.dtype)), np.int32)
     return _bind_cond(index, [false_fun, true_fun], operands, "cond")
+
+
+def _keyword_operand(name: str, operands: tuple, operand) -> tuple:
+    if operand is _no_operand:
+        return operands
+    if operands:
+        raise TypeError(f"{name}: pass the operands either positionally or as the `operand` "
+                        "keyword, not both.")
+    return (operand,)
 
 
 def _bind_cond(index, branches, operands, name):
@@ -341,8 +350,50 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     return carry_out, ys
 
 
+# zenax.vmap, handed down by zenax.transforms (a layer above) for map's batch_size.
+_vmap: Callable | None = None
+
+
+def install_vmap(vmap: Callable) -> None:
+    """Give ``map`` the ``vmap`` transform (called once by ``zenax.transforms``)."""
+    global _vmap
+    _vmap = vmap
+
+
 @api_boundary
-def map(f: Callable, xs):
-    """``jnp.stack([f(x) for x in xs])`` as one staged loop (a scan with no carry)."""
-    _, ys = scan(lambda c, x: (c, f(x)), (), xs)
-    return ys
+def map(f: Callable, xs, *, batch_size: int | None = None):
+    """``jnp.stack([f(x) for x in xs])`` as one staged loop (a scan with no carry).
+
+    With ``batch_size``, each step applies ``vmap(f)`` to ``batch_size`` elements, and a
+    ``vmap(f)`` of the leftover ones follows the loop (``batch_size=0``: one ``vmap``).
+    """
+    if batch_size is None:
+        _, ys = scan(lambda c, x: (c, f(x)), (), xs)
+        return ys
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 0:
+        raise TypeError(f"map: batch_size must be None or a non-negative Python int, got "
+                        f"{batch_size!r}.")
+    if _vmap is None:
+        raise RuntimeError("map with batch_size needs zenax.vmap, which zenax.transforms "
+                           "installs when imported: `import zenax` first.")
+    leaves, tree = tree_flatten(xs)
+    if not leaves:
+        return _vmap(f)(xs)
+    n = get_aval(leaves[0]).shape[0] if get_aval(leaves[0]).ndim else 0
+    steps = n // batch_size if batch_size else 0
+    done = steps * batch_size
+    ys = None
+    if steps:
+        def batches(x):
+            shape = get_aval(x).shape
+            x = sh.slice_in_dim(x, 0, done) if done < n else x
+            return reshape(x, (steps, batch_size) + shape[1:])
+        scanned = tree_unflatten(tree, [batches(x) for x in leaves])
+        _, ys = scan(lambda c, x: (c, _vmap(f)(x)), (), scanned)
+        ys = tree_map(lambda y: reshape(y, (done,) + get_aval(y).shape[2:]), ys)
+    if steps and done == n:
+        return ys
+    rest = _vmap(f)(tree_unflatten(tree, [sh.slice_in_dim(x, done, n) for x in leaves]))
+    if ys is None:
+        return rest
+    return tree_map(lambda a, b: sh.concatenate([a, b], 0), ys, rest)

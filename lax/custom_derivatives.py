@@ -18,12 +18,15 @@ import functools
 import inspect
 from typing import Callable, Sequence
 
+import numpy as np
+
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Primitive, Tracer, abstract_eval_rules, bind, get_aval
 from zenax.tracer.ir import ClosedJaxpr, closed_to_open
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
-from zenax.tracer.tree_util import tree_flatten, tree_map, tree_unflatten
+from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path, tree_map,
+                                   tree_unflatten)
 
 from .broadcasting import zeros_like_aval
 
@@ -116,6 +119,22 @@ def _check_out(name, what, tree, expected_tree, leaves, expected_avals):
                             f"has shape {aval.shape}.")
 
 
+def _check_cotangents(name, cts_tree, leaves, in_avals) -> None:
+    """As JAX: each cotangent ``bwd`` returns has its argument's shape (and dtype, unless
+    the argument is floating: then only the shape must agree)."""
+    for i, (ct, aval) in enumerate(zip(leaves, in_avals)):
+        got = get_aval(ct)
+        same_dtype = got.dtype == aval.dtype or np.issubdtype(aval.dtype, np.inexact)
+        if got.shape != aval.shape or not same_dtype:
+            path = keystr(tree_flatten_with_path(cts_tree)[0][i][0])
+            what = "shapes" if got.shape != aval.shape else "dtypes"
+            raise ValueError(
+                f"{name}: the custom_vjp bwd rule must return cotangents of the same types as "
+                f"the primal function's arguments, but at output{path} it returned "
+                f"{got.str_short()} for an argument of type {aval.str_short()}, so the "
+                f"{what} do not match. Fix the bwd rule of {name}.")
+
+
 # =========================================================================== custom_jvp
 
 class custom_jvp:
@@ -135,6 +154,13 @@ class custom_jvp:
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.jvp = None
+
+    def __getattr__(self, name):
+        # Attributes of the wrapped function (e.g. a custom_vmap's ``def_vmap``) show
+        # through, as in JAX.  (Only reached for names the wrapper itself lacks.)
+        if name == "fun":
+            raise AttributeError(name)
+        return getattr(self.fun, name)
 
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
         """Set the rule ``jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)``."""
@@ -212,6 +238,13 @@ class custom_vjp:
         self.jvp_by_transpose = jvp_by_transpose
         self.fwd = self.bwd = None
 
+    def __getattr__(self, name):
+        # Attributes of the wrapped function (e.g. a custom_vmap's ``def_vmap``) show
+        # through, as in JAX.  (Only reached for names the wrapper itself lacks.)
+        if name == "fun":
+            raise AttributeError(name)
+        return getattr(self.fun, name)
+
     def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
         self.fwd, self.bwd = fwd, bwd
 
@@ -260,6 +293,7 @@ class custom_vjp:
             if tree != prep.in_tree:
                 raise TypeError(f"{name}: the custom_vjp bwd output structure {tree} does not "
                                 f"match the differentiable arguments' {prep.in_tree}.")
+            _check_cotangents(name, tuple(filled), leaves, in_avals)
             return leaves
 
         outs = bind(custom_vjp_call_p, *prep.consts, *prep.flat, call_jaxpr=prep.call_jaxpr,

@@ -30,14 +30,15 @@ from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
 from zenax.tracer.arguments import invalid_leaf_error, is_valid_leaf
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import (Primitive, batch_rules, bind, get_aval, jvp_rules,
-                               transpose_rules)
+from zenax.tracer.core import (Primitive, abstract_eval_rules, batch_rules, bind, get_aval,
+                               jvp_rules, transpose_rules)
 from zenax.tracer.tree_util import tree_map
 
 from .broadcasting import (align, batch_size, broadcast_in_dim, broadcast_to_aval, deflinear,
                            instantiate, logical_shape, moveaxis, reduce_sum, zeros_like_aval)
+from .precision import check_accuracy
 from .registry import (ANY, COMPLEX, FLOAT, INEXACT, INT, INT_OR_BOOL, NUM, ORDERED,
-                       REAL_NUM, check_dtype, const, defjvp_zero, naryop_abstract_eval,
+                       REAL_NUM, broadcasting_shape, check_dtype, const, defjvp_zero, naryop_abstract_eval,
                        primal_aval, register, same_dtype, tangent_aval, type_error,
                        unary_batcher)
 
@@ -156,14 +157,22 @@ def _sub_transpose(ct, x, y):
             else (Zero(primal_aval(y)) if is_undefined_primal(y) else None)]
 
 
-def _mul_transpose(ct, x, y):
+def _mul_abstract_eval(x, y, *, out_dtype=None):
+    if out_dtype is None:
+        return _mul_same_dtype_eval(x, y)
+    for a in (x, y):       # an out_dtype lets the operand dtypes differ, as in JAX
+        check_dtype("mul", a, NUM)
+    return ShapedArray(broadcasting_shape("mul", x, y), out_dtype, x.weak_type and y.weak_type)
+
+
+def _mul_transpose(ct, x, y, *, out_dtype=None):
     if is_undefined_primal(x) and is_undefined_primal(y):
         raise NotImplementedError(
             "mul: cannot transpose with respect to both operands x and y: a product of two "
             "linear values is not linear (the program is not linear in its tangent inputs).")
     if is_undefined_primal(x):
-        return [unbroadcast(x.aval, mul(ct, y)), None]
-    return [None, unbroadcast(y.aval, mul(x, ct))]
+        return [unbroadcast(x.aval, mul(ct, y, out_dtype=out_dtype and x.aval.dtype)), None]
+    return [None, unbroadcast(y.aval, mul(x, ct, out_dtype=out_dtype and y.aval.dtype))]
 
 
 def _div_transpose(ct, x, y):
@@ -177,7 +186,9 @@ defjvp(add_p, lambda g, x, y: g, lambda g, x, y: g)
 transpose_rules[add_p] = _add_transpose
 defjvp(sub_p, lambda g, x, y: g, lambda g, x, y: neg(g))
 transpose_rules[sub_p] = _sub_transpose
-defjvp(mul_p, lambda g, x, y: mul(g, y), lambda g, x, y: mul(x, g))
+_mul_same_dtype_eval = abstract_eval_rules[mul_p]
+abstract_eval_rules[mul_p] = _mul_abstract_eval
+defjvp(mul_p, lambda g, x, y, **p: mul(g, y, **p), lambda g, x, y, **p: mul(x, g, **p))
 transpose_rules[mul_p] = _mul_transpose
 defjvp(div_p, lambda g, x, y: div(g, y),
        lambda g, x, y: div(mul(neg(g), x), integer_pow(y, 2)))
@@ -289,31 +300,31 @@ unary_batcher(integer_pow_p)
 
 # --------------------------------------------------------------------------- math
 exp_p = elementwise("exp", 1, INEXACT, lax.exp)
-defjvp2(exp_p, lambda g, ans, x: mul(g, ans))
+defjvp2(exp_p, lambda g, ans, x, **_: mul(g, ans))
 exp2_p = elementwise("exp2", 1, INEXACT, lax.exp2)
-defjvp2(exp2_p, lambda g, ans, x: mul(g, mul(ans, const(x, math.log(2)))))
+defjvp2(exp2_p, lambda g, ans, x, **_: mul(g, mul(ans, const(x, math.log(2)))))
 log_p = elementwise("log", 1, INEXACT, lax.log)
-defjvp(log_p, lambda g, x: div(g, x))
+defjvp(log_p, lambda g, x, **_: div(g, x))
 log1p_p = elementwise("log1p", 1, INEXACT, lax.log1p)
-defjvp(log1p_p, lambda g, x: div(g, add(x, const(x, 1))))
+defjvp(log1p_p, lambda g, x, **_: div(g, add(x, const(x, 1))))
 expm1_p = elementwise("expm1", 1, INEXACT, lax.expm1)
-defjvp2(expm1_p, lambda g, ans, x: mul(g, add(ans, const(x, 1))))
+defjvp2(expm1_p, lambda g, ans, x, **_: mul(g, add(ans, const(x, 1))))
 sqrt_p = elementwise("sqrt", 1, INEXACT, lax.sqrt)
-defjvp2(sqrt_p, lambda g, ans, x: div(g, mul(const(x, 2), ans)))
+defjvp2(sqrt_p, lambda g, ans, x, **_: div(g, mul(const(x, 2), ans)))
 rsqrt_p = elementwise("rsqrt", 1, INEXACT, lax.rsqrt)
-defjvp2(rsqrt_p, lambda g, ans, x: mul(g, mul(const(x, -0.5), div(ans, x))))
+defjvp2(rsqrt_p, lambda g, ans, x, **_: mul(g, mul(const(x, -0.5), div(ans, x))))
 cbrt_p = elementwise("cbrt", 1, FLOAT, lax.cbrt)
-defjvp2(cbrt_p, lambda g, ans, x: mul(g, mul(const(x, 1 / 3), integer_pow(ans, -2))))
+defjvp2(cbrt_p, lambda g, ans, x, **_: mul(g, mul(const(x, 1 / 3), integer_pow(ans, -2))))
 tanh_p = elementwise("tanh", 1, INEXACT, lax.tanh)
-defjvp2(tanh_p, lambda g, ans, x: mul(g, sub(const(x, 1), square(ans))))
+defjvp2(tanh_p, lambda g, ans, x, **_: mul(g, sub(const(x, 1), square(ans))))
 logistic_p = elementwise("logistic", 1, INEXACT, lax.logistic)
-defjvp2(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(const(x, 1), ans))))
+defjvp2(logistic_p, lambda g, ans, x, **_: mul(g, mul(ans, sub(const(x, 1), ans))))
 sin_p = elementwise("sin", 1, INEXACT, lax.sin)
-defjvp(sin_p, lambda g, x: mul(g, cos(x)))
+defjvp(sin_p, lambda g, x, **_: mul(g, cos(x)))
 cos_p = elementwise("cos", 1, INEXACT, lax.cos)
-defjvp(cos_p, lambda g, x: neg(mul(g, sin(x))))
+defjvp(cos_p, lambda g, x, **_: neg(mul(g, sin(x))))
 tan_p = elementwise("tan", 1, INEXACT, lax.tan)
-defjvp2(tan_p, lambda g, ans, x: mul(g, add(const(x, 1), square(ans))))
+defjvp2(tan_p, lambda g, ans, x, **_: mul(g, add(const(x, 1), square(ans))))
 asin_p = elementwise("asin", 1, INEXACT, lax.asin)
 defjvp(asin_p, lambda g, x: mul(g, rsqrt(sub(const(x, 1), square(x)))))
 acos_p = elementwise("acos", 1, INEXACT, lax.acos)
@@ -622,7 +633,12 @@ def add(x, y):
 
 
 def sub(x, y): return bind(sub_p, x, y)
-def mul(x, y): return bind(mul_p, x, y)
+def mul(x, y, *, out_dtype=None):
+    """Elementwise ``x * y``; with ``out_dtype``, operands of any numeric dtypes are cast to
+    it first (JAX's ``out_dtype``).  Example: ``lax.mul(x, y, out_dtype=jnp.float32)``."""
+    if out_dtype is None:
+        return bind(mul_p, x, y)
+    return bind(mul_p, x, y, out_dtype=dtypes.canonicalize_dtype(out_dtype))
 def div(x, y): return bind(div_p, x, y)
 def rem(x, y): return bind(rem_p, x, y)
 def pow(x, y): return bind(pow_p, x, y)
@@ -634,19 +650,19 @@ def neg(x): return bind(neg_p, x)
 def sign(x): return bind(sign_p, x)
 def abs(x): return bind(abs_p, x)
 def square(x): return bind(square_p, x)
-def exp(x): return bind(exp_p, x)
-def exp2(x): return bind(exp2_p, x)
-def log(x): return bind(log_p, x)
-def log1p(x): return bind(log1p_p, x)
-def expm1(x): return bind(expm1_p, x)
-def sqrt(x): return bind(sqrt_p, x)
-def rsqrt(x): return bind(rsqrt_p, x)
-def cbrt(x): return bind(cbrt_p, x)
-def tanh(x): return bind(tanh_p, x)
-def logistic(x): return bind(logistic_p, x)
-def sin(x): return bind(sin_p, x)
-def cos(x): return bind(cos_p, x)
-def tan(x): return bind(tan_p, x)
+def exp(x, *, accuracy=None): return _bind_accurate(exp_p, x, accuracy)
+def exp2(x, *, accuracy=None): return _bind_accurate(exp2_p, x, accuracy)
+def log(x, *, accuracy=None): return _bind_accurate(log_p, x, accuracy)
+def log1p(x, *, accuracy=None): return _bind_accurate(log1p_p, x, accuracy)
+def expm1(x, *, accuracy=None): return _bind_accurate(expm1_p, x, accuracy)
+def sqrt(x, *, accuracy=None): return _bind_accurate(sqrt_p, x, accuracy)
+def rsqrt(x, *, accuracy=None): return _bind_accurate(rsqrt_p, x, accuracy)
+def cbrt(x, *, accuracy=None): return _bind_accurate(cbrt_p, x, accuracy)
+def tanh(x, *, accuracy=None): return _bind_accurate(tanh_p, x, accuracy)
+def logistic(x, *, accuracy=None): return _bind_accurate(logistic_p, x, accuracy)
+def sin(x, *, accuracy=None): return _bind_accurate(sin_p, x, accuracy)
+def cos(x, *, accuracy=None): return _bind_accurate(cos_p, x, accuracy)
+def tan(x, *, accuracy=None): return _bind_accurate(tan_p, x, accuracy)
 def asin(x): return bind(asin_p, x)
 def acos(x): return bind(acos_p, x)
 def atan(x): return bind(atan_p, x)
@@ -683,6 +699,13 @@ def population_count(x): return bind(population_count_p, x)
 def clamp(min, x, max): return bind(clamp_p, min, x, max)
 
 
+def _bind_accurate(prim: Primitive, x, accuracy):
+    """A unary op whose ``accuracy`` XLA may honour; JAX records ``accuracy=None`` but never
+    prints it, so the param is bound only when given."""
+    check_accuracy(prim.name, accuracy)
+    return bind(prim, x) if accuracy is None else bind(prim, x, accuracy=accuracy)
+
+
 def integer_pow(x, y: int):
     """``x ** y`` for a static Python integer ``y``."""
     return bind(integer_pow_p, x, y=int(y))
@@ -714,6 +737,9 @@ def convert_element_type(operand, new_dtype):
 
 
 def _convert_element_type(operand, new_dtype, weak_type=False):
+    if new_dtype is None:
+        raise ValueError("convert_element_type: new_dtype must be specified (a dtype), got "
+                         "None.")
     new_dtype = dtypes.canonicalize_dtype(new_dtype)
     aval = get_aval(operand)
     if dtypes.is_complex(aval.dtype) and not dtypes.is_complex(new_dtype):

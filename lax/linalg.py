@@ -6,7 +6,8 @@
 * ``linalg_decompositions``: ``eigh``, ``svd``, ``qr`` (with ``geqrf``,
   ``householder_product``, ``ormqr``), ``eig``;
 * ``linalg_structured``: ``tridiagonal_solve``, ``symmetric_product``,
-  ``cholesky_update``.
+  ``cholesky_update`` (and ``linalg_structured_primitives``: the last two's primitives);
+* ``linalg_schur``: ``hessenberg``, ``schur``, ``tridiagonal``; ``linalg_qdwh``: ``qdwh``.
 
 All are declared with :func:`~zenax.lax.linalg_family.linalg_primitive`, which gives the
 abstract eval, lowering and batching rule every batched matrix primitive shares.
@@ -21,3 +22,7 @@ from .linalg_structured import (cholesky_update, symmetric_product,  # noqa: F40
                                 tridiagonal_solve, tridiagonal_solve_p)
 from .linalg_triangular import (cholesky, cholesky_p, triangular_solve,  # noqa: F401
                                 triangular_solve_p)
+from .linalg_schur import (hessenberg, hessenberg_p, schur, schur_p, tridiagonal,  # noqa: F401
+                           tridiagonal_p)
+from .linalg_qdwh import qdwh  # noqa: F401
+from .linalg_structured_primitives import cholesky_update_p, symmetric_product_p  # noqa: F401

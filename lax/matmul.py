@@ -19,8 +19,9 @@ from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, transpose_
 
 from .broadcasting import transpose
 from .elementwise import _convert_element_type, defjvp
+from .precision import canonicalize_precision
 from .registry import (NUM, check_dtype, logical_axis_to_physical, primal_aval, register,
-                       type_error)
+                       type_error, value_error)
 
 lax = jax.lax
 
@@ -175,17 +176,25 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     """
     if preferred_element_type is not None:
         preferred_element_type = dtypes.canonicalize_dtype(preferred_element_type)
-    if precision is not None and not isinstance(precision, tuple):
-        precision = (precision, precision)     # one per operand, as JAX records it
     return bind(dot_general_p, lhs, rhs,
                 dimension_numbers=_canon_dimension_numbers(dimension_numbers),
-                precision=precision, preferred_element_type=preferred_element_type)
+                precision=canonicalize_precision(precision),
+                preferred_element_type=preferred_element_type)
 
 
-def dot(lhs, rhs, precision=None, preferred_element_type=None):
-    """Vector/matrix product of rank-1 or rank-2 operands."""
-    l, r = get_aval(lhs), get_aval(rhs)
-    if l.ndim not in (1, 2) or r.ndim not in (1, 2):
-        raise type_error(f"dot: operands must be rank 1 or 2, got shapes {l.shape} and {r.shape}.")
-    return dot_general(lhs, rhs, (((l.ndim - 1,), (0,)), ((), ())), precision,
-                       preferred_element_type)
+def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_type=None):
+    """Vector/matrix product of rank-1 or rank-2 operands, or, given
+    ``dimension_numbers``, any contraction :func:`dot_general` accepts.
+
+    >>> lax.dot(jnp.ones((2, 3)), jnp.ones(3))
+    Array([3., 3.], dtype=float32)
+    """
+    if dimension_numbers is None:
+        l, r = get_aval(lhs), get_aval(rhs)
+        if not (l.ndim in (1, 2) and r.ndim in (1, 2) and l.shape[-1] == r.shape[0]):
+            raise value_error(
+                "dot: dimension_numbers must be given unless this is a plain (unbatched) "
+                "matrix-matrix, matrix-vector or vector-vector product; got lhs shape "
+                f"{l.shape} and rhs shape {r.shape}.")
+        dimension_numbers = (((l.ndim - 1,), (0,)), ((), ()))
+    return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)

@@ -4,10 +4,13 @@
 Under ``vmap(f, axis_name="i")`` the batch axis has a name, and these primitives reduce
 or gather across it.  Each primitive carries an ``axis_rule`` that the batch trace owning
 the name calls (the rule sees the whole batch at once); under other traces they behave
-like ordinary primitives (elementwise in the batch, linear for autodiff).
+like ordinary primitives (elementwise in the batch, linear for autodiff).  Inside a
+``shard_map`` body the name is a mesh axis (``axis_env.py``) and the primitive is lowered
+to XLA's collective.  The newer collectives are in ``collectives.py``.
 """
 from __future__ import annotations
 
+import jax
 import numpy as np
 
 from zenax.tracer.ad_types import Zero, not_mapped
@@ -15,18 +18,12 @@ from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Primitive, batch_rules, bind, current_trace, get_aval, jvp_rules
 from zenax.tracer.tree_util import tree_map
 
+from . import axis_env
 from . import elementwise as ew
 from . import reductions as red
 from . import shapes as sh
 from .broadcasting import deflinear, instantiate, moveaxis
 from .registry import defjvp_zero, register
-
-
-def _unbound(name):
-    def lower(*args, axis_name, **params):
-        raise NameError(f"unbound axis name: {axis_name}. {name} must be called inside a "
-                        f"function transformed by vmap(..., axis_name={axis_name!r}).")
-    return lower
 
 
 def _names(axis_name):
@@ -42,9 +39,9 @@ def _other_names(axis_name, trace):
     return rest[0] if len(rest) == 1 else (rest or None)
 
 
-def _reducer_collective(name, reduce, scale_unmapped):
+def _reducer_collective(name, reduce, scale_unmapped, lower):
     prim = Primitive(name)
-    register(prim, lambda x, *, axis_name: x, _unbound(name))
+    register(prim, lambda x, *, axis_name: x, lambda x, *, axis_name: lower(x, axis_name))
 
     def axis_rule(trace, vals, dims, *, axis_name):
         (x,), (d,) = vals, dims
@@ -66,9 +63,9 @@ def _times(x, n):
     return ew.mul(x, np.array(n, get_aval(x).dtype))
 
 
-psum_p = _reducer_collective("psum", red.reduce_sum, _times)
-pmax_p = _reducer_collective("pmax", red.reduce_max, lambda x, n: x)
-pmin_p = _reducer_collective("pmin", red.reduce_min, lambda x, n: x)
+psum_p = _reducer_collective("psum", red.reduce_sum, _times, jax.lax.psum)
+pmax_p = _reducer_collective("pmax", red.reduce_max, lambda x, n: x, jax.lax.pmax)
+pmin_p = _reducer_collective("pmin", red.reduce_min, lambda x, n: x, jax.lax.pmin)
 # psum is linear; its transpose over a mapped axis is psum again.
 deflinear(psum_p, lambda ct, x, *, axis_name: [
     Zero(x.aval) if type(ct) is Zero else bind(psum_p, ct, axis_name=axis_name)])
@@ -101,7 +98,11 @@ def _all_gather_abstract_eval(x, *, axis_name, axis, axis_size, tiled):
     return ShapedArray(shape, x.dtype, x.weak_type)
 
 
-register(all_gather_p, _all_gather_abstract_eval, _unbound("all_gather"))
+def _all_gather_lower(x, *, axis_name, axis, axis_size, tiled):
+    return jax.lax.all_gather(x, axis_name, axis=axis, tiled=tiled)
+
+
+register(all_gather_p, _all_gather_abstract_eval, _all_gather_lower)
 
 
 def _all_gather_axis_rule(trace, vals, dims, *, axis_name, axis, axis_size, tiled):
@@ -136,7 +137,7 @@ def _all_gather_transpose(ct, x, *, axis_name, axis, axis_size, tiled):
         total = sh.reshape(total, shape[:axis] + (axis_size, shape[axis] // axis_size)
                            + shape[axis + 1:])
         shape = get_aval(total).shape
-    mine = ew.eq(sh.iota(np.int32, axis_size), axis_index(axis_name))
+    mine = ew.eq(sh.iota(np.int32, axis_size), bind(axis_index_p, axis_name=axis_name))
     mine = sh.broadcast_in_dim(ew._convert_element_type(mine, get_aval(ct).dtype), shape,
                                (axis,))
     return [red.reduce_sum(ew.mul(total, mine), (axis,))]
@@ -146,7 +147,8 @@ deflinear(all_gather_p, _all_gather_transpose)
 
 # --------------------------------------------------------------------------- axis_index
 axis_index_p = Primitive("axis_index")
-register(axis_index_p, lambda *, axis_name: ShapedArray((), np.int32), _unbound("axis_index"))
+register(axis_index_p, lambda *, axis_name: ShapedArray((), np.int32),
+         lambda *, axis_name: jax.lax.axis_index(axis_name))
 
 
 def _axis_index_axis_rule(trace, vals, dims, *, axis_name):
@@ -208,14 +210,20 @@ def axis_index(axis_name):
 
 
 def axis_size(axis_name) -> int:
-    """The size of the mapped axis ``axis_name`` (from the enclosing vmap)."""
+    """The size of the mapped axis ``axis_name`` (from the enclosing vmap, or the mesh of
+    the enclosing shard_map)."""
     size = 1
     for name in _names(axis_name):
         trace = current_trace()
         while trace is not None and getattr(trace, "axis_name", None) != name:
             trace = trace.parent
-        if trace is None:
+        if trace is not None:
+            size *= trace.axis_size
+            continue
+        frame = axis_env.mesh_axis_frame(name)
+        if frame is None:
             raise NameError(f"unbound axis name: {name}. Collectives must be called inside "
-                            f"vmap(..., axis_name={name!r}).")
-        size *= trace.axis_size
+                            f"vmap(..., axis_name={name!r}) or a shard_map whose mesh has "
+                            f"an axis {name!r}.")
+        size *= frame.sizes[name]
     return size

@@ -105,19 +105,25 @@ def register(prim: Primitive, abstract_eval: Callable, lower: Callable) -> Primi
     return prim
 
 
-def canonical_axes(name: str, axes: Sequence[int], ndim: int) -> tuple:
+def canonical_axes(name: str, axes: Sequence[int], ndim: int,
+                   error: type[Exception] = ValueError) -> tuple:
+    """``axes`` made non-negative; an axis out of range or repeated is an ``error`` (JAX's
+    kind: ValueError for most ops, TypeError for ``rev``)."""
     out = []
     for a in axes:
         a = int(a)
         if not -ndim <= a < max(ndim, 1) or (ndim == 0):
-            raise type_error(f"{name}: axis {a} is out of bounds for an array of rank {ndim}.")
+            raise error(f"{name}: axis {a} is out of bounds for an array of rank {ndim} "
+                             f"(at {user_frame_str()}).")
         out.append(a % ndim)
     if len(set(out)) != len(out):
-        raise type_error(f"{name}: repeated axis in {tuple(axes)}.")
+        raise error(f"{name}: repeated axis in {tuple(axes)} (at {user_frame_str()}).")
     return tuple(out)
 
 
 def tuple_of_ints(name: str, xs) -> tuple:
+    if isinstance(xs, (int, np.integer)):
+        return (int(xs),)          # a lone int stands for a 1-tuple, as in JAX
     try:
         return tuple(int(x) for x in xs)
     except TypeError:
@@ -185,8 +191,8 @@ def reducer(name: str, accepted, lower: Callable, *, differentiable: bool = True
         check_dtype(name, x, accepted)
         for a in axes:
             if not 0 <= a < x.ndim:
-                raise type_error(f"{name}: axis {a} is out of bounds for an array of shape "
-                                 f"{x.shape}.")
+                raise value_error(f"{name}: axis {a} is out of bounds for an array of "
+                                  f"shape {x.shape}.")
         shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
         return ShapedArray(shape, x.dtype, x.weak_type)
 
@@ -202,5 +208,6 @@ def bind_reducer(prim: Primitive, operand, axes: Sequence[int]):
     ndim = get_aval(operand).ndim
     axes = tuple(sorted(canonical_axes(prim.name, tuple(axes), ndim)))
     if not axes:
+        abstract_eval_rules[prim](get_aval(operand), axes=())   # its dtype check, as JAX
         return operand
     return bind(prim, operand, axes=axes)

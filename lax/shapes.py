@@ -228,7 +228,7 @@ rev_p = Primitive("rev")
 
 
 def _rev_abstract_eval(x, *, dimensions):
-    canonical_axes("rev", dimensions, x.ndim)
+    canonical_axes("rev", dimensions, x.ndim, TypeError)
     return x
 
 

@@ -26,7 +26,7 @@ from zenax.tracer import tree_util
 from . import initializers
 from .layers import Dropout, Linear
 from .module import Module, field
-from .nn import softmax
+from .nn import logsumexp, softmax
 
 _CALLER = "dot_product_attention"
 
@@ -89,6 +89,14 @@ def attention_weights(query, key, bias=None, mask=None, *, scale: float | None =
     >>> attention_weights(jnp.ones((3, 2, 4)), jnp.ones((5, 2, 4))).shape
     (2, 3, 5)
     """
+    logits = _masked_logits(query, key, bias, mask, scale, is_causal, caller)
+    return softmax(logits, axis=-1).astype(jnp.asarray(key).dtype)
+
+
+def _masked_logits(query, key, bias, mask, scale, is_causal: bool, caller: str,
+                   extra_mask=None):
+    """The float32 logits ``q k^T * scale + bias`` with the masked-out ones (``mask``,
+    causality, ``extra_mask``) set to a large negative number: ``[..., N, T, S]``."""
     query, key = jnp.asarray(query), jnp.asarray(key)
     *batch, t, n, h = query.shape
     s, k = key.shape[-3], key.shape[-2]
@@ -109,9 +117,11 @@ def attention_weights(query, key, bias=None, mask=None, *, scale: float | None =
     if is_causal:
         causal = jnp.tril(jnp.ones((t, s), dtype=bool))
         mask = causal if mask is None else jnp.logical_and(mask, causal)
+    if extra_mask is not None:
+        mask = extra_mask if mask is None else jnp.logical_and(mask, extra_mask)
     if mask is not None:
         logits = jnp.where(mask, logits, _large_negative(logits.dtype))
-    return softmax(logits.astype(np.float32), axis=-1).astype(key.dtype)
+    return logits.astype(np.float32)
 
 
 def attend(weights, value):
@@ -125,7 +135,10 @@ def attend(weights, value):
 
 
 def dot_product_attention(query, key, value, bias=None, mask=None, *,
-                          scale: float | None = None, is_causal: bool = False):
+                          scale: float | None = None, is_causal: bool = False,
+                          query_seq_lengths=None, key_value_seq_lengths=None,
+                          local_window_size: int | tuple[int, int] | None = None,
+                          implementation: str | None = None, return_residual: bool = False):
     """Scaled dot-product attention, ``softmax(q k^T / sqrt(H) + bias) v`` per head (as
     ``jax.nn.dot_product_attention``, XLA implementation).
 
@@ -134,7 +147,12 @@ def dot_product_attention(query, key, value, bias=None, mask=None, *,
     multiple of ``K`` (grouped-query / multi-query attention).  ``bias`` is added to the
     logits; ``mask`` is boolean (True = attend); both broadcast to ``[..., N, T, S]``.
     ``is_causal`` masks keys after the query's position (top-left aligned, ``tril``).
-    The softmax runs in float32.  Returns ``[..., T, N, H]``.
+    ``query_seq_lengths`` / ``key_value_seq_lengths`` (int32, one per batch element) mask
+    the padding past each sequence's length, and padded queries give zeros;
+    ``local_window_size=(left, right)`` (or one int for both) lets query ``t`` see keys
+    ``t - left`` to ``t + right`` only.  The softmax runs in float32.  Returns
+    ``[..., T, N, H]``, and with ``return_residual`` also the softmax's log-normalizer
+    ``[..., T, N]``.
 
     >>> q = jnp.ones((2, 3, 4, 8)); kv = jnp.ones((2, 6, 2, 8))      # 4 heads read 2
     >>> dot_product_attention(q, kv, kv, is_causal=True).shape
@@ -142,9 +160,57 @@ def dot_product_attention(query, key, value, bias=None, mask=None, *,
     """
     query, key, value = jnp.asarray(query), jnp.asarray(key), jnp.asarray(value)
     _check_qkv(_CALLER, query, key, value)
-    weights = attention_weights(query, key, bias, mask, scale=scale, is_causal=is_causal,
-                                caller=_CALLER)
-    return attend(weights, value)
+    if implementation == "cudnn":
+        raise NotImplementedError(f"{_CALLER}: zenax has no cuDNN implementation; use "
+                                  "implementation=None or 'xla'.")
+    if implementation not in (None, "xla"):
+        raise ValueError(f"Unsupported implementation option: {implementation}")
+    batch, t, s = tuple(query.shape[:-3]), query.shape[-3], key.shape[-3]
+    q_lengths = _seq_lengths("query_seq_lengths", query_seq_lengths, batch)
+    kv_lengths = _seq_lengths("key_value_seq_lengths", key_value_seq_lengths, batch)
+    if isinstance(local_window_size, int):
+        local_window_size = (local_window_size, local_window_size)
+    extra_mask = _window_and_padding_mask(t, s, local_window_size, q_lengths, kv_lengths)
+    logits = _masked_logits(query, key, bias, mask, scale, is_causal, _CALLER, extra_mask)
+    out = attend(softmax(logits, axis=-1).astype(key.dtype), value)
+    if q_lengths is not None:       # padded queries attend to nothing
+        valid = jnp.arange(t) < q_lengths[..., None]
+        out = out * valid[..., None, None].astype(out.dtype)
+    if not return_residual:
+        return out
+    residual = jnp.swapaxes(logsumexp(logits, axis=-1).astype(key.dtype), -1, -2)
+    return out, lax.stop_gradient(residual)
+
+
+def _seq_lengths(name: str, lengths, batch: tuple):
+    """Sequence lengths as int32 of the batch's shape (``(1,)`` allowed unbatched)."""
+    if lengths is None:
+        return None
+    lengths = jnp.asarray(lengths)
+    if lengths.dtype != np.int32:
+        raise ValueError(f"{name} dtype should be int32, but got {lengths.dtype}")
+    if tuple(lengths.shape) != batch and not (batch == () and lengths.shape == (1,)):
+        raise ValueError(f"{name} shape should be the batch shape {batch}: but got "
+                         f"{tuple(lengths.shape)}")
+    return jnp.reshape(lengths, batch)
+
+
+def _window_and_padding_mask(t: int, s: int, window, q_lengths, kv_lengths):
+    """The ``[..., 1, T, S]`` mask of the local window and of the sequence lengths."""
+    mask = None
+    if window is not None:
+        left, right = window
+        query_pos = jnp.arange(t)[:, None]
+        key_pos = jnp.arange(s)[None, :]
+        mask = (query_pos <= key_pos + left) & (query_pos >= key_pos - right)
+    if q_lengths is not None or kv_lengths is not None:
+        padding = True
+        if q_lengths is not None:
+            padding = jnp.arange(t)[:, None] < q_lengths[..., None, None]
+        if kv_lengths is not None:
+            padding = jnp.logical_and(padding, jnp.arange(s)[None, :] < kv_lengths[..., None, None])
+        mask = padding if mask is None else jnp.logical_and(mask, padding)
+    return None if mask is None else jnp.expand_dims(mask, -3)
 
 
 # ## Masks (Flax's helpers, boolean so they plug into dot_product_attention)

@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import json
 import os
+import tempfile
 import time
 
 import numpy as np
@@ -27,27 +28,107 @@ from zenax.transforms.cost import jaxpr_flops
 PROMPT = "def "
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return value
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--steps", type=int, default=400, help="training steps (default 400)")
-    p.add_argument("--layers", type=int, default=4, help="transformer blocks (default 4)")
-    p.add_argument("--d-model", type=int, default=128, help="embedding width (default 128)")
-    p.add_argument("--heads", type=int, default=4, help="attention heads (default 4)")
-    p.add_argument("--seq-len", type=int, default=128, help="context length (default 128)")
-    p.add_argument("--batch-size", type=int, default=16, help="sequences per step (default 16)")
-    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (default 3e-3)")
-    p.add_argument("--corpus-chars", type=int, default=None,
+    p.add_argument("--steps", type=_positive_int, default=400,
+                   help="training steps (default 400)")
+    p.add_argument("--layers", type=_positive_int, default=4,
+                   help="transformer blocks (default 4)")
+    p.add_argument("--d-model", type=_positive_int, default=128,
+                   help="embedding width, a multiple of --heads (default 128)")
+    p.add_argument("--heads", type=_positive_int, default=4, help="attention heads (default 4)")
+    p.add_argument("--seq-len", type=_positive_int, default=128,
+                   help="context length (default 128)")
+    p.add_argument("--batch-size", type=_positive_int, default=16,
+                   help="sequences per step (default 16)")
+    p.add_argument("--lr", type=_positive_float, default=3e-3,
+                   help="peak learning rate (default 3e-3)")
+    p.add_argument("--corpus-chars", type=_positive_int, default=None,
                    help="use only the first N characters of the corpus (default: all)")
-    p.add_argument("--sample-chars", type=int, default=120,
+    p.add_argument("--sample-chars", type=_non_negative_int, default=120,
                    help="characters to sample before and after training, at most the context "
                         "length minus the 4-character prompt (default 120)")
-    p.add_argument("--eval-every", type=int, default=100,
+    p.add_argument("--eval-every", type=_positive_int, default=100,
                    help="steps between validation-loss measurements (default 100)")
     p.add_argument("--device", choices=("cpu", "gpu"), default=None,
                    help="run on this JAX platform (default: JAX's choice)")
     p.add_argument("--out", default="zenax-demo",
                    help="output folder for the checkpoint and plot (default ./zenax-demo)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_non_negative_int, default=0)
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def validate(parser: argparse.ArgumentParser, args) -> None:
+    """Check the flags together, before any work starts: ``parser.error`` (one line, exit
+    code 2) on the first problem."""
+    if args.d_model % args.heads:
+        parser.error(f"argument --d-model: {args.d_model} is not divisible by --heads "
+                     f"{args.heads} (each head gets d_model / heads channels)")
+    if args.sample_chars > args.seq_len - len(PROMPT):
+        parser.error(f"argument --sample-chars: {args.sample_chars} is more than --seq-len "
+                     f"{args.seq_len} minus the {len(PROMPT)}-character prompt")
+    if args.corpus_chars is not None and args.corpus_chars // 10 <= args.seq_len + 1:
+        parser.error(f"argument --corpus-chars: {args.corpus_chars} characters leave a "
+                     f"validation split (10%) no longer than --seq-len + 1 = "
+                     f"{args.seq_len + 1}; pass at least {10 * (args.seq_len + 2)}")
+    if args.device == "gpu":
+        import jax
+        try:
+            jax.devices("gpu")
+        except RuntimeError:
+            found = ", ".join(sorted({f"{d.platform} ({d.device_kind})"
+                                      for d in jax.devices()}))
+            parser.error(f"argument --device: gpu requested but this machine has no GPU "
+                         f"that JAX can use; devices found: {found}")
+    _check_output_folder(parser, args.out)
+
+
+def _check_output_folder(parser: argparse.ArgumentParser, out: str) -> None:
+    """Create ``out`` (if needed) and write a probe file in it, so an unusable folder is
+    reported now, as a flag error, not after minutes of training."""
+    path = os.path.abspath(out)
+    probe = path
+    while not os.path.exists(probe):        # the nearest existing ancestor decides
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        parser.error(f"argument --out: {out!r} cannot be created: {probe!r} is a file, "
+                     "not a folder")
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as e:
+        parser.error(f"argument --out: {out!r} is not a writable folder "
+                     f"({e.strerror or e})")
 
 
 def _sample(model, key, n_chars: int) -> str:
@@ -129,13 +210,13 @@ def _plot(path: str, steps, train_losses, evals, baseline: float) -> bool:
 
 def run(args) -> dict:
     """Run the demo; returns a summary dict (also written as ``summary.json``)."""
-    if args.device:
-        os.environ["JAX_PLATFORMS"] = "cuda" if args.device == "gpu" else "cpu"
     import jax
     from tqdm import tqdm
 
+    device = jax.devices(args.device)[0] if args.device else jax.devices()[0]
+    jax.config.update("jax_default_device", device)
     os.makedirs(args.out, exist_ok=True)
-    print(f"zenax demo on {jax.devices()[0].platform} -> {os.path.abspath(args.out)}")
+    print(f"zenax demo on {device.platform} -> {os.path.abspath(args.out)}")
 
     # Data: the standard library's own source, one token per byte.
     text = data.stdlib_corpus(args.corpus_chars)
@@ -238,6 +319,8 @@ def run(args) -> dict:
                "forward_vs_reverse": {**{k: v for k, v in fvr.items()
                                          if k != "jvp_vs_grad_dot"},
                                       "jvp_along_v": jvp_value, "grad_dot_v": dot}}
-    with open(os.path.join(args.out, "summary.json"), "w") as f:
+    path = os.path.join(args.out, "summary.json")
+    with open(path + ".tmp", "w") as f:      # written whole, then renamed: never half a file
         json.dump(summary, f, indent=2)
+    os.replace(path + ".tmp", path)
     return summary

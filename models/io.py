@@ -24,15 +24,18 @@ and other registered nodes come back as dicts keyed by their field names; pass
 **Atomic writes.** ``save`` writes a temporary file next to the destination, flushes it
 to disk and renames it over the destination, so a crash mid-save leaves the previous
 checkpoint intact. An exception (or Ctrl-C) during the write removes the temporary file;
-a process killed outright (SIGKILL, power loss) can leave a hidden ``.<name>.<random>.tmp``
-file behind, which no loader reads.
+a process killed outright (SIGKILL, power loss) can leave a hidden
+``.<name>.<host>-<pid>.<random>.tmp`` file behind, which no loader reads and which the
+next ``save`` or ``load`` in that folder removes once its writer is gone.
 """
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
+import socket
 import uuid
 from typing import Any, Callable, Mapping, NamedTuple
 
@@ -156,11 +159,68 @@ def _to_numpy(path: tuple, leaf: Any, caller: str) -> np.ndarray:
 
 # ## Atomic writes
 
+_TMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<host>[^.]+)-(?P<pid>\d+)\.[0-9a-f]{12}\.tmp$")
+
+
+def _temporary_name(path: str) -> str:
+    """``.<name>.<host>-<pid>.<random>.tmp`` next to ``path``: hidden, and saying which
+    writer made it, so a later save can tell a dead writer's leftover from a live one."""
+    host = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname()) or "host"
+    return os.path.join(os.path.dirname(path),
+                        f".{os.path.basename(path)}.{host}-{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True     # exists, owned by someone else
+    return True
+
+
+def remove_stale_temporaries(directory: str, keep: str | None = None) -> list[str]:
+    """Remove the temporary files that writers on this machine which no longer run left
+    in ``directory`` (a save killed with SIGKILL cannot clean up after itself).  Returns
+    the removed paths (never ``keep``).  ``save`` and ``load`` call it on their folder."""
+    host = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname()) or "host"
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        m = _TMP_NAME.match(name)
+        full = os.path.join(directory, name)
+        if m and m["host"] == host and int(m["pid"]) != os.getpid() and \
+                not _pid_alive(int(m["pid"])) and full != keep:
+            with contextlib.suppress(OSError):
+                os.remove(full)
+                removed.append(full)
+    return removed
+
+
+def _as_os_error(e: BaseException, path: str, caller: str) -> OSError:
+    """An I/O failure as an ``OSError`` (the subclass its errno selects, e.g. disk full:
+    ``OSError`` with ``errno.ENOSPC``) naming the file and the cause."""
+    code = getattr(e, "errno", None)
+    if code is None:
+        m = re.search(r"code: (\d+)", str(e))    # safetensors wraps the OS error's text
+        code = int(m.group(1)) if m else errno.EIO
+    cause = getattr(e, "strerror", None) or str(e)
+    err = OSError(code, f"{caller}: could not write {path!r}: {cause}. The previous file "
+                        "(if any) is unchanged")
+    err.filename = path
+    return err
+
+
 def _atomic_write(path: str, write: Callable[[str], None], caller: str) -> None:
     """Run ``write(tmp_path)``, fsync the result and rename it to ``path``.
 
     The temporary file lives in the destination's directory so the rename is atomic
-    (same file system); on any exception, KeyboardInterrupt included, it is removed.
+    (same file system); on any exception, KeyboardInterrupt included, it is removed, and
+    an I/O failure surfaces as an ``OSError`` naming ``path`` and the cause.
     """
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
@@ -169,16 +229,19 @@ def _atomic_write(path: str, write: Callable[[str], None], caller: str) -> None:
     if os.path.isdir(path):
         raise ValueError(f"{caller}: {path!r} is a directory; pass a file path such as "
                          f"{os.path.join(path, 'params.safetensors')!r}.")
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
+    remove_stale_temporaries(directory)
+    tmp = _temporary_name(os.path.abspath(path))
     try:
         open(tmp, "xb").close()  # claim the name (exclusive create, the umask's permissions)
         write(tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
+        if isinstance(e, OSError) or type(e).__name__ == "SafetensorError":
+            raise _as_os_error(e, path, caller) from e
         raise
     # Make the rename itself durable (Windows cannot open directories, so it skips this).
     if os.name == "posix":
@@ -238,6 +301,7 @@ def _check_metadata(metadata: Mapping[str, str] | None, caller: str) -> dict[str
 def _open(path: PathLike, caller: str):
     """``safe_open(path)``, with a missing or malformed file reported as such."""
     path = os.fspath(path)
+    remove_stale_temporaries(os.path.dirname(os.path.abspath(path)), keep=os.path.abspath(path))
     if not os.path.exists(path):
         raise FileNotFoundError(f"{caller}: no such file: {path!r}.")
     if os.path.isdir(path):

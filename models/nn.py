@@ -1,12 +1,14 @@
 """Neural-network functions: activations, softmax family, one_hot (``zenax.nn``).
 
-Written with zenax.numpy.  Where JAX gives a function a custom derivative rule, so do we
-(``relu``'s derivative at 0 is 0; ``softmax``'s jvp is the cheap closed form), using
-``zenax.custom_jvp``.
+Written with zenax.numpy, in the arithmetic order of ``jax.nn`` so the values agree.
+Where JAX gives a function a custom derivative rule, so do we, using ``zenax.custom_jvp``:
+``relu``'s derivative at 0 is 0, ``relu6``'s is 0 at both kinks, ``log1mexp``'s is the
+stable ``1 / expm1(x)``, and ``softmax``'s jvp is the cheap closed form.
+``logsumexp`` is ``zenax.scipy.special.logsumexp`` (the same function in JAX).
 """
 from __future__ import annotations
 
-import math
+import operator
 
 import numpy as np
 
@@ -14,6 +16,9 @@ import zenax.lax as lax
 import zenax.lax.jnp as jnp
 from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.eager import compiled_when_eager
+from zenax.lax.jnp.promotion import check_arraylike, concrete_static, promote_args_inexact
+from zenax.lax.scipy.special_softmax import logsumexp
+from zenax.tracer import dtypes
 
 # What an activation called eagerly on a concrete array compiles in: those of these
 # keywords it takes (see lax/eager.py).
@@ -36,8 +41,28 @@ relu.defjvps(lambda g, ans, x: jnp.where(x > 0, g, jnp.zeros_like(g)))
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
+@custom_jvp
 def relu6(x):
+    """min(max(x, 0), 6), with derivative 0 at both kinks (as JAX).
+
+    >>> zenax.nn.relu6(jnp.array([-1.0, 3.0, 7.0]))
+    Array([0., 3., 6.], dtype=float32)
+    """
     return jnp.minimum(jnp.maximum(x, 0), 6.)
+
+
+relu6.defjvps(lambda g, ans, x: jnp.where((x > 0) & (x < 6), g, jnp.zeros_like(g)))
+
+
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
+def identity(x):
+    """``x`` itself, as an array.
+
+    >>> zenax.nn.identity(jnp.array([-1.0, 2.0]))
+    Array([-1.,  2.], dtype=float32)
+    """
+    check_arraylike("identity", x)
+    return jnp.asarray(x)
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
@@ -63,21 +88,96 @@ def soft_sign(x):
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
+def squareplus(x, b=4):
+    """(x + sqrt(x**2 + b)) / 2: a smooth ReLU built from a square root (So 2021).
+
+    >>> zenax.nn.squareplus(jnp.array([-2.0, 0.0, 2.0]))
+    Array([0.41421354, 1.        , 2.4142137 ], dtype=float32)
+    """
+    check_arraylike("squareplus", x, b)
+    x, b = jnp.asarray(x), jnp.asarray(b)
+    return (x + jnp.sqrt(jnp.square(x) + b)) / 2
+
+
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
+def sparse_plus(x):
+    """0 below -1, x above 1, and the parabola (x + 1)**2 / 4 between (Martins 2016).
+
+    >>> zenax.nn.sparse_plus(jnp.array([-2.0, 0.0, 2.0]))
+    Array([0.  , 0.25, 2.  ], dtype=float32)
+    """
+    check_arraylike("sparse_plus", x)
+    x = jnp.asarray(x)
+    return jnp.where(x <= -1.0, 0.0, jnp.where(x >= 1.0, x, (x + 1.0) ** 2 / 4))
+
+
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
+def sparse_sigmoid(x):
+    """The derivative of :func:`sparse_plus`: clip((x + 1) / 2, 0, 1).
+
+    >>> zenax.nn.sparse_sigmoid(jnp.array([-2.0, 0.0, 2.0]))
+    Array([0. , 0.5, 1. ], dtype=float32)
+    """
+    return 0.5 * jnp.clip(x + 1.0, 0.0, 2.0)
+
+
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
+def mish(x):
+    """x * tanh(softplus(x)) (Misra 2019).
+
+    >>> zenax.nn.mish(jnp.array([-1.0, 0.0, 1.0]))
+    Array([-0.30340144,  0.        ,  0.86509836], dtype=float32)
+    """
+    check_arraylike("mish", x)
+    x = jnp.asarray(x)
+    return x * jnp.tanh(softplus(x))
+
+
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
+@custom_jvp
+def log1mexp(x):
+    """log(1 - exp(-x)) for x > 0, accurate for small and large x alike (Maechler 2012:
+    ``log(-expm1(-x))`` below log 2, ``log1p(-exp(-x))`` above); its derivative is the
+    stable ``1 / expm1(x)``.
+
+    >>> zenax.nn.log1mexp(jnp.array([0.1, 1.0, 10.0]))
+    Array([-2.3521684e+00, -4.5867515e-01, -4.5400981e-05], dtype=float32)
+    """
+    check_arraylike("log1mexp", x)
+    x = jnp.asarray(x)
+    c = jnp.log(2.0)
+    return jnp.where(x < c, jnp.log(-jnp.expm1(-x)), jnp.log1p(-jnp.exp(-x)))
+
+
+log1mexp.defjvps(lambda g, ans, x: g / jnp.expm1(x))
+
+
+@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def silu(x):
     """x * sigmoid(x) (also called swish)."""
     return x * sigmoid(x)
 
 
 swish = silu
+tanh = jnp.tanh
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def gelu(x, approximate: bool = True):
-    """Gaussian error linear unit: tanh approximation by default, exact with erf."""
+    """Gaussian error linear unit x * Phi(x): the tanh approximation by default, exact
+    (with erfc) for ``approximate=False``.
+
+    >>> zenax.nn.gelu(jnp.array([-1.0, 0.0, 1.0]), approximate=False)
+    Array([-0.15865526,  0.        ,  0.8413447 ], dtype=float32)
+    """
+    x, = promote_args_inexact("gelu", x)
+    dtype = jnp.result_type(x)
     if approximate:
-        c = math.sqrt(2 / math.pi)
-        return 0.5 * x * (1 + jnp.tanh(c * (x + 0.044715 * (x ** 3))))
-    return 0.5 * x * (1 + lax.erf(x / np.array(math.sqrt(2), dtype=jnp.result_type(x))))
+        sqrt_2_over_pi = np.sqrt(2 / np.pi).astype(dtype)
+        cdf = 0.5 * (1.0 + jnp.tanh(sqrt_2_over_pi * (x + 0.044715 * (x ** 3))))
+        return x * cdf
+    sqrt_half = np.sqrt(0.5).astype(dtype)
+    return jnp.array(0.5 * x * lax.erfc(-x * sqrt_half), dtype=dtype)
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
@@ -105,7 +205,10 @@ def selu(x):
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def hard_tanh(x):
-    return jnp.clip(x, -1., 1.)
+    """x clipped to [-1, 1] (derivative 1 at the kinks, as JAX's ``where`` form gives)."""
+    check_arraylike("hard_tanh", x)
+    x = jnp.asarray(x)
+    return jnp.where(x > 1, 1, jnp.where(x < -1, -1, x))
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
@@ -115,7 +218,11 @@ def hard_sigmoid(x):
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
 def hard_silu(x):
+    """x * hard_sigmoid(x) (also called hard_swish)."""
     return x * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
@@ -125,24 +232,28 @@ def glu(x, axis: int = -1):
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
-def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False):
-    """log(sum(exp(a))) without overflow: the max is subtracted first (and held out of
-    differentiation with stop_gradient, as in JAX)."""
-    a = jnp.asarray(a)
-    if b is not None:
-        a = a + jnp.log(jnp.asarray(b, dtype=a.dtype))
-    amax = jnp.max(a, axis=axis, keepdims=True)
-    amax = lax.stop_gradient(jnp.where(jnp.isfinite(amax), amax, 0.))
-    s = jnp.sum(jnp.exp(a - amax), axis=axis, keepdims=True)
-    out = jnp.log(jnp.abs(s)) + amax
-    if not keepdims:
-        out = jnp.squeeze(out, axis=axis) if axis is not None else jnp.reshape(out, ())
-    if return_sign:
-        sign = jnp.sign(s)
-        if not keepdims:
-            sign = jnp.squeeze(sign, axis=axis) if axis is not None else jnp.reshape(sign, ())
-        return out, sign
-    return out
+def logmeanexp(x, axis=None, where=None, keepdims: bool = False):
+    """log(mean(exp(x))) over ``axis``, without overflow: ``logsumexp`` minus the log of
+    the number of elements averaged (those where ``where`` is True).
+
+    >>> zenax.nn.logmeanexp(jnp.array([1.0, 2.0, 3.0]))
+    Array(2.3089938, dtype=float32)
+    """
+    lse = logsumexp(x, axis=axis, where=where, keepdims=keepdims)
+    return lse - jnp.log(_count(x, axis, where, keepdims, lse.dtype))
+
+
+def _count(x, axis, where, keepdims: bool, dtype):
+    """How many elements a reduction over ``axis`` averages, as ``dtype``."""
+    shape = jnp.shape(x)
+    if where is not None:
+        return jnp.sum(jnp.broadcast_to(where, shape), axis, dtype=dtype, keepdims=keepdims)
+    if axis is None:
+        size = int(np.prod(shape))
+    else:
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        size = int(np.prod([shape[a] for a in axes]))
+    return lax.convert_element_type(np.array(size), dtype)
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
@@ -182,20 +293,58 @@ def _softmax_jvp(axis, where, primals, tangents):
     return y, y * (x_dot - jnp.sum(y * x_dot, axis, keepdims=True))
 
 
-def standardize(x, axis=-1, mean=None, variance=None, epsilon: float = 1e-5):
-    """(x - mean) / sqrt(variance + epsilon) along ``axis``."""
+@compiled_when_eager(n_arrays=1, static_argnames=("axis", "algorithm"))
+def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, where=None, *,
+                algorithm: str = "fast"):
+    """(x - mean) / sqrt(variance + epsilon) along ``axis``, the statistics over the
+    elements where ``where`` is True.  The variance is ``mean(x**2) - mean**2`` clipped at
+    0 (``algorithm="fast"``) or the two-pass ``mean((x - mean)**2)`` ("stable").
+
+    >>> zenax.nn.standardize(jnp.array([1.0, 2.0, 3.0]))
+    Array([-1.2247357,  0.       ,  1.2247357], dtype=float32)
+    """
+    check_arraylike("standardize", x, *(v for v in (mean, variance, where) if v is not None))
     if mean is None:
-        mean = jnp.mean(x, axis, keepdims=True)
+        mean = jnp.mean(x, axis, keepdims=True, where=where)
     if variance is None:
-        variance = jnp.mean(jnp.square(x), axis, keepdims=True) - jnp.square(mean)
-    return (x - mean) * lax.rsqrt(variance + epsilon)
+        if algorithm == "stable":
+            variance = jnp.mean(jnp.square(jnp.subtract(x, mean)), axis, keepdims=True,
+                                where=where)
+        elif algorithm == "fast":
+            # One pass; the difference may round below 0, so clip it for the rsqrt.
+            variance = jnp.mean(jnp.square(x), axis, keepdims=True, where=where) - \
+                jnp.square(mean)
+            variance = jnp.clip(variance, 0)
+        else:
+            raise ValueError(f"Unknown algorithm '{algorithm}'. Expected 'fast' or 'stable'.")
+    return jnp.subtract(x, mean) * lax.rsqrt(variance + epsilon)
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
-def one_hot(x, num_classes: int, *, dtype=np.float32, axis: int = -1):
-    """``one_hot(jnp.array([0, 2]), 3)`` -> ``[[1, 0, 0], [0, 0, 1]]``."""
+def one_hot(x, num_classes: int, *, dtype=None, axis: int = -1):
+    """One-hot vectors of the integers in ``x`` along a new ``axis`` (float by default;
+    out-of-range values give all zeros).  Under ``vmap``/``shard_map``, ``axis`` may be a
+    mapped axis' name, of size ``num_classes``.
+
+    >>> zenax.nn.one_hot(jnp.array([0, 2]), 3)
+    Array([[1., 0., 0.],
+           [0., 0., 1.]], dtype=float32)
+    """
+    num_classes = operator.index(concrete_static("one_hot", "num_classes", num_classes))
     x = jnp.asarray(x)
-    classes = jnp.arange(num_classes)
-    return jnp.asarray(jnp.expand_dims(x, axis) == jnp.expand_dims(
-        classes, tuple(i for i in range(x.ndim + 1) if i != (axis % (x.ndim + 1)))),
-        dtype=dtype)
+    dtype = dtypes.default_float_dtype() if dtype is None else dtype
+    if isinstance(axis, str):
+        axis_size = lax.axis_size(axis)
+        if num_classes != axis_size:
+            raise ValueError(f"Expected num_classes to match the size of axis {axis}, but "
+                             f"{num_classes} != {axis_size}")
+        return jnp.asarray(x == lax.axis_index(axis), dtype=dtype)
+    out_axis = operator.index(axis)
+    if not -(x.ndim + 1) <= out_axis <= x.ndim:
+        raise ValueError(f"one_hot: axis {axis} is out of bounds for an output of rank "
+                         f"{x.ndim + 1}.")
+    out_axis %= x.ndim + 1
+    rhs_shape = [1] * x.ndim
+    rhs_shape.insert(out_axis, num_classes)
+    classes = lax.broadcasted_iota(x.dtype, tuple(rhs_shape), out_axis)
+    return (lax.expand_dims(x, (out_axis,)) == classes).astype(dtype)

@@ -401,12 +401,13 @@ def test_bad_indices_raise_like_jax(name, idx, exc, match):
         zenax.jit(lambda x: x[idx])(X)
 
 
-def test_static_out_of_bounds_int_raises():
-    # JAX clamps x[0, 5] (its check_static_indices is off by default); an index known to
-    # be out of bounds when tracing is a bug zenax reports, as NumPy does.  Array and
-    # traced indices clamp, as in JAX (test_getitem_matches_jax, test_traced_indices...).
-    with pytest.raises(IndexError, match="index 5 is out of bounds for axis 1 with size 5"):
-        zenax.jit(lambda x: x[0, 5])(X)
+def test_static_out_of_bounds_int_clamps_as_in_jax():
+    # JAX clamps x[0, 5] under jit, vmap and eagerly (retrieval never raises); so does
+    # zenax.  Only an empty axis, with no element to clamp to, raises IndexError.
+    for f in (lambda x: x[0, 5], lambda x: x[-9, 1], lambda x: x[1, -99]):
+        np.testing.assert_array_equal(zenax.jit(f)(X), jax.jit(f)(np.asarray(X)))
+    with pytest.raises(IndexError, match="out of bounds for axis 0 with size 0"):
+        zenax.jit(lambda x: x[0])(np.ones((0, 3), np.float32))
 
 
 def test_traced_slice_bounds_raise():

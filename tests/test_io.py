@@ -7,6 +7,7 @@ made by hand.
 """
 import ast
 import doctest
+import errno
 import json
 import os
 import pathlib
@@ -396,17 +397,46 @@ def test_killed_save_keeps_the_previous_checkpoint(tmp_path):
     result = subprocess.run([sys.executable, "-c", KILLED_SAVE, str(tmp_path)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == -signal.SIGKILL, result.stderr
+    # A killed process cannot clean up: its half-written temp file is hidden, never a
+    # checkpoint, rejected if opened directly...
+    leftovers = [n for n in files_in(tmp_path) if n.startswith(".checkpoint_2.safetensors.")]
+    assert len(leftovers) == 1, files_in(tmp_path)
+    with pytest.raises(ValueError, match="not a valid safetensors file"):
+        io.load(tmp_path / leftovers[0])
     assert (tmp_path / "checkpoint_1.safetensors").read_bytes() == before
     assert io.latest_checkpoint(tmp_path) == str(tmp_path / "checkpoint_1.safetensors")
     restored = io.restore_checkpoint(tmp_path, like=({"w": np.zeros(1000, np.float32)}, None))
     assert restored.step == 1
     assert_bits_equal(restored.params["w"], np.full(1000, 1.0, np.float32))
-    # A killed process cannot clean up: its half-written temp file is hidden, never a
-    # checkpoint, and is rejected if opened directly.
-    leftovers = [n for n in files_in(tmp_path) if n != "checkpoint_1.safetensors"]
-    assert len(leftovers) == 1 and leftovers[0].startswith(".checkpoint_2.safetensors.")
-    with pytest.raises(ValueError, match="not a valid safetensors file"):
-        io.load(tmp_path / leftovers[0])
+    # ... and the next load (or save) in that folder removes it, its writer being gone.
+    assert files_in(tmp_path) == ["checkpoint_1.safetensors"]
+
+
+def test_stale_temporaries_of_live_or_other_writers_are_kept(tmp_path):
+    from zenax.models.io import _temporary_name
+    host = _temporary_name(str(tmp_path / "x")).rsplit(".", 3)[1].rsplit("-", 1)[0]
+    mine = tmp_path / f".a.safetensors.{host}-{os.getpid()}.0123456789ab.tmp"
+    other_host = tmp_path / ".a.safetensors.otherhost-1.0123456789ab.tmp"
+    for p in (mine, other_host):
+        p.write_bytes(b"partial")
+    io.save(tmp_path / "a.safetensors", {"w": np.zeros(3, np.float32)})
+    assert mine.exists() and other_host.exists()
+
+
+def test_disk_full_is_an_os_error_naming_the_path(tmp_path, monkeypatch):
+    path = tmp_path / "params.safetensors"
+    io.save(path, {"w": jnp.arange(10.0)})
+    before = path.read_bytes()
+
+    def full_disk(tensors, filename, metadata=None):
+        raise safetensors.SafetensorError(
+            "Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: "
+            '"No space left on device" })')
+    monkeypatch.setattr(safetensors.numpy, "save_file", full_disk)
+    with pytest.raises(OSError, match="could not write .*params.safetensors") as info:
+        io.save(path, {"w": jnp.zeros(10)})
+    assert info.value.errno == errno.ENOSPC
+    assert path.read_bytes() == before and files_in(tmp_path) == ["params.safetensors"]
 
 
 # ## Malformed files

@@ -18,7 +18,7 @@ import pytest
 import docstring_examples as dx
 
 # The namespaces whose examples are an acceptance check today; the API issues add theirs.
-NAMESPACES = ("jax.numpy",)
+NAMESPACES = ("jax.numpy", "jax.tree")
 
 SKIPS = tomllib.loads((pathlib.Path(__file__).parent / "docstring_skips.toml").read_text())
 

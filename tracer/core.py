@@ -13,6 +13,8 @@ compiled code share one semantics.
 """
 from __future__ import annotations
 
+import operator
+
 import itertools
 import threading
 from contextlib import contextmanager
@@ -190,42 +192,36 @@ class Tracer:
     size = property(lambda self: self.aval.size)
     weak_type = property(lambda self: self.aval.weak_type)
 
+    # Conversions to Python values follow JAX's rules: bool/int/index need a value and use
+    # the concrete one a trace knows (jvp of an eager value: Python control flow on values
+    # is differentiable); float/complex/np.asarray refuse every tracer, concrete or not,
+    # because their result would silently drop the derivative (grad of float(x) * x).
     def __bool__(self):
         value = self.to_concrete_value()
         if value is None:
             raise TracerBoolConversionError(self)
         return bool(value)
 
-    def _concrete_int(self):
+    def __int__(self):
+        value = self.to_concrete_value()
+        if value is None:
+            raise ConcretizationTypeError(self, _conversion_context("int", self))
+        return int(value)
+
+    def __index__(self):
         value = self.to_concrete_value()
         if value is None:
             raise TracerIntegerConversionError(self)
-        return value
-
-    def __int__(self):
-        return int(self._concrete_int())
-
-    def __index__(self):
-        return self._concrete_int().__index__()
+        return operator.index(_as_python_scalar(value))
 
     def __float__(self):
-        value = self.to_concrete_value()
-        if value is None:
-            raise ConcretizationTypeError(self, _conversion_context("float", self))
-        return float(value)
+        raise ConcretizationTypeError(self, _conversion_context("float", self))
 
     def __complex__(self):
-        value = self.to_concrete_value()
-        if value is None:
-            raise ConcretizationTypeError(self, _conversion_context("complex", self))
-        return complex(value)
+        raise ConcretizationTypeError(self, _conversion_context("complex", self))
 
     def __array__(self, *args, **kwargs):
-        value = self.to_concrete_value()
-        if value is None:
-            raise TracerArrayConversionError(self)
-        import numpy as np
-        return np.asarray(value, *args, **kwargs)
+        raise TracerArrayConversionError(self)
 
     def __hash__(self):
         raise TypeError(f"unhashable type: {type(self).__name__} (traced arrays are "
@@ -244,6 +240,10 @@ class Tracer:
 
     def __repr__(self):
         return f"Traced<{self.aval.str_short()}>with<{type(self._trace).__name__}>"
+
+
+def _as_python_scalar(value):
+    return value.item() if hasattr(value, "item") else value
 
 
 def _conversion_context(fn: str, tracer: Tracer) -> str:

@@ -12,8 +12,10 @@ class ConcretizationTypeError(TypeError):
 
     def __init__(self, tracer, context: str = ""):
         where = user_frame_str()
+        describe = getattr(getattr(tracer, "_trace", None), "describe_origin", None)
+        origin = describe(tracer) if describe is not None else ""
         msg = (f"Abstract tracer value encountered where concrete value is expected: "
-               f"{tracer!r} at {where}.\n{context}"
+               f"{tracer!r} at {where}.\n{context}{origin}"
                "The value depends on a function argument being traced, so its numbers are "
                "not known yet. Fixes: use zenax.lax.cond / zenax.lax.switch / jnp.where for "
                "value-dependent branching, zenax.lax.while_loop / fori_loop for loops, or "

@@ -77,3 +77,4 @@ def _simple_key_str(k: KeyEntry) -> str:
     if isinstance(k, GetAttrKey):
         return k.name
     return str(k)
+

@@ -8,7 +8,12 @@ leaves are taken out; ``tree_flatten``, ``tree_unflatten``, ``tree_leaves`` and
 
 Flattening runs on every call of a jitted function, so the common case (no ``is_leaf``,
 no key paths) has a lean path, ``_flatten_plain``, and a twin, ``flatten_signature``,
-that ``jit`` keys its cache on.  The registration functions, the functions built on
+that ``jit`` keys its cache on.
+
+Every walk over a tree or a treedef uses an explicit stack, not recursion, so a tree may
+be nested far deeper than Python's recursion limit (JAX's C++ flattening stops near 1,000
+levels); past ``MAX_DEPTH`` levels flattening raises ``RecursionError``, which is what a
+tree that contains itself reaches.  The registration functions, the functions built on
 flattening (``tree_map``, key paths, ``tree_transpose`` ...) and the rules of the whole
 API are in ``tree_util.py``, which presents it.  Pure Python: nothing from JAX.
 """
@@ -80,6 +85,38 @@ def _dict_flatten_with_keys(d: dict) -> tuple[tuple, tuple]:
     return tuple((DictKey(k), d[k]) for k in keys), keys
 
 
+MAX_DEPTH = 100_000
+
+
+def _too_deep(x: Any) -> RecursionError:
+    return RecursionError(
+        f"pytree flattening: the tree is nested more than MAX_DEPTH = {MAX_DEPTH} levels "
+        f"deep (at a {type(x).__name__}); it probably contains itself (a cyclic reference).")
+
+
+def _node_children(x: Any, rule: _NodeRule) -> tuple[Any, Any]:
+    """``(children, aux_data)`` of node ``x``, checking what a custom rule returned."""
+    kind = rule.kind
+    if kind == "tuple" or kind == "list":
+        return x, None
+    if kind == "dict":
+        keys = _sorted_keys(x)
+        return [x[k] for k in keys], keys
+    out = rule.flatten(x)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise ValueError(
+            f"The flatten function registered for the pytree node type "
+            f"{type(x).__qualname__} ({getattr(rule.flatten, '__qualname__', rule.flatten)}) "
+            f"must return a pair (children, aux_data); it returned "
+            f"{type(out).__name__} {_short_repr(out)}.")
+    return out
+
+
+def _short_repr(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 _register(tuple, _NodeRule(
     "tuple", lambda x: (x, None), lambda _, cs: tuple(cs),
     lambda x: (tuple((SequenceKey(i), c) for i, c in enumerate(x)), None)))
@@ -132,8 +169,21 @@ class PyTreeDef:
     def _build(self, leaves: Iterable[Leaf]) -> Any:
         if self.node_type is None:
             return next(leaves)
-        children = tuple(c._build(leaves) for c in self.child_defs)
-        return self._rule.unflatten(self.aux_data, children)
+        stack: list[tuple[PyTreeDef, list]] = [(self, [])]
+        while True:
+            d, built = stack[-1]
+            if len(built) < len(d.child_defs):
+                c = d.child_defs[len(built)]
+                if c.node_type is None:
+                    built.append(next(leaves))
+                else:
+                    stack.append((c, []))
+                continue
+            stack.pop()
+            value = d._rule.unflatten(d.aux_data, tuple(built))
+            if not stack:
+                return value
+            stack[-1][1].append(value)
 
     def children(self) -> list[PyTreeDef]:
         """The treedefs of the root's children (empty for a leaf)."""
@@ -145,10 +195,8 @@ class PyTreeDef:
 
     def compose(self, inner: PyTreeDef) -> PyTreeDef:
         """The structure of this tree with every leaf replaced by an ``inner`` tree."""
-        if self.node_type is None:
-            return inner
-        children = tuple(c.compose(inner) for c in self.child_defs)
-        return PyTreeDef(self.node_type, self.aux_data, children)
+        return _map_structure(self, lambda d, defs: inner if d.node_type is None else
+                              PyTreeDef(d.node_type, d.aux_data, tuple(defs)))
 
     def flatten_up_to(self, tree: Any) -> list[Any]:
         """Flatten ``tree`` only as deep as this structure goes: each leaf here takes a
@@ -163,12 +211,14 @@ class PyTreeDef:
         return out
 
     def _flatten_up_to(self, x: Any, out: list[Any]) -> None:
-        if self.node_type is None:
-            out.append(x)
-            return
-        children = self._check_node(x)
-        for child_def, child in zip(self.child_defs, children):
-            child_def._flatten_up_to(child, out)
+        stack = [(self, x)]
+        while stack:
+            d, y = stack.pop()
+            if d.node_type is None:
+                out.append(y)
+                continue
+            children = d._check_node(y)
+            stack.extend(reversed(list(zip(d.child_defs, children))))
 
     def _check_node(self, x: Any) -> Sequence[Any]:
         """The children of ``x`` if it is a node like this one; else a ValueError worded
@@ -214,21 +264,35 @@ class PyTreeDef:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PyTreeDef):
             return NotImplemented
-        return (self.node_type is other.node_type and self.aux_data == other.aux_data
-                and self.child_defs == other.child_defs)
+        stack = [(self, other)]
+        while stack:
+            a, b = stack.pop()
+            if a is b:
+                continue
+            if (a.node_type is not b.node_type or len(a.child_defs) != len(b.child_defs)
+                    or a.num_leaves != b.num_leaves or a.aux_data != b.aux_data):
+                return False
+            stack.extend(zip(a.child_defs, b.child_defs))
+        return True
 
     def __hash__(self) -> int:
         # aux_data is left out: it need not be hashable (JAX does the same).
         if self._hash is None:
-            self._hash = hash((self.node_type, self.child_defs))
+            def combine(d, child_hashes):
+                if d._hash is None:
+                    d._hash = hash((d.node_type, tuple(child_hashes)))
+                return d._hash
+            _map_structure(self, combine, skip=lambda d: d._hash is not None)
         return self._hash
 
     def __repr__(self) -> str:
         return f"PyTreeDef({self._str()})"
 
     def _str(self) -> str:
+        return _map_structure(self, PyTreeDef._str_node)
+
+    def _str_node(self, cs: list[str]) -> str:
         kind = "leaf" if self.node_type is None else self._rule.kind
-        cs = [c._str() for c in self.child_defs]
         if kind == "leaf":
             return "*"
         if kind == "none":
@@ -245,6 +309,23 @@ class PyTreeDef:
 
 
 _LEAF = PyTreeDef(None, None, ())
+
+
+def _map_structure(root: PyTreeDef, combine: Callable[[PyTreeDef, list], Any],
+                   skip: Callable[[PyTreeDef], bool] | None = None) -> Any:
+    """Post-order fold over a treedef without recursion: ``combine(d, results of d's
+    children)`` for every node ``d`` (``skip(d)`` true: ``combine(d, [])`` at once)."""
+    stack: list[tuple[PyTreeDef, list]] = [(root, [])]
+    while True:
+        d, done = stack[-1]
+        if len(done) < len(d.child_defs) and not (skip is not None and skip(d)):
+            stack.append((d.child_defs[len(done)], []))
+            continue
+        stack.pop()
+        value = combine(d, done)
+        if not stack:
+            return value
+        stack[-1][1].append(value)
 
 
 # ## Flattening
@@ -281,14 +362,28 @@ def _flatten_plain(x: Any, leaves: list) -> PyTreeDef:
     rule = _rule_or_leaf(x, leaves)
     if rule is None:
         return _LEAF
-    ty, kind = type(x), rule.kind
-    if kind == "tuple" or kind == "list":
-        return _node(ty, rule, None, tuple([_flatten_plain(c, leaves) for c in x]))
-    if kind == "dict":
-        keys = _sorted_keys(x)
-        return _node(ty, rule, keys, tuple([_flatten_plain(x[k], leaves) for k in keys]))
-    children, aux = rule.flatten(x)
-    return _node(ty, rule, aux, tuple([_flatten_plain(c, leaves) for c in children]))
+    children, aux = _node_children(x, rule)
+    # One frame per open node: [type, rule, aux, children, defs of the children so far].
+    stack = [(type(x), rule, aux, children, [])]
+    while True:
+        ty, rule, aux, children, defs = stack[-1]
+        if len(defs) < len(children):
+            c = children[len(defs)]
+            r = _rule_or_leaf(c, leaves)
+            if r is None:
+                defs.append(_LEAF)
+            else:
+                if len(stack) >= MAX_DEPTH:
+                    raise _too_deep(c)
+                k = r.kind
+                cs, a = (c, None) if k == "tuple" or k == "list" else _node_children(c, r)
+                stack.append((type(c), r, a, cs, []))
+            continue
+        stack.pop()
+        d = _node(ty, rule, aux, tuple(defs))
+        if not stack:
+            return d
+        stack[-1][4].append(d)
 
 
 def flatten_signature(x: Any, leaves: list) -> Hashable:
@@ -300,14 +395,27 @@ def flatten_signature(x: Any, leaves: list) -> Hashable:
     rule = _rule_or_leaf(x, leaves)
     if rule is None:
         return None
-    ty, kind = type(x), rule.kind
-    if kind == "tuple" or kind == "list":
-        return (ty, tuple([flatten_signature(c, leaves) for c in x]))
-    if kind == "dict":
-        keys = _sorted_keys(x)
-        return (ty, keys, tuple([flatten_signature(x[k], leaves) for k in keys]))
-    children, aux = rule.flatten(x)
-    return (ty, aux, tuple([flatten_signature(c, leaves) for c in children]))
+    children, aux = _node_children(x, rule)
+    stack = [(type(x), aux, children, [])]
+    while True:
+        ty, aux, children, sigs = stack[-1]
+        if len(sigs) < len(children):
+            c = children[len(sigs)]
+            r = _rule_or_leaf(c, leaves)
+            if r is None:
+                sigs.append(None)
+            else:
+                if len(stack) >= MAX_DEPTH:
+                    raise _too_deep(c)
+                k = r.kind
+                cs, a = (c, None) if k == "tuple" or k == "list" else _node_children(c, r)
+                stack.append((type(c), a, cs, []))
+            continue
+        stack.pop()
+        sig = (ty, tuple(sigs)) if aux is None else (ty, aux, tuple(sigs))
+        if not stack:
+            return sig
+        stack[-1][3].append(sig)
 
 
 def _flatten(x: Any, is_leaf: Callable | None, leaves: list, path: KeyPath | None) -> PyTreeDef:
@@ -317,23 +425,46 @@ def _flatten(x: Any, is_leaf: Callable | None, leaves: list, path: KeyPath | Non
     ``path`` is the key path of ``x``, ``(path, leaf)`` pairs are appended and ``is_leaf``
     takes ``(path, x)``.
     """
-    # is_leaf sees every subtree, leaves included, as in JAX.
-    stop = is_leaf is not None and (is_leaf(x) if path is None else is_leaf(path, x))
-    rule = None if stop else _rule_for(type(x))
-    if rule is None:
-        leaves.append(x if path is None else (path, x))
-        return _LEAF
-    if path is None:
-        children, aux = rule.flatten(x)
-        child_defs = tuple(_flatten(c, is_leaf, leaves, None) for c in children)
-    else:
-        if rule.flatten_with_keys is None:
-            children, aux = rule.flatten(x)
-            key_children = [(FlattenedIndexKey(i), c) for i, c in enumerate(children)]
+    def open_node(y, y_path):
+        """A frame for ``y`` if it is a node; else append it as a leaf and return None."""
+        # is_leaf sees every subtree, leaves included, as in JAX.
+        stop = is_leaf is not None and (is_leaf(y) if y_path is None else is_leaf(y_path, y))
+        rule = None if stop else _rule_for(type(y))
+        if rule is None:
+            leaves.append(y if y_path is None else (y_path, y))
+            return None
+        if y_path is None:
+            children, aux = _node_children(y, rule)
+            keyed = [(None, c) for c in children]
+        elif rule.flatten_with_keys is None:
+            children, aux = _node_children(y, rule)
+            keyed = [(FlattenedIndexKey(i), c) for i, c in enumerate(children)]
         else:
-            key_children, aux = rule.flatten_with_keys(x)
-        child_defs = tuple(_flatten(c, is_leaf, leaves, (*path, k)) for k, c in key_children)
-    return PyTreeDef(type(x), aux, child_defs)
+            keyed, aux = rule.flatten_with_keys(y)
+            keyed = list(keyed)
+        return (type(y), aux, keyed, y_path, [])
+
+    top = open_node(x, path)
+    if top is None:
+        return _LEAF
+    stack = [top]
+    while True:
+        ty, aux, keyed, node_path, defs = stack[-1]
+        if len(defs) < len(keyed):
+            k, c = keyed[len(defs)]
+            frame = open_node(c, None if node_path is None else (*node_path, k))
+            if frame is None:
+                defs.append(_LEAF)
+            else:
+                if len(stack) >= MAX_DEPTH:
+                    raise _too_deep(c)
+                stack.append(frame)
+            continue
+        stack.pop()
+        d = PyTreeDef(ty, aux, tuple(defs))
+        if not stack:
+            return d
+        stack[-1][4].append(d)
 
 
 def tree_flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None,

@@ -56,6 +56,31 @@ class DynamicJaxprTrace(Trace):
         self.consts: list = []
         self._const_tracers: dict[int, DynamicJaxprTracer] = {}
         self._keepalive: list = []
+        # What the caller calls each input (``x``, ``params['w']``) and the function being
+        # traced, for error messages that say where a traced value came from.
+        self.arg_names: Sequence[str] | Callable[[], Sequence[str]] | None = None
+        self.fun_name: str | None = None
+        self.transform_name: str | None = None
+
+    def describe_origin(self, tracer) -> str:
+        """Which arguments of the traced function ``tracer``'s value depends on, in words."""
+        if self.arg_names is None or not isinstance(tracer, DynamicJaxprTracer):
+            return ""
+        needed = {tracer.jaxpr_var}
+        for eqn in reversed(self.eqns):
+            if any(v in needed for v in eqn.outvars):
+                needed.update(v for v in eqn.invars if isinstance(v, Var))
+        arg_names = self.arg_names() if callable(self.arg_names) else self.arg_names
+        names = [n.removeprefix("argument ") for v, n in zip(self.invars, arg_names)
+                 if v in needed]
+        what = f" of {self.fun_name}" if self.fun_name else ""
+        by = f" for {self.transform_name}" if self.transform_name else ""
+        if not names:
+            return ""
+        listed = ", ".join(f"`{n}`" for n in names[:5]) + (" ..." if len(names) > 5 else "")
+        noun = "argument" if len(names) == 1 else "arguments"
+        return (f"It depends on the {noun} {listed}{what}, which {'is' if len(names) == 1 else 'are'} "
+                f"traced{by} (an abstract value: shape and dtype, no numbers).\n")
 
     def new_arg(self, aval: ShapedArray) -> DynamicJaxprTracer:
         var = Var(aval)
@@ -122,12 +147,17 @@ def collector_paused():
         gc.enable()
 
 
-def trace_to_jaxpr(fun: Callable, in_avals: Sequence[ShapedArray]) -> tuple[ClosedJaxpr, list]:
+def trace_to_jaxpr(fun: Callable, in_avals: Sequence[ShapedArray], *,
+                   arg_names: Sequence[str] | Callable[[], Sequence[str]] | None = None, fun_name: str | None = None,
+                   transform_name: str | None = None) -> tuple[ClosedJaxpr, list]:
     """Stage ``fun`` (flat arrays in, flat list of arrays out) into a closed jaxpr.
 
     Returns the jaxpr and the list of output values as ``fun`` returned them.
+    ``arg_names`` (one per input, or a function giving them), ``fun_name`` and ``transform_name`` only serve error
+    messages (a concretization error names the arguments the value came from).
     """
     trace = DynamicJaxprTrace(parent=current_trace())
+    trace.arg_names, trace.fun_name, trace.transform_name = arg_names, fun_name, transform_name
     in_tracers = [trace.new_arg(a) for a in in_avals]
     with set_current_trace(trace), provenance.new_jaxpr(), collector_paused():
         outs = fun(*in_tracers)

@@ -11,6 +11,8 @@ from .runtime import (block_until_ready, default_backend, device_put, devices,  
                       disable_jit, local_devices)
 from . import control_flow as _control_flow  # noqa: F401,E402  (registers rules)
 from . import custom_derivatives as _custom_derivatives  # noqa: F401,E402  (registers rules)
+from . import custom_solvers as _custom_solvers  # noqa: F401,E402  (registers rules)
+from . import custom_batching as _custom_batching  # noqa: F401,E402  (registers rules)
 from zenax.lax.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401,E402
 from .remat import checkpoint, checkpoint_policies, remat  # noqa: F401,E402
 

@@ -17,6 +17,7 @@ from zenax.tracer.core import bind, get_aval
 from zenax.tracer.ir import eval_jaxpr
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
+from zenax.lax import elementwise as el
 from zenax.lax import shapes as sh
 from zenax.lax.registry import tangent_aval
 
@@ -64,8 +65,10 @@ def _full(aval, value):
     """A new array of ``aval``'s shape and dtype filled with ``value``.  It binds
     broadcast_in_dim even for scalars (as JAX's zeros do), so what the public functions
     return is a jax.Array (or a tracer), never a NumPy scalar."""
-    return bind(sh.broadcast_in_dim_p, np.array(value, aval.dtype), shape=aval.shape,
-                broadcast_dimensions=())
+    operand = np.array(value, aval.dtype)
+    if aval.weak_type:      # grad of a weakly typed output is weak too, as in JAX
+        operand = bind(el.convert_element_type_p, operand, new_dtype=aval.dtype, weak_type=True)
+    return bind(sh.broadcast_in_dim_p, operand, shape=aval.shape, broadcast_dimensions=())
 
 
 def _instantiate(t):

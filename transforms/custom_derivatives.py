@@ -22,7 +22,7 @@ from zenax.lax.broadcasting import bdim_at_front, instantiate, moveaxis, zeros_l
 from zenax.lax.custom_derivatives import custom_jvp_call_p, custom_lin_p, custom_vjp_call_p
 from zenax.lax.registry import tangent_aval
 
-from .linearize import linearize_flat
+from .linearize import linearize_flat, partial_eval_rules
 from .lowering import lower_jaxpr
 from .subjaxpr import batch_jaxpr, eval_closed
 from .transpose import backward_pass
@@ -191,3 +191,11 @@ lowering_rules[custom_lin_p] = _custom_lin_forward
 transpose_rules[custom_lin_p] = _custom_lin_transpose
 jvp_rules[custom_lin_p] = _custom_lin_jvp
 batch_rules[custom_lin_p] = _custom_lin_batch
+
+
+# A custom_jvp function applied to tangents (inside a linearized program, e.g. a
+# `jnp.linalg.solve` in custom_root's tangent_solve): its custom rule has done its work at
+# the jvp level, so the body is inlined and partially evaluated like any code, as in JAX --
+# staged as one custom_jvp_call equation it could not be transposed.
+partial_eval_rules[custom_jvp_call_p] = \
+    lambda trace, args, *, call_jaxpr, jvp, num_consts: eval_closed(call_jaxpr, *args)

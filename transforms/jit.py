@@ -295,7 +295,9 @@ class Jitted:
             return leaves
 
         t0 = time.perf_counter()
-        closed, _ = trace_to_jaxpr(flat_fun, list(call.avals))
+        closed, _ = trace_to_jaxpr(
+            flat_fun, list(call.avals), fun_name=self.name, transform_name="jit",
+            arg_names=lambda: arg_leaf_names(self.fun, args, call.dyn_idx, call.dyn_kwargs))
         closed = ClosedJaxpr(passes.optimize(closed.jaxpr), closed.consts)
         self._stats.traces += 1
         call_jaxpr, _ = closed_to_open(closed)

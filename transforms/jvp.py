@@ -43,6 +43,12 @@ class JVPTracer(Tracer):
 
 
 class JVPTrace(Trace):
+    def describe_origin(self, tracer) -> str:
+        return ("It is being differentiated (jvp, grad, linearize): a Python number made from "
+                "it would carry no derivative, so zenax refuses the conversion rather than "
+                "return a silently wrong gradient. Keep it an array (jnp operations, "
+                "`x.astype(...)`).\n")
+
     def lift(self, x):
         """``(primal, tangent)`` of an argument; foreign values have a zero tangent."""
         if isinstance(x, JVPTracer) and x._trace is self:

@@ -23,9 +23,7 @@ from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Literal
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
-from zenax.lax.debugging import name_p
 from zenax.lax.higher_order import remat_p
-from zenax.lax.matmul import dot_general_p
 from zenax.lax.registry import tangent_aval
 
 from .linearize import partial_eval_rules
@@ -34,46 +32,10 @@ from .passes import dce
 from .subjaxpr import batch_jaxpr, jvp_jaxpr, transpose_jaxpr
 
 
-# --------------------------------------------------------------------------- policies
-# A policy says, for one equation, whether its output may be saved for the backward pass:
+# The policies (``checkpoint_policies``, as JAX's) are in checkpoint_policies.py.  A policy
+# says, for one equation, whether its output may be saved for the backward pass:
 # policy(primitive, *input_avals, **params) -> bool.
-
-def nothing_saveable(prim, *avals, **params) -> bool:
-    return False
-
-
-def everything_saveable(prim, *avals, **params) -> bool:
-    return True
-
-
-def dots_saveable(prim, *avals, **params) -> bool:
-    return prim is dot_general_p
-
-
-def dots_with_no_batch_dims_saveable(prim, *avals, **params) -> bool:
-    if prim is not dot_general_p:
-        return False
-    (_, _), (lhs_batch, _) = params["dimension_numbers"]
-    return not lhs_batch
-
-
-def save_only_these_names(*names: str) -> Callable:
-    """Save only values marked with ``checkpoint_name(x, name)`` for one of ``names``."""
-    names = set(names)
-
-    def policy(prim, *avals, **params):
-        return prim is name_p and params["name"] in names
-    return policy
-
-
-class checkpoint_policies:
-    """The ``checkpoint_policies`` namespace, as JAX's."""
-    nothing_saveable = staticmethod(nothing_saveable)
-    everything_saveable = staticmethod(everything_saveable)
-    dots_saveable = staticmethod(dots_saveable)
-    checkpoint_dots = staticmethod(dots_saveable)
-    dots_with_no_batch_dims_saveable = staticmethod(dots_with_no_batch_dims_saveable)
-    save_only_these_names = staticmethod(save_only_these_names)
+from .checkpoint_policies import checkpoint_policies  # noqa: E402,F401  (re-exported)
 
 
 # --------------------------------------------------------------------------- the API

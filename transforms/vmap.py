@@ -73,6 +73,10 @@ def running_rule_of(trace: "BatchTrace | None"):
 
 
 class BatchTrace(Trace):
+    def describe_origin(self, tracer) -> str:
+        return ("It is batched by vmap: it holds one value per example, not one Python "
+                "number.\n")
+
     def __init__(self, parent, axis_size: int, axis_name=None):
         super().__init__(parent)
         self.axis_size = axis_size

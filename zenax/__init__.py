@@ -20,7 +20,7 @@ from . import lax  # noqa: F401
 from zenax.lax import stop_gradient  # noqa: F401
 from zenax.transforms import (grad, hessian, jacfwd, jacobian, jacrev, jvp, linearize,  # noqa: F401
                               value_and_grad, vjp, vmap)
-from zenax.transforms import checkpoint, checkpoint_policies, remat  # noqa: F401
+from zenax.transforms import checkpoint, remat  # noqa: F401
 from zenax.lax.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
 from zenax.lax import checkpoint_name  # noqa: F401
 from zenax.transforms import (ShapeDtypeStruct, block_until_ready, default_backend,  # noqa: F401
@@ -44,3 +44,43 @@ from . import models  # noqa: F401
 from . import test_util  # noqa: F401
 from . import tree_util  # noqa: F401
 from . import scipy  # noqa: F401
+
+# JAX's remaining user namespaces and top-level names (issue 24).
+import functools as _functools
+from . import (ad_checkpoint, custom_batching, dtypes, flatten_util, tree,  # noqa: F401,E402
+               typing)
+from zenax.transforms import checkpoint_policies  # noqa: F401,E402
+from zenax.tracer.core import get_aval as typeof  # noqa: F401,E402
+from zenax.lax.dtypes_api import float0  # noqa: F401,E402
+from zenax.lax.callbacks import pure_callback  # noqa: F401,E402
+from zenax.lax.closure_conversion import closure_convert, custom_gradient  # noqa: F401,E402
+from zenax.transforms.linear_transpose import linear_transpose  # noqa: F401,E402
+from zenax.transforms.fwd_and_bwd import fwd_and_bwd  # noqa: F401,E402
+from zenax.transforms.trace_contexts import (ensure_compile_time_eval,  # noqa: F401,E402
+                                             named_call, named_scope)
+from zenax.transforms.runtime_info import (  # noqa: F401,E402
+    copy_to_host_async, device_count, device_get, effects_barrier, host_count, host_id, host_ids,
+    live_arrays, local_device_count, make_array_from_callback,
+    make_array_from_process_local_data, make_array_from_single_device_arrays,
+    print_environment_info, process_count, process_index, process_indices)
+from zenax.transforms.config_contexts import (ConfigOption as _Option,  # noqa: F401,E402
+                                              check_tracer_leaks, transfer_guard)
+
+# Config options as context managers (``with zenax.enable_x64(True): ...``), read and
+# set through zenax.config; a boolean option's context turns it on by default.
+_bool_option = _functools.partial(_Option, update=config.update, read=config.read,
+                                  default_context_value=True)
+_option = _functools.partial(_Option, update=config.update, read=config.read)
+enable_x64 = _bool_option("jax_enable_x64")
+debug_nans = _bool_option("jax_debug_nans")
+debug_infs = _bool_option("jax_debug_infs")
+log_compiles = _bool_option("jax_log_compiles")
+explain_cache_misses = _bool_option("jax_explain_cache_misses")
+default_matmul_precision = _option("jax_default_matmul_precision")
+default_device = _option("jax_default_device")
+numpy_rank_promotion = _option("jax_numpy_rank_promotion")
+numpy_dtype_promotion = _option("jax_numpy_dtype_promotion")
+transfer_guard_host_to_device = _option("jax_transfer_guard_host_to_device")
+transfer_guard_device_to_host = _option("jax_transfer_guard_device_to_host")
+transfer_guard_device_to_device = _option("jax_transfer_guard_device_to_device")
+threefry_partitionable = _bool_option("jax_threefry_partitionable")

@@ -50,20 +50,36 @@ def tour(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (``zenax demo: error: ...``)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="zenax", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="zenax", description=__doc__,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     from zenax.models import demo
-    p = sub.add_parser("demo", help="train a char-level GPT on the stdlib's source",
-                       description=demo.__doc__)
-    demo.add_arguments(p)
+    p_demo = sub.add_parser("demo", help="train a char-level GPT on the stdlib's source",
+                            description=demo.__doc__)
+    demo.add_arguments(p_demo)
     p = sub.add_parser("tour", help="trace, print and run a small function and its gradient")
     p.add_argument("--source-lines", action="store_true",
                    help="annotate each equation with the source line that produced it")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        demo.run(args)
+        try:
+            demo.validate(p_demo, args)
+            demo.run(args)
+        except KeyboardInterrupt:
+            print("zenax demo: interrupted; the last completed checkpoint (if any) is intact",
+                  file=sys.stderr)
+            return 130
+        except OSError as e:
+            print(f"zenax demo: error: {e}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "tour":
         return tour(args)

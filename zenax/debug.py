@@ -1,3 +1,6 @@
-"""zenax.debug: printing and callbacks that run when the program runs."""
-from zenax.transforms.debugging import debug_print as print  # noqa: F401,A001
-from zenax.lax.debugging import debug_callback as callback  # noqa: F401
+"""zenax.debug: printing, logging, callbacks and breakpoints that act when the program
+runs (JAX's ``jax.debug``)."""
+from zenax.lax.debug_callbacks import callback, log, print  # noqa: F401,A004
+from zenax.lax.debugger import breakpoint  # noqa: F401,A004
+
+__all__ = ["breakpoint", "callback", "log", "print"]

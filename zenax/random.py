@@ -7,6 +7,12 @@
 Keys are raw uint32[2] arrays (``random.key`` returns one too).  The implementation lives
 in ``zenax.lax.random``.
 """
-from zenax.lax.random import (PRNGKey, bernoulli, bits, categorical, choice,  # noqa: F401
-                              exponential, fold_in, gumbel, key, key_data, normal, permutation,
-                              randint, split, truncated_normal, uniform, wrap_key_data)
+from zenax.lax.random import (PRNGKey, ball, bernoulli, beta, binomial, bits,  # noqa: F401
+                              categorical, cauchy, chisquare, choice, dirichlet,
+                              double_sided_maxwell, exponential, f, fold_in, gamma,
+                              generalized_normal, geometric, gumbel, key, key_data, laplace,
+                              loggamma, logistic, lognormal, maxwell, multinomial,
+                              multivariate_normal, normal, orthogonal, pareto, permutation,
+                              poisson, rademacher, randint, random_gamma_p, rayleigh, split, t,
+                              triangular, truncated_normal, uniform, wald, weibull_min,
+                              wrap_key_data)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import jax
+import numpy as np
 
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.core import Tracer
@@ -134,11 +135,14 @@ def _concrete_or_error(self, what: str):
 
 
 def _item(self, *args):
-    return _concrete_or_error(self, "item").item(*args)
+    return np.asarray(_concrete_or_error(self, "item")).item(*args)
 
 
 def _tolist(self):
-    return _concrete_or_error(self, "tolist").tolist()
+    # As JAX: refused on every tracer (a list of Python numbers would drop derivatives).
+    raise ConcretizationTypeError(
+        self, "The tolist() method needs the array's values as Python numbers, which a "
+              "traced array does not have.\n")
 
 
 def _flatten(self, order: str = "C"):

@@ -31,7 +31,7 @@ def _cumulative(fun_name: str, reduction, a, axis, dtype, out, *, fill_nan=None,
     if out is not None:
         raise NotImplementedError(f"The 'out' argument to jnp.{fun_name} is not supported.")
     a = ensure_array(a)
-    if axis is None or ndim_of(a) == 0:
+    if axis is None:
         a = ravel(a)
     axis = canonical_axis(fun_name, 0 if axis is None else axis, ndim_of(a))
     if fill_nan is not None and _dtypes.is_inexact(dtype_of(a)):

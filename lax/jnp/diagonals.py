@@ -35,7 +35,7 @@ def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1):
                          f"{shape_of(a)} (at {user_frame_str()}).")
     ax1, ax2 = canonical_axis("diagonal", axis1, nd), canonical_axis("diagonal", axis2, nd)
     if ax1 == ax2:
-        raise ValueError("diagonal: axis1 and axis2 cannot be the same.")
+        raise TypeError("diagonal: axis1 and axis2 cannot be the same.")   # JAX's kind
     k = operator.index(offset)
     rest = [i for i in range(nd) if i not in (ax1, ax2)]
     a = transpose(a, rest + [ax1, ax2])

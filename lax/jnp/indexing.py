@@ -157,13 +157,19 @@ def _is_static(entries) -> bool:
     return all(kind in (NONE, SLICE, INT) for kind, _ in entries)
 
 
-def _check_static_bounds(entries, shape) -> None:
-    dim = 0
+def _static_in_bounds(entries, shape) -> bool:
+    """Whether every static integer index is in bounds.  Out of bounds is not an error,
+    as in JAX (retrieval clamps: the gather path does it), except on an empty axis, which
+    has no element to clamp to."""
+    dim, inside = 0, True
     for kind, value in entries:
         if kind == INT and not -shape[dim] <= value < shape[dim]:
-            raise IndexError(f"index {value} is out of bounds for axis {dim} with size "
-                             f"{shape[dim]} (at {user_frame_str()}).")
+            if shape[dim] == 0:
+                raise IndexError(f"index is out of bounds for axis {dim} with size 0 "
+                                 f"(at {user_frame_str()}).")
+            inside = False
         dim += kind != NONE
+    return inside
 
 
 def _static_getitem(x, entries):
@@ -441,18 +447,8 @@ def rewriting_take(x, idx, *, indices_are_sorted: bool = False, unique_indices: 
     """``x[idx]``, with ``x.at[idx].get``'s options (``mode``, ``fill_value``, ...)."""
     shape = shape_of(x)
     entries = _parse(idx, shape)
-    static_mode = mode is None or lax.GatherScatterMode.from_any(mode) is \
-        lax.GatherScatterMode.PROMISE_IN_BOUNDS
-    if _is_static(entries) and normalize_indices:
-        if static_mode:
-            _check_static_bounds(entries, shape)
-            return _static_getitem(x, entries)
-        try:
-            _check_static_bounds(entries, shape)
-        except IndexError:
-            pass    # out of bounds with mode 'fill' or 'clip': the gather handles it
-        else:
-            return _static_getitem(x, entries)
+    if _is_static(entries) and normalize_indices and _static_in_bounds(entries, shape):
+        return _static_getitem(x, entries)
     if fill_value is None:
         out = _dynamic_slice_take(x, entries, shape, mode, normalize_indices)
         if out is not None:

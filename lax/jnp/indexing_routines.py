@@ -61,13 +61,10 @@ def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, out=None, mo
         raise NotImplementedError("The 'out' argument to jnp.take is not supported.")
     check_arraylike("take", a, indices)
     a, indices = asarray(a), asarray(indices)
-    if not _dtypes.is_integer(dtype_of(indices)):
-        raise TypeError(f"take: indices must be integers, got {dtype_of(indices)} "
-                        f"(at {user_frame_str()}).")
     if axis is None:
         a, axis = _ravel(a), 0
     else:
-        axis = _axis("take", axis, ndim_of(a))
+        axis = _axis("take", axis, ndim_of(a))      # checked first, as JAX
     size = shape_of(a)[axis]
     if mode is None or mode == "fill":
         gather_mode = lax.GatherScatterMode.FILL_OR_DROP
@@ -94,6 +91,9 @@ def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, out=None, mo
     out_shape = tuple(slice_sizes[:axis]) + index_shape + tuple(slice_sizes[axis + 1:])
     if int(np.prod(index_shape)) == 0:
         return lax.broadcast_in_dim(np.zeros((), dtype_of(a)), out_shape, ())
+    if not _dtypes.is_integer(dtype_of(indices)):     # (after the empty cases, as JAX)
+        raise ValueError(f"take: indices must be integers, got {dtype_of(indices)} "
+                         f"(at {user_frame_str()}).")
     slice_sizes[axis] = 1
     k = len(index_shape)
     dnums = lax.GatherDimensionNumbers(

@@ -193,7 +193,7 @@ def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence = 2, *, precision
     if np.ndim(axes) == 0:
         n = operator.index(axes)
         if n < 0 or n > builtins.min(a_nd, b_nd):
-            raise ValueError(f"tensordot: axes={n} is out of range for operands of rank "
+            raise TypeError(f"tensordot: axes={n} is out of range for operands of rank "
                              f"{a_nd} and {b_nd}.")
         a_axes, b_axes = tuple(range(a_nd - n, a_nd)), tuple(range(n))
     else:

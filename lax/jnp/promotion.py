@@ -20,10 +20,11 @@ import numpy as np
 from zenax import lax
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.avals import ShapedArray, is_python_scalar
-from zenax.tracer.core import Tracer, get_aval
+from zenax.tracer.core import Tracer, current_trace, get_aval
 from zenax.tracer.errors import ConcretizationTypeError
 from zenax.tracer.shapes import broadcast_shapes_or_none, incompatible_shapes_error
 from zenax.tracer.source_info import user_frame_str
+from zenax.tracer.staging import DynamicJaxprTrace
 
 ArrayLike = Any   # a Tracer, jax.Array, NumPy array or scalar, or a Python scalar
 DTypeLike = Any   # anything np.dtype accepts, plus jnp.float32 & co.
@@ -121,12 +122,14 @@ def _result_of_pairs(pairs: list) -> tuple[np.dtype, bool]:
     first = pairs[0]
     if not first[1] and all(p == first for p in pairs):
         return first            # one strong dtype: nothing to promote (the common case)
-    return _cached_result_type(tuple(pairs), jax.config.jax_enable_x64)
+    return _cached_result_type(tuple(pairs), jax.config.jax_enable_x64,
+                               jax.config.jax_numpy_dtype_promotion)
 
 
 @functools.lru_cache(maxsize=4096)
-def _cached_result_type(pairs: tuple, x64: bool) -> tuple[np.dtype, bool]:
-    # The lattice walk is pure in (dtypes, weak flags, x64); eager code asks the same
+def _cached_result_type(pairs: tuple, x64: bool, promotion: str) -> tuple[np.dtype, bool]:
+    # The lattice walk is pure in (dtypes, weak flags, x64, the promotion mode: 'strict'
+    # refuses implicit promotions); eager code asks the same
     # few questions over and over.
     return _dtypes.result_type(*pairs)
 
@@ -249,7 +252,10 @@ def promote_shapes(fun_name: str, *args) -> list:
     shapes = [shape_of(x) for x in args]
     result = broadcast_shapes_or_none(shapes)
     if result is None:
-        raise incompatible_shapes_error(fun_name, shapes, TypeError)
+        # As JAX: operands of equal rank meet lax's shape check (a TypeError); operands
+        # of different ranks fail NumPy's rank-promoting broadcast (a ValueError).
+        same_rank = len({len(s) for s in shapes}) == 1
+        raise incompatible_shapes_error(fun_name, shapes, TypeError if same_rank else ValueError)
     return [x if not s or s == result else broadcast_to_shape(x, result)
             for x, s in zip(args, shapes)]
 
@@ -302,11 +308,16 @@ def promote_args_numeric(fun_name: str, *args) -> list:
 # --------------------------------------------------------------------------- asarray
 
 def _device_array(value):
-    """A concrete ``jax.Array`` holding a NumPy value or Python scalar.
+    """A ``jax.Array`` holding a NumPy value or Python scalar.
 
     ``jax.device_put`` is the runtime's way of making a buffer; no computation happens.
+    While a function is being staged (``jit``, ``make_jaxpr``, a loop body), the array is
+    a constant *of that program*, a tracer, as in JAX: ``jnp.array(x.shape).prod()`` is
+    then a traced value, which Python code cannot use as a shape.
     """
-    return jax.device_put(value)
+    array = jax.device_put(value)
+    trace = current_trace()
+    return trace.to_jaxpr_tracer(array) if type(trace) is DynamicJaxprTrace else array
 
 
 def _flatten_sequence(seq) -> list:
@@ -355,6 +366,14 @@ def asarray(a: Any, dtype: DTypeLike | None = None, order: str | None = None, *,
     if is_python_scalar(a):
         if dtype is None:
             return _device_array(a)   # keeps the weak type, as jnp.asarray(2.0)
+        if isinstance(a, int) and not isinstance(a, bool) and _dtypes.is_integer(dtype):
+            # An int with an explicit integer dtype must fit that dtype, as in JAX:
+            # ``jnp.array(2**32 - 1, jnp.uint32)`` works, ``jnp.array(300, jnp.int8)`` not.
+            info = np.iinfo(dtype)
+            if not info.min <= a <= info.max:
+                raise OverflowError(f"Python integer {a} out of bounds for {dtype.name} "
+                                    f"(at {user_frame_str()})")
+            return _device_array(np.asarray(a, dtype))
         return _device_array(scalar_constant(a, dtype, False))
     if isinstance(a, (np.ndarray, np.generic)):
         target = dtype if dtype is not None else canonical_dtype(a.dtype)
@@ -425,7 +444,10 @@ def broadcast_to(array: ArrayLike, shape: Sequence[int] | int):
     x_shape = shape_of(array)
     compatible = len(x_shape) <= len(shape) and all(
         d in (1, t) for d, t in zip(x_shape[::-1], shape[::-1]))
-    if not compatible or any(d < 0 for d in shape):
+    if compatible and any(d < 0 for d in shape):      # (checked second, as JAX)
+        raise TypeError(f"broadcast_to: the shape must have non-negative dimensions, got "
+                        f"{shape} (at {user_frame_str()}).")
+    if not compatible:
         raise ValueError(f"broadcast_to: Incompatible shapes for broadcasting: {x_shape} and "
                          f"requested shape {shape} (at {user_frame_str()}).")
     return ensure_array(broadcast_to_shape(ensure_array(array), shape))

@@ -49,21 +49,22 @@ def size(a: ArrayLike, axis: int | Sequence[int] | None = None) -> int:
 
 # --------------------------------------------------------------------------- reshape
 
-def _resolve_newshape(fun_name: str, newshape, total: int) -> tuple[int, ...]:
+def _resolve_newshape(fun_name: str, newshape, total: int,
+                      error: type[Exception] = TypeError) -> tuple[int, ...]:
     """Fill in one ``-1`` dimension and check that the sizes match."""
     dims = list(canonical_shape_allowing_minus_one(fun_name, newshape))
     unknown = [i for i, d in enumerate(dims) if d == -1]
     if len(unknown) > 1:
-        raise ValueError(f"{fun_name}: can only specify one unknown dimension, got {newshape}.")
+        raise TypeError(f"{fun_name}: can only specify one unknown dimension, got {newshape}.")
     known = math.prod(d for d in dims if d != -1)
     if unknown:
         if known == 0 or total % known:
-            raise TypeError(f"{fun_name}: cannot reshape an array of size {total} into shape "
-                            f"{tuple(newshape)} (at {user_frame_str()}).")
+            raise error(f"{fun_name}: cannot reshape an array of size {total} into shape "
+                    f"{tuple(newshape)} (at {user_frame_str()}).")
         dims[unknown[0]] = total // known
     elif known != total:
-        raise TypeError(f"{fun_name}: cannot reshape an array of size {total} into shape "
-                        f"{tuple(dims)} (at {user_frame_str()}); the sizes must match.")
+        raise error(f"{fun_name}: cannot reshape an array of size {total} into shape "
+                    f"{tuple(dims)} (at {user_frame_str()}); the sizes must match.")
     return tuple(dims)
 
 
@@ -73,7 +74,8 @@ def canonical_shape_allowing_minus_one(fun_name: str, newshape) -> tuple[int, ..
     dims = tuple(newshape) if seq else (newshape,)
     dims = tuple(operator.index(concrete_static(fun_name, "shape", d)) for d in dims)
     if any(d < -1 for d in dims):
-        raise ValueError(f"{fun_name}: invalid dimension in shape {dims}.")
+        raise TypeError(f"{fun_name}: invalid dimension in shape {dims}: a dimension is a "
+                        "non-negative integer, or -1 for the one inferred from the size.")
     return dims
 
 
@@ -87,8 +89,11 @@ def reshape(a: ArrayLike, shape: int | Sequence[int] | None = None, order: str =
     check_arraylike("reshape", a)
     if shape is None:
         raise TypeError("reshape() missing required argument 'shape'")
+    # JAX hands a NumPy array to its own reshape method, so a size mismatch is NumPy's
+    # ValueError there; for every other input it is a TypeError.
+    error = ValueError if isinstance(a, np.ndarray) else TypeError
     a = ensure_array(a)
-    new_sizes = _resolve_newshape("reshape", shape, math.prod(shape_of(a)))
+    new_sizes = _resolve_newshape("reshape", shape, math.prod(shape_of(a)), error)
     if order == "C":
         return lax.reshape(a, new_sizes)
     if order == "F":
@@ -221,11 +226,12 @@ def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0,
     arrays = promote_dtypes(*arrays) if dtype is None else [
         convert_to(a, canonical_dtype(dtype)) for a in arrays]
     arrays = [ensure_array(a) for a in arrays]
+    axis = canonical_axis("concatenate", axis, ndim_of(arrays[0]))   # first, as JAX
     ndims = {ndim_of(a) for a in arrays}
     if len(ndims) != 1:
         raise TypeError("concatenate: all the input arrays must have the same number of "
                         f"dimensions, got shapes {[shape_of(a) for a in arrays]}.")
-    return lax.concatenate(arrays, canonical_axis("concatenate", axis, ndims.pop()))
+    return lax.concatenate(arrays, axis)
 
 
 concat = concatenate
@@ -413,8 +419,8 @@ def repeat(a: ArrayLike, repeats, axis: int | None = None, *,
     """
     check_arraylike("repeat", a, repeats)
     a = ensure_array(a)
-    if axis is None:
-        a, axis = ravel(a), 0
+    if axis is None or ndim_of(a) == 0:     # a 0-d array repeats as a 1-d one (NumPy, JAX)
+        a, axis = ravel(a), 0 if axis is None else axis
     axis = canonical_axis("repeat", axis, ndim_of(a))
     s = shape_of(a)
     if total_repeat_length is not None:

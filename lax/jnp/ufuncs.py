@@ -592,6 +592,9 @@ def clip(arr: ArrayLike | None = None, /, min: ArrayLike | None = None,
     Array([1, 1, 2, 3, 3], dtype=int32)
     """
     check_arraylike("clip", arr)
+    if any(b is not None and _dtypes.is_complex(dtype_of(b)) for b in (arr, min, max)):
+        raise ValueError("clip: complex values have no ordering and cannot be clipped; clip "
+                         "the real or imaginary part (jnp.real / jnp.imag) instead.")
     if min is not None:
         arr = maximum(min, arr)
     if max is not None:

@@ -1,0 +1,245 @@
+"""``reduce``: XLA's Reduce with a user computation, the higher-order primitive ``reduce_p``
+(the computation is staged into a jaxpr on scalars), and its rules.
+
+A computation JAX recognizes -- ``lax.add``, ``mul``, ``max``, ``min``, ``bitwise_and``,
+``bitwise_or``, ``bitwise_xor`` with that operation's identity as the (concrete, scalar)
+init value -- becomes the matching ``reduce_sum``/``reduce_max``/... primitive, with its own
+derivative.  Anything else binds ``reduce_p``.
+
+Rules of ``reduce_p``, as in JAX:
+
+* lowering: ``jax.lax.reduce`` with a computation that evaluates the jaxpr on JAX's
+  values (each zenax primitive's lowering, through the eval trace);
+* batching: the vmapped axis moves to the front and is not reduced (init values must not
+  be batched: XLA takes scalar inits);
+* jvp: the reduction is rewritten as a balanced tree of computation calls over halves of
+  the reduced axis (padded with the init value), whose jvp is taken -- so reverse mode
+  works too, through those primitives.  Tangents of the init values are not supported.
+  This needs ``vmap`` (to apply the scalar computation to whole halves) and ``jvp``, which
+  ``zenax.transforms`` hands down (``control_flow.install_vmap``, ``custom_solvers``).
+"""
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any, Callable, Sequence
+
+import jax
+import numpy as np
+
+from zenax.tracer import dtypes
+from zenax.tracer.ad_types import Zero, not_mapped
+from zenax.tracer.avals import ShapedArray
+from zenax.tracer.core import (Primitive, Tracer, abstract_eval_rules, batch_rules, bind,
+                               get_aval, is_concrete, jvp_rules, lowering_rules)
+from zenax.tracer.ir import ClosedJaxpr, eval_jaxpr
+from zenax.tracer.staging import trace_to_jaxpr
+from zenax.tracer.tree_util import tree_flatten, tree_unflatten
+
+from . import control_flow
+from . import elementwise as ew
+from . import reductions as red
+from . import shapes as sh
+from .broadcasting import bdim_at_front, broadcast_in_dim, instantiate, reduce_sum, reshape
+from .broadcasting import transpose as lax_transpose
+from .compiler_hints import stage
+from .custom_solvers import _transform
+from .registry import canonical_axes, type_error, value_error
+
+lax = jax.lax
+
+__all__ = ["reduce", "reduce_p"]
+
+# reduce(*operands, *init_values, jaxpr, dimensions): jaxpr maps (accumulators, values) --
+# 2n scalars -- to n scalars.
+reduce_p = Primitive("reduce", multiple_results=True)
+
+
+def _reduce_abstract_eval(*avals, jaxpr: ClosedJaxpr, dimensions):
+    n = len(avals) // 2
+    operands, inits = avals[:n], avals[n:]
+    if any(a.shape != () for a in inits):
+        raise value_error(f"reduce found non-scalar initial value: {[a.shape for a in inits]}")
+    if [a.dtype for a in operands] != [a.dtype for a in inits]:
+        raise type_error("reduce operand dtypes should match corresponding initial value "
+                         f"dtypes, got operands={[a.str_short() for a in operands]} and "
+                         f"initial_values={[a.str_short() for a in inits]}.")
+    shape = operands[0].shape
+    if any(a.shape != shape for a in operands):
+        raise type_error(f"reduce: operands must share one shape, got "
+                         f"{[a.str_short() for a in operands]}.")
+    if any(not 0 <= d < len(shape) for d in dimensions):
+        raise value_error(f"reduce: dimensions {dimensions} are out of bounds for operands "
+                          f"of shape {shape}.")
+    out_shape = tuple(d for i, d in enumerate(shape) if i not in dimensions)
+    return [ShapedArray(out_shape, x.dtype, x.weak_type and i.weak_type)
+            for x, i in zip(operands, inits)]
+
+
+def _reduce_lower(*values, jaxpr: ClosedJaxpr, dimensions):
+    n = len(values) // 2
+
+    def computation(xs, ys):
+        return tuple(eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *xs, *ys))
+    return list(lax.reduce(tuple(values[:n]), tuple(values[n:]), computation, dimensions))
+
+
+def _reduce_batch(args, dims, *, jaxpr, dimensions):
+    n = len(args) // 2
+    if any(d is not not_mapped for d in dims[n:]):
+        raise NotImplementedError("reduce: vmap over the init values is not supported (XLA "
+                                  "takes scalar init values); batch the operands only.")
+    size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
+    operands = [bdim_at_front(x, d, size) for x, d in zip(args[:n], dims[:n])]
+    outs = bind(reduce_p, *operands, *args[n:], jaxpr=jaxpr,
+                dimensions=tuple(d + 1 for d in dimensions))
+    return outs, [0] * n
+
+
+def _reduce_jvp(primals, tangents, *, jaxpr, dimensions):
+    n = len(primals) // 2
+    if any(type(t) is not Zero for t in tangents[n:]):
+        raise NotImplementedError("Gradient of general lax.reduce with non-zero tangents "
+                                  "for initial values to reduction not implemented")
+    xs, inits = primals[:n], primals[n:]
+    ts = [instantiate(t) for t in tangents[:n]]
+    shape = get_aval(xs[0]).shape
+    kept = [i for i in range(len(shape)) if i not in dimensions]
+    out_shape = tuple(shape[i] for i in kept)
+    size, rest = math.prod(shape[d] for d in dimensions), math.prod(out_shape)
+
+    def flat(x):       # reduced axes first, flattened: (size, rest)
+        return reshape(lax_transpose(x, tuple(dimensions) + tuple(kept)), (size, rest))
+
+    def tree(*flat_xs):
+        outs = _tree_reduce(jaxpr, list(flat_xs), list(inits), rest)
+        return [reshape(o, out_shape) for o in outs]
+
+    jvp_flat = _transform("jvp_flat")
+    return jvp_flat(tree, [flat(x) for x in xs], [flat(t) for t in ts])
+
+
+def _tree_reduce(jaxpr: ClosedJaxpr, xs: list, inits: list, rest: int) -> list:
+    """``xs`` (each ``(m, rest)``) reduced over axis 0 by pairing halves: ``log2(m)`` calls
+    of the computation, each on whole halves at once."""
+    def combine(left, right):
+        m = get_aval(left[0]).shape[0]
+        fn = control_flow._vmap(lambda *a: tuple(eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *a)))
+        outs = fn(*[reshape(x, (m * rest,)) for x in left + right])
+        return [reshape(o, (m, rest)) for o in outs]
+
+    if control_flow._vmap is None:
+        raise RuntimeError("differentiating lax.reduce needs zenax.vmap, which "
+                           "zenax.transforms installs when imported: `import zenax` first.")
+    while get_aval(xs[0]).shape[0] > 1:
+        m = get_aval(xs[0]).shape[0]
+        half = (m + 1) // 2
+        left = [sh.slice_in_dim(x, 0, half) for x in xs]
+        right = [sh.slice_in_dim(x, half, m) for x in xs]
+        if m % 2:       # the odd one out meets the identity
+            right = [sh.pad(x, i, [(0, 1, 0), (0, 0, 0)]) for x, i in zip(right, inits)]
+        xs = combine(left, right)
+    if get_aval(xs[0]).shape[0] == 0:
+        return [broadcast_in_dim(i, (rest,), ()) for i in inits]
+    return [reshape(x, (rest,)) for x in xs]
+
+
+abstract_eval_rules[reduce_p] = _reduce_abstract_eval
+lowering_rules[reduce_p] = _reduce_lower
+batch_rules[reduce_p] = _reduce_batch
+jvp_rules[reduce_p] = _reduce_jvp
+
+
+# =========================================================================== public API
+
+def _identity(op: Callable, dtype: np.dtype):
+    """The identity of a monoid JAX reduces with its own primitive, or None."""
+    intlike = dtypes.is_bool(dtype) or dtypes.is_integer(dtype)
+    if op is ew.add or (op in (ew.bitwise_or, ew.bitwise_xor) and intlike):
+        return np.zeros((), dtype)
+    if op is ew.mul:
+        return np.ones((), dtype)
+    if op is ew.bitwise_and and intlike:
+        return np.array(-1).astype(dtype)
+    if op in (ew.max, ew.min):
+        sign = -1 if op is ew.max else 1
+        if dtypes.is_bool(dtype):
+            return np.array(op is ew.min)
+        if dtypes.is_integer(dtype):
+            info = dtypes.iinfo(dtype)
+            return np.array(info.min if op is ew.max else info.max, dtype)
+        return np.array(sign * np.inf, dtype)
+    return None
+
+
+_MONOID_REDUCERS = {ew.add: reduce_sum, ew.mul: red.reduce_prod, ew.max: red.reduce_max,
+                    ew.min: red.reduce_min, ew.bitwise_and: red.reduce_and,
+                    ew.bitwise_or: red.reduce_or, ew.bitwise_xor: red.reduce_xor}
+
+
+def _monoid_reducer(computation: Callable, inits: list):
+    if len(inits) != 1 or computation not in _MONOID_REDUCERS:
+        return None
+    init = inits[0]
+    if not is_concrete(init) or get_aval(init).shape != ():
+        return None
+    identity = _identity(computation, get_aval(init).dtype)
+    if identity is None or not np.equal(np.asarray(init), identity):
+        return None
+    return _MONOID_REDUCERS[computation]
+
+
+@functools.lru_cache(maxsize=256)
+def _computation_jaxpr(computation: Callable, avals: tuple, tree) -> tuple[ClosedJaxpr, Any]:
+    """``computation`` on pytrees of scalars (``tree`` of ``avals``), staged once per types."""
+    box = {}
+
+    def flat(*args):
+        n = len(args) // 2
+        out = computation(tree_unflatten(tree, args[:n]), tree_unflatten(tree, args[n:]))
+        leaves, box["tree"] = tree_flatten(out)
+        return leaves
+
+    closed, _ = trace_to_jaxpr(flat, list(avals) * 2)
+    if any(isinstance(c, Tracer) for c in closed.consts):
+        raise NotImplementedError("reduce: the computation closes over a traced value; pass "
+                                  "it as an operand (reduction computations can't close "
+                                  "over Tracers).")
+    return closed, box["tree"]
+
+
+def reduce(operands: Any, init_values: Any, computation: Callable,
+           dimensions: Sequence[int]) -> Any:
+    """Reduce ``operands`` (an array or pytree of arrays) over ``dimensions`` with the
+    binary ``computation``, starting from ``init_values`` (scalars, one per operand).
+
+    ``computation`` and the init values must form a monoid (associative, with the init
+    value as identity): XLA may regroup the reduction.
+
+    >>> lax.reduce(jnp.arange(6.).reshape(2, 3), 0., lax.add, (1,))
+    Array([ 3., 12.], dtype=float32)
+    >>> lax.reduce(jnp.array([3., 1., 2.]), 1., lambda a, b: a * b + 0., (0,))
+    Array(6., dtype=float32)
+    """
+    flat_ops, tree = tree_flatten(operands)
+    flat_inits, init_tree = tree_flatten(init_values)
+    if tree != init_tree:
+        raise ValueError(f"reduce: operands must have the same tree structure as "
+                         f"init_values: {tree} vs. {init_tree}")
+    if not flat_ops:
+        raise ValueError("reduce: needs at least one operand.")
+    ndim = get_aval(flat_ops[0]).ndim
+    dimensions = tuple(canonical_axes("reduce", tuple(dimensions), ndim)) if ndim else \
+        tuple(int(d) for d in dimensions)
+    monoid = _monoid_reducer(computation, flat_inits)
+    if monoid is not None:
+        weak = get_aval(flat_ops[0]).weak_type and get_aval(flat_inits[0]).weak_type
+        out = monoid(flat_ops[0], dimensions)
+        if isinstance(out, (bool, int, float, complex, np.ndarray, np.generic)):
+            out = stage(out)        # no dimensions: the operand itself, as an array
+        return ew._convert_element_type(out, get_aval(out).dtype, weak_type=weak)
+    avals = tuple(ShapedArray((), a.dtype, a.weak_type)
+                  for a in (get_aval(i) for i in flat_inits))
+    closed, out_tree = _computation_jaxpr(computation, avals, tree)
+    outs = bind(reduce_p, *flat_ops, *flat_inits, jaxpr=closed, dimensions=dimensions)
+    return tree_unflatten(out_tree, outs)

@@ -1,0 +1,52 @@
+"""Evaluation helpers for special functions: Horner's rule over coefficient tables, and
+series or continued fractions summed elementwise until each element has converged.
+
+Most of ``zenax.scipy.special`` evaluates published polynomial or rational approximations
+(Cephes, Cody) on a few intervals and selects between them.  The coefficients become
+constants of the argument's dtype -- NumPy scalars, so strongly typed, which is why those
+functions return strong results for a Python-scalar argument, as JAX's do.  The Horner
+loop is unrolled in Python: each table is short, and a fixed chain of multiply-adds is
+what XLA fuses best (``jnp.polyval`` would stage a ``scan`` per table).
+
+:func:`converge` runs a ``while_loop`` over whole arrays in which every element iterates
+until its own stopping test holds and then keeps its value -- what JAX gets by
+vectorizing a scalar loop, without a ``vmap`` and for any shape.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from zenax import lax
+import zenax.lax.jnp as jnp
+from zenax.lax.jnp.promotion import dtype_of
+from zenax.tracer.tree_util import tree_map
+
+
+def polyval(coeffs: Sequence[float] | np.ndarray, x):
+    """``sum(coeffs[i] * x**(n - 1 - i))`` by Horner's rule, highest power first, in
+    ``x``'s dtype (a complex ``x`` takes real coefficients too)."""
+    c = np.asarray(coeffs, dtype_of(x))
+    y = x * c[0] + c[1]
+    for ci in c[2:]:
+        y = y * x + ci
+    return y
+
+
+def ratio(num: Sequence[float], den: Sequence[float], x):
+    """The rational function ``polyval(num, x) / polyval(den, x)``."""
+    return polyval(num, x) / polyval(den, x)
+
+
+def converge(active: Callable, step: Callable, state: dict) -> dict:
+    """Iterate ``state = step(state)`` elementwise while ``active(state)`` holds.
+
+    ``state`` is a dict of arrays of one shape; ``active`` maps it to a boolean array of
+    that shape.  The loop runs until no element is active, and an element's entries stop
+    changing once it is not -- so each element ends where a scalar loop over it would.
+    """
+    def body(s):
+        keep_going = active(s)
+        return tree_map(lambda new, old: jnp.where(keep_going, new, old), step(s), s)
+    return lax.while_loop(lambda s: jnp.any(active(s)), body, state)

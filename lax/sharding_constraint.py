@@ -1,0 +1,177 @@
+"""``with_sharding_constraint`` and ``reshard``: pinning how a value is laid out over a
+device mesh.
+
+Both are the identity on values; they tell XLA's SPMD partitioner how to shard an
+intermediate (``sharding_constraint``, for meshes with Auto axes) or move a value to a
+new sharding (``reshard``, the way to change an Explicit-axes sharding).  Each is a
+primitive whose abstract eval keeps the aval and whose lowering is JAX's own
+``jax.lax.with_sharding_constraint`` / ``jax.sharding.reshard``.  Being the identity, the
+jvp puts the same constraint on the tangent and the transpose puts it on the cotangent
+(so the backward pass is laid out like the forward one).  Under ``vmap`` the batch
+dimension is added to the spec unconstrained (``reshard``: replicated), leaving the
+partitioner free to place it.
+
+Shardings and meshes are JAX's runtime objects: they describe devices, not programs.
+"""
+from __future__ import annotations
+
+import jax
+from jax.sharding import AxisType, NamedSharding, PartitionSpec, Sharding
+
+from zenax.tracer.core import Primitive, batch_rules, bind, get_aval
+from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
+
+from .broadcasting import deflinear
+from .registry import register
+
+P = PartitionSpec
+
+
+def _batched_sharding(sharding, bdim: int, fill):
+    """``sharding`` with an entry ``fill`` for a new axis at ``bdim``."""
+    if not isinstance(sharding, NamedSharding):
+        return sharding      # a replicated or single-device sharding fits any rank
+    parts = list(sharding.spec)
+    parts += [None] * (bdim - len(parts))
+    parts.insert(bdim, fill)
+    return NamedSharding(sharding.mesh, P(*parts, unreduced=sharding.spec.unreduced,
+                                          reduced=sharding.spec.reduced),
+                         memory_kind=sharding.memory_kind)
+
+
+# =========================================================================== sharding_constraint
+sharding_constraint_p = Primitive("sharding_constraint")
+
+
+def _constraint_lower(x, *, sharding, unconstrained_dims):
+    return jax.lax.with_sharding_constraint(x, sharding)
+
+
+register(sharding_constraint_p, lambda x, **params: x, _constraint_lower)
+deflinear(sharding_constraint_p, lambda ct, x, **params: [
+    ct if not hasattr(ct, "aval") or type(ct).__name__ == "Zero"
+    else bind(sharding_constraint_p, ct, **params)])
+
+
+def _constraint_batch(args, dims, *, sharding, unconstrained_dims):
+    (x,), (d,) = args, dims
+    new = _batched_sharding(sharding, d, P.UNCONSTRAINED)
+    dims_ = frozenset(i + (i >= d) for i in unconstrained_dims) | {d}
+    return bind(sharding_constraint_p, x, sharding=new, unconstrained_dims=dims_), d
+
+
+batch_rules[sharding_constraint_p] = _constraint_batch
+
+# =========================================================================== reshard
+reshard_p = Primitive("reshard")
+register(reshard_p, lambda x, *, dst_sharding: x,
+         lambda x, *, dst_sharding: jax.sharding.reshard(x, dst_sharding))
+deflinear(reshard_p, lambda ct, x, *, dst_sharding: [
+    ct if type(ct).__name__ == "Zero" else bind(reshard_p, ct, dst_sharding=dst_sharding)])
+batch_rules[reshard_p] = lambda args, dims, *, dst_sharding: (
+    bind(reshard_p, args[0], dst_sharding=_batched_sharding(dst_sharding, dims[0], None)),
+    dims[0])
+
+
+# =========================================================================== public API
+
+def _context_mesh():
+    mesh = jax.sharding.get_mesh()
+    return mesh if not mesh.empty else jax.sharding.get_abstract_mesh()
+
+
+def _as_sharding(s, fname: str, ndim: int):
+    """A ``Sharding`` from a sharding or a PartitionSpec (read against the context mesh),
+    checked against an operand of rank ``ndim``."""
+    if isinstance(s, PartitionSpec):
+        mesh = _context_mesh()
+        if mesh.empty:
+            raise RuntimeError(f"{fname}: a PartitionSpec {s} needs a mesh in context; enter "
+                               "one with `zenax.set_mesh(mesh)`, or pass a "
+                               "NamedSharding(mesh, spec) instead.")
+        s = NamedSharding(mesh, s)
+    if not isinstance(s, Sharding):
+        raise TypeError(f"{fname}: shardings must be jax.sharding.Sharding instances or "
+                        f"PartitionSpecs, got {s!r} of type {type(s).__name__}.")
+    if isinstance(s, NamedSharding):
+        if len(s.spec) > ndim:
+            raise ValueError(f"{fname}: the spec {s.spec} has {len(s.spec)} entries, more than "
+                             f"the rank {ndim} of the value it shards.")
+        names = set(s.mesh.axis_names)
+        for entry in s.spec:
+            for name in (entry if isinstance(entry, tuple) else (entry,)):
+                if name is not None and name is not P.UNCONSTRAINED and name not in names:
+                    raise ValueError(f"{fname}: the spec {s.spec} names axis {name!r}, which "
+                                     f"the mesh (axes {s.mesh.axis_names}) does not have.")
+    return s
+
+
+def _flat_shardings(fname: str, x, shardings) -> tuple[list, object, list]:
+    leaves, tree = tree_flatten(x)
+    if isinstance(shardings, (Sharding, PartitionSpec)):
+        return leaves, tree, [shardings] * len(leaves)
+    s_leaves, s_tree = tree_flatten(shardings, is_leaf=lambda s: isinstance(s, PartitionSpec))
+    try:
+        subtrees = s_tree.flatten_up_to(tree_unflatten(tree, leaves))
+    except ValueError:
+        raise ValueError(f"{fname}: shardings must be a sharding or a pytree prefix of x; got "
+                         f"shardings of structure {s_tree} for x of structure {tree}.") from None
+    flat = []
+    for s, sub in zip(s_leaves, subtrees):
+        flat += [s] * tree_structure(sub).num_leaves
+    return leaves, tree, flat
+
+
+def with_sharding_constraint(x, shardings):
+    """Ask XLA to lay out each array of pytree ``x`` as ``shardings`` says (a sharding, a
+    PartitionSpec read against the context mesh, or a pytree prefix of ``x`` of those).
+    The values are unchanged.
+
+    >>> mesh = zenax.make_mesh((1,), ("i",), axis_types=(zenax.sharding.AxisType.Auto,))
+    >>> spec = zenax.sharding.NamedSharding(mesh, zenax.sharding.PartitionSpec("i"))
+    >>> zenax.jit(lambda x: lax.with_sharding_constraint(x * 2, spec))(jnp.arange(2.0))
+    Array([0., 2.], dtype=float32)
+    """
+    leaves, tree, flat = _flat_shardings("with_sharding_constraint", x, shardings)
+    out = []
+    for leaf, s in zip(leaves, flat):
+        s = _as_sharding(s, "with_sharding_constraint", get_aval(leaf).ndim)
+        if isinstance(s, NamedSharding):
+            explicit = {n for n, t in zip(s.mesh.axis_names, s.mesh.axis_types)
+                        if t == AxisType.Explicit}
+            used = {n for e in s.spec for n in (e if isinstance(e, tuple) else (e,))}
+            if explicit & used:
+                raise ValueError(f"with_sharding_constraint: the spec {s.spec} names the "
+                                 f"Explicit mesh axes {sorted(explicit & used)}; constraints "
+                                 "apply to Auto axes only. To move a value to a sharding over "
+                                 "Explicit axes use zenax.sharding.reshard.")
+        unconstrained = frozenset(i for i, e in enumerate(getattr(s, "spec", ()))
+                                  if e is P.UNCONSTRAINED)
+        out.append(bind(sharding_constraint_p, leaf, sharding=s,
+                        unconstrained_dims=unconstrained))
+    return tree_unflatten(tree, out)
+
+
+def reshard(xs, out_shardings):
+    """Move each array of pytree ``xs`` to ``out_shardings`` (a sharding, a PartitionSpec
+    read against the context mesh, or a pytree prefix of ``xs``); values are unchanged.
+
+    >>> mesh = zenax.make_mesh((1,), ("i",))
+    >>> with zenax.sharding.use_mesh(mesh):
+    ...     y = zenax.sharding.reshard(jnp.arange(2.0), zenax.sharding.PartitionSpec("i"))
+    >>> y.sharding.spec
+    PartitionSpec('i',)
+    """
+    leaves, tree, flat = _flat_shardings("reshard", xs, out_shardings)
+    out = []
+    for leaf, s in zip(leaves, flat):
+        ndim = get_aval(leaf).ndim
+        s = _as_sharding(s, "reshard", ndim)
+        if isinstance(s, NamedSharding):
+            s = NamedSharding(s.mesh, s.spec._normalized_spec_for_aval(ndim),
+                              memory_kind=s.memory_kind)
+        out.append(bind(reshard_p, leaf, dst_sharding=s))
+    return tree_unflatten(tree, out)
+
+
+__all__ = ["reshard", "reshard_p", "sharding_constraint_p", "with_sharding_constraint"]

@@ -1,0 +1,460 @@
+"""zenax.scipy.stats's distributions against jax.scipy.stats (and SciPy, as JAX's own tests
+check them):
+
+* the spec table, one row per function of every distribution module: eager and jit values,
+  jvp/vjp with respect to ``x`` and every parameter, and vmap, against JAX, on operands
+  drawn inside the support;
+* every function on one grid of points with tails, support edges, infinities and NaN,
+  broadcast against parameter values that include invalid ones (JAX's ``-inf``/0/1/NaN
+  there, never an exception), in float32, float16 and integer operands, and with Python
+  scalars (weak types);
+* values against SciPy;
+* the shape checks and bad input (JAX's exception kinds, messages naming the function).
+"""
+import functools
+import importlib
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.stats as jstats
+import numpy as np
+import pytest
+import scipy.stats as sps
+
+import zenax
+import zenax.numpy as znp
+import zenax.scipy.stats as zstats
+
+from jnp_spec_checks import spec_tests
+from oracle import assert_same
+from spec import Arg, Case, Domain, Spec, f32
+
+MODULES = ["bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon",
+           "gamma", "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic",
+           "multinomial", "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t",
+           "truncnorm", "uniform", "vonmises", "wrapcauchy"]
+
+
+def jax_functions(module: str) -> list[str]:
+    jmod = importlib.import_module(f"jax.scipy.stats.{module}")
+    return sorted(n for n in dir(jmod) if not n.startswith("_") and callable(getattr(jmod, n)))
+
+
+# ## Domains: inside each distribution's support, so derivatives are finite
+
+class Simplex(Domain):
+    """Points of the probability simplex along axis 0."""
+
+    def sample(self, rng, shape, dtype):
+        x = rng.uniform(0.1, 1.0, size=shape)
+        return (x / x.sum(axis=0, keepdims=True)).astype(dtype)
+
+
+class PositiveDefinite(Domain):
+    """Well-conditioned covariance matrices (the last two axes)."""
+
+    def sample(self, rng, shape, dtype):
+        a = rng.uniform(-1.0, 1.0, size=shape)
+        return (a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])).astype(dtype)
+
+
+REAL = Domain(-3.0, 3.0)
+LOC = Domain(-1.0, 1.0)
+SCALE = Domain(0.5, 2.0)
+PROB = Domain(0.05, 0.95)
+SHAPE = Domain(0.6, 4.0)       # shape parameters of beta, gamma, ...
+POSITIVE_X = Domain(0.2, 5.0)
+UNIT_X = Domain(0.05, 0.95)
+COUNT = Domain(0.0, 5.0, integral=True)
+TRIALS = Domain(5.0, 8.0, integral=True)
+
+# Per module: the domain of each positional operand, in signature order.
+LOC_SCALE = (REAL, LOC, SCALE)
+DOMAINS = {
+    "bernoulli": {"logpmf": (Domain(0.0, 1.0, integral=True), PROB),
+                  "pmf": (Domain(0.0, 1.0, integral=True), PROB),
+                  "cdf": (Domain(-1.0, 2.0), PROB), "ppf": (PROB, PROB)},
+    "beta": (UNIT_X, SHAPE, SHAPE),
+    "betabinom": (COUNT, TRIALS, SHAPE, SHAPE),
+    "binom": (COUNT, TRIALS, PROB),
+    "cauchy": LOC_SCALE,
+    "chi2": (POSITIVE_X, SHAPE),
+    "dirichlet": (Simplex(), SHAPE),
+    "expon": (Domain(-0.5, 4.0), LOC, SCALE),
+    "gamma": (POSITIVE_X, SHAPE),
+    "gennorm": (REAL, Domain(0.8, 4.0)),
+    "geom": (Domain(1.0, 6.0, integral=True), PROB),
+    "gumbel_l": LOC_SCALE,
+    "gumbel_r": LOC_SCALE,
+    "laplace": LOC_SCALE,
+    "logistic": LOC_SCALE,
+    "multivariate_normal": (REAL, LOC, PositiveDefinite()),
+    "nbinom": (COUNT, SHAPE, PROB),
+    "norm": LOC_SCALE,
+    "pareto": (Domain(2.5, 6.0), SHAPE, LOC, SCALE),
+    "poisson": {"logpmf": (COUNT, SHAPE), "pmf": (COUNT, SHAPE), "cdf": (COUNT, SHAPE),
+                "entropy": (Domain(0.5, 150.0),)},
+    "t": (REAL, SHAPE, LOC, SCALE),
+    "truncnorm": (Domain(-2.0, 2.0), Domain(-2.5, -0.5), Domain(0.5, 2.5), LOC, SCALE),
+    "uniform": (Domain(-0.5, 1.5), LOC, Domain(1.0, 2.0)),
+    "vonmises": (REAL, SHAPE),
+    "wrapcauchy": (Domain(0.05, 6.2), Domain(0.1, 0.9)),
+}
+# Quantile functions take probabilities.
+QUANTILE = {"ppf", "isf"}
+# Functions with a derivative JAX does not define (of a step, or of an integer argument
+# through a non-differentiable special function): value rows only.
+NOT_DIFFERENTIABLE = {"bernoulli.cdf", "bernoulli.ppf", "poisson.cdf"}
+# Derivatives JAX defines in ``x`` only (``betainc``'s in the shapes are not defined): the
+# shapes are fixed keyword params of these rows.
+FIXED_SHAPES = {"beta.cdf", "beta.logcdf", "beta.sf", "beta.logsf"}
+SHAPES = {"dirichlet": ((3, 4), (3,)), "multivariate_normal": ((4, 3), (3,), (3, 3))}
+# Looser tolerances where a special function's float32 evaluation or a derivative
+# formula differs from JAX's by more than a few ulps.
+TOLERANCES = {"beta": (2e-4, 1e-5), "betabinom": (2e-4, 1e-5), "chi2": (2e-4, 1e-5),
+              "gamma": (2e-4, 1e-5), "gennorm": (2e-4, 1e-5), "poisson": (2e-4, 1e-5),
+              "truncnorm": (1e-4, 1e-5), "binom": (1e-4, 1e-5), "nbinom": (1e-4, 1e-5)}
+
+
+def _row(module: str, name: str) -> Spec:
+    domains = DOMAINS[module]
+    domains = domains[name] if isinstance(domains, dict) else domains
+    if name in QUANTILE:
+        domains = (PROB,) + domains[1:]
+    shapes = SHAPES.get(module) or ((4,),) + ((3, 1),) * (len(domains) > 1) + ((1, 4),) * (
+        len(domains) - 2)
+    tol = TOLERANCES.get(module)
+    params = {}
+    if f"{module}.{name}" in FIXED_SHAPES:
+        shapes, domains, params = shapes[:1], domains[:1], {"a": 2.0, "b": 0.7}
+    return Spec(f"{module}.{name}", getattr(getattr(zstats, module), name),
+                getattr(getattr(jstats, module), name),
+                (Case(tuple(Arg(s) for s in shapes), params),), (f32,), domains,
+                tol={"float32": tol} if tol else {},
+                differentiable=f"{module}.{name}" not in NOT_DIFFERENTIABLE)
+
+
+SPECS = [_row(m, n) for m in MODULES if m != "multinomial" for n in jax_functions(m)]
+
+(test_eager_and_jit_match_jax, test_jvp_and_vjp_match_jax, test_vmap_matches_jax,
+ _) = spec_tests(SPECS)
+
+
+def test_every_function_of_every_module_is_here():
+    assert sorted(zstats.__all__) == sorted(n for n in dir(jstats) if not n.startswith("_"))
+    for module in MODULES:
+        zmod = getattr(zstats, module)
+        assert zmod is importlib.import_module(f"zenax.scipy.stats.{module}")
+        assert sorted(zmod.__all__) == jax_functions(module), module
+    rows = {s.name for s in SPECS}
+    assert all(f"{m}.{n}" in rows for m in MODULES if m != "multinomial"
+               for n in jax_functions(m))
+
+
+# ## Every function on one grid: tails, support edges, infinities, NaN, invalid parameters
+
+GRID = np.array([-np.inf, -30.0, -3.0, -1.0, -0.5, 0.0, 1e-3, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0,
+                 3.0, 7.0, 30.0, np.inf, np.nan], np.float32)[:, None]
+# Parameter values, the first few valid, then invalid ones (negative, zero, NaN).
+PARAMS = {"loc": [0.0, 0.5, -1.0], "scale": [1.0, 2.0, 0.5, -1.0, 0.0, np.nan],
+          "a": [2.0, 0.5, 1.0, -1.0, 0.0], "b": [3.0, 1.5, 1.0, 0.0, -2.0],
+          "df": [3.0, 0.5, 1.0, 30.0, -1.0], "n": [5.0, 2.0, 0.0, -1.0],
+          "mu": [2.5, 0.5, 40.0, 0.0, -1.0], "kappa": [1.5, 0.01, 20.0, 0.0, -1.0],
+          "c": [0.5, 0.05, 0.95, 0.0, 1.2], "beta": [1.5, 0.5, 3.0, 0.0],
+          "p": [0.3, 0.7, 0.0, 1.0, 1.5, -0.1, np.nan], "alpha": [1.0]}
+GRID_FUNCTIONS = [(m, n) for m in MODULES
+                  if m not in ("dirichlet", "multinomial", "multivariate_normal", "truncnorm")
+                  for n in jax_functions(m)]
+# The grid in float32 needs this much slack where JAX's and zenax's special functions (or
+# an XLA fusion) round differently near a pole or deep in a tail.
+GRID_TOL = {"float32": (2e-4, 1e-6)}
+
+
+def _param_names(fun) -> list[str]:
+    import inspect
+    return [p for p in inspect.signature(fun).parameters if p != "allow_singular"]
+
+
+def _param_grid(names) -> list[np.ndarray]:
+    """The grid along axis 0; each parameter's values along an axis of its own (so every
+    combination of one invalid parameter with valid others is a point)."""
+    arrays = [GRID]
+    for i, name in enumerate(names[1:]):
+        values = np.asarray(PARAMS[name], np.float32)
+        arrays.append(values.reshape((1,) + (1,) * i + (-1,)))
+    n = len(arrays)
+    return [a.reshape(a.shape + (1,) * (n - a.ndim)) for a in arrays]
+
+
+@pytest.mark.parametrize("module,name", GRID_FUNCTIONS, ids=[f"{m}.{n}" for m, n in GRID_FUNCTIONS])
+def test_values_on_the_grid_match_jax(module, name):
+    zf, jf = getattr(getattr(zstats, module), name), getattr(getattr(jstats, module), name)
+    args = _param_grid(_param_names(jf))
+    if name == "entropy":
+        args = [np.abs(args[0])]
+    assert_same(zf(*args), jf(*args), tol=GRID_TOL)
+
+
+def _grid_case(fun_name, kind):
+    """Operands of one dtype case: float16, bfloat16, int32, Python scalars."""
+    module, name = fun_name
+    names = _param_names(getattr(getattr(jstats, module), name))
+    valid = [PARAMS[p][0] for p in names[1:]]
+    if kind == "int32":
+        return [np.arange(-2, 6, dtype=np.int32)] + valid
+    if kind == "python":
+        return [0.5 if name in QUANTILE | {"ppf"} else 1] + valid
+    dtype = jnp.float16 if kind == "float16" else jnp.bfloat16
+    return [jnp.asarray(GRID[:, 0], dtype)] + [np.float32(v) if kind == "bfloat16" else v
+                                               for v in valid]
+
+
+def test_dtypes_and_weak_types_match_jax():
+    """Integer, 16-bit float and Python scalar operands: the result dtype and weak type
+    JAX gives (promotion to one inexact dtype), or JAX's exception kind (``ndtri`` takes
+    float32/64 only)."""
+    for fun in GRID_FUNCTIONS:
+        zf = getattr(getattr(zstats, fun[0]), fun[1])
+        jf = getattr(getattr(jstats, fun[0]), fun[1])
+        for kind in ("int32", "float16", "python"):
+            args = _grid_case(fun, kind)
+            try:
+                expected = jf(*args)
+            except TypeError:
+                with pytest.raises(TypeError):
+                    zf(*args)
+                continue
+            assert_same(zf(*[znp.asarray(a) if isinstance(a, jax.Array) else a for a in args]),
+                        expected, tol={"float16": (2e-2, 1e-2), "float32": (2e-4, 1e-6)},
+                        err_msg=f"{fun} {kind}")
+
+
+@pytest.mark.exhaustive
+def test_bfloat16_operands_match_jax():
+    for fun in GRID_FUNCTIONS:
+        zf = getattr(getattr(zstats, fun[0]), fun[1])
+        jf = getattr(getattr(jstats, fun[0]), fun[1])
+        args = _grid_case(fun, "bfloat16")
+        try:
+            expected = jf(*args)
+        except TypeError:
+            continue
+        assert_same(zf(*[znp.asarray(a) if isinstance(a, jax.Array) else a for a in args]),
+                    expected, tol={"bfloat16": (5e-2, 2e-2)}, err_msg=str(fun))
+
+
+def test_truncnorm_on_the_grid_matches_jax():
+    x = GRID
+    a = np.array([-np.inf, -1.0, -5.0, 0.5, 2.0, 1.0], np.float32)[:, None, None]
+    b = np.array([np.inf, 1.0, -3.0, 4.0, 0.5], np.float32)[:, None, None, None]
+    for name in jax_functions("truncnorm"):
+        assert_same(getattr(zstats.truncnorm, name)(x[:, 0], a, b),
+                    getattr(jstats.truncnorm, name)(x[:, 0], a, b),
+                    tol={"float32": (2e-4, 1e-6)}, err_msg=name)
+    assert_same(zstats.truncnorm.logpdf(0.5, -1.0, 1.0, 0.2, 2.0),
+                jstats.truncnorm.logpdf(0.5, -1.0, 1.0, 0.2, 2.0))
+
+
+def test_scalar_defaults_and_keywords():
+    for module, name in GRID_FUNCTIONS:
+        jf = getattr(getattr(jstats, module), name)
+        names = _param_names(jf)
+        kwargs = {p: PARAMS[p][1] for p in names[1:] if p in ("loc", "scale")}
+        positional = [0.25] + [PARAMS[p][0] for p in names[1:] if p not in kwargs]
+        assert_same(getattr(getattr(zstats, module), name)(*positional, **kwargs),
+                    jf(*positional, **kwargs), tol={"float32": (2e-4, 1e-6)},
+                    err_msg=f"{module}.{name}")
+
+
+# ## Against SciPy (float32 inputs, float64 reference)
+
+SCIPY_CASES = [
+    ("norm", "logpdf", (0.3, 2.0)), ("norm", "cdf", (0.3, 2.0)), ("norm", "logsf", (0.3, 2.0)),
+    ("norm", "ppf", (0.3, 2.0)), ("t", "logpdf", (3.0, 0.3, 2.0)), ("cauchy", "sf", (0.3, 2.0)),
+    ("beta", "cdf", (2.0, 3.0)), ("beta", "logpdf", (2.0, 3.0)), ("gamma", "sf", (2.5,)),
+    ("chi2", "logcdf", (4.0,)), ("expon", "logsf", (0.5, 2.0)), ("pareto", "logpdf", (3.0,)),
+    ("laplace", "cdf", (0.3, 2.0)), ("logistic", "isf", (0.3, 2.0)),
+    ("gumbel_r", "logsf", (0.3, 2.0)), ("gumbel_l", "logcdf", (0.3, 2.0)),
+    ("vonmises", "logpdf", (2.0,)), ("wrapcauchy", "logpdf", (0.4,)),
+    ("gennorm", "cdf", (1.5,)), ("uniform", "cdf", (0.5, 2.0)),
+    ("poisson", "logpmf", (3.5,)), ("poisson", "cdf", (3.5,)), ("binom", "logpmf", (8, 0.3)),
+    ("nbinom", "logpmf", (3.0, 0.4)), ("geom", "logpmf", (0.3,)),
+    ("betabinom", "logpmf", (8, 2.0, 3.0)), ("bernoulli", "logpmf", (0.3,)),
+    ("truncnorm", "logcdf", (-1.0, 2.0)),
+]
+
+
+@pytest.mark.parametrize("module,name,params", SCIPY_CASES,
+                         ids=[f"{m}.{n}" for m, n, _ in SCIPY_CASES])
+def test_values_match_scipy(module, name, params):
+    if name in QUANTILE:
+        x = np.linspace(0.01, 0.99, 9)
+    elif module in ("poisson", "binom", "nbinom", "geom", "betabinom", "bernoulli"):
+        x = np.arange(-1.0, 9.0)
+    elif module in ("beta", "wrapcauchy", "uniform"):
+        x = np.linspace(0.02, 2.0, 9)
+    else:
+        x = np.linspace(-4.0, 8.0, 13)
+    x = x.astype(np.float32)
+    expected = getattr(getattr(sps, module), name)(x.astype(np.float64), *params)
+    actual = getattr(getattr(zstats, module), name)(x, *params)
+    np.testing.assert_allclose(actual, expected, rtol=2e-4, atol=1e-5, err_msg=name)
+
+
+def test_dirichlet_multinomial_and_multivariate_normal_match_scipy():
+    x = np.array([[0.2, 0.5], [0.3, 0.1], [0.5, 0.4]], np.float32)
+    alpha = np.array([1.5, 2.0, 3.0], np.float32)
+    np.testing.assert_allclose(zstats.dirichlet.logpdf(x, alpha),
+                               sps.dirichlet.logpdf(x.astype(np.float64), alpha), rtol=1e-5)
+    counts, p = np.array([1, 2, 0, 3]), np.array([0.1, 0.2, 0.3, 0.4], np.float32)
+    np.testing.assert_allclose(zstats.multinomial.logpmf(counts, 6, p),
+                               sps.multinomial.logpmf(counts, 6, p.astype(np.float64)), rtol=1e-5)
+    cov = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 1.5]], np.float32)
+    xs = np.random.RandomState(0).randn(5, 3).astype(np.float32)
+    np.testing.assert_allclose(zstats.multivariate_normal.logpdf(xs, np.ones(3, np.float32), cov),
+                               sps.multivariate_normal.logpdf(xs, np.ones(3), cov), rtol=1e-5)
+
+
+@pytest.mark.exhaustive
+def test_float64_values_match_scipy_closely(x64):
+    x = np.linspace(-6.0, 12.0, 37)
+    for module, name, params in SCIPY_CASES:
+        xs = np.linspace(0.001, 0.999, 37) if name in QUANTILE else (
+            np.arange(-1.0, 12.0) if module in ("poisson", "binom", "nbinom", "geom",
+                                                "betabinom", "bernoulli") else x)
+        np.testing.assert_allclose(getattr(getattr(zstats, module), name)(xs, *params),
+                                   getattr(getattr(sps, module), name)(xs, *params),
+                                   rtol=1e-9, atol=1e-12, err_msg=f"{module}.{name}")
+
+
+@pytest.mark.exhaustive
+def test_log_densities_have_finite_difference_gradients(x64):
+    from zenax.test_util import check_grads
+    check_grads(lambda x, s: zstats.norm.logpdf(x, 0.3, s), (1.2, 0.7), order=2)
+    check_grads(lambda x, a, b: zstats.beta.logpdf(x, a, b), (0.3, 2.0, 3.0), order=1)
+    check_grads(lambda x, a: zstats.gamma.logpdf(x, a), (1.3, 2.5), order=2)
+    check_grads(lambda x, df: zstats.t.logpdf(x, df), (0.4, 3.0), order=2)
+    check_grads(lambda x, b: zstats.gennorm.cdf(x, b), (0.4, 1.5), order=1)
+    check_grads(lambda x: zstats.gumbel_r.logsf(x), (0.4,), order=2)
+
+
+# ## Derivatives at the edges, where a custom rule or a guard matters
+
+def test_gradients_at_support_edges_match_jax():
+    cases = [
+        (zstats.gamma.logpdf, jstats.gamma.logpdf, (0.0, 1.0)),
+        (zstats.beta.logpdf, jstats.beta.logpdf, (0.0, 1.0, 2.0)),
+        (zstats.gumbel_r.logsf, jstats.gumbel_r.logsf, (np.float32(-3.0),)),
+        (zstats.gumbel_r.logsf, jstats.gumbel_r.logsf, (np.float32(5.0),)),
+        (zstats.bernoulli.logpmf, jstats.bernoulli.logpmf, (1.0, 0.3)),
+        (zstats.poisson.logpmf, jstats.poisson.logpmf, (0.0, 2.0)),
+        (zstats.binom.logpmf, jstats.binom.logpmf, (0.0, 5.0, 0.3)),
+        (zstats.expon.logpdf, jstats.expon.logpdf, (-1.0,)),
+    ]
+    for zf, jf, args in cases:
+        argnums = tuple(range(len(args)))
+        assert_same(zenax.grad(zf, argnums)(*args), jax.grad(jf, argnums)(*args),
+                    tol={"float32": (2e-5, 1e-6)}, err_msg=zf.__module__)
+
+
+# ## Shapes and bad input
+
+def test_multivariate_normal_forms_and_errors():
+    mvn, jmvn = zstats.multivariate_normal, jstats.multivariate_normal
+    rng = np.random.RandomState(1)
+    xs, mean = rng.randn(2, 4, 3).astype(np.float32), rng.randn(3).astype(np.float32)
+    covs = PositiveDefinite().sample(rng, (2, 1, 3, 3), np.float32)
+    for args in [(xs, mean, covs), (xs, mean, 2.0), (xs[0, :, 0], 0.5, 1.5), (1.0, 0.0, 2),
+                 (xs[0, 0], mean, np.eye(3, dtype=np.int32))]:
+        assert_same(mvn.logpdf(*args), jmvn.logpdf(*args), tol={"float32": (1e-5, 1e-5)})
+        assert_same(mvn.pdf(*args), jmvn.pdf(*args), tol={"float32": (1e-5, 1e-6)})
+    with pytest.raises(NotImplementedError, match="allow_singular"):
+        mvn.logpdf(xs, mean, covs, allow_singular=True)
+    with pytest.raises(ValueError, match="multivariate_normal.logpdf"):
+        mvn.logpdf(xs, mean, covs[0, 0, :2, :2])
+    with pytest.raises(ValueError, match="multivariate_normal.logpdf"):
+        mvn.logpdf(xs, mean, mean)
+
+
+def test_dirichlet_forms_and_errors():
+    x = Simplex().sample(np.random.RandomState(2), (3, 5), np.float32)
+    alpha = np.array([0.5, 2.0, 3.0], np.float32)
+    for args in [(x, alpha), (x[:2], alpha), (x[:, 0], alpha), (x[:, 0] * 1.5, alpha),
+                 (np.array([-0.2, 0.7, 0.5], np.float32), alpha)]:
+        assert_same(zstats.dirichlet.logpdf(*args), jstats.dirichlet.logpdf(*args),
+                    tol={"float32": (1e-5, 1e-5)})
+        assert_same(zstats.dirichlet.pdf(*args), jstats.dirichlet.pdf(*args),
+                    tol={"float32": (1e-5, 1e-5)})
+    with pytest.raises(ValueError, match="dirichlet.logpdf.*alpha"):
+        zstats.dirichlet.logpdf(x, alpha[None])
+    with pytest.raises(ValueError, match="dirichlet.logpdf.*x"):
+        zstats.dirichlet.logpdf(x[:1], alpha)
+
+
+def test_multinomial_values_gradients_and_errors():
+    counts = np.array([[1, 2, 0], [0, 3, 0], [1, 1, 1]], np.int32)
+    p = np.array([0.2, 0.5, 0.3], np.float32)
+    for args in [(counts[0], 3, p), (counts, 3, p), (counts[0], 4, p),
+                 (counts[1], 3, np.array([0.0, 1.0, 0.0], np.float32)),
+                 (np.array([True, False, True]), 2, p.astype(np.float16))]:
+        assert_same(zstats.multinomial.logpmf(*args), jstats.multinomial.logpmf(*args))
+        assert_same(zstats.multinomial.pmf(*args), jstats.multinomial.pmf(*args))
+    assert_same(zenax.grad(lambda p: zstats.multinomial.logpmf(counts[0], 3, p))(p),
+                jax.grad(lambda p: jstats.multinomial.logpmf(counts[0], 3, p))(p))
+    with pytest.raises(ValueError, match="multinomial.logpmf.*integer"):
+        zstats.multinomial.logpmf(counts[0].astype(np.float32), 3, p)
+
+
+@pytest.mark.parametrize("fun", [zstats.norm.logpdf, zstats.gamma.cdf, zstats.poisson.logpmf,
+                                 zstats.truncnorm.logpdf, zstats.poisson.entropy])
+def test_lists_are_rejected_naming_the_function(fun):
+    module = fun.__module__.rsplit(".", 1)[1]
+    jfun = getattr(getattr(jstats, module), fun.__name__)
+    n = len(_param_names(jfun)) - sum(1 for p in _param_names(jfun) if p in ("loc", "scale"))
+    args = [[0.5, 1.0]] + [1.0] * (n - 1)
+    with pytest.raises(TypeError):
+        jfun(*args)
+    with pytest.raises(TypeError, match=f"{module}.{fun.__name__}"):
+        fun(*args)
+
+
+# ## Compiled eager calls and transforms of whole programs
+
+def test_jitted_functions_run_compiled_when_eager():
+    from zenax.lax import eager
+    x = jnp.linspace(-2.0, 2.0, 5)
+    a, b = jnp.float32(-1.0), jnp.float32(1.5)
+    for name in ("logpdf", "logcdf", "cdf", "logsf", "sf"):
+        fn = getattr(zstats.truncnorm, name)
+        before, calls = dict(eager.fallbacks), fn.compiled_calls
+        assert_same(fn(x, a, b), getattr(jstats.truncnorm, name)(x, a, b),
+                    tol={"float32": (1e-5, 1e-6)})
+        assert fn.compiled_calls == calls + 1 and eager.fallbacks == before, name
+    k, n = jnp.arange(4.0), jnp.float32(3.0)
+    calls = zstats.betabinom.logpmf.compiled_calls
+    assert_same(zstats.betabinom.logpmf(k, n, jnp.float32(2.0), jnp.float32(3.0)),
+                jstats.betabinom.logpmf(k, n, 2.0, 3.0), tol={"float32": (2e-5, 1e-6)})
+    assert zstats.betabinom.logpmf.compiled_calls == calls + 1
+    calls = zstats.poisson.entropy.compiled_calls
+    mu = jnp.array([0.0, 3.0, 50.0, 500.0])
+    assert_same(zstats.poisson.entropy(mu), jstats.poisson.entropy(mu),
+                tol={"float32": (2e-5, 1e-6)})
+    assert zstats.poisson.entropy.compiled_calls == calls + 1
+
+
+def test_a_log_likelihood_trains_like_jax():
+    """grad of a summed log likelihood over a few families at once, under jit and vmap."""
+    data = np.random.RandomState(3).gamma(2.0, 1.5, size=(3, 16)).astype(np.float32)
+
+    def loss(stats, params, x):
+        shape, scale = params
+        return -(stats.gamma.logpdf(x, shape, scale=scale).sum()
+                 + stats.norm.logcdf(x, shape, scale).sum()
+                 + stats.t.logpdf(x, shape + 1.0, scale=scale).sum())
+
+    params = (jnp.float32(1.5), jnp.float32(1.0))
+    expected = jax.jit(jax.vmap(jax.grad(functools.partial(loss, jstats)), (None, 0)))(
+        params, data)
+    actual = zenax.jit(zenax.vmap(zenax.grad(functools.partial(loss, zstats)), (None, 0)))(
+        params, data)
+    assert_same(actual, expected, tol={"float32": (2e-4, 1e-5)})

@@ -1,0 +1,129 @@
+"""Config options as context managers: ``with zenax.enable_x64(True): ...``.
+
+JAX exposes each option both through ``jax.config.update`` and as a top-level object
+that is a context manager (and decorator) setting the option for a block, with the
+current setting in ``.value``.  Here one :class:`ConfigOption` per option does the same
+on top of ``zenax.config``'s ``update``/``read`` (which a layer above hands in: it owns
+the meaning of each option -- zenax's own switches, or JAX's back-end ones).  Inside the
+block the option is set process-wide and restored on exit.
+
+``check_tracer_leaks`` drives zenax's own leak checker (``tracer/leaks.py``), and
+``transfer_guard`` sets JAX's three transfer guards, which guard the transfers zenax's
+arrays make as JAX arrays.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+from typing import Any, Callable, Iterator
+
+import jax
+
+from zenax.tracer import leaks
+
+__all__ = ["ConfigOption", "check_tracer_leaks", "transfer_guard"]
+
+
+class _NoDefault:
+    def __repr__(self) -> str:
+        return "<no default>"
+
+
+_NO_DEFAULT: Any = _NoDefault()
+
+
+class ConfigOption:
+    """One option: ``option(value)`` is a context manager (and decorator) that sets it for
+    a block; ``option.value`` is its current setting.
+
+    >>> opt = ConfigOption('jax_log_compiles', zenax.config.update, zenax.config.read,
+    ...                    default_context_value=True)
+    >>> with opt():
+    ...     print(opt.value)
+    True
+    >>> opt.value
+    False
+    """
+
+    def __init__(self, name: str, update: Callable[[str, Any], None],
+                 read: Callable[[str], Any], default_context_value: Any = _NO_DEFAULT):
+        self._name = name
+        self.__name__ = name.removeprefix("jax_")
+        self._update, self._read = update, read
+        self._default_context_value = default_context_value
+        self.__doc__ = f"Context manager for the `{name}` config option."
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def value(self) -> Any:
+        return self._read(self._name)
+
+    def __bool__(self):
+        raise TypeError(f"bool() not supported for instances of type '{type(self).__name__}' "
+                        f"(did you mean to use '{type(self).__name__}.value' instead?)")
+
+    def __call__(self, new_val: Any = _NO_DEFAULT) -> _OptionContext:
+        if new_val is _NO_DEFAULT:
+            if self._default_context_value is _NO_DEFAULT:
+                raise TypeError(f"Context manager for {self.__name__} config option requires "
+                                "an argument representing the new value for the config "
+                                "option.")
+            new_val = self._default_context_value
+        return _OptionContext(self, new_val)
+
+    def __repr__(self) -> str:
+        return f"<config option {self._name}>"
+
+
+class _OptionContext:
+    """Sets an option on entry and restores the previous value on exit."""
+
+    def __init__(self, option: ConfigOption, new_val: Any):
+        self.option, self.new_val = option, new_val
+        self.prev: list = []
+
+    def __enter__(self) -> None:
+        self.prev.append(self.option.value)
+        self.option._update(self.option.name, self.new_val)
+
+    def __exit__(self, *exc) -> None:
+        self.option._update(self.option.name, self.prev.pop())
+
+    def __call__(self, fun: Callable) -> Callable:
+        @functools.wraps(fun)
+        def wrapper(*args, **kwargs):
+            with _OptionContext(self.option, self.new_val):
+                return fun(*args, **kwargs)
+        return wrapper
+
+
+def _set_leak_checking(name: str, enabled: bool) -> None:
+    if enabled and not leaks.state.enabled:
+        _leak_checks.append(leaks.checking_leaks())
+        _leak_checks[-1].__enter__()
+    elif not enabled and leaks.state.enabled and _leak_checks:
+        _leak_checks.pop().__exit__(None, None, None)
+
+
+_leak_checks: list = []   # the checking_leaks() blocks this option has entered
+
+check_tracer_leaks = ConfigOption("jax_check_tracer_leaks", _set_leak_checking,
+                                  lambda name: leaks.state.enabled, default_context_value=True)
+
+
+@contextlib.contextmanager
+def transfer_guard(new_val: str) -> Iterator[None]:
+    """Guard every kind of transfer (host to device, device to host, device to device)
+    inside the block: ``"allow"``, ``"log"``, ``"disallow"``, or their ``"_explicit"``
+    forms, as JAX's guards.
+
+    >>> with transfer_guard('allow'):
+    ...     zenax.numpy.ones(2).sum()
+    Array(2., dtype=float32)
+    """
+    with jax.transfer_guard_host_to_device(new_val), jax.transfer_guard_device_to_host(
+            new_val), jax.transfer_guard_device_to_device(new_val):
+        yield
