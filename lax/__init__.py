@@ -62,8 +62,9 @@ from .total_order import *  # noqa: F401,F403,E402  (eq_to_p, le_to_p, lt_to_p)
 from .rng import *  # noqa: F401,F403,E402  (rng_bit_generator, rng_uniform and their _p)
 from .scatter_sub import scatter_sub, scatter_sub_p  # noqa: F401,E402
 from .approx_top_k import *  # noqa: F401,F403,E402  (approx_max_k, approx_min_k, approx_top_k_p)
-from .generic_reduce import reduce, reduce_p  # noqa: F401,E402
+from .generic_reduce import reduce, reduce_p, reduce_window_p  # noqa: F401,E402
 from .conv_helpers import *  # noqa: F401,F403,E402  (conv_*_shape_tuple, conv_general_dilated_patches, ...)
 from .special_dots import *  # noqa: F401,F403,E402  (ragged_dot, ragged_dot_general, scaled_dot)
+from .lowering_choices import composite, platform_dependent  # noqa: F401,E402
 from . import eager as _eager  # noqa: E402
 _eager.install()   # last: every primitive above runs eagerly through a jitted executable

@@ -122,7 +122,7 @@ batch_rules[approx_top_k_p] = _approx_top_k_batch
 
 def _approx_top_k(operand, k, reduction_dimension, recall_target, is_max_k,
                   reduction_input_size_override, aggregate_to_topk):
-    return tuple(bind(approx_top_k_p, operand, k=int(k),
+    return list(bind(approx_top_k_p, operand, k=int(k),
                       reduction_dimension=int(reduction_dimension),
                       recall_target=float(recall_target), is_max_k=is_max_k,
                       reduction_input_size_override=int(reduction_input_size_override),

@@ -1,6 +1,7 @@
 """Conveniences of jax.lax built from other primitives: arrays filled with a value
 (``full``, ``full_like``, ``empty``), broadcasting helpers (``broadcast_like``,
-``broadcast_shapes``), ``batch_matmul``, ``reciprocal``, ``index_take`` and ``dtype``.
+``broadcast_shapes``), ``batch_matmul``, ``reciprocal``, ``index_take``, ``dtype`` and
+``shape_as_value``.
 
 None declares a primitive: each is a few lines of the primitives it composes, so every
 transform handles it through theirs.  Dtype rules follow JAX: a fill value given as a
@@ -23,7 +24,7 @@ from .matmul import dot_general
 from .slicing import GatherDimensionNumbers, gather
 
 __all__ = ["batch_matmul", "broadcast_like", "broadcast_shapes", "dtype", "empty", "full",
-           "full_like", "index_take", "reciprocal"]
+           "full_like", "index_take", "reciprocal", "shape_as_value"]
 
 _PYTHON_SCALARS = (bool, int, float, complex)
 
@@ -208,3 +209,17 @@ def dtype(x: Any) -> np.dtype:
         raise TypeError(f"Value '{x}' with dtype {dt} is not a valid JAX array type. Only "
                         "arrays of numeric types are supported by JAX.")
     return dtypes.canonicalize_dtype(dt)
+
+
+def shape_as_value(shape: Sequence[int]):
+    """A static ``shape`` as an int32 vector (a NumPy array; an empty shape gives an empty
+    array).
+
+    >>> lax.shape_as_value((2, 3))
+    array([2, 3], dtype=int32)
+    """
+    shape = _shape("shape_as_value", shape)
+    dtype = np.int32 if all(d < 2 ** 31 for d in shape) else np.int64
+    if not shape:
+        return broadcast_in_dim(np.zeros((), dtype), (0,), ())
+    return np.asarray(shape, dtype)

@@ -350,7 +350,7 @@ defjvp2(erf_inv_p, lambda g, ans, x: mul(g, mul(const(x, math.sqrt(math.pi) / 2)
                                                 exp(square(ans)))))
 lgamma_p = elementwise("lgamma", 1, FLOAT, lax.lgamma)
 defjvp(lgamma_p, lambda g, x: mul(g, digamma(x)))
-# digamma's derivative (polygamma) is not a primitive here: no jvp rule.
+# its jvp, polygamma(1, x), is registered in lax/special_gamma.py.
 digamma_p = elementwise("digamma", 1, FLOAT, lax.digamma)
 floor_p = elementwise("floor", 1, FLOAT, lax.floor, differentiable=False)
 ceil_p = elementwise("ceil", 1, FLOAT, lax.ceil, differentiable=False)
@@ -627,25 +627,45 @@ unary_batcher(stop_gradient_p)
 # =========================================================================== public API
 # The wrappers below are zenax.lax's functions, under JAX's names and signatures.
 
+def _bind2(prim, x, y, **params):
+    """Bind a binary elementwise primitive.  As in JAX, operands of one rank may differ
+    in dimensions of size 1 (``f32[2,3] + f32[1,3]``): those are broadcast first (an
+    explicit broadcast_in_dim, so every rule sees equal shapes)."""
+    xs, ys = get_aval(x).shape, get_aval(y).shape
+    if xs != ys and len(xs) == len(ys) and xs and all(
+            a == b or a == 1 or b == 1 for a, b in zip(xs, ys)):
+        shape = tuple(b if a == 1 else a for a, b in zip(xs, ys))
+        dims = tuple(range(len(shape)))
+        if xs != shape:
+            x = broadcast_in_dim(x, shape, dims)
+        if ys != shape:
+            y = broadcast_in_dim(y, shape, dims)
+    return bind(prim, x, y, **params)
+
+
 def add(x, y):
     """Elementwise ``x + y`` (operands of one dtype). Example: ``lax.add(x, 1.0)``."""
-    return bind(add_p, x, y)
+    return _bind2(add_p, x, y)
 
 
-def sub(x, y): return bind(sub_p, x, y)
+def sub(x, y): return _bind2(sub_p, x, y)
+
+
 def mul(x, y, *, out_dtype=None):
     """Elementwise ``x * y``; with ``out_dtype``, operands of any numeric dtypes are cast to
     it first (JAX's ``out_dtype``).  Example: ``lax.mul(x, y, out_dtype=jnp.float32)``."""
     if out_dtype is None:
-        return bind(mul_p, x, y)
-    return bind(mul_p, x, y, out_dtype=dtypes.canonicalize_dtype(out_dtype))
-def div(x, y): return bind(div_p, x, y)
-def rem(x, y): return bind(rem_p, x, y)
-def pow(x, y): return bind(pow_p, x, y)
-def max(x, y): return bind(max_p, x, y)
-def min(x, y): return bind(min_p, x, y)
-def atan2(x, y): return bind(atan2_p, x, y)
-def nextafter(x1, x2): return bind(nextafter_p, x1, x2)
+        return _bind2(mul_p, x, y)
+    return _bind2(mul_p, x, y, out_dtype=dtypes.canonicalize_dtype(out_dtype))
+
+
+def div(x, y): return _bind2(div_p, x, y)
+def rem(x, y): return _bind2(rem_p, x, y)
+def pow(x, y): return _bind2(pow_p, x, y)
+def max(x, y): return _bind2(max_p, x, y)
+def min(x, y): return _bind2(min_p, x, y)
+def atan2(x, y): return _bind2(atan2_p, x, y)
+def nextafter(x1, x2): return _bind2(nextafter_p, x1, x2)
 def neg(x): return bind(neg_p, x)
 def sign(x): return bind(sign_p, x)
 def abs(x): return bind(abs_p, x)
@@ -681,20 +701,20 @@ def ceil(x): return bind(ceil_p, x)
 def is_finite(x): return bind(is_finite_p, x)
 def real(x): return bind(real_p, x)
 def imag(x): return bind(imag_p, x)
-def complex(x, y): return bind(complex_p, x, y)
-def eq(x, y): return bind(eq_p, x, y)
-def ne(x, y): return bind(ne_p, x, y)
-def lt(x, y): return bind(lt_p, x, y)
-def le(x, y): return bind(le_p, x, y)
-def gt(x, y): return bind(gt_p, x, y)
-def ge(x, y): return bind(ge_p, x, y)
-def bitwise_and(x, y): return bind(and_p, x, y)
-def bitwise_or(x, y): return bind(or_p, x, y)
-def bitwise_xor(x, y): return bind(xor_p, x, y)
+def complex(x, y): return _bind2(complex_p, x, y)
+def eq(x, y): return _bind2(eq_p, x, y)
+def ne(x, y): return _bind2(ne_p, x, y)
+def lt(x, y): return _bind2(lt_p, x, y)
+def le(x, y): return _bind2(le_p, x, y)
+def gt(x, y): return _bind2(gt_p, x, y)
+def ge(x, y): return _bind2(ge_p, x, y)
+def bitwise_and(x, y): return _bind2(and_p, x, y)
+def bitwise_or(x, y): return _bind2(or_p, x, y)
+def bitwise_xor(x, y): return _bind2(xor_p, x, y)
 def bitwise_not(x): return bind(not_p, x)
-def shift_left(x, y): return bind(shift_left_p, x, y)
-def shift_right_logical(x, y): return bind(shift_right_logical_p, x, y)
-def shift_right_arithmetic(x, y): return bind(shift_right_arithmetic_p, x, y)
+def shift_left(x, y): return _bind2(shift_left_p, x, y)
+def shift_right_logical(x, y): return _bind2(shift_right_logical_p, x, y)
+def shift_right_arithmetic(x, y): return _bind2(shift_right_arithmetic_p, x, y)
 def population_count(x): return bind(population_count_p, x)
 def clamp(min, x, max): return bind(clamp_p, min, x, max)
 

@@ -1,5 +1,6 @@
 """``reduce``: XLA's Reduce with a user computation, the higher-order primitive ``reduce_p``
-(the computation is staged into a jaxpr on scalars), and its rules.
+(the computation is staged into a jaxpr on scalars), and its rules; and JAX's
+``reduce_window_p``, the same for windows.
 
 A computation JAX recognizes -- ``lax.add``, ``mul``, ``max``, ``min``, ``bitwise_and``,
 ``bitwise_or``, ``bitwise_xor`` with that operation's identity as the (concrete, scalar)
@@ -17,6 +18,9 @@ Rules of ``reduce_p``, as in JAX:
   works too, through those primitives.  Tangents of the init values are not supported.
   This needs ``vmap`` (to apply the scalar computation to whole halves) and ``jvp``, which
   ``zenax.transforms`` hands down (``control_flow.install_vmap``, ``custom_solvers``).
+
+``reduce_window_p``'s jvp is JAX's: one reduce_window of (primal, tangent) pairs, whose
+computation is the jvp of the user's; it is not transposable (nor is JAX's).
 """
 from __future__ import annotations
 
@@ -45,10 +49,11 @@ from .broadcasting import transpose as lax_transpose
 from .compiler_hints import stage
 from .custom_solvers import _transform
 from .registry import canonical_axes, type_error, value_error
+from .windowed import _reduce_window_shape
 
 lax = jax.lax
 
-__all__ = ["reduce", "reduce_p"]
+__all__ = ["reduce", "reduce_p", "reduce_window_p"]
 
 # reduce(*operands, *init_values, jaxpr, dimensions): jaxpr maps (accumulators, values) --
 # 2n scalars -- to n scalars.
@@ -148,6 +153,87 @@ abstract_eval_rules[reduce_p] = _reduce_abstract_eval
 lowering_rules[reduce_p] = _reduce_lower
 batch_rules[reduce_p] = _reduce_batch
 jvp_rules[reduce_p] = _reduce_jvp
+
+# --------------------------------------------------------------------------- reduce_window
+# reduce_window(*operands, *init_values, jaxpr, window_dimensions, window_strides, padding,
+# base_dilation, window_dilation): XLA's ReduceWindow with a user computation.  zenax's
+# own lax.reduce_window folds slices instead (windowed.py); this is JAX's primitive, for
+# programs that bind it.
+reduce_window_p = Primitive("reduce_window", multiple_results=True)
+
+
+def _reduce_window_abstract_eval(*avals, jaxpr, **window):
+    n = len(avals) // 2
+    operands, inits = avals[:n], avals[n:]
+    if any(a.shape != () for a in inits) or \
+            [a.dtype for a in operands] != [a.dtype for a in inits]:
+        raise type_error("reduce_window: each init value must be a scalar of its operand's "
+                         f"dtype, got operands {[a.str_short() for a in operands]} and init "
+                         f"values {[a.str_short() for a in inits]}.")
+    shape = _reduce_window_shape("reduce_window", operands[0], **window)
+    return [ShapedArray(shape, x.dtype, x.weak_type) for x in operands]
+
+
+def _reduce_window_lower(*values, jaxpr, window_dimensions, window_strides, padding,
+                         base_dilation, window_dilation):
+    n = len(values) // 2
+
+    def computation(xs, ys):
+        return tuple(eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *xs, *ys))
+    return list(lax.reduce_window(tuple(values[:n]), tuple(values[n:]), computation,
+                                  window_dimensions, window_strides, padding, base_dilation,
+                                  window_dilation))
+
+
+def _reduce_window_batch(args, dims, *, jaxpr, window_dimensions, window_strides, padding,
+                         base_dilation, window_dilation):
+    n = len(args) // 2
+    if any(d is not not_mapped for d in dims[n:]):
+        raise NotImplementedError("reduce_window: vmap over the init values is not "
+                                  "supported; batch the operands only.")
+    size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
+    operands = [bdim_at_front(x, d, size) for x, d in zip(args[:n], dims[:n])]
+    outs = bind(reduce_window_p, *operands, *args[n:], jaxpr=jaxpr,
+                window_dimensions=(1,) + window_dimensions,
+                window_strides=(1,) + window_strides, padding=((0, 0),) + padding,
+                base_dilation=(1,) + base_dilation, window_dilation=(1,) + window_dilation)
+    return outs, [0] * n
+
+
+@functools.lru_cache(maxsize=256)
+def _paired_jvp_jaxpr(jaxpr: ClosedJaxpr) -> ClosedJaxpr:
+    """The computation on (primal, tangent) pairs: ``(pl, tl), (pr, tr)`` to the outputs
+    and their tangents -- a reduction of pairs is the jvp of the reduction."""
+    n = len(jaxpr.out_avals)
+    primal_avals = jaxpr.in_avals
+
+    def paired(*args):
+        pl, tl, pr, tr = (args[i * n:(i + 1) * n] for i in range(4))
+        outs, t_outs = _transform("jvp_flat")(
+            lambda *a: eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *a), [*pl, *pr], [*tl, *tr])
+        return [*outs, *t_outs]
+
+    tangent = [a.strip_weak_type() for a in primal_avals]
+    closed, _ = trace_to_jaxpr(paired, [*primal_avals[:n], *tangent[:n],
+                                        *primal_avals[n:], *tangent[n:]])
+    return closed
+
+
+def _reduce_window_jvp(primals, tangents, *, jaxpr, **window):
+    n = len(primals) // 2
+    if any(type(t) is not Zero for t in tangents[n:]):
+        raise TypeError("reduce_window jvp does not support non-zero init_value_tangent.")
+    ts = [instantiate(t) for t in tangents[:n]]
+    zeros = [np.zeros((), get_aval(i).dtype) for i in primals[n:]]
+    outs = bind(reduce_window_p, *primals[:n], *ts, *primals[n:], *zeros,
+                jaxpr=_paired_jvp_jaxpr(jaxpr), **window)
+    return outs[:n], outs[n:]
+
+
+abstract_eval_rules[reduce_window_p] = _reduce_window_abstract_eval
+lowering_rules[reduce_window_p] = _reduce_window_lower
+batch_rules[reduce_window_p] = _reduce_window_batch
+jvp_rules[reduce_window_p] = _reduce_window_jvp
 
 
 # =========================================================================== public API

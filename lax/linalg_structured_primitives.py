@@ -12,8 +12,9 @@ CPU).  Unlike JAX's, they differentiate and batch:
   Differentiating, ``R'^T R_dot' + R_dot'^T R' = S`` with
   ``S = R_dot^T R + R^T R_dot + w_dot w^T + w w_dot^T``; ``R_dot' R'^{-1}`` is upper
   triangular, so it is the upper triangle, diagonal halved, of ``R'^{-T} S R'^{-1}``
-  (the rule of ``cholesky``, written for the upper factor).  JAX's primitive takes one
-  matrix only, so a batch is updated one matrix at a time.
+  (the rule of ``cholesky``, written for the upper factor); ``R_dot`` is read in its
+  upper triangle, where a factor lives.  JAX's primitive takes one matrix only, so a
+  batch is updated one matrix at a time.
 """
 from __future__ import annotations
 
@@ -119,7 +120,8 @@ def _outer(x, y):
 def _cholesky_update_jvp(primals, tangents):
     (r, w), (r_dot, w_dot) = primals, tangents
     r_new = bind(cholesky_update_p, r, w)
-    r_dot, w_dot = instantiate(r_dot), instantiate(w_dot)
+    # R is a Cholesky factor: its tangent lives in the upper triangle too.
+    r_dot, w_dot = triu(instantiate(r_dot)), instantiate(w_dot)
     r_t_r_dot = matmul(matrix_transpose(r), r_dot)
     w_w_dot = _outer(w, w_dot)
     s = ew.add(ew.add(r_t_r_dot, matrix_transpose(r_t_r_dot)),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import jax
 from jax.sharding import AxisType, NamedSharding, PartitionSpec, Sharding
 
+from zenax.tracer.ad_types import Zero
 from zenax.tracer.core import Primitive, batch_rules, bind, get_aval
 from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
 
@@ -49,8 +50,7 @@ def _constraint_lower(x, *, sharding, unconstrained_dims):
 
 register(sharding_constraint_p, lambda x, **params: x, _constraint_lower)
 deflinear(sharding_constraint_p, lambda ct, x, **params: [
-    ct if not hasattr(ct, "aval") or type(ct).__name__ == "Zero"
-    else bind(sharding_constraint_p, ct, **params)])
+    ct if type(ct) is Zero else bind(sharding_constraint_p, ct, **params)])
 
 
 def _constraint_batch(args, dims, *, sharding, unconstrained_dims):
@@ -67,7 +67,7 @@ reshard_p = Primitive("reshard")
 register(reshard_p, lambda x, *, dst_sharding: x,
          lambda x, *, dst_sharding: jax.sharding.reshard(x, dst_sharding))
 deflinear(reshard_p, lambda ct, x, *, dst_sharding: [
-    ct if type(ct).__name__ == "Zero" else bind(reshard_p, ct, dst_sharding=dst_sharding)])
+    ct if type(ct) is Zero else bind(reshard_p, ct, dst_sharding=dst_sharding)])
 batch_rules[reshard_p] = lambda args, dims, *, dst_sharding: (
     bind(reshard_p, args[0], dst_sharding=_batched_sharding(dst_sharding, dims[0], None)),
     dims[0])
@@ -128,8 +128,8 @@ def with_sharding_constraint(x, shardings):
     The values are unchanged.
 
     >>> mesh = zenax.make_mesh((1,), ("i",), axis_types=(zenax.sharding.AxisType.Auto,))
-    >>> spec = zenax.sharding.NamedSharding(mesh, zenax.sharding.PartitionSpec("i"))
-    >>> zenax.jit(lambda x: lax.with_sharding_constraint(x * 2, spec))(jnp.arange(2.0))
+    >>> s = zenax.NamedSharding(mesh, zenax.P("i"))
+    >>> zenax.jit(lambda x: lax.with_sharding_constraint(x * 2, s))(jnp.arange(2.0))
     Array([0., 2.], dtype=float32)
     """
     leaves, tree, flat = _flat_shardings("with_sharding_constraint", x, shardings)
@@ -157,8 +157,7 @@ def reshard(xs, out_shardings):
     read against the context mesh, or a pytree prefix of ``xs``); values are unchanged.
 
     >>> mesh = zenax.make_mesh((1,), ("i",))
-    >>> with zenax.sharding.use_mesh(mesh):
-    ...     y = zenax.sharding.reshard(jnp.arange(2.0), zenax.sharding.PartitionSpec("i"))
+    >>> y = zenax.sharding.reshard(jnp.arange(2.0), zenax.NamedSharding(mesh, zenax.P("i")))
     >>> y.sharding.spec
     PartitionSpec('i',)
     """

@@ -200,8 +200,8 @@ def scaled_dot(lhs, rhs, *, lhs_scale=None, rhs_scale=None, dimension_numbers=No
 
     >>> lax.scaled_dot(jnp.ones((2, 4)), jnp.ones((4, 3)),
     ...                lhs_scale=jnp.full((2, 2), 2.), rhs_scale=jnp.ones((2, 3)))
-    Array([[8., 8., 8.],
-           [8., 8., 8.]], dtype=bfloat16)
+    Array([[8, 8, 8],
+           [8, 8, 8]], dtype=bfloat16)
     """
     l, r = get_aval(lhs), get_aval(rhs)
     if dimension_numbers is None:

@@ -58,10 +58,10 @@ def out_dtype(spec, case, dtype, test_id):
                                    *shapes).dtype)
 
 
-# digamma's derivative is polygamma(1, x), which zenax.lax does not have yet.
-NO_JVP_RULE = {"digamma"}
-# lgamma's second derivative is digamma's derivative: checked to first order only.
-FIRST_ORDER_ONLY = {"lgamma"}
+# Every elementwise primitive here has a jvp rule, to every order (digamma's derivative is
+# polygamma(1, x), lax/special_gamma.py).
+NO_JVP_RULE: set = set()
+FIRST_ORDER_ONLY: set = set()
 # stop_gradient's derivative is zero by definition, not by finite differences.
 NOT_BY_FINITE_DIFFERENCES = {"stop_gradient"}
 

@@ -64,12 +64,14 @@ CALLS = {
 
 def test_values_eager_and_jit_match_jax():
     for name, call in CALLS.items():
-        for dtype in (np.float32, np.complex64):
-            x = hermitian((2, 4, 4), dtype) if name.startswith("tri") else randn((2, 4, 4), dtype)
-            expected = call(jlinalg, x)
-            assert_same(call(linalg, x), expected, tol=TOL, err_msg=name)
-            assert_same(zenax.jit(lambda x: call(linalg, x))(x), expected, tol=TOL,
-                        err_msg=f"{name} jit")
+        x = hermitian((2, 4, 4)) if name.startswith("tri") else randn((2, 4, 4))
+        assert_same(call(linalg, x), call(jlinalg, x), tol=TOL, err_msg=name)
+    for name in ("schur", "tridiagonal"):
+        x = hermitian((2, 3, 3), np.complex64)
+        expected = CALLS[name](jlinalg, x)
+        assert_same(CALLS[name](linalg, x), expected, tol=TOL, err_msg=name)
+        assert_same(zenax.jit(lambda x: CALLS[name](linalg, x))(x), expected, tol=TOL,
+                    err_msg=f"{name} jit")
 
 
 def test_decompositions_reconstruct_the_input():
@@ -146,17 +148,23 @@ def test_errors_of_jax_kinds(call, kind, match):
 # ## qdwh
 
 def test_qdwh_matches_jax():
-    tall, square_c = randn((5, 3)), randn((3, 3), np.complex64)
-    for x, kwargs in ((tall, {}), (square_c, {}), (tall, {"max_iterations": 2}),
-                      (tall, {"eps": 1e-3}), (tall, {"dynamic_shape": (4, 2)})):
-        assert_same(linalg.qdwh(x, **kwargs), jlinalg.qdwh(x, **kwargs), tol=TOL,
-                    err_msg=str(kwargs))
-    u, h, num_iters, converged = zenax.jit(linalg.qdwh)(tall)
-    np.testing.assert_allclose(u @ h, tall, atol=1e-5)
+    x = jnp.asarray(randn((5, 3)))      # a jax.Array: one compiled program, as JAX's
+    u, h, num_iters, converged = expected = jlinalg.qdwh(x)
+    assert_same(linalg.qdwh(x), expected, tol=TOL)
+    np.testing.assert_allclose(u @ h, x, atol=1e-5)
     np.testing.assert_allclose(u.T @ u, np.eye(3), atol=1e-5)
     assert bool(converged) and 0 < int(num_iters) <= 10
 
 
+@pytest.mark.parametrize("dtype,kwargs", [
+    (np.complex64, {}), (np.float32, {"max_iterations": 2}), (np.float32, {"eps": 1e-3}),
+    (np.float32, {"dynamic_shape": (4, 2)}), (np.float32, {"is_hermitian": True})])
+def test_qdwh_options_match_jax(dtype, kwargs):
+    x = jnp.asarray(randn((5, 3), dtype))
+    assert_same(linalg.qdwh(x, **kwargs), jlinalg.qdwh(x, **kwargs), tol=TOL)
+
+
+@pytest.mark.exhaustive   # float64 finite differences: in the full run (-m '')
 def test_qdwh_differentiates_in_reverse_mode(x64):
     # JAX cannot (its last loop has no bound); zenax's loop has one (max_iterations).
     x = randn((4, 3), np.float64)
@@ -165,6 +173,17 @@ def test_qdwh_differentiates_in_reverse_mode(x64):
 
 # ## symmetric_product_p and cholesky_update_p
 
+def _givens_update(r, w):
+    """JAX's own CPU algorithm for the update, in jax.numpy: a Givens rotation per row."""
+    import jax.numpy as jjnp
+    for k in range(r.shape[0]):
+        scale = jjnp.maximum(jjnp.abs(r[k, k]), jjnp.abs(w[k]))
+        x, y = r[k, k] / scale, w[k] / scale
+        c, s = x / jjnp.sqrt(x * x + y * y), -y / jjnp.sqrt(x * x + y * y)
+        r, w = r.at[k, :].set(c * r[k, :] - s * w), c * w + s * r[k, :]
+    return r
+
+
 def test_structured_primitives_match_jax():
     a, c = randn((2, 3, 2)), hermitian((2, 3, 3))
     params = dict(alpha=2., beta=0.5)
@@ -172,27 +191,41 @@ def test_structured_primitives_match_jax():
     assert_same(sym(linalg, a, c), sym(jlinalg, a, c))
     assert_same(zenax.vmap(lambda a: sym(linalg, a, c[0]))(a),
                 jax.vmap(lambda a: sym(jlinalg, a, c[0]))(a))
+    # JAX's primitive has no jvp; its formula's jvp is the oracle.
+    formula = lambda a, c: 2. * a @ jax.numpy.swapaxes(a, -1, -2) + 0.5 * c
+    assert_same(zenax.jvp(lambda a, c: sym(linalg, a, c), (a, c), (c[..., :2], c)),
+                jax.jvp(formula, (a, c), (c[..., :2], c)), tol=TOL)
+    r = np.triu(randn((3, 3))) + 3 * np.eye(3, dtype=np.float32)
+    w = randn((3,))
+    assert_same(linalg.cholesky_update_p.bind(r, w), jlinalg.cholesky_update_p.bind(r, w))
+
+
+@pytest.mark.exhaustive   # JAX compiles its update row by row: slow
+def test_cholesky_update_p_jit_vmap_and_jvp_match_jax():
     r = np.triu(randn((3, 3))) + 3 * np.eye(3, dtype=np.float32)
     w = randn((3,))
     update = lambda m, r, w: m.cholesky_update_p.bind(r, w)
     expected = update(jlinalg, r, w)
-    assert_same(update(linalg, r, w), expected)
     assert_same(zenax.jit(lambda r, w: update(linalg, r, w))(r, w), expected)
-    assert_same(linalg.cholesky_update(r, w), expected, tol=TOL)      # the composition
     # JAX's primitive takes one matrix; zenax's batches one matrix at a time.
     rs, ws = np.stack([r, 2 * r]), np.stack([w, -w])
     assert_same(zenax.vmap(lambda r, w: update(linalg, r, w))(rs, ws),
                 np.stack([update(jlinalg, r_, w_) for r_, w_ in zip(rs, ws)]))
+    r_dot, w_dot = np.triu(randn((3, 3))), randn((3,))
+    assert_same(zenax.jvp(lambda r, w: update(linalg, r, w), (r, w), (r_dot, w_dot)),
+                jax.jvp(_givens_update, (r, w), (r_dot, w_dot)), tol=TOL)
 
 
+@pytest.mark.exhaustive   # float64 finite differences: in the full run (-m '')
 def test_structured_primitives_differentiate(x64):
     # JAX gives these primitives no derivative; zenax's match finite differences.
     a, c = randn((3, 2), np.float64), hermitian((3, 3), np.float64)
     check_grads(lambda a, c: linalg.symmetric_product_p.bind(a, c, alpha=2., beta=0.5),
                 (a, c), order=2, modes=("fwd", "rev"))
+    # The factor r is upper triangular, and so are the directions it is perturbed in.
     r = np.triu(randn((3, 3), np.float64)) + 3 * np.eye(3)
-    check_grads(lambda r, w: linalg.cholesky_update_p.bind(r, w), (r, randn((3,), np.float64)),
-                order=1, modes=("fwd", "rev"))
+    check_grads(lambda r, w: linalg.cholesky_update_p.bind(jnp.triu(r), w),
+                (r, randn((3,), np.float64)), order=1, modes=("fwd", "rev"))
 
 
 def test_structured_primitives_reject_bad_input_as_jax():

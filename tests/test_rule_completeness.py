@@ -20,7 +20,6 @@ from zenax.tracer import core
 from zenax.tracer.core import Primitive
 
 NO_JVP = {
-    "digamma": "its derivative is polygamma, which zenax does not declare yet",
     "nextafter": "not differentiable, and JAX gives it no jvp rule either (test_autodiff "
                  "checks the error)",
     "geqrf": "LAPACK's raw QR (Householder vectors); not differentiable in JAX either -- "

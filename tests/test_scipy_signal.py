@@ -91,15 +91,24 @@ def test_table_is_well_formed():
 rng = np.random.RandomState(0)
 
 
-def both(name, *args, **kwargs):
-    """zenax's and JAX's ``signal.<name>(*args, **kwargs)``."""
-    return getattr(zs, name)(*args, **kwargs), getattr(js, name)(*args, **kwargs)
-
-
-def same(name, *args, tol=None, **kwargs):
-    z, j = both(name, *args, **kwargs)
-    assert_same(z, j, tol=tol, err_msg=f"{name} {kwargs}")
+def same(calls, tol=None):
+    """Each call ``(name, args, kwargs)`` of ``signal.<name>``, all of them in one
+    ``zenax.jit`` and one ``jax.jit`` program (the arrays as arguments, one compile a
+    side): equal results.  Returns zenax's."""
+    def program(module):
+        return lambda operands: [getattr(module, name)(*args, **kwargs)
+                                 for (name, _, kwargs), args in zip(calls, operands)]
+    operands = [list(args) for _, args, _ in calls]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # complex input: two-sided, with a warning
+        z, j = zenax.jit(program(zs))(operands), jax.jit(program(js))(operands)
+    for (name, _, kwargs), z_out, j_out in zip(calls, z, j):
+        assert_same(z_out, j_out, tol=tol, err_msg=f"{name} {kwargs}")
     return z
+
+
+def call(name, *arrays, **kwargs):
+    return name, arrays, kwargs
 
 
 # ## convolutions
@@ -113,35 +122,36 @@ PAIRS = [(A1, V1), (V1, A1), (A2, V2), (V2, A2), (C2, CV), (CV, C2), (A2[:3, :2]
 
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 def test_convolve_and_correlate_like_jax_and_scipy(mode):
+    calls = []
     for a, v in PAIRS:
-        for name in ("convolve", "correlate"):
-            z = same(name, a, v, mode)
-            np.testing.assert_allclose(z, getattr(osp_signal, name)(a, v, mode),
-                                       rtol=1e-5, atol=1e-5)
-            same(name, a, v, mode, method="fft", tol=FFT_TOL)
-            if a.ndim == 2:
-                z = same(name + "2d", a, v, mode)
-                np.testing.assert_allclose(z, getattr(osp_signal, name + "2d")(a, v, mode),
-                                           rtol=1e-5, atol=1e-5)
+        for name in ("convolve", "correlate") + (("convolve2d", "correlate2d")
+                                                 if a.ndim == 2 else ()):
+            calls.append(call(name, a, v, mode=mode))
+    outs = same(calls)
+    for (name, (a, v), _), out in zip(calls, outs):
+        np.testing.assert_allclose(out, getattr(osp_signal, name)(a, v, mode), rtol=1e-5,
+                                   atol=1e-5, err_msg=name)
+    same([call(name, a, v, mode=mode, method="fft") for a, v in PAIRS
+          for name in ("convolve", "correlate")], tol=FFT_TOL)
 
 
 def test_convolution_options():
-    same("convolve", np.arange(5), np.arange(3))               # integers: floating point
-    same("convolve", A2, V2, precision="highest")
-    same("correlate", A2, V2, "same", method="direct", precision=jax.lax.Precision.HIGHEST)
-    same("correlate2d", A2[:3, :4], A2[:3, :4], "valid")        # equal shapes: no swap
-    same("correlate2d", A2[:3, :3], A2, "valid")
-    # One input of size 1 along every axis: fftconvolve multiplies.
-    same("fftconvolve", A2[:1], A2[:, :1], tol=FFT_TOL)
-    z = same("fftconvolve", A2, V2, "valid", tol=FFT_TOL)
-    np.testing.assert_allclose(z, osp_signal.fftconvolve(A2, V2, "valid"), rtol=1e-5,
-                               atol=1e-5)
-    for axes in (0, [-1], (0, 1)):
-        same("fftconvolve", A2, A2[:, :2] if axes == [-1] else A2[:2] if axes == 0 else V2,
-             axes=axes, tol=FFT_TOL)
-    z = same("fftconvolve", C2, CV, "same", tol=FFT_TOL)
-    np.testing.assert_allclose(z, osp_signal.fftconvolve(C2, CV, "same"), rtol=1e-5,
-                               atol=1e-5)
+    same([call("convolve", np.arange(5), np.arange(3)),         # integers: floating point
+          call("convolve", A2, V2, precision="highest"),
+          call("correlate", A2, V2, mode="same", method="direct",
+               precision=jax.lax.Precision.HIGHEST),
+          call("correlate2d", A2[:3, :4], A2[:3, :4], mode="valid"),  # equal shapes: no swap
+          call("correlate2d", A2[:3, :3], A2, mode="valid")])
+    calls = [call("fftconvolve", A2[:1], A2[:, :1]),     # size 1 on every axis: a product
+             call("fftconvolve", A2, V2, mode="valid"), call("fftconvolve", C2, CV, mode="same"),
+             call("fftconvolve", A2, A2[:2], axes=0), call("fftconvolve", A2, A2[:, :2],
+                                                           axes=[-1]),
+             call("fftconvolve", A2, V2, axes=(0, 1))]
+    for (_, args, kwargs), out in zip(calls, same(calls, tol=FFT_TOL)):
+        np.testing.assert_allclose(out, osp_signal.fftconvolve(*args, **kwargs), rtol=1e-5,
+                                   atol=1e-5)
+    # Eagerly, too: one call.
+    assert_same(zs.convolve(A2, V2, "same"), js.convolve(A2, V2, "same"))
 
 
 def test_convolution_derivatives_match_jax():
@@ -171,10 +181,9 @@ SEGMENTS = [
 
 @pytest.mark.parametrize("kwargs", SEGMENTS, ids=range(len(SEGMENTS)))
 def test_welch_and_csd_like_jax_and_scipy(kwargs):
-    same("welch", X, tol=FFT_TOL, **kwargs)
-    same("welch", XB.T, axis=0, tol=FFT_TOL, **kwargs)
-    same("csd", XB, Y[None, :30], tol=FFT_TOL, **kwargs)   # shorter y: zero-padded
-    f, pxx = same("welch", XB, tol=FFT_TOL, **kwargs)
+    (f, pxx), *_ = same([call("welch", XB, **kwargs), call("welch", XB.T, axis=0, **kwargs),
+                         call("csd", XB, Y[None, :30], **kwargs)],   # y shorter: padded
+                        tol=FFT_TOL)
     # SciPy's default segment is 256 samples (clipped to the signal, with a warning).
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -186,18 +195,14 @@ def test_welch_and_csd_like_jax_and_scipy(kwargs):
 def test_welch_defaults_and_two_inputs():
     # Without nperseg JAX takes the whole signal as one segment; a too-long nperseg is
     # clipped with a warning.
-    same("welch", X, tol=FFT_TOL)
-    with pytest.warns(UserWarning, match="nperseg"):
-        zs.welch(X, nperseg=64)
-    f, pxy = same("csd", X, Y, nperseg=16, tol=FFT_TOL)
+    _, (f, pxy), *_ = same([
+        call("welch", X), call("csd", X, Y, nperseg=16), call("csd", X, None, nperseg=16),
+        call("welch", X, nperseg=8, detrend=lambda d: d - d.mean(-1, keepdims=True)),
+        call("welch", (X + 1j * Y).astype(np.complex64), nperseg=8)], tol=FFT_TOL)
     f_sp, pxy_sp = osp_signal.csd(X, Y, nperseg=16)
     np.testing.assert_allclose(pxy, pxy_sp, rtol=2e-4, atol=1e-6)
-    same("csd", X, None, nperseg=16, tol=FFT_TOL)               # y=None is welch
-    same("welch", X, nperseg=8, detrend=lambda d: d - d.mean(-1, keepdims=True),
-         tol=FFT_TOL)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")     # complex input: two-sided, with a warning
-        same("welch", (X + 1j * Y).astype(np.complex64), nperseg=8, tol=FFT_TOL)
+    with pytest.warns(UserWarning, match="nperseg"):
+        zenax.jit(lambda x: zs.welch(x, nperseg=64))(X)
 
 
 STFT_OPTIONS = [
@@ -212,41 +217,33 @@ STFT_OPTIONS = [
 
 @pytest.mark.parametrize("kwargs", STFT_OPTIONS, ids=range(len(STFT_OPTIONS)))
 def test_stft_like_jax(kwargs):
-    same("stft", X, tol=FFT_TOL, **kwargs)
-    same("stft", XB.T, axis=0, tol=FFT_TOL, **kwargs)
+    same([call("stft", X, **kwargs), call("stft", XB.T, axis=0, **kwargs)], tol=FFT_TOL)
 
 
 def test_stft_istft_round_trip():
-    f, t, zxx = same("stft", XB, nperseg=8, tol=FFT_TOL)
+    (f, t, zxx), = same([call("stft", XB, nperseg=8)], tol=FFT_TOL)
     f_sp, t_sp, zxx_sp = osp_signal.stft(XB, nperseg=8)
     np.testing.assert_allclose(zxx, zxx_sp, rtol=1e-4, atol=1e-5)
-    t, x = same("istft", zxx, tol=FFT_TOL)
-    np.testing.assert_allclose(x[:, :XB.shape[1]], XB, rtol=1e-4, atol=1e-5)
-    # Time and frequency along other axes; no boundary trimming; odd segments.
+    odd, two_sided = jax.jit(lambda x: (
+        js.stft(x, nperseg=7, noverlap=3, window="hamming")[2],
+        js.stft(x, nperseg=8, return_onesided=False)[2]))(X)
     moved = np.moveaxis(np.asarray(zxx), (1, 2), (2, 0))
-    same("istft", moved, time_axis=0, freq_axis=2, tol=FFT_TOL)
-    same("istft", zxx, boundary=False, tol=FFT_TOL)
-    _, _, odd = js.stft(X, nperseg=7, noverlap=3, window="hamming")
-    same("istft", odd, nperseg=7, noverlap=3, nfft=7, window="hamming", tol=FFT_TOL)
-    _, _, two_sided = js.stft(X, nperseg=8, return_onesided=False)
-    same("istft", two_sided, input_onesided=False, tol=FFT_TOL)
+    (t, x), *_ = same([
+        call("istft", zxx),
+        # Time and frequency along other axes; no boundary trimming; odd segments.
+        call("istft", moved, time_axis=0, freq_axis=2), call("istft", zxx, boundary=False),
+        call("istft", odd, nperseg=7, noverlap=3, nfft=7, window="hamming"),
+        call("istft", two_sided, input_onesided=False)], tol=FFT_TOL)
+    np.testing.assert_allclose(x[:, :XB.shape[1]], XB, rtol=1e-4, atol=1e-5)
 
 
 def test_detrend_like_jax_and_scipy():
-    for kwargs in ({}, {"type": "constant"}, {"bp": [10, 30]}, {"axis": 0}):
-        data = XB.T if kwargs.get("axis") == 0 else XB
-        z = same("detrend", data, tol=LSTSQ_TOL, **kwargs)
-        np.testing.assert_allclose(z, osp_signal.detrend(data, **kwargs), rtol=1e-4,
+    calls = [call("detrend", XB, bp=[10, 30]), call("detrend", XB.T, axis=0, type="constant")]
+    for (_, (data,), kwargs), out in zip(calls, same(calls, tol=LSTSQ_TOL)):
+        np.testing.assert_allclose(out, osp_signal.detrend(data, **kwargs), rtol=1e-4,
                                    atol=2e-5)
-    same("detrend", [1, 2, 4], type="constant")       # a list is converted, as in JAX
-
-
-def test_eager_results_match_jit():
-    # The spectral functions take static arguments; under jit they are Python values.
-    def spectra(signal):
-        return lambda x: (signal.welch(x, nperseg=8), signal.stft(x, nperseg=8),
-                          signal.detrend(x, bp=[5]))
-    assert_same(zenax.jit(spectra(zs))(X), spectra(zs)(X), tol=FFT_TOL)
+    # Eagerly; and a list is converted, as in JAX.
+    assert_same(zs.detrend([1, 2, 4], type="constant"), js.detrend([1, 2, 4], type="constant"))
 
 
 # ## bad input

@@ -322,14 +322,12 @@ def test_custom_derivative_rules_like_jax():
     assert_same(ours[0][0], ours[1], rtol=2e-6, atol=0)     # the series is lax.zeta
 
 
-def test_derivatives_by_finite_differences(x64):
-    # Compiled, so the many evaluations of check_grads reuse one executable each.
-    check_grads(zenax.jit(zsp.zeta), (np.array([1.7, 2.5, 4.0]), np.array([0.6, 1.4, 3.0])),
-                order=1, rtol=1e-6, atol=1e-8)
-    check_grads(zenax.jit(zsp.poch), (np.array([0.6, 1.4, 3.0]), np.array([0.5, 2.2, -0.3])),
-                order=2)
-    check_grads(zenax.jit(zsp.betaln), (np.array([0.6, 8.5, 3.0]), np.array([9.0, 2.2, 30.0])),
-                order=2)
+def test_zeta_derivatives_by_finite_differences(x64):
+    """zeta's rule differentiates a truncated series, yet it matches the finite
+    differences of lax.zeta to about 1e-8 in float64.  (poch's and betaln's rules: in the
+    finite-difference sweep below.)"""
+    check_grads(zsp.zeta, (np.array([1.7, 2.5, 4.0]), np.array([0.6, 1.4, 3.0])), order=1,
+                rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.exhaustive     # float64 finite differences through every composition
@@ -339,11 +337,14 @@ def test_derivatives_by_finite_differences(x64):
     ("comb", ([5.5, 9.0, 20.0], [1.5, 2.0, 7.0])), ("factorial", ([0.5, 3.0, 6.5],)),
     ("multigammaln", ([2.6, 4.0],)), ("digamma", ([0.3, 2.0, 9.0],)),
     ("gammainc", ([0.7, 3.0], [1.5, 2.0])), ("gammaincc", ([0.7, 3.0], [1.5, 2.0])),
-    ("erfinv", ([-0.6, 0.1, 0.8],)),
+    ("erfinv", ([-0.6, 0.1, 0.8],)), ("poch", ([0.6, 1.4, 3.0], [0.5, 2.2, -0.3])),
+    ("betaln", ([0.6, 8.5, 3.0], [9.0, 2.2, 30.0])),
 ])
 def test_each_derivative_by_finite_differences(name, args, x64):
     fun = (lambda a: zsp.multigammaln(a, 3)) if name == "multigammaln" else getattr(zsp, name)
-    check_grads(fun, tuple(np.array(a) for a in args), order=1)
+    # Twice where the derivative is differentiable again (igamma's is not in a).
+    order = 1 if name in ("gammainc", "gammaincc") else 2
+    check_grads(fun, tuple(np.array(a) for a in args), order=order)
 
 
 # --------------------------------------------------------------------------- the surface

@@ -15,13 +15,17 @@ from . import dtypes
 
 
 class ShapedArray:
-    """The aval of an array: ``ShapedArray((3, 4), float32)`` prints as ``f32[3,4]``."""
+    """The aval of an array: ``ShapedArray((3, 4), float32)`` prints as ``f32[3,4]``.
+
+    ``dtype`` is a NumPy dtype, or JAX's PRNG key dtype for an array of typed keys
+    (``key<fry>[3]``): such an aval has the logical shape, without the key's own
+    ``uint32[2]`` data axis."""
 
     __slots__ = ("shape", "dtype", "weak_type")
 
     def __init__(self, shape, dtype, weak_type: bool = False):
         self.shape = tuple(int(d) for d in shape)
-        self.dtype = np.dtype(dtype)
+        self.dtype = _as_dtype(dtype)
         self.weak_type = bool(weak_type)
 
     @property
@@ -56,6 +60,15 @@ class ShapedArray:
 
     def __str__(self):
         return self.str_short()
+
+
+def _as_dtype(dtype):
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        if dtypes.is_extended(dtype):
+            return dtype
+        raise
 
 
 _PY_SCALARS = (bool, int, float, complex)

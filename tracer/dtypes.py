@@ -4,6 +4,10 @@ JAX's dtype rules are part of the public behaviour we copy (DESIGN.md §1): floa
 default, Python scalars are *weakly typed* (they adopt the dtype of the array they meet),
 and promotion follows JAX's lattice rather than NumPy's.  The lattice itself is data, not
 a transform, so we read it from ``jax.dtypes`` (the back end) instead of copying tables.
+
+Besides NumPy dtypes an aval may carry one of JAX's *extended* dtypes: the PRNG key dtype
+``key<fry>`` of typed keys (``zenax.random.key``).  It is JAX's own dtype object, not a
+``np.dtype``; :func:`is_extended` tells it apart.
 """
 from __future__ import annotations
 
@@ -26,14 +30,27 @@ def _weak_kind(dtype):
     return None
 
 
+def is_extended(dtype) -> bool:
+    """Whether ``dtype`` is one of JAX's extended dtypes (a PRNG key dtype)."""
+    # (jax.dtypes exposes the category, not the class; NumPy dtypes skip the query.)
+    return (not isinstance(dtype, (np.dtype, type))
+            and _jax_dtypes.issubdtype(dtype, _jax_dtypes.extended))
+
+
 def short_name(dtype) -> str:
-    """``float32`` -> ``'f32'``, ``int4`` -> ``'i4'``, as JAX prints avals."""
+    """``float32`` -> ``'f32'``, ``int4`` -> ``'i4'``, as JAX prints avals (a key dtype
+    prints as its name, ``key<fry>``)."""
+    if is_extended(dtype):
+        return dtype.name
     return (np.dtype(dtype).name.replace("float", "f").replace("uint", "u")
             .replace("int", "i").replace("complex", "c"))
 
 
 def canonicalize_dtype(dtype) -> np.dtype:
-    """Map 64-bit dtypes to 32-bit ones unless ``jax_enable_x64`` is on."""
+    """Map 64-bit dtypes to 32-bit ones unless ``jax_enable_x64`` is on (a key dtype
+    passes unchanged)."""
+    if is_extended(dtype):
+        return dtype
     return np.dtype(_jax_dtypes.canonicalize_dtype(dtype))
 
 

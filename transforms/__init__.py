@@ -20,3 +20,5 @@ from .remat import checkpoint, checkpoint_policies, remat  # noqa: F401,E402
 # layer above them: hand it down (as tracer.leaks hands tracer.core its hook).
 from zenax.lax.jnp.vectorization import install_vmap as _install_vmap  # noqa: E402
 _install_vmap(vmap)
+from zenax.lax.control_flow import install_vmap as _install_map_vmap  # noqa: E402
+_install_map_vmap(vmap)       # lax.map(batch_size=) and the jvp of a general lax.reduce

@@ -23,10 +23,11 @@ import numpy as np
 from zenax.tracer.avals import concrete_aval
 from zenax.tracer.core import lowering_rules
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
+from zenax.lax.compiler_hints import dce_sink_p
 from zenax.lax.debugging import debug_callback_p
 
 # Primitives with side effects (debug printing, ...) are never removed or merged.
-effectful_primitives: set = {debug_callback_p}
+effectful_primitives: set = {debug_callback_p, dce_sink_p}
 
 
 def _subst(env: dict, x):

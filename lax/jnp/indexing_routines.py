@@ -67,8 +67,11 @@ def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, out=None, mo
         axis = _axis("take", axis, ndim_of(a))      # checked first, as JAX
     size = shape_of(a)[axis]
     if mode is None or mode == "fill":
+        if _dtypes.is_bool(dtype_of(indices)):     # JAX's normalisation makes them ints
+            indices = lax.convert_element_type(indices, np.int32)
         gather_mode = lax.GatherScatterMode.FILL_OR_DROP
-        indices = _normalize(indices, size)
+        if _dtypes.is_integer(dtype_of(indices)):   # (others: the dtype check below)
+            indices = _normalize(indices, size)
     elif mode == "wrap":
         indices = lax.rem(lax.add(lax.rem(indices, np.array(size, dtype_of(indices))),
                                   np.array(size, dtype_of(indices))),

@@ -46,28 +46,39 @@ def not_equal(x1: ArrayLike, x2: ArrayLike, /):
     return lax.ne(*promote_args("not_equal", x1, x2))
 
 
+def _ordered(fun_name: str, strict, tie, x1, x2):
+    """An order comparison; complex numbers compare lexicographically (real part, then
+    imaginary part), as in NumPy and JAX: ``strict`` on the real parts where they differ,
+    ``tie`` on the imaginary parts where they are equal."""
+    x1, x2 = promote_args(fun_name, x1, x2)
+    if not _dtypes.is_complex(dtype_of(x1)):
+        return tie(x1, x2)
+    re1, re2 = lax.real(x1), lax.real(x2)
+    return lax.select_n(lax.eq(re1, re2), strict(re1, re2), tie(lax.imag(x1), lax.imag(x2)))
+
+
 @compiled_when_eager()
 def less(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 < x2``. Example: ``jnp.less(jnp.arange(3), 1)``."""
-    return lax.lt(*promote_args("less", x1, x2))
+    return _ordered("less", lax.lt, lax.lt, x1, x2)
 
 
 @compiled_when_eager()
 def less_equal(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 <= x2``."""
-    return lax.le(*promote_args("less_equal", x1, x2))
+    return _ordered("less_equal", lax.lt, lax.le, x1, x2)
 
 
 @compiled_when_eager()
 def greater(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 > x2``."""
-    return lax.gt(*promote_args("greater", x1, x2))
+    return _ordered("greater", lax.gt, lax.gt, x1, x2)
 
 
 @compiled_when_eager()
 def greater_equal(x1: ArrayLike, x2: ArrayLike, /):
     """Elementwise ``x1 >= x2``."""
-    return lax.ge(*promote_args("greater_equal", x1, x2))
+    return _ordered("greater_equal", lax.gt, lax.ge, x1, x2)
 
 
 # --------------------------------------------------------------------------- logic

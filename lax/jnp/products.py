@@ -192,9 +192,10 @@ def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence = 2, *, precision
     a_nd, b_nd = ndim_of(a), ndim_of(b)
     if np.ndim(axes) == 0:
         n = operator.index(axes)
-        if n < 0 or n > builtins.min(a_nd, b_nd):
+        if n > builtins.min(a_nd, b_nd):
             raise TypeError(f"tensordot: axes={n} is out of range for operands of rank "
-                             f"{a_nd} and {b_nd}.")
+                            f"{a_nd} and {b_nd}.")
+        n = builtins.max(n, 0)        # a negative count contracts nothing, as in JAX
         a_axes, b_axes = tuple(range(a_nd - n, a_nd)), tuple(range(n))
     else:
         if len(axes) != 2:

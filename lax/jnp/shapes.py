@@ -52,10 +52,10 @@ def size(a: ArrayLike, axis: int | Sequence[int] | None = None) -> int:
 def _resolve_newshape(fun_name: str, newshape, total: int,
                       error: type[Exception] = TypeError) -> tuple[int, ...]:
     """Fill in one ``-1`` dimension and check that the sizes match."""
-    dims = list(canonical_shape_allowing_minus_one(fun_name, newshape))
+    dims = list(canonical_shape_allowing_minus_one(fun_name, newshape, error))
     unknown = [i for i, d in enumerate(dims) if d == -1]
     if len(unknown) > 1:
-        raise TypeError(f"{fun_name}: can only specify one unknown dimension, got {newshape}.")
+        raise error(f"{fun_name}: can only specify one unknown dimension, got {newshape}.")
     known = math.prod(d for d in dims if d != -1)
     if unknown:
         if known == 0 or total % known:
@@ -68,13 +68,14 @@ def _resolve_newshape(fun_name: str, newshape, total: int,
     return tuple(dims)
 
 
-def canonical_shape_allowing_minus_one(fun_name: str, newshape) -> tuple[int, ...]:
+def canonical_shape_allowing_minus_one(fun_name: str, newshape,
+                                       error: type[Exception] = TypeError) -> tuple[int, ...]:
     # (np.ndim of a tuple holding a tracer would convert it: look at sequences first)
     seq = isinstance(newshape, (tuple, list)) or np.ndim(newshape) != 0
     dims = tuple(newshape) if seq else (newshape,)
     dims = tuple(operator.index(concrete_static(fun_name, "shape", d)) for d in dims)
     if any(d < -1 for d in dims):
-        raise TypeError(f"{fun_name}: invalid dimension in shape {dims}: a dimension is a "
+        raise error(f"{fun_name}: invalid dimension in shape {dims}: a dimension is a "
                         "non-negative integer, or -1 for the one inferred from the size.")
     return dims
 
@@ -419,8 +420,8 @@ def repeat(a: ArrayLike, repeats, axis: int | None = None, *,
     """
     check_arraylike("repeat", a, repeats)
     a = ensure_array(a)
-    if axis is None or ndim_of(a) == 0:     # a 0-d array repeats as a 1-d one (NumPy, JAX)
-        a, axis = ravel(a), 0 if axis is None else axis
+    if axis is None or ndim_of(a) == 0:     # a 0-d array repeats as a 1-d one (as JAX)
+        a, axis = ravel(a), 0
     axis = canonical_axis("repeat", axis, ndim_of(a))
     s = shape_of(a)
     if total_repeat_length is not None:
@@ -440,7 +441,7 @@ def repeat(a: ArrayLike, repeats, axis: int | None = None, *,
         raise ValueError(f"repeat: {counts.size} repeats for an axis of size {s[axis]} "
                          f"(at {user_frame_str()}).")
     if (counts < 0).any():
-        raise ValueError(f"repeat: repeats may not be negative, got {repeats!r} "
+        raise TypeError(f"repeat: repeats may not be negative, got {repeats!r} "
                          f"(at {user_frame_str()}).")
     total = int(counts.sum()) if counts.size == s[axis] else int(counts.reshape(-1)[0]) * s[axis]
     if total_repeat_length is not None and total_repeat_length != total:
@@ -489,7 +490,13 @@ def flip(m: ArrayLike, axis: int | Sequence[int] | None = None):
     """
     check_arraylike("flip", m)
     m = ensure_array(m)
-    return lax.rev(m, canonical_axes("flip", axis, ndim_of(m)))
+    if axis is None:
+        return lax.rev(m, tuple(range(ndim_of(m))))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    axes = tuple(canonical_axis("flip", a, ndim_of(m)) for a in axes)
+    if len(set(axes)) != len(axes):      # lax.rev's check, hence JAX's TypeError
+        raise TypeError(f"flip: repeated axis in {axis!r} (at {user_frame_str()}).")
+    return lax.rev(m, axes)
 
 
 def fliplr(m: ArrayLike):

@@ -30,7 +30,6 @@ from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, impl_rules
 from .. import elementwise as ew
 from .. import special
 from ..broadcasting import bdim_at_front, batch_size, broadcast_in_dim
-from ..eager import jitted_impl
 from ..prng import UINT_DTYPES, _threefry2x32_hash
 from ..registry import register, type_error
 
@@ -169,7 +168,9 @@ def _random_gamma_lower(key, a, *, log_space):
 
 
 register(random_gamma_p, _random_gamma_abstract_eval, _random_gamma_lower)
-impl_rules[random_gamma_p] = jitted_impl(random_gamma_p, _random_gamma_lower)
+# Bound eagerly, it runs compiled whatever the operands (NumPy arrays too): its bits
+# depend on XLA fusing the arithmetic, as the sampler's bits do (see staging.py).
+impl_rules[random_gamma_p] = jax.jit(_random_gamma_lower, static_argnames=("log_space",))
 
 
 # --------------------------------------------------------------------------- derivative

@@ -18,8 +18,8 @@ from typing import Sequence
 
 import zenax.lax as lax
 import zenax.lax.jnp as jnp
-from zenax.lax.jnp.promotion import (ArrayLike, check_arraylike, ensure_array, ndim_of,
-                                     promote_dtypes_inexact, shape_of)
+from zenax.lax.jnp.promotion import (ArrayLike, check_arraylike, dtype_of, ensure_array,
+                                     ndim_of, promote_dtypes_inexact, shape_of)
 from zenax.lax.jnp.reductions import canonical_axis
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.source_info import user_frame_str
@@ -80,6 +80,16 @@ def _convolve_nd(fun_name: str, in1, in2, mode: str, precision):
     return lax.squeeze(out, (0, 1))
 
 
+def _convolve(fun_name: str, in1, in2, mode: str, method: str, precision):
+    if method == "fft":
+        return fftconvolve(in1, in2, mode=mode)
+    if method not in ("auto", "direct"):
+        raise ValueError(f"{fun_name}: method must be 'auto', 'direct' or 'fft', got "
+                         f"{method!r}.")
+    in1, in2 = _as_arrays(fun_name, in1, in2)
+    return _convolve_nd(fun_name, in1, in2, mode, precision)
+
+
 def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto",
              precision=None):
     """The N-dimensional convolution of ``in1`` and ``in2`` (of equal rank).
@@ -95,13 +105,7 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "
     >>> zenax.scipy.signal.convolve(x, jnp.array([1., 0., -1.]), mode='same')
     Array([ 2.,  2.,  2., -3.], dtype=float32)
     """
-    if method == "fft":
-        return fftconvolve(in1, in2, mode=mode)
-    if method not in ("auto", "direct"):
-        raise ValueError(f"convolve: method must be 'auto', 'direct' or 'fft', got "
-                         f"{method!r}.")
-    in1, in2 = _as_arrays("convolve", in1, in2)
-    return _convolve_nd("convolve", in1, in2, mode, precision)
+    return _convolve("convolve", in1, in2, mode, method, precision)
 
 
 def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "auto",
@@ -114,7 +118,7 @@ def correlate(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = 
     Array([0.5, 2. , 3.5, 3. ], dtype=float32)
     """
     in1, in2 = _as_arrays("correlate", in1, in2)
-    return convolve(in1, jnp.flip(jnp.conj(in2)), mode, method=method, precision=precision)
+    return _convolve("correlate", in1, jnp.flip(jnp.conj(in2)), mode, method, precision)
 
 
 def _check_2d(fun_name: str, in1, in2, boundary, fillvalue) -> None:
@@ -187,7 +191,7 @@ def _fftconvolve(in1, in2, mode: str, axes: tuple):
         conv = jnp.multiply(in1, in2)      # a product: nothing overlaps to be summed
     else:
         fft_shape = [full[a] for a in axes]
-        if _dtypes.is_complex(in1.dtype):
+        if _dtypes.is_complex(dtype_of(in1)):
             fft, ifft = jnp.fft.fftn, jnp.fft.ifftn
         else:
             fft, ifft = jnp.fft.rfftn, jnp.fft.irfftn

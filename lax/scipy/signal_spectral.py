@@ -421,8 +421,9 @@ def welch(x: ArrayLike, fs: ArrayLike = 1.0, window: str = "hann",
     for the arguments).
 
     >>> x = jnp.array([0., 1., 0., -1., 0., 1., 0., -1.])
-    >>> zenax.scipy.signal.welch(x, nperseg=4)
-    (Array([0.  , 0.25, 0.5 ], dtype=float32), Array([0.       , 1.3333333, 0.       ], dtype=float32))
+    >>> f, Pxx = zenax.scipy.signal.welch(x, nperseg=4)
+    >>> Pxx
+    Array([0.       , 1.3333333, 0.       ], dtype=float32)
     """
     freqs, pxx = _csd("welch", x, None, fs, window, nperseg, noverlap, nfft, detrend,
                       return_onesided, scaling, axis, average)
@@ -446,15 +447,6 @@ def _overlap_and_add(frames, step: int):
         total = block if total is None else jnp.add(total, block)
     signal = jnp.reshape(total, tuple(batch) + ((count + blocks - 1) * step,))
     return lax.slice_in_dim(signal, 0, step * (count - 1) + length, 1, -1)
-
-
-def _above(a, threshold: float):
-    """``a > threshold``, with complex ``a`` ordered as JAX orders complex numbers: by
-    real part, then imaginary part (a two-sided ``istft`` has a complex window)."""
-    if not jnp.iscomplexobj(a):
-        return jnp.greater(a, threshold)
-    re, im = jnp.real(a), jnp.imag(a)
-    return jnp.where(jnp.equal(re, threshold), jnp.greater(im, 0), jnp.greater(re, threshold))
 
 
 def _trim(a, half: int):
@@ -534,7 +526,7 @@ def istft(Zxx: ArrayLike, fs: ArrayLike = 1.0, window: str = "hann",
 
     if boundary:
         x, norm = _trim(x, nperseg_int // 2), _trim(norm, nperseg_int // 2)
-    x = jnp.divide(x, jnp.where(_above(norm, 1e-10), norm, 1.0))
+    x = jnp.divide(x, jnp.where(jnp.greater(norm, 1e-10), norm, 1.0))
 
     if ndim_of(x) > 1 and time_axis != ndim - 1:
         if freq_axis < time_axis:

@@ -26,7 +26,7 @@ from zenax.lax.eager import compiled_when_eager
 from zenax.lax.jnp.promotion import ArrayLike, dtype_of, ensure_array, promote_args_inexact
 
 from .special_errors import real_only
-from .special_series import converge, ratio
+from .special_series import as_arrays, converge, ratio
 
 __all__ = ["exp1", "expi", "expn"]
 
@@ -116,7 +116,8 @@ def expi(x: ArrayLike):
     ``exp(t)/t`` from ``-inf`` to ``x`` (negative for ``x < 0.3725``).
 
     >>> jsp.special.expi(jnp.array([-1., 0.5, 1., 10.]))
-    Array([-0.21938391,  0.45421998,  1.8951179 , 2492.229   ], dtype=float32)
+    Array([-2.1938396e-01,  4.5421982e-01,  1.8951179e+00,  2.4922288e+03],
+          dtype=float32)
     """
     x = ensure_array(promote_args_inexact("expi", x)[0])
     real_only("expi", x)
@@ -225,9 +226,10 @@ def expn(n: ArrayLike, x: ArrayLike):
     ``exp(-x t) / t**n`` over ``t >= 1``, for integer ``n >= 0`` and ``x >= 0``.
 
     >>> jsp.special.expn(jnp.array([0, 1, 2]), jnp.array([1., 1., 0.5]))
-    Array([0.36787948, 0.21938391, 0.32664436], dtype=float32)
+    Array([0.36787945, 0.21938422, 0.32664382], dtype=float32)
     """
-    n, x = promote_args_inexact("expn", n, x)
+    # Lists are taken as arrays, as JAX's vectorized expn does.
+    n, x = promote_args_inexact("expn", *as_arrays(n, x))
     real_only("expn", x)
     n, x = jnp.broadcast_arrays(n, x)
     return _expn(n, x)
@@ -239,7 +241,7 @@ def exp1(x: ArrayLike):
     ``inf``.
 
     >>> jsp.special.exp1(jnp.array([0.1, 1., 5.]))
-    Array([1.8229239 , 0.21938391, 0.00114830], dtype=float32)
+    Array([1.8229240e+00, 2.1938396e-01, 1.1482956e-03], dtype=float32)
     """
     x = ensure_array(promote_args_inexact("exp1", x)[0])
     real_only("exp1", x)

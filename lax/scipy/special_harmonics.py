@@ -98,8 +98,8 @@ def sph_harm_y(n: ArrayLike, m: ArrayLike, theta: ArrayLike, phi: ArrayLike,
 
     >>> jsp.special.sph_harm_y(jnp.array([0, 1, 1]), jnp.array([0, 0, 1]),
     ...                        jnp.array([0.5, 0.5, 0.5]), jnp.array([0., 0., 1.]))
-    Array([ 0.2820948 +0.j        ,  0.42878836+0.j        ,
-           -0.09266209-0.14431265j], dtype=complex64)
+    Array([ 0.2820948 +0.j        ,  0.42878905+0.j        ,
+           -0.08949498-0.13938019j], dtype=complex64)
     """
     if diff_n is not None:
         raise NotImplementedError(f"sph_harm_y: the `diff_n` argument is not supported "
@@ -109,7 +109,7 @@ def sph_harm_y(n: ArrayLike, m: ArrayLike, theta: ArrayLike, phi: ArrayLike,
     if n_max is None:
         n_max = np.max(concrete_static("sph_harm_y", "n", n))
     n_max = concrete_static("sph_harm_y", "n_max", n_max)
-    return _sph_harm(n, m, theta, phi, int(n_max))
+    return _sph_harm(n, m, theta, phi, n_max=int(n_max))
 
 
 compile_marked(globals())     # this module's own call of _sph_harm runs compiled

@@ -30,10 +30,12 @@ import zenax.lax.jnp as jnp
 from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.eager import compiled_when_eager
 from zenax.lax.jnp.promotion import ArrayLike, dtype_of, promote_args_inexact
+from zenax.tracer import dtypes as _dtypes
+from zenax.tracer.source_info import user_frame_str
 
 from .special_errors import real_only
 from .special_gamma import gamma
-from .special_series import converge
+from .special_series import as_arrays, converge
 
 __all__ = ["hyp1f1", "hyp2f1"]
 
@@ -124,9 +126,10 @@ def hyp1f1(a: ArrayLike, b: ArrayLike, x: ArrayLike):
     ``(a)_k / (b)_k x**k / k!``, for real arguments (1 at ``a == b == 0``).
 
     >>> jsp.special.hyp1f1(jnp.array([1., 0.5, 2.]), jnp.array([1., 1.5, 3.]), 1.)
-    Array([2.7182817, 1.4626517, 1.6091408], dtype=float32)
+    Array([2.7182817, 1.4626516, 2.0000002], dtype=float32)
     """
-    a, b, x = promote_args_inexact("hyp1f1", a, b, x)
+    # Lists are taken as arrays, as JAX's vectorized hyp1f1 does.
+    a, b, x = promote_args_inexact("hyp1f1", *as_arrays(a, b, x))
     real_only("hyp1f1", x)
     return _hyp1f1(*jnp.broadcast_arrays(a, b, x))
 
@@ -304,9 +307,12 @@ def hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, x: ArrayLike):
     ``(a)_k (b)_k / (c)_k x**k / k!``, for real arguments and ``x <= 1`` (``inf``
     beyond, and where the series is undefined).
 
-    >>> jsp.special.hyp2f1(1., 1., 2., jnp.array([-1., 0.5, 0.99]))
-    Array([0.6931472, 1.3862944, 4.6517024], dtype=float32)
+    >>> jsp.special.hyp2f1(1., 1., 2., jnp.array([-0.5, 0.5, 0.99]))
+    Array([0.8109302, 1.3862945, 4.651681 ], dtype=float32)
     """
-    a, b, c, x = promote_args_inexact("hyp2f1", a, b, c, x)
-    real_only("hyp2f1", x)
+    a, b, c, x = promote_args_inexact("hyp2f1", *as_arrays(a, b, c, x))
+    if _dtypes.is_complex(dtype_of(x)):
+        # JAX rejects complex input with a TypeError (from the series' ``c % 1``).
+        raise TypeError(f"hyp2f1: complex input (dtype {dtype_of(x)}) is not supported "
+                        f"(at {user_frame_str()}).")
     return _hyp2f1(*jnp.broadcast_arrays(a, b, c, x))

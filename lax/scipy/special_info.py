@@ -85,7 +85,7 @@ def entr(x: ArrayLike):
     """The entropy term ``-x log(x)``: 0 at 0 and ``-inf`` for negative ``x``.
 
     >>> jsp.special.entr(jnp.array([-1., 0., 0.5, 1.]))
-    Array([      -inf,  0.        ,  0.34657359, -0.        ], dtype=float32)
+    Array([      -inf, -0.       ,  0.3465736, -0.       ], dtype=float32)
     """
     x = ensure_array(promote_args_inexact("entr", x)[0])
     real_only("entr", x)
@@ -98,7 +98,7 @@ def rel_entr(p: ArrayLike, q: ArrayLike):
     either is negative (or ``q`` is 0 and ``p`` is not).
 
     >>> jsp.special.rel_entr(jnp.array([0., 0.5, 1., -1.]), jnp.array([1., 0.25, 0., 1.]))
-    Array([0.        , 0.34657359,        inf,        inf], dtype=float32)
+    Array([0.       , 0.3465736,       inf,       inf], dtype=float32)
     """
     p, q = promote_args_inexact("rel_entr", p, q)
     real_only("rel_entr", p)

@@ -24,7 +24,7 @@ def bernoulli(n: int):
     dtype; ``n`` is a static non-negative integer.
 
     >>> jsp.special.bernoulli(6)
-    Array([ 1.        , -0.5       ,  0.16666667,  0.        , -0.03333334,
+    Array([ 1.        , -0.5       ,  0.16666667,  0.        , -0.03333325,
             0.        ,  0.02380952], dtype=float32)
     """
     n = concrete_static("bernoulli", "n", n)

@@ -34,9 +34,18 @@ def polyval(coeffs: Sequence[float] | np.ndarray, x):
     return y
 
 
-def ratio(num: Sequence[float], den: Sequence[float], x):
-    """The rational function ``polyval(num, x) / polyval(den, x)``."""
-    return polyval(num, x) / polyval(den, x)
+def ratio(num: Sequence[float], den: Sequence[float], x, scale=None):
+    """The rational function ``polyval(num, x) / polyval(den, x)``, or
+    ``scale * polyval(num, x) / polyval(den, x)`` (rounded in that order, as the
+    published formulas are written)."""
+    p = polyval(num, x)
+    return (p if scale is None else scale * p) / polyval(den, x)
+
+
+def as_arrays(*args) -> list:
+    """Lists and tuples among ``args`` as arrays (the others unchanged): what JAX's
+    ``vectorize``-wrapped special functions accept."""
+    return [jnp.asarray(a) if isinstance(a, (list, tuple)) else a for a in args]
 
 
 def converge(active: Callable, step: Callable, state: dict) -> dict:

@@ -18,7 +18,8 @@ import numpy as np
 from zenax import lax
 import zenax.lax.jnp as jnp
 from zenax.lax.eager import compiled_when_eager
-from zenax.lax.jnp.promotion import ArrayLike, dtype_of, ensure_array, promote_args_inexact
+from zenax.lax.jnp.promotion import (ArrayLike, check_arraylike, dtype_of, ensure_array,
+                                     promote_args_inexact)
 from zenax.lax.jnp.reductions import canonical_axes
 from zenax.tracer import dtypes as _dtypes
 
@@ -34,7 +35,7 @@ def logsumexp(a: ArrayLike, axis=None, b: ArrayLike | None = None, keepdims: boo
     with ``return_sign=True``, the pair ``(log|sum|, sign(sum))``.
 
     >>> jsp.special.logsumexp(jnp.array([1000., 1000.]))
-    Array(1000.6931, dtype=float32)
+    Array(1000.6932, dtype=float32)
     >>> jsp.special.logsumexp(jnp.array([0., 0.]), b=jnp.array([1., -2.]), return_sign=True)
     (Array(0., dtype=float32), Array(-1., dtype=float32))
     """
@@ -73,10 +74,13 @@ def _lowest(x):
     return np.iinfo(dtype).min if _dtypes.is_integer(dtype) else -np.inf
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=("axis",))
 def nn_softmax(x: ArrayLike, axis=-1, where: ArrayLike | None = None):
     """``exp(x) / sum(exp(x))`` along ``axis``; masked-out elements (``where`` False)
     are left out of the sum and get 0 (``zenax.nn.softmax``)."""
+    check_arraylike("softmax", x)
     x = ensure_array(x)
+    axis = canonical_axes("softmax", axis, x.ndim)
     x_max = jnp.max(x, axis, where=where, initial=_lowest(x), keepdims=True)
     x_safe = x if where is None else jnp.where(where, x, -np.inf)
     unnormalized = jnp.exp(x_safe - lax.stop_gradient(x_max))
@@ -84,10 +88,13 @@ def nn_softmax(x: ArrayLike, axis=-1, where: ArrayLike | None = None):
     return result if where is None else jnp.where(where, result, 0)
 
 
+@compiled_when_eager(n_arrays=1, static_argnames=("axis",))
 def nn_log_softmax(x: ArrayLike, axis=-1, where: ArrayLike | None = None):
     """``x - logsumexp(x)`` along ``axis``; masked-out elements (``where`` False) are
     left out of the sum and get ``-inf`` (``zenax.nn.log_softmax``)."""
+    check_arraylike("log_softmax", x)
     x = ensure_array(x)
+    axis = canonical_axes("log_softmax", axis, x.ndim)
     x_max = jnp.max(x, axis, where=where, initial=_lowest(x), keepdims=True)
     x_safe = x if where is None else jnp.where(where, x, -np.inf)
     shifted = x_safe - lax.stop_gradient(x_max)

@@ -1,0 +1,169 @@
+"""``pmap``: map a function over the leading axis of its arguments, one device per element.
+
+As in JAX since it was rebuilt on ``shard_map``, ``pmap(f, axis_name="i")`` is a ``jit``
+of a ``shard_map`` over a one-axis mesh of as many devices as the mapped axis is long:
+each argument's mapped axis (``in_axes``) is split over the mesh axis ``axis_name`` and
+squeezed away inside the body, and each output gets it back at ``out_axes``.  Collectives
+in ``f`` name ``axis_name``.  The body is not typed for device variance
+(``check_vma=False``, as JAX's pmap), so reverse mode through it follows JAX's
+conservative rule (``shard_map_rules.py``).
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Iterable, Sequence
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, PartitionSpec
+
+from zenax.tracer.arguments import check_callable
+from zenax.tracer.core import get_aval
+from zenax.tracer.source_info import api_boundary
+from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path, tree_leaves,
+                                   tree_unflatten)
+from zenax.lax import shapes as sh
+
+from .jit import jit
+from .shard_map import broadcast_specs, shard_map_flat
+from .vmap import _flatten_axes
+
+P = PartitionSpec
+
+
+def _index_tuple(name: str, value) -> tuple:
+    if isinstance(value, int):
+        return (value,)
+    try:
+        return tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f"pmap: {name} must be an int or an iterable of ints, got "
+                        f"{value!r}.") from None
+
+
+def _check_axes(name: str, axes) -> None:
+    leaves = tree_leaves(axes, is_leaf=lambda x: x is None)
+    if not all(x is None or type(x) is int for x in leaves):
+        raise TypeError(f"pmap {name} must be an int, None, or (nested) container with those "
+                        f"types as leaves, but got {axes!r}.")
+
+
+@functools.lru_cache(maxsize=64)
+def _mesh(devices: tuple, axis_name) -> Mesh:
+    return Mesh(np.array(devices), (axis_name,))
+
+
+def _spec(axis_name, axis: int | None) -> PartitionSpec:
+    return P() if axis is None else P(*[None] * axis, axis_name)
+
+
+@api_boundary
+def pmap(fun: Callable, axis_name=None, *, in_axes: Any = 0, out_axes: Any = 0,
+         static_broadcasted_argnums: int | Iterable[int] = (),
+         devices: Sequence | None = None, backend: str | None = None,
+         axis_size: int | None = None, donate_argnums: int | Iterable[int] = ()) -> Callable:
+    """Run ``fun`` on one device per element of the mapped axis of its arguments.
+
+    ``in_axes``/``out_axes`` (as in ``vmap``) say which axis is mapped; ``axis_name`` names
+    it for collectives; ``static_broadcasted_argnums`` are passed to every device as they
+    are (hashable, compiled in); ``donate_argnums`` lets the outputs reuse those inputs'
+    buffers.  The mapped axis may be no longer than the number of devices.
+
+    >>> zenax.pmap(lambda x: lax.psum(x, "i"), axis_name="i")(jnp.ones(1))
+    Array([1.], dtype=float32)
+    """
+    check_callable("pmap", fun)
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)
+    _check_axes("in_axes", in_axes)
+    _check_axes("out_axes", out_axes)
+    name = "_internal_pmap_axis_name" if axis_name is None else axis_name
+    static = _index_tuple("static_broadcasted_argnums", static_broadcasted_argnums)
+    donate = _index_tuple("donate_argnums", donate_argnums)
+    fun_name = getattr(fun, "__name__", repr(fun))
+
+    def mapped(*args, **kwargs):
+        nargs = len(args)
+        static_idx = {i % nargs for i in static if -nargs <= i < nargs}
+        dyn_idx = [i for i in range(nargs) if i not in static_idx]
+        dyn_args = tuple(args[i] for i in dyn_idx)
+        if isinstance(in_axes, tuple):
+            if len(in_axes) != nargs:
+                raise ValueError(f"pmap in_axes must be an int, None, or a tuple of entries "
+                                 f"corresponding to the positional arguments passed to the "
+                                 f"function, but got len(in_axes)={len(in_axes)}, "
+                                 f"len(args)={nargs}.")
+            arg_axes = tuple(in_axes[i] for i in dyn_idx)
+        else:
+            arg_axes = (in_axes,) * len(dyn_idx)
+        leaves, in_tree = tree_flatten((dyn_args, kwargs))
+        axes = _flatten_axes("pmap", tree_flatten(dyn_args)[1], arg_axes, "in_axes") + \
+            [0] * (len(leaves) - tree_flatten(dyn_args)[1].num_leaves)
+        names = [f"args{keystr(p)}" for p, _ in tree_flatten_with_path((dyn_args, kwargs))[0]]
+        axes = [None if a is None else a % max(get_aval(x).ndim, 1) for a, x in zip(axes, leaves)]
+        size = _mapped_size(leaves, axes, names, axis_size)
+        mesh = _mesh(_devices(devices, backend, size), name)
+        in_specs = [_spec(name, a) for a in axes]
+
+        def body_fun(*blocks):
+            blocks = [b if a is None else sh.squeeze(b, (a,)) for b, a in zip(blocks, axes)]
+            d_args, d_kwargs = tree_unflatten(in_tree, blocks)
+            full = list(args)
+            for i, v in zip(dyn_idx, d_args):
+                full[i] = v
+            out = fun(*full, **d_kwargs)
+            outs, out_tree = tree_flatten(out)
+            out_ax = broadcast_specs("out_axes", out_axes, out, fun_name)
+            outs = [o if a is None else sh.expand_dims(o, (a % (get_aval(o).ndim + 1),))
+                    for o, a in zip(outs, out_ax)]
+            specs = [_spec(name, None if a is None else a % get_aval(o).ndim)
+                     for o, a in zip(outs, out_ax)]
+            return outs, specs, out_tree
+
+        outs, out_tree = shard_map_flat(body_fun, leaves, in_specs, mesh=mesh,
+                                        manual_axes=(name,), check_vma=False,
+                                        fun_name=fun_name, arg_names=names)
+        return tree_unflatten(out_tree, outs)
+
+    mapped.__name__ = f"pmap({fun_name})"
+    compiled = jit(mapped, static_argnums=static, donate_argnums=donate)
+
+    @functools.wraps(fun)
+    @api_boundary
+    def pmapped(*args, **kwargs):
+        return compiled(*args, **kwargs)
+
+    pmapped.lower = compiled.lower
+    return pmapped
+
+
+def _mapped_size(leaves, axes, names, axis_size) -> int:
+    sizes = {(get_aval(x).shape[a], n) for x, a, n in zip(leaves, axes, names) if a is not None}
+    if not sizes:
+        raise ValueError("pmap requires at least one argument with a mapped axis (in_axes "
+                         "not None).")
+    if len({s for s, _ in sizes}) > 1:
+        detail = "; ".join(f"{n} has size {s}" for s, n in sorted(sizes, key=str))
+        raise ValueError(f"pmap got inconsistent sizes for the mapped axes: {detail}.")
+    size = sizes.pop()[0]
+    if axis_size is not None and axis_size != size:
+        raise ValueError(f"pmap: axis_size={axis_size} does not match the size {size} of the "
+                         "mapped axes of the arguments.")
+    return size
+
+
+def _devices(devices, backend, size: int) -> tuple:
+    available = tuple(devices) if devices is not None else tuple(jax.devices(backend))
+    if devices is not None and not available:
+        raise ValueError("pmap: devices must be non-empty, or None.")
+    if size > len(available):
+        raise ValueError(
+            f"pmap: the mapped axis has size {size}, but only {len(available)} device"
+            f"{'s are' if len(available) != 1 else ' is'} available to map it over "
+            f"({available[0].platform}). Map over at most {len(available)} elements (reshape "
+            "the batch to (devices, per_device, ...) and vmap inside), or start with more "
+            "devices (for CPU: XLA_FLAGS=--xla_force_host_platform_device_count=N).")
+    return available[:size]
+
+
+__all__ = ["pmap"]

@@ -1,0 +1,327 @@
+"""``shard_map``: write the program one device sees, run it on every device of a mesh.
+
+``shard_map(f, mesh=mesh, in_specs=P("i"), out_specs=P())`` cuts each argument into one
+block per device (``in_specs`` name the mesh axes each dimension is split over), traces
+``f`` once over the *per-block* avals into a zenax jaxpr -- inside which collectives
+(``psum``, ``all_gather``, ``ppermute`` ...) name the mesh axes -- and binds the
+``shard_map`` primitive on it (``shard_map_primitive.py``).  ``out_specs`` say how the
+blocks ``f`` returns are put together: a mesh axis an output spec does not mention is a
+promise that the output is the same on every device along it.
+
+With ``check_vma=True`` (the default) zenax proves that promise (``varying_axes.py``) and
+differentiates exactly; with ``check_vma=False`` it trusts it and transposes
+conservatively, as JAX does.  ``grad``, ``jvp``, ``vmap``, ``jit``, ``checkpoint`` and
+``scan`` compose with it in any order (``shard_map_rules.py``).  Meshes and specs are
+JAX's runtime objects, and the body runs inside ``jax.shard_map``.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any, Callable, Sequence
+
+import jax
+from jax.sharding import AbstractMesh, AxisType, Mesh, NamedSharding, PartitionSpec
+
+from zenax.tracer.arguments import check_callable, check_outputs
+from zenax.tracer.core import Tracer, get_aval
+from zenax.tracer.ir import ClosedJaxpr, closed_to_open
+from zenax.tracer.provenance import TRANSPOSED
+from zenax.tracer.source_info import api_boundary
+from zenax.tracer.staging import trace_to_jaxpr
+from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path,
+                                   tree_structure, tree_unflatten)
+
+from . import shard_map_rules
+from .shard_map_primitive import (bind_shard_map, body_axis_env, ctx_of,
+                                  manual_in_mesh_order, shard_aval, spec_names, spec_vma,
+                                  typed_body)
+from .varying_axes import VmaError, sub_jaxprs, typed_while_traced
+
+P = PartitionSpec
+shard_map_rules.register()
+
+
+class _InferFromArgs:
+    """The default of ``in_specs``: read each argument's spec from its sharding."""
+
+    def __repr__(self):
+        return "Infer"
+
+
+Infer = _InferFromArgs()
+
+
+# =========================================================================== the API
+
+def shard_map(f: Callable | None = None, /, *, out_specs: Any, in_specs: Any = Infer,
+              mesh: Mesh | AbstractMesh | None = None, axis_names=frozenset(),
+              check_vma: bool = True):
+    """Map ``f`` over the blocks of its arguments, one block per device of ``mesh``.
+
+    ``in_specs``/``out_specs`` are PartitionSpecs (or pytree prefixes of the arguments /
+    outputs): ``P("i", None)`` splits dimension 0 over mesh axis ``"i"``; an axis a spec
+    does not name is replicated.  Inside ``f`` the collectives of ``zenax.lax`` name mesh
+    axes.  ``axis_names`` (default: all) are the axes ``f`` is manual over.  Usable as a
+    decorator when ``f`` is omitted.
+
+    >>> mesh = zenax.make_mesh((1,), ("i",), axis_types=(zenax.sharding.AxisType.Auto,))
+    >>> total = zenax.shard_map(lambda x: lax.psum(x.sum(keepdims=True), "i"), mesh=mesh,
+    ...                         in_specs=zenax.P("i"), out_specs=zenax.P())
+    >>> total(jnp.arange(4.0))
+    Array([6.], dtype=float32)
+    """
+    kwargs = dict(out_specs=out_specs, in_specs=in_specs, mesh=mesh, axis_names=axis_names,
+                  check_vma=check_vma)
+    if f is None:
+        return lambda g: _shard_map(g, **kwargs)
+    return _shard_map(f, **kwargs)
+
+
+def _shard_map(f: Callable, *, out_specs, in_specs, mesh, axis_names, check_vma: bool):
+    check_callable("shard_map", f)
+    name = getattr(f, "__name__", repr(f))
+    cache: dict = {}
+
+    @functools.wraps(f)
+    @api_boundary
+    def wrapped(*args):
+        m, manual = resolve_mesh(mesh, axis_names)
+        if in_specs is not Infer:
+            check_specs("in_specs", in_specs, manual, allow_none=True)
+        check_specs("out_specs", out_specs, manual)
+        leaves, in_tree = tree_flatten(args)
+        specs = _in_specs_for(in_specs, args, leaves, m, manual)
+        arg_names = [f"args{keystr(path)}" for path, _ in tree_flatten_with_path(args)[0]]
+        static = [s is None for s in specs]
+
+        def body_fun(*blocks):
+            it = iter(blocks)
+            full = [leaf if st else next(it) for leaf, st in zip(leaves, static)]
+            out = f(*tree_unflatten(in_tree, full))
+            outs, out_tree = tree_flatten(out)
+            check_outputs("shard_map", out, outs)
+            return outs, broadcast_specs("out_specs", out_specs, out, name), out_tree
+
+        dyn = [(x, s, n) for x, s, n, st in zip(leaves, specs, arg_names, static) if not st]
+        key = None if any(static) else (in_tree, tuple(_aval_key(x) for x in leaves), m,
+                                        manual, tuple(specs))
+        outs, out_tree = shard_map_flat(body_fun, [x for x, _, _ in dyn],
+                                        [s for _, s, _ in dyn], mesh=m, manual_axes=manual,
+                                        check_vma=check_vma, fun_name=name,
+                                        arg_names=[n for _, _, n in dyn],
+                                        cache=cache, cache_key=key)
+        return tree_unflatten(out_tree, outs)
+
+    return wrapped
+
+
+def _aval_key(x) -> tuple:
+    a = get_aval(x)
+    return a.shape, a.dtype, a.weak_type
+
+
+def shard_map_flat(body_fun: Callable, args: list, in_specs: Sequence[PartitionSpec], *,
+                   mesh, manual_axes: frozenset, check_vma: bool, fun_name: str,
+                   arg_names: Sequence[str], cache: dict | None = None, cache_key=None):
+    """Trace ``body_fun`` (blocks -> ``(flat outputs, flat out_specs, out_tree)``) over the
+    blocks of ``args`` and bind ``shard_map``.  Returns ``(outputs, out_tree)``.  A traced
+    body is kept in ``cache`` under ``cache_key`` unless it closes over tracers."""
+    check_args_fit(args, in_specs, mesh, fun_name, arg_names)
+    entry = cache.get(cache_key) if cache is not None and cache_key is not None else None
+    if entry is None:
+        entry = _trace_body(body_fun, args, in_specs, mesh, manual_axes, check_vma, fun_name)
+        if cache is not None and cache_key is not None and \
+                not any(isinstance(c, Tracer) for c in entry[1]):
+            cache[cache_key] = entry
+    body, consts, out_specs, out_tree = entry
+    outs = bind_shard_map([*consts, *args], jaxpr=body, mesh=mesh,
+                          in_specs=(P(),) * len(consts) + tuple(in_specs), out_specs=out_specs,
+                          check_vma=check_vma, manual_axes=manual_axes)
+    return outs, out_tree
+
+
+def _trace_body(body_fun, args, in_specs, mesh, manual_axes, check_vma, fun_name):
+    box = {}
+
+    def flat_fun(*blocks):
+        outs, box["out_specs"], box["out_tree"] = body_fun(*blocks)
+        return outs
+
+    ctx = ctx_of(mesh, manual_axes) if check_vma else None
+    block_avals = [shard_aval(get_aval(x), s, mesh, ctx) for x, s in zip(args, in_specs)]
+    with body_axis_env(mesh, manual_axes, check_vma):
+        closed, _ = trace_to_jaxpr(flat_fun, block_avals, fun_name=fun_name,
+                                   transform_name="shard_map")
+    body, consts = closed_to_open(closed)
+    out_specs = tuple(box["out_specs"])
+    _check_out_ranks(body.out_avals, out_specs, box["out_tree"], fun_name)
+    if check_vma and not typed_while_traced() and _has_reverse_mode(body.jaxpr):
+        raise NotImplementedError(
+            f"shard_map of {fun_name}: differentiating in reverse mode (grad, vjp) inside a "
+            "body with check_vma=True needs every traced value typed with the mesh axes it "
+            "varies over, which needs a bind hook in zenax's core that this build lacks; the "
+            "gradients of replicated inputs would differ from JAX's. Differentiate outside "
+            "(grad(shard_map(f, ...))), or pass check_vma=False (JAX's untyped semantics).")
+    if check_vma:
+        specs = (P(),) * len(consts) + tuple(in_specs)
+        try:
+            body, _ = typed_body(body, specs, [spec_vma(s) for s in out_specs], mesh,
+                                 manual_axes)
+        except VmaError as e:
+            raise _replication_error(e.fails, out_specs, box["out_tree"], mesh, manual_axes,
+                                     fun_name) from None
+    return body, list(consts), out_specs, box["out_tree"]
+
+
+def _has_reverse_mode(jaxpr) -> bool:
+    """Whether the backward pass of a transform staged any of ``jaxpr``'s equations."""
+    for eqn in jaxpr.eqns:
+        if TRANSPOSED in eqn.provenance:
+            return True
+        for sub in sub_jaxprs(eqn.params):
+            if _has_reverse_mode(sub.jaxpr if isinstance(sub, ClosedJaxpr) else sub):
+                return True
+    return False
+
+
+# =========================================================================== checks
+
+def resolve_mesh(mesh, axis_names) -> tuple[Any, frozenset]:
+    """The mesh (given, or the context's) and the manual axes (default: all of them)."""
+    if mesh is None:
+        mesh = jax.sharding.get_mesh()
+        if mesh.empty:
+            mesh = jax.sharding.get_abstract_mesh()
+        if mesh.empty:
+            raise ValueError("shard_map: no mesh was given and the context mesh is empty; "
+                             "pass mesh=..., or enter one with `zenax.set_mesh(mesh)`.")
+    if not isinstance(mesh, (Mesh, AbstractMesh)):
+        raise TypeError(f"shard_map: mesh must be a jax.sharding.Mesh or AbstractMesh, got "
+                        f"{mesh!r} of type {type(mesh).__name__}.")
+    if mesh.empty:
+        raise ValueError(f"shard_map: the mesh must not be empty, got {mesh}.")
+    if not isinstance(axis_names, (set, frozenset)):
+        raise TypeError(f"shard_map: axis_names must be a set or frozenset of mesh axis names, "
+                        f"got {type(axis_names).__name__}: {axis_names!r}.")
+    manual = frozenset(axis_names) or frozenset(mesh.axis_names)
+    if not manual <= frozenset(mesh.axis_names):
+        raise ValueError(f"shard_map: axis_names={set(axis_names)} must be a subset of the "
+                         f"mesh's axis names {mesh.axis_names}.")
+    return mesh, manual_in_mesh_order(mesh, manual)
+
+
+def check_specs(what: str, specs, manual: frozenset, allow_none: bool = False) -> None:
+    """Every leaf of ``specs`` is a PartitionSpec naming only manual axes (TypeError /
+    ValueError, as JAX's, naming the argument and the entry)."""
+    if specs is None and what == "in_specs":
+        raise TypeError("shard_map: in_specs must be a pytree of PartitionSpecs, got None. "
+                        "For arguments replicated on every device use in_specs=P().")
+    entries, _ = tree_flatten_with_path(specs, is_leaf=lambda x: x is None)
+    for path, spec in entries:
+        if spec is None and allow_none:
+            continue
+        if not isinstance(spec, PartitionSpec):
+            raise TypeError(f"shard_map: {what} must be a pytree of PartitionSpecs, but "
+                            f"{what}{keystr(path)} is {spec!r} of type {type(spec).__name__}.")
+        for names in spec:
+            for n in (names if isinstance(names, tuple) else (names,)):
+                if n is not None and n not in manual:
+                    raise ValueError(f"shard_map: {what}{keystr(path)} is {spec}, which refers "
+                                     f"to mesh axis {n!r}; the spec may name only the manual "
+                                     f"axes of the mesh, {sorted(manual, key=str)}.")
+
+
+def broadcast_specs(what: str, specs, tree, fun_name: str) -> list:
+    """One spec per leaf of ``tree``, from ``specs`` (a pytree prefix of it)."""
+    leaves, struct = tree_flatten(tree)
+    if isinstance(specs, PartitionSpec) or specs is None:
+        return [specs] * len(leaves)
+    spec_leaves, spec_tree = tree_flatten(specs, is_leaf=lambda x: x is None)
+    try:
+        subtrees = spec_tree.flatten_up_to(tree_unflatten(struct, leaves))
+    except ValueError:
+        raise ValueError(f"shard_map of {fun_name}: {what} must be a pytree prefix of the "
+                         f"{'arguments' if what == 'in_specs' else 'outputs'}; got {what} of "
+                         f"structure {spec_tree} for a value of structure {struct}.") from None
+    out = []
+    for spec, sub in zip(spec_leaves, subtrees):
+        out += [spec] * tree_structure(sub).num_leaves
+    return out
+
+
+def _in_specs_for(in_specs, args, leaves, mesh, manual) -> list:
+    if in_specs is not Infer:
+        return broadcast_specs("in_specs", in_specs, args, "the function")
+    if not all(t == AxisType.Explicit for n, t in zip(mesh.axis_names, mesh.axis_types)
+               if n in manual):
+        raise TypeError("shard_map: in_specs can be left out only when every manual mesh "
+                        "axis is Explicit (the arguments' shardings then give them); this "
+                        f"mesh's axes are {dict(zip(mesh.axis_names, mesh.axis_types))}. "
+                        "Pass in_specs.")
+    specs = []
+    for x in leaves:
+        if isinstance(x, Tracer):
+            raise ValueError("shard_map: in_specs were left out, but an argument is a traced "
+                             "value, whose sharding zenax does not track; pass in_specs.")
+        s = getattr(x, "sharding", None)
+        spec = s.spec if isinstance(s, NamedSharding) else P()
+        specs.append(P(*[tuple(n for n in (e if isinstance(e, tuple) else (e,)) if n in manual)
+                         or None if e is not None else None for e in spec]))
+    return specs
+
+
+def check_args_fit(args, in_specs, mesh, fun_name: str, arg_names) -> None:
+    """Each spec is no longer than its argument's rank and splits only dimensions the mesh
+    axes divide evenly (ValueError naming the argument)."""
+    for x, spec, arg in zip(args, in_specs, arg_names):
+        aval = get_aval(x)
+        if len(spec) > aval.ndim:
+            raise ValueError(
+                f"shard_map of {fun_name}: in_specs entry {spec} for {arg} has {len(spec)} "
+                f"entries, but {arg} has shape {aval.str_short()}, of rank {aval.ndim}; an "
+                "entry can be no longer than the rank of its value (use P() for scalars).")
+        for d, names in spec_names(spec).items():
+            size = math.prod(mesh.shape[n] for n in names)
+            if aval.shape[d] % size:
+                axes = f"axes {names} (of total size {size})" if len(names) > 1 else \
+                    f"axis {names[0]!r} (of size {size})"
+                raise ValueError(
+                    f"shard_map of {fun_name}: in_specs entry {spec} splits dimension {d} of "
+                    f"{arg} (shape {aval.str_short()}) over mesh {axes}, which does not "
+                    f"divide {aval.shape[d]} evenly. The mesh has shape "
+                    f"{tuple(mesh.shape.values())} with axis names {mesh.axis_names}; pad "
+                    f"the argument or change the spec or the mesh.")
+
+
+def _check_out_ranks(out_avals, out_specs, out_tree, fun_name) -> None:
+    paths = [keystr(p) for p, _ in tree_flatten_with_path(
+        tree_unflatten(out_tree, [0] * out_tree.num_leaves))[0]]
+    for aval, spec, path in zip(out_avals, out_specs, paths):
+        if spec is not None and len(spec) > aval.ndim:
+            hint = " A scalar output that varies over the mesh needs an axis of size 1 to be " \
+                   "stacked along (x[None])." if aval.ndim == 0 else ""
+            raise ValueError(f"shard_map of {fun_name}: out_specs entry {spec} for output "
+                             f"{path or '(the result)'} has {len(spec)} entries, but the "
+                             f"output has shape {aval.str_short()}, of rank {aval.ndim}.{hint}")
+
+
+def _replication_error(fails, out_specs, out_tree, mesh, manual, fun_name) -> ValueError:
+    paths = [keystr(p) for p, _ in tree_flatten_with_path(
+        tree_unflatten(out_tree, [0] * out_tree.num_leaves))[0]]
+    order = ctx_of(mesh, manual).ordered
+    lines = []
+    for i, vma, allowed in fails:
+        extra = order(vma - allowed)
+        lines.append(f"  * output {paths[i] or '(the result)'} has out_specs entry "
+                     f"{out_specs[i]}, which says it is the same on every device along mesh "
+                     f"axes {list(extra)}, but it may vary over {list(order(vma))}")
+    return ValueError(
+        f"shard_map of {fun_name}: out_specs claim replication that zenax cannot prove "
+        f"(mesh axis names {mesh.axis_names}, shape {tuple(mesh.shape.values())}):\n"
+        + "\n".join(lines) + "\nIf the output varies, name those axes in its out_specs "
+        "entry; if it is meant to be replicated, reduce it over them (lax.psum, lax.pmean); "
+        "or pass check_vma=False to shard_map to skip this check.")
+
+
+__all__ = ["shard_map"]

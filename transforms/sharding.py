@@ -1,0 +1,171 @@
+"""Meshes and shardings: how arrays are laid out over devices.
+
+A mesh names the axes of an array of devices; a sharding says how an array is cut over a
+mesh (``NamedSharding(mesh, PartitionSpec("data", None))``).  These describe devices,
+not programs, so they are JAX's own runtime objects, re-exported: zenax's arrays are
+``jax.Array``s, placed and laid out by JAX's runtime and XLA's SPMD partitioner.  What
+touches a program is zenax's: ``reshard`` and ``with_sharding_constraint`` are primitives
+(``lax/sharding_constraint.py``), ``shard_map`` a transform, and :func:`device_put` walks
+zenax's pytrees and constrains traced values.
+
+zenax's avals do not carry a sharding, so the Explicit-axes typing of JAX 0.10 (an
+array's sharding in its type, checked and propagated by every operation) is JAX's alone:
+values keep their layout through zenax programs, but zenax does not check it while
+tracing.  :func:`auto_axes` and :func:`explicit_axes` therefore only reshard the outputs
+(inputs) they are given.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+import jax
+from jax.sharding import (AbstractDevice, AbstractMesh, AxisType,
+                          ManualAxisType, Mesh, NamedSharding, PartitionSpec, Sharding,
+                          SingleDeviceSharding, get_abstract_mesh, get_mesh,
+                          make_single_device_sharding, set_mesh, use_abstract_mesh)
+from jax import make_mesh
+from jax.debug import visualize_array_sharding, visualize_sharding
+
+from zenax.tracer.arguments import invalid_leaf_error, is_valid_leaf
+from zenax.tracer.core import Tracer
+from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
+from zenax.lax.sharding_constraint import reshard, with_sharding_constraint
+
+P = PartitionSpec
+
+
+def _prefix_leaves(name: str, prefix, tree_leaves_, treedef, is_leaf) -> list:
+    """One entry per leaf of the value, from ``prefix`` (a pytree prefix of it)."""
+    leaves, ptree = tree_flatten(prefix, is_leaf=is_leaf)
+    try:
+        subtrees = ptree.flatten_up_to(tree_unflatten(treedef, tree_leaves_))
+    except ValueError:
+        raise ValueError(f"device_put: {name} must be a pytree prefix of x; got {name} of "
+                         f"structure {ptree} for x of structure {treedef}.") from None
+    out = []
+    for entry, sub in zip(leaves, subtrees):
+        out += [entry] * tree_structure(sub).num_leaves
+    return out
+
+
+def _is_placement(x) -> bool:
+    return x is None or isinstance(x, (jax.Device, Sharding, PartitionSpec)) or \
+        type(x).__name__ in ("Format", "Layout")
+
+
+def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
+    """Place the arrays of pytree ``x`` on ``device``: a device, a sharding, a
+    PartitionSpec (read against the context mesh), or a pytree prefix of ``x`` of those.
+    ``src``, ``donate`` and ``may_alias`` are JAX's (prefixes of ``x`` too).  Inside a
+    transformation a sharding becomes a constraint on the traced value; a device is left
+    to the compiler.
+
+    >>> mesh = zenax.make_mesh((1,), ("i",))
+    >>> y = zenax.device_put(jnp.arange(4.0), zenax.NamedSharding(mesh, zenax.P("i")))
+    >>> y.sharding.spec
+    PartitionSpec('i',)
+    """
+    leaves, treedef = tree_flatten(x)
+    for leaf in leaves:
+        if not isinstance(leaf, Tracer) and not is_valid_leaf(leaf):
+            raise invalid_leaf_error("device_put", "argument x", leaf)
+    devices = _prefix_leaves("device", device, leaves, treedef, _is_placement)
+    srcs = _prefix_leaves("src", src, leaves, treedef, _is_placement)
+    donates = _prefix_leaves("donate", donate, leaves, treedef, lambda v: isinstance(v, bool))
+    aliases = _prefix_leaves("may_alias", may_alias, leaves, treedef,
+                             lambda v: v is None or isinstance(v, bool))
+    out = list(leaves)
+    concrete = [i for i, leaf in enumerate(leaves) if not isinstance(leaf, Tracer)]
+    if concrete:
+        placed = jax.device_put([leaves[i] for i in concrete], [devices[i] for i in concrete],
+                                src=[srcs[i] for i in concrete],
+                                donate=[donates[i] for i in concrete],
+                                may_alias=[aliases[i] for i in concrete])
+        for i, y in zip(concrete, placed):
+            out[i] = y
+    for i, leaf in enumerate(leaves):
+        if isinstance(leaf, Tracer):
+            out[i] = _constrain(leaf, devices[i])
+    return tree_unflatten(treedef, out)
+
+
+def _constrain(x, placement):
+    """A traced value placed on a sharding: the layout becomes a constraint."""
+    if isinstance(placement, PartitionSpec):
+        mesh = get_mesh()
+        if mesh.empty:
+            return x         # no mesh to read the spec against: nothing to constrain
+        placement = NamedSharding(mesh, placement)
+    if not isinstance(placement, NamedSharding):
+        return x             # a device or a single-device sharding: the compiler's choice
+    explicit = {n for n, t in zip(placement.mesh.axis_names, placement.mesh.axis_types)
+                if t == AxisType.Explicit}
+    used = {n for e in placement.spec for n in (e if isinstance(e, tuple) else (e,))}
+    if explicit & used:
+        return reshard(x, placement)
+    return with_sharding_constraint(x, placement)
+
+
+def auto_axes(f: Callable | None = None, /, *, axes=None, out_sharding=None):
+    """``f`` with its outputs moved to ``out_sharding`` (or the ``out_sharding`` keyword
+    of each call).  In JAX the mesh ``axes`` are also Auto while ``f`` runs; zenax does not
+    type shardings while tracing (see the module doc), so only the outputs are resharded.
+
+    >>> mesh = zenax.make_mesh((1,), ("i",))
+    >>> g = zenax.sharding.auto_axes(lambda x: x * 2,
+    ...                              out_sharding=zenax.NamedSharding(mesh, zenax.P("i")))
+    >>> g(jnp.arange(2.0)).sharding.spec
+    PartitionSpec('i',)
+    """
+    if f is None:
+        return lambda g: _auto_axes(g, axes, out_sharding)
+    return _auto_axes(f, axes, out_sharding)
+
+
+def _auto_axes(fun, axes, out_sharding):
+    @functools.wraps(fun)
+    def wrapper(*args, **kwargs):
+        sharding = out_sharding
+        if sharding is None:
+            if "out_sharding" not in kwargs:
+                raise TypeError("auto_axes: missing the required keyword argument "
+                                "'out_sharding' (give it to auto_axes or to the call).")
+            sharding = kwargs.pop("out_sharding")
+        return reshard(fun(*args, **kwargs), sharding)
+    return wrapper
+
+
+def explicit_axes(f: Callable | None = None, /, *, axes=None, in_sharding=None):
+    """``f`` applied to its arguments moved to ``in_sharding`` (or the ``in_sharding``
+    keyword of each call); see :func:`auto_axes` for what zenax leaves out.
+
+    >>> mesh = zenax.make_mesh((1,), ("i",))
+    >>> g = zenax.sharding.explicit_axes(lambda x: x * 2,
+    ...                                  in_sharding=zenax.NamedSharding(mesh, zenax.P("i")))
+    >>> g(jnp.arange(2.0))
+    Array([0., 2.], dtype=float32)
+    """
+    if f is None:
+        return lambda g: _explicit_axes(g, axes, in_sharding)
+    return _explicit_axes(f, axes, in_sharding)
+
+
+def _explicit_axes(fun, axes, in_sharding):
+    @functools.wraps(fun)
+    def wrapper(*args, **kwargs):
+        sharding = in_sharding
+        if sharding is None:
+            if "in_sharding" not in kwargs:
+                raise TypeError("explicit_axes: missing the required keyword argument "
+                                "'in_sharding' (give it to explicit_axes or to the call).")
+            sharding = kwargs.pop("in_sharding")
+        return fun(*reshard(args, sharding), **kwargs)
+    return wrapper
+
+
+__all__ = ["AbstractDevice", "AbstractMesh", "AxisType", "ManualAxisType", "Mesh",
+           "NamedSharding", "PartitionSpec", "Sharding", "SingleDeviceSharding", "auto_axes",
+           "device_put", "explicit_axes", "get_abstract_mesh", "get_mesh", "make_mesh",
+           "make_single_device_sharding", "reshard", "set_mesh", "use_abstract_mesh",
+           "visualize_array_sharding", "visualize_sharding", "with_sharding_constraint"]
