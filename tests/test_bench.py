@@ -152,3 +152,11 @@ def test_results_markdown(monkeypatch):
     assert lines == [
         "| gpt | train step | ms | 1,500 | 1,400 | 2,000 | 1.07 | 0.75 | 1.05 | **no** |",
         "| eager | per-op | us | 12 | 10 | n/a | 1.2 | n/a | 1.5 | yes |"]
+
+
+def test_linalg_fft_compiles_to_the_same_hlo_as_jax():
+    r = _run_bench("linalg_fft")
+    assert set(r["cases"]) == {"cholesky+solve", "rfft+irfft"}
+    for case in r["cases"].values():
+        assert case["same_hlo_opcodes"], case
+        assert case["zenax_ms"] > 0 and case["jax_ms"] > 0

@@ -4,6 +4,7 @@ import pathlib
 import sys
 
 import nbformat
+import numpy as np
 import pytest
 from nbclient import NotebookClient
 
@@ -84,3 +85,26 @@ def test_training_digits_notebook(tmp_path):
         assert acc > 0.6, text
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 2
+
+
+def test_gaussian_process_script_fits_as_jax(tmp_path, capsys):
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        import gaussian_process
+        results = gaussian_process.main(["--small", "--out", str(tmp_path)])
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    zx, jx = results["zenax"], results["jax"]
+    assert zx["losses"][-1] < zx["losses"][0] - 10          # the likelihood improved
+    np.testing.assert_allclose(zx["losses"], jx["losses"], rtol=2e-4, atol=2e-4)
+    np.testing.assert_allclose(zx["theta"], jx["theta"], rtol=1e-3, atol=1e-4)
+    assert (tmp_path / "gaussian_process.png").stat().st_size > 1000
+    assert "lengthscale" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_gaussian_process_notebook(tmp_path):
+    nb = run_notebook("gaussian_process.ipynb", tmp_path)
+    text = outputs_text(nb)
+    assert "cholesky" in text and "max |theta_zenax - theta_jax|" in text
+    assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))

@@ -152,7 +152,9 @@ def test_values_at_hard_points_like_jax_in_float32():
 @pytest.mark.parametrize("name", NAMES)
 def test_values_at_hard_points_like_jax_in_float64(name, x64):
     args = [jnp.asarray(a) for a in _operands(name, np.float64)]
-    assert_same(getattr(zsp, name)(*args), getattr(jsp_special, name)(*args),
+    # JAX's side under jit: called eagerly after x64 is switched on in a process, JAX's
+    # owens_t meets a matmul executable it compiled for float32 constants.
+    assert_same(getattr(zsp, name)(*args), jax.jit(getattr(jsp_special, name))(*args),
                 rtol=1e-13, atol=1e-300)
 
 
@@ -163,7 +165,7 @@ def test_values_at_hard_points_like_jax_in_float64(name, x64):
 # series (3 terms, ~1e-11) and its log(1 - ndtr(-x)) near the upper bound.
 SCIPY_TOL = {"owens_t": (1e-12, 1e-14), "wofz": (1e-12, 1e-14), "dawsn": (1e-14, 1e-300),
              "fresnel": (1e-13, 1e-300), "sici": (1e-13, 1e-18), "spence": (1e-13, 1e-300),
-             "ndtri": (1e-13, 1e-300), "log_ndtr": (1e-9, 1e-300)}
+             "ndtri": (1e-13, 1e-300), "log_ndtr": (1e-9, 1e-16)}
 
 
 def _scipy_comparable(name, args):
@@ -210,7 +212,8 @@ def test_log_ndtr_in_its_tails_like_scipy():
     slope = zenax.grad(lambda x: zsp.log_ndtr(x).sum())(jnp.asarray(x))
     x64 = x.astype(np.float64)      # the normal hazard pdf/cdf, in log space
     hazard = np.exp(-0.5 * x64 ** 2 - 0.5 * np.log(2 * np.pi) - osp.log_ndtr(x64))
-    np.testing.assert_allclose(slope, hazard, rtol=2e-5)
+    # (JAX's rule subtracts two float32 logs of size ~800: 1e-4 relative far left.)
+    np.testing.assert_allclose(slope, hazard, rtol=1e-4)
 
 
 def test_series_order_of_log_ndtr():
@@ -228,6 +231,16 @@ BINARY = ["boxcox", "boxcox1p", "kl_div", "owens_t", "rel_entr", "xlog1py", "xlo
 FLOAT_ONLY = ["log_ndtr", "ndtr", "ndtri", "spence"]
 
 
+def _types(tree):
+    """Each leaf's (shape, dtype, weak type), for comparing ``eval_shape`` results."""
+    return jax.tree.map(lambda s: (s.shape, np.dtype(s.dtype), bool(s.weak_type)), tree)
+
+
+def _same_types(name, args):
+    assert _types(zenax.eval_shape(getattr(zsp, name), *args)) == \
+        _types(jax.eval_shape(getattr(jsp_special, name), *args)), f"{name}{args!r}"
+
+
 def _inputs():
     return [0.5, np.float32(0.5), jnp.float32(0.5), jnp.asarray([1, 2], jnp.int32),
             jnp.asarray([0.5], jnp.float16), jnp.asarray([0.5], jnp.bfloat16), True]
@@ -239,27 +252,21 @@ def test_dtypes_and_weak_types_like_jax():
     float, 16-bit floats stay 16-bit (owens_t's float64 tables promote them)."""
     for x in _inputs():
         for name in UNARY:
-            assert_same(zenax.eval_shape(getattr(zsp, name), x),
-                        jax.eval_shape(getattr(jsp_special, name), x), err_msg=f"{name}({x!r})")
+            _same_types(name, (x,))
         for name in BINARY:
-            assert_same(zenax.eval_shape(getattr(zsp, name), x, 2.0),
-                        jax.eval_shape(getattr(jsp_special, name), x, 2.0),
-                        err_msg=f"{name}({x!r}, 2.0)")
+            _same_types(name, (x, 2.0))
     for x in (0.5, jnp.float32(0.5), np.float32(0.5)):
         for name in FLOAT_ONLY:
-            assert_same(zenax.eval_shape(getattr(zsp, name), x),
-                        jax.eval_shape(getattr(jsp_special, name), x), err_msg=name)
+            _same_types(name, (x,))
 
 
 def test_float64_inputs_keep_float64(x64):
     x = jnp.asarray([0.5, 2.0])
     for name in UNARY + FLOAT_ONLY:
-        assert_same(zenax.eval_shape(getattr(zsp, name), x),
-                    jax.eval_shape(getattr(jsp_special, name), x), err_msg=name)
+        _same_types(name, (x,))
     for name in BINARY:
-        assert_same(zenax.eval_shape(getattr(zsp, name), jnp.float32(0.5), x),
-                    jax.eval_shape(getattr(jsp_special, name), jnp.float32(0.5), x),
-                    err_msg=name)
+        _same_types(name, (jnp.float32(0.5), x))
+        _same_types(name, (jnp.float32(0.5), 2.0))       # owens_t: float64 anyway
 
 
 def test_sixteen_bit_floats_like_jax():

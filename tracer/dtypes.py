@@ -33,8 +33,12 @@ def _weak_kind(dtype):
 def is_extended(dtype) -> bool:
     """Whether ``dtype`` is one of JAX's extended dtypes (a PRNG key dtype)."""
     # (jax.dtypes exposes the category, not the class; NumPy dtypes skip the query.)
-    return (not isinstance(dtype, (np.dtype, type))
-            and _jax_dtypes.issubdtype(dtype, _jax_dtypes.extended))
+    if isinstance(dtype, (np.dtype, type, str)):
+        return False
+    try:
+        return _jax_dtypes.issubdtype(dtype, _jax_dtypes.extended)
+    except TypeError:       # not a dtype at all
+        return False
 
 
 def short_name(dtype) -> str:

@@ -1,11 +1,12 @@
 """zenax.random: JAX's PRNG API (threefry2x32 keys, bit-identical to ``jax.random``).
 
 >>> from zenax import random
->>> key = random.PRNGKey(0)
+>>> key = random.key(0)
 >>> x = random.uniform(random.fold_in(key, 1), (2, 3))
 
-Keys are raw uint32[2] arrays (``random.key`` returns one too).  The implementation lives
-in ``zenax.lax.random``.
+Keys are typed key arrays (``random.key``, dtype ``key<fry>``) or their raw ``uint32[2]``
+data (``random.PRNGKey``); every function takes both.  The implementation lives in
+``zenax.lax.random``.
 """
 from zenax.lax.random import (PRNGKey, ball, bernoulli, beta, binomial, bits,  # noqa: F401
                               categorical, cauchy, chisquare, choice, dirichlet,
@@ -16,3 +17,4 @@ from zenax.lax.random import (PRNGKey, ball, bernoulli, beta, binomial, bits,  #
                               poisson, rademacher, randint, random_gamma_p, rayleigh, split, t,
                               triangular, truncated_normal, uniform, wald, weibull_min,
                               wrap_key_data)
+from zenax.lax.random.keys import clone, key_dtype, key_impl  # noqa: F401

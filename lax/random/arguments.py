@@ -1,6 +1,6 @@
 """The checks and conversions every sampler applies to its arguments before drawing bits.
 
-A key must be a raw ``uint32[2]`` array, a shape a sequence of static ints, a dtype of
+A key must be a typed key or raw ``uint32[2]`` key data, a shape a sequence of static ints, a dtype of
 the right kind, a parameter a number or an array of numbers; each check raises JAX's error
 kind with the sampler's name.  A parameter's shape must broadcast to the sample's shape
 by NumPy's rule (``zenax.tracer.shapes``), as in JAX; the samplers then broadcast the
@@ -20,25 +20,48 @@ from zenax.tracer.core import Tracer, get_aval
 from zenax.tracer.shapes import broadcast_shapes_or_none
 
 from .. import shapes as sh
+from .typed_keys import is_key_dtype, random_unwrap, random_wrap, resolve_impl
 
-_KEY_HELP = ("expected a PRNG key: a uint32[2] array, as made by zenax.random.PRNGKey(seed) "
-             "or zenax.random.split(key)")
+_KEY_HELP = ("must be a PRNG key: a typed key (zenax.random.key(seed)) or a uint32[2] array "
+             "of key data (zenax.random.PRNGKey(seed))")
+
+
+def _typed_key(name: str, key, batched: bool = False, arg: str = "key"):
+    """``(typed_key, wrapped)``, as JAX's key functions see a key: a typed key as it is, or
+    raw ``uint32[..., 2]`` key data wrapped into a typed key of the default implementation
+    (``wrapped``: the caller returns raw keys for raw keys).  Unless ``batched``, one key
+    only (JAX's ValueError otherwise)."""
+    if _is_typed(name, key, batched, arg):
+        return key, False
+    return random_wrap(key, resolve_impl(name, None)), True
 
 
 def _check_key(name: str, key, batched: bool = False):
-    """``key`` as an array, after checking it is a uint32[2] key (``[..., 2]`` if batched)."""
+    """The ``uint32[2]`` data of a key (``[..., 2]`` if ``batched``), for the samplers,
+    which draw from the data with ``zenax.lax.prng``'s threefry: a typed key is unwrapped,
+    raw key data checked and passed on."""
+    return random_unwrap(key) if _is_typed(name, key, batched, "key") else key
+
+
+def _is_typed(name: str, key, batched: bool, arg: str) -> bool:
+    """Whether ``key`` is a typed key (else it is valid raw key data), after JAX's checks:
+    raw data must be ``uint32[..., 2]`` (TypeError), and one key is expected unless
+    ``batched`` (ValueError)."""
     try:
         aval = get_aval(key)
     except TypeError:
         aval = None
-    if aval is None or aval.dtype != np.uint32 or not aval.ndim or aval.shape[-1] != 2:
+    typed = aval is not None and is_key_dtype(aval.dtype)
+    if not typed and (aval is None or aval.dtype != np.uint32 or not aval.ndim
+                      or aval.shape[-1] != 2):
         got = aval.str_short() if aval is not None else type(key).__name__
-        raise TypeError(f"zenax.random.{name}: {_KEY_HELP}; got {got}. (A typed key from "
-                        "jax.random.key(...) converts with jax.random.key_data(key).)")
-    if aval.ndim > 1 and not batched:
-        raise TypeError(f"zenax.random.{name}: {_KEY_HELP}; got a batch of keys of shape "
-                        f"{aval.str_short()}. Map over the keys with zenax.vmap instead.")
-    return key
+        raise TypeError(f"zenax.random.{name}: `{arg}` {_KEY_HELP}; got {got}.")
+    shape = aval.shape if typed else aval.shape[:-1]
+    if shape and not batched:
+        raise ValueError(f"zenax.random.{name} accepts a single key, but was given a key "
+                         f"array of shape {shape} != () as `{arg}`. Use zenax.vmap for "
+                         "batching.")
+    return typed
 
 
 def _shape(name: str, shape, arg: str = "shape") -> tuple:

@@ -1,9 +1,20 @@
-"""Keys and raw bits: seeding (``PRNGKey``, ``key``), ``split``, ``fold_in``, ``bits``.
+"""Keys and raw bits: seeding (``key``, ``PRNGKey``), ``split``, ``fold_in``, ``bits``, and
+the views between typed keys and their data (``key_data``, ``wrap_key_data``, ``key_impl``,
+``key_dtype``, ``clone``).
 
-Keys are raw ``uint32[2]`` arrays (no typed key arrays), so ``key_data`` and
-``wrap_key_data`` only check their argument.  Everything here is a thin layer over the
-threefry functions of ``zenax.lax.prng``; the samplers draw their bits through
-``_random_bits`` and ``_split2``.
+Two kinds of key are accepted everywhere, as in JAX:
+
+- a *typed key* array (``key(seed)``), of dtype ``key<fry>``;
+- raw key data (``PRNGKey(seed)``): a ``uint32[2]`` array, the data of a typed key.
+
+The functions here work as JAX's do: raw data is wrapped into a typed key
+(``random_wrap``), the typed-key primitive of ``typed_keys`` runs, and a result that is a
+key is unwrapped again when the argument was raw -- so ``split`` of a raw key returns raw
+keys, of a typed key typed keys, and both hold the same bits.
+
+The samplers draw from key data (``_random_bits`` and ``_split2`` below, the threefry
+functions of ``zenax.lax.prng``): ``arguments._check_key`` hands them the data of either
+kind of key.
 """
 from __future__ import annotations
 
@@ -13,69 +24,144 @@ import jax
 import numpy as np
 
 from zenax.tracer import dtypes
-from zenax.tracer.core import get_aval
+from zenax.tracer.core import bind, get_aval
 
 from .. import elementwise as ew
 from .. import prng
 from .. import shapes as sh
-from .arguments import _asarray, _check_key, _dtype, _shape, _shape_of
+from .arguments import _asarray, _dtype, _is_typed, _shape, _shape_of, _typed_key
+from .typed_keys import (is_key_dtype, key_impl_name, random_bits, random_clone_p,
+                         random_fold_in, random_seed, random_split, random_unwrap, random_wrap,
+                         resolve_impl)
 
-__all__ = ["PRNGKey", "key", "key_data", "wrap_key_data", "split", "fold_in", "bits"]
+__all__ = ["PRNGKey", "key", "key_data", "wrap_key_data", "key_impl", "key_dtype", "clone",
+           "split", "fold_in", "bits"]
 
 
-def PRNGKey(seed) -> jax.Array:
-    """A uint32[2] key from an integer seed (bits as ``jax.random.PRNGKey``).
+def key(seed, *, impl=None, dtype=None) -> jax.Array:
+    """A typed PRNG key (a scalar array of dtype ``key<fry>``) from an integer seed.
+
+    ``impl`` or ``dtype`` name the implementation (``"threefry2x32"``, the default, is
+    the one zenax has).
+
+    >>> random.key(0)
+    Array((), dtype=key<fry>) overlaying:
+    [0 0]
+    """
+    if dtype is not None:
+        if impl is not None:
+            raise ValueError("zenax.random.key: cannot specify both `impl` and `dtype`.")
+        impl = dtype
+    return _seed_key("key", seed, impl)
+
+
+def PRNGKey(seed, *, impl=None) -> jax.Array:
+    """A legacy key: the ``uint32[2]`` data of ``key(seed)``.
 
     >>> random.PRNGKey(42)
     Array([ 0, 42], dtype=uint32)
     """
-    return _seed_key("PRNGKey", seed)
+    return random_unwrap(_seed_key("PRNGKey", seed, impl))
 
 
-def key(seed) -> jax.Array:
-    """Like :func:`PRNGKey`: zenax keys are raw uint32[2] arrays, with the bits of
-    ``jax.random.key_data(jax.random.key(seed))``.
-
-    >>> random.key(0)
-    Array([0, 0], dtype=uint32)
-    """
-    return _seed_key("key", seed)
-
-
-def _seed_key(name: str, seed):
+def _seed_key(name: str, seed, impl_spec):
+    impl = resolve_impl(name, impl_spec)
     if isinstance(seed, int) and not isinstance(seed, bool):
         # As JAX: a Python int is taken as int64 (then truncated to int32 without x64).
         seed = np.asarray(np.int64(seed)).astype(dtypes.canonicalize_dtype(np.int64))
-    seed = _asarray(seed)
+    seed = _asarray(seed, name, "seed")
     aval = get_aval(seed)
+    if is_key_dtype(aval.dtype):
+        raise TypeError(f"zenax.random.{name} accepts a scalar integer seed, but was given a "
+                        "PRNG key.")
     if aval.ndim:
         raise TypeError(f"zenax.random.{name} accepts a scalar seed, but was given an array "
                         f"of shape {aval.shape}. Use zenax.vmap for batching.")
     if not dtypes.is_integer(aval.dtype):
         raise TypeError(f"zenax.random.{name}: the seed must be an integer, got "
                         f"{aval.str_short()}.")
-    return prng.threefry_seed(seed)
+    return random_seed(seed, impl)
 
 
-def key_data(keys):
-    """The uint32 data of a key (or array of keys): zenax keys are that data already."""
-    return _check_key("key_data", keys, batched=True)
+def key_data(keys) -> jax.Array:
+    """The ``uint32[..., 2]`` data of a key array (raw key data is returned as it is).
+
+    >>> random.key_data(random.key(42))
+    Array([ 0, 42], dtype=uint32)
+    """
+    typed, _ = _typed_key("key_data", keys, batched=True, arg="keys")
+    return random_unwrap(typed)
 
 
-def wrap_key_data(key_bits_array):
-    """A key from its uint32[..., 2] data: the identity, after checking the data."""
-    return _check_key("wrap_key_data", key_bits_array, batched=True)
+def wrap_key_data(key_bits_array, *, impl=None, dtype=None):
+    """The typed keys whose data is ``key_bits_array`` (``uint32[..., 2]``): the inverse of
+    :func:`key_data`.
+
+    >>> random.wrap_key_data(np.array([0, 42], np.uint32))
+    Array((), dtype=key<fry>) overlaying:
+    [ 0 42]
+    """
+    if dtype is not None:
+        if impl is not None:
+            raise ValueError("zenax.random.wrap_key_data: cannot specify both `impl` and "
+                             "`dtype`.")
+        impl = dtype
+    impl = resolve_impl("wrap_key_data", impl)
+    try:
+        aval = get_aval(key_bits_array)
+    except TypeError:
+        aval = None
+    if aval is None or aval.dtype != np.uint32 or not aval.ndim or aval.shape[-1] != 2:
+        got = "nothing" if aval is None else aval.str_short()
+        hint = (" -- a typed key already; its data is zenax.random.key_data(key)"
+                if aval is not None and is_key_dtype(aval.dtype) else "")
+        raise TypeError(f"zenax.random.wrap_key_data: `key_bits_array` must be uint32 key "
+                        f"data of shape (..., 2), got {got}{hint}.")
+    return random_wrap(key_bits_array, impl)
+
+
+def key_impl(keys) -> str:
+    """The name of the PRNG implementation of ``keys`` (raw key data: the default one).
+
+    >>> random.key_impl(random.key(0))
+    'threefry2x32'
+    """
+    if _is_typed("key_impl", keys, True, "keys"):
+        return key_impl_name(get_aval(keys).dtype)
+    return resolve_impl("key_impl", None).name
+
+
+def key_dtype(impl_spec=None):
+    """The dtype of typed keys of an implementation (the default one if None).
+
+    >>> random.key_dtype()
+    key<fry>
+    """
+    return resolve_impl("key_dtype", impl_spec).key_dtype
+
+
+def clone(key):
+    """The same key: the identity, which JAX uses to mark a key as reused on purpose.
+
+    >>> random.clone(random.PRNGKey(1))
+    Array([0, 1], dtype=uint32)
+    """
+    return bind(random_clone_p, key)
 
 
 def split(key, num: int | Sequence[int] = 2):
-    """``num`` new keys (or an array of keys of shape ``num``) from ``key``.
+    """``num`` new keys (or an array of keys of shape ``num``) from ``key``, of the same
+    kind (typed keys from a typed key, raw data from raw data).
 
+    >>> random.split(random.key(0)).shape
+    (2,)
     >>> random.split(random.PRNGKey(0)).shape
     (2, 2)
     """
-    key = _check_key("split", key)
+    typed, wrapped = _typed_key("split", key)
     shape = tuple(num) if isinstance(num, Sequence) else (num,)
-    return prng.threefry_split(key, _shape("split", shape, "num"))
+    keys = random_split(typed, _shape("split", shape, "num"))
+    return random_unwrap(keys) if wrapped else keys
 
 
 def fold_in(key, data):
@@ -84,28 +170,29 @@ def fold_in(key, data):
     >>> random.fold_in(random.PRNGKey(0), 1).shape
     (2,)
     """
-    key = _check_key("fold_in", key)
+    typed, wrapped = _typed_key("fold_in", key)
     if isinstance(data, int) and not isinstance(data, bool):
         data = np.uint32(data)      # as JAX: OverflowError outside [0, 2**32)
-    data = _asarray(data)
+    data = _asarray(data, "fold_in", "data")
     if get_aval(data).ndim:
         raise TypeError("zenax.random.fold_in accepts a scalar, but was given an array of "
                         f"shape {_shape_of(data)}. Use zenax.vmap for batching.")
-    return prng.threefry_fold_in(key, ew.convert_element_type(data, np.uint32))
+    out = random_fold_in(typed, ew.convert_element_type(data, np.uint32))
+    return random_unwrap(out) if wrapped else out
 
 
 def bits(key, shape: Sequence[int] = (), dtype=None):
     """Uniform random bits as unsigned integers (uint32 by default).
 
-    >>> random.bits(random.PRNGKey(0), (2,)).dtype
+    >>> random.bits(random.key(0), (2,)).dtype
     dtype('uint32')
     """
-    key = _check_key("bits", key)
+    typed, _ = _typed_key("bits", key)
     dtype = _dtype("bits", dtype, np.uint64, np.unsignedinteger)
-    return _random_bits(key, dtype.itemsize * 8, _shape("bits", shape))
+    return random_bits(typed, dtype.itemsize * 8, _shape("bits", shape))
 
 
-# What the samplers draw from: two subkeys, and raw bits.
+# What the samplers draw from key data: two subkeys, and raw bits.
 
 def _split2(key):
     keys = prng.threefry_split(key, (2,))
