@@ -294,7 +294,11 @@ def psum_scatter(x, axis_name, *, scatter_dimension: int = 0, axis_index_groups=
     n = axis_size(axis_name)
 
     def bind_leaf(v):
-        dim = int(scatter_dimension) % max(get_aval(v).ndim, 1)
+        aval = get_aval(v)
+        dim = int(scatter_dimension) % max(aval.ndim, 1)
+        # Checked here as well as in the abstract eval: vmap's axis rule runs without it.
+        _psum_scatter_abstract_eval(aval, axis_name=axis_name, scatter_dimension=dim,
+                                    axis_size=n, tiled=bool(tiled))
         return bind(psum_scatter_p, v, axis_name=axis_name, scatter_dimension=dim,
                     axis_size=n, tiled=bool(tiled))
     return tree_map(bind_leaf, x)

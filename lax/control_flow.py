@@ -17,7 +17,8 @@ import numpy as np
 from zenax.tracer import dtypes
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Primitive, Tracer, abstract_eval_rules, bind, get_aval
-from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Var, closed_to_open
+from zenax.tracer.ir import (ClosedJaxpr, Jaxpr, Var, closed_to_open, pp_eqn_default,
+                             pp_eqn_rules)
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import tree_flatten, tree_map, tree_structure, tree_unflatten
@@ -137,7 +138,10 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_no_o
     if not (dtypes.is_bool(p_aval.dtype) or dtypes.is_integer(p_aval.dtype) or
             dtypes.is_float(p_aval.dtype)):
         raise TypeError(f"Pred type must be either boolean or number, got {p_aval.dtype}.")
-    index = ew._convert_element_type(ew.ne(pred, np.zeros((), p_aval.dtype)), np.int32)
+    if not dtypes.is_bool(p_aval.dtype):
+        zero = np.zeros((), p_aval.dtype)
+        pred = ew.ne(pred, zero) if isinstance(pred, Tracer) else np.asarray(pred) != zero
+    index = _as_dtype(pred, np.int32)
     return _bind_cond(index, [false_fun, true_fun], operands, "cond")
 
 
@@ -170,20 +174,38 @@ def _bind_cond(index, branches, operands, name):
                              f"returns {_avals_str(out_avals[a])} and {names[b]} returns "
                              f"{_avals_str(out_avals[b])}. Cast with .astype(...) or reshape so "
                              "every branch returns the same shapes and dtypes.")
-    # Every branch takes all branches' consts, then the operands.
-    all_consts = [c for t in traced for c in t[1]]
-    const_avals = [[_abstractify(c) for c in t[1]] for t in traced]
+    # Every branch takes all branches' consts (each distinct value once), then the operands.
+    consts, const_pos = [], {}
+    for _, cs, _ in traced:
+        for c in cs:
+            if id(c) not in const_pos:
+                const_pos[id(c)] = len(consts)
+                consts.append(c)
+    const_avals = [_abstractify(c) for c in consts]
     jaxprs = []
-    for i, (j, consts, _) in enumerate(traced):
-        before = [a for k in range(i) for a in const_avals[k]]
-        after = [a for k in range(i + 1, len(traced)) for a in const_avals[k]]
-        n_own = len(consts)
+    for j, cs, _ in traced:
         jj = j.jaxpr
-        own_consts, args = jj.invars[:n_own], jj.invars[n_own:]
-        new_invars = [Var(a) for a in before] + own_consts + [Var(a) for a in after] + args
-        jaxprs.append(ClosedJaxpr(Jaxpr([], new_invars, jj.outvars, jj.eqns), []))
-    outs = bind(cond_p, index, *all_consts, *flat_ops, branches=tuple(jaxprs))
-    return tree_unflatten(out_trees[0], outs)
+        const_vars = [Var(a) for a in const_avals]
+        for c, v in zip(cs, jj.invars[:len(cs)]):
+            const_vars[const_pos[id(c)]] = v
+        jaxprs.append(Jaxpr([], const_vars + jj.invars[len(cs):], jj.outvars, jj.eqns))
+    # An output that every branch forwards from the same input is that input (as JAX).
+    fwd = [_forwarded_input(j, i) for i in range(len(jaxprs[0].outvars)) for j in jaxprs[:1]]
+    fwd = [f if all(_forwarded_input(j, i) == f for j in jaxprs) else None
+           for i, f in enumerate(fwd)]
+    jaxprs = [ClosedJaxpr(Jaxpr([], j.invars, [v for v, f in zip(j.outvars, fwd) if f is None],
+                                j.eqns), []) for j in jaxprs]
+    outs = iter(bind(cond_p, index, *consts, *flat_ops, branches=tuple(jaxprs)))
+    ins = consts + flat_ops
+    return tree_unflatten(out_trees[0], [next(outs) if f is None else ins[f] for f in fwd])
+
+
+def _forwarded_input(jaxpr: Jaxpr, i: int) -> int | None:
+    """The position of the input that ``jaxpr``'s output ``i`` is, if it is one."""
+    v = jaxpr.outvars[i]
+    if type(v) is not Var:
+        return None
+    return next((k for k, u in enumerate(jaxpr.invars) if u is v), None)
 
 
 # --------------------------------------------------------------------------- while_loop
@@ -200,6 +222,9 @@ def _while_abstract_eval(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncons
 
 
 abstract_eval_rules[while_p] = _while_abstract_eval
+# max_steps is zenax's (JAX's while has none): printed only when given.
+pp_eqn_rules[while_p] = lambda eqn, ctx: pp_eqn_default(
+    eqn, ctx, {k: v for k, v in eqn.params.items() if k != "max_steps" or v is not None})
 
 
 @api_boundary
@@ -236,10 +261,28 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val, *, max_steps: i
                          f"type(s) {_avals_str(cond_j.out_avals)}.")
     if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 0):
         raise ValueError(f"while_loop: max_steps must be a non-negative Python int, got {max_steps!r}.")
-    outs = bind(while_p, *cond_consts, *body_consts, *flat_init, cond_jaxpr=cond_j,
-                body_jaxpr=body_j, cond_nconsts=len(cond_consts),
-                body_nconsts=len(body_consts), max_steps=max_steps)
-    return tree_unflatten(in_tree, outs)
+    # A carry the body passes through unchanged and cond_fun does not read is a constant
+    # of the body instead (as JAX stages it).
+    nb = len(body_consts)
+    cond_reads = {v for e in cond_j.jaxpr.eqns for v in e.invars} | set(cond_j.jaxpr.outvars)
+    cond_carry = cond_j.jaxpr.invars[len(cond_consts):]
+    to_const = [_forwarded_input(body_j.jaxpr, i) == nb + i and cond_carry[i] not in cond_reads
+                for i in range(len(flat_init))]
+    if any(to_const):
+        bj, cj = body_j.jaxpr, cond_j.jaxpr
+        carry_in = bj.invars[nb:]
+        body_j = ClosedJaxpr(Jaxpr([], [v for v, m in zip(carry_in, to_const) if m] +
+                                   bj.invars[:nb] + [v for v, m in zip(carry_in, to_const) if not m],
+                                   [v for v, m in zip(bj.outvars, to_const) if not m], bj.eqns), [])
+        cond_j = ClosedJaxpr(Jaxpr([], cj.invars[:len(cond_consts)] +
+                                   [v for v, m in zip(cond_carry, to_const) if not m],
+                                   cj.outvars, cj.eqns), [])
+        body_consts = [x for x, m in zip(flat_init, to_const) if m] + body_consts
+    carried = [x for x, m in zip(flat_init, to_const) if not m]
+    outs = iter(bind(while_p, *cond_consts, *body_consts, *carried, cond_jaxpr=cond_j,
+                     body_jaxpr=body_j, cond_nconsts=len(cond_consts),
+                     body_nconsts=len(body_consts), max_steps=max_steps))
+    return tree_unflatten(in_tree, [x if m else next(outs) for x, m in zip(flat_init, to_const)])
 
 
 @api_boundary
@@ -262,14 +305,31 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int = 1):
     if unroll != 1:
         raise ValueError("Can only use `unroll` in `fori_loop` if the loop bounds are "
                          "statically known.")
-    dtype = dtypes.result_type((get_aval(lower).dtype, get_aval(lower).weak_type),
-                               (get_aval(upper).dtype, get_aval(upper).weak_type))[0]
-    lower = ew._convert_element_type(lower, dtype)
-    upper = ew._convert_element_type(upper, dtype)
+    lo, hi = get_aval(lower), get_aval(upper)
+    if lo.dtype != hi.dtype:
+        # As JAX: a weakly typed bound (a Python int) takes the other's integer type.
+        if np.issubdtype(lo.dtype, np.signedinteger) and \
+                np.issubdtype(hi.dtype, np.signedinteger) and \
+                lo.weak_type != hi.weak_type:
+            dtype = hi.dtype if lo.weak_type else lo.dtype
+            lower, upper = _as_dtype(lower, dtype), _as_dtype(upper, dtype)
+        else:
+            raise TypeError("lower and upper arguments to fori_loop must have equal types, "
+                            f"got {lo.dtype.name} and {hi.dtype.name}")
+    dtype = get_aval(lower).dtype
     _, _, out = while_loop(lambda c: ew.lt(c[0], c[1]),
                            lambda c: (ew.add(c[0], np.array(1, dtype)), c[1], body_fun(c[0], c[2])),
                            (lower, upper, init_val))
     return out
+
+
+def _as_dtype(x, dtype):
+    """``x`` converted to ``dtype`` (strongly typed): a constant now, a tracer only if its
+    type differs (JAX's convert_element_type does the same)."""
+    if not isinstance(x, Tracer):
+        return np.asarray(x, dtype)
+    aval = get_aval(x)
+    return x if aval.dtype == dtype and not aval.weak_type else ew._convert_element_type(x, dtype)
 
 
 # --------------------------------------------------------------------------- scan
@@ -342,12 +402,30 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
                          f"types, got input {_avals_str(carry_avals)} {carry_tree} and output "
                          f"{_avals_str(out_carry_avals)} {new_carry_tree}. Cast the carry with "
                          ".astype(...) so it keeps its dtype (e.g. start a float carry at 0.0).")
-    outs = bind(scan_p, *consts, *flat_init, *flat_xs, jaxpr=jaxpr, length=length,
-                reverse=bool(reverse), unroll=int(unroll) if unroll is not True else length,
-                num_consts=len(consts), num_carry=num_carry)
-    carry_out = tree_unflatten(carry_tree, outs[:num_carry])
-    ys = tree_unflatten(y_tree, outs[num_carry:])
-    return carry_out, ys
+    # As JAX stages it: a carry the body passes through unchanged is a constant instead,
+    # and a y that is an x is not copied through the loop.
+    j, nc = jaxpr.jaxpr, len(consts)
+    fwd = [_forwarded_input(j, i) for i in range(len(j.outvars))]
+    to_const = [fwd[i] == nc + i for i in range(num_carry)]
+    carry_in, xs_in = j.invars[nc:nc + num_carry], j.invars[nc + num_carry:]
+    y_is_x = [f is not None and f >= nc + num_carry for f in fwd[num_carry:]]
+    if any(to_const) or any(y_is_x):
+        jaxpr = ClosedJaxpr(Jaxpr(
+            [], [v for v, m in zip(carry_in, to_const) if m] + j.invars[:nc] +
+            [v for v, m in zip(carry_in, to_const) if not m] + xs_in,
+            [v for v, m in zip(j.outvars[:num_carry], to_const) if not m] +
+            [v for v, m in zip(j.outvars[num_carry:], y_is_x) if not m], j.eqns), [])
+    new_consts = [x for x, m in zip(flat_init, to_const) if m]
+    carried = [x for x, m in zip(flat_init, to_const) if not m]
+    outs = bind(scan_p, *new_consts, *consts, *carried, *flat_xs, jaxpr=jaxpr,
+                length=length, reverse=bool(reverse),
+                unroll=int(unroll) if unroll is not True else length,
+                num_consts=len(new_consts) + nc, num_carry=len(carried))
+    carry_outs, y_outs = iter(outs[:len(carried)]), iter(outs[len(carried):])
+    carry_out = [x if m else next(carry_outs) for x, m in zip(flat_init, to_const)]
+    ys = [flat_xs[f - nc - num_carry] if m else next(y_outs)
+          for f, m in zip(fwd[num_carry:], y_is_x)]
+    return tree_unflatten(carry_tree, carry_out), tree_unflatten(y_tree, ys)
 
 
 # zenax.vmap, handed down by zenax.transforms (a layer above) for map's batch_size.

@@ -21,8 +21,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, Tracer, abstract_eval_rules, bind, get_aval
-from zenax.tracer.ir import ClosedJaxpr, closed_to_open
+from zenax.tracer.core import (EvalTrace, Primitive, Tracer, abstract_eval_rules, bind,
+                               current_trace, get_aval, set_current_trace)
+from zenax.tracer.ir import ClosedJaxpr, closed_to_open, pp_eqn_default, pp_eqn_rules
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path, tree_map,
@@ -35,6 +36,28 @@ def _call_abstract_eval(*avals, call_jaxpr: ClosedJaxpr, **_):
     return list(call_jaxpr.out_avals)
 
 
+def _rule_names(rule) -> tuple[str, object]:
+    """``(function name, the call)`` of a custom call's flat rule, for printing."""
+    owner = getattr(rule, "__self__", None)
+    call = getattr(owner, "call", owner)        # a transform's version wraps the call
+    return getattr(call, "name", "custom function"), call
+
+
+def _pp_custom_call(eqn, ctx, rules: dict):
+    """As JAX prints a custom call: the function's and the rules' names, no defaults."""
+    params = {k: v for k, v in eqn.params.items()
+              if k not in ("in_avals", "jvp_by_transpose") and k not in rules}
+    if not params["num_consts"]:
+        del params["num_consts"]
+    if not eqn.params.get("jvp_by_transpose", True):
+        params["jvp_by_transpose"] = False
+    name, call = _rule_names(eqn.params[next(iter(rules))])
+    for key, attr in rules.items():
+        params[key] = getattr(getattr(call, attr, None), "__name__", key)
+    params["symbolic_zeros"] = False
+    return pp_eqn_default(eqn, ctx, {"name": name, **params}, ["name"] + sorted(params))
+
+
 # custom_jvp_call(*consts, *args, call_jaxpr, jvp, num_consts): `call_jaxpr` computes the
 # primal; under jvp, the user's rule `jvp(primals, tangents)` replaces differentiation.
 custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
@@ -44,6 +67,9 @@ abstract_eval_rules[custom_jvp_call_p] = _call_abstract_eval
 # differentiation, `fwd` computes outputs and residuals, `bwd` maps cotangents back.
 custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
 abstract_eval_rules[custom_vjp_call_p] = _call_abstract_eval
+pp_eqn_rules[custom_jvp_call_p] = lambda eqn, ctx: _pp_custom_call(eqn, ctx, {"jvp": "user_jvp"})
+pp_eqn_rules[custom_vjp_call_p] = lambda eqn, ctx: _pp_custom_call(
+    eqn, ctx, {"fwd": "user_fwd", "bwd": "user_bwd"})
 
 # custom_lin(*residuals, *tangents, bwd, ...): the linear part of a custom_vjp function
 # inside a linearized program; its transpose calls the user's `bwd`.
@@ -67,11 +93,16 @@ def _abstract(x) -> ShapedArray:
     return get_aval(x).strip_weak_type()
 
 
-class _Prepared:
-    """A call of a custom-derivative function, flattened: the differentiable arguments'
-    leaves, a way to rebuild the full argument list, and the primal jaxpr."""
+class _CustomCall:
+    """One call of a custom-derivative function, flattened: the differentiable arguments'
+    leaves (``flat``) and a way to rebuild the full argument list.  The primal function
+    is traced (in :meth:`stage_and_bind`) only where the call is staged; under eager
+    evaluation it runs directly, and under differentiation only the rule runs (see
+    :func:`dispatch_custom_call`).  Subclasses add the rules and the primitive."""
 
     def __init__(self, fun, args, nondiff_argnums):
+        self.fun = fun
+        self.name = getattr(fun, "__name__", "custom function")
         self.args = args
         self.nondiff = tuple(sorted(a % len(args) for a in nondiff_argnums)) if args else ()
         self.diff_idx = [i for i in range(len(args)) if i not in self.nondiff]
@@ -79,20 +110,36 @@ class _Prepared:
         for i in self.nondiff:
             if isinstance(args[i], Tracer):
                 raise TypeError(
-                    f"{getattr(fun, '__name__', 'custom function')}: argument {i} is in "
-                    "nondiff_argnums but is a traced array. nondiff_argnums is for "
-                    "non-array values (functions, ints...); pass arrays as ordinary arguments.")
-        self.out_tree = None
+                    f"{self.name}: argument {i} is in nondiff_argnums but is a traced array. "
+                    "nondiff_argnums is for non-array values (functions, ints...); pass "
+                    "arrays as ordinary arguments.")
+        self.out_tree = None      # set by whichever of the function and its rule runs
+        self.out_avals = None     # the primal jaxpr's, once traced
 
-        def flat_fun(*xs):
-            out = fun(*self.rebuild(xs))
-            leaves, self.out_tree = tree_flatten(out)
-            return leaves
+    def fun_flat(self, *xs) -> list:
+        leaves, self.out_tree = tree_flatten(self.fun(*self.rebuild(xs)))
+        return leaves
 
+    def stage(self, fun_flat: Callable, flat: list):
+        """``(call_jaxpr, consts)``: ``fun_flat`` traced on the avals of ``flat``, its
+        closed-over values hoisted into leading operands.  (A transform may stage its
+        own version of the function, e.g. batched: only our own gives ``out_avals``.)"""
         # Weak types are kept (as JAX does): f(1.0) of a custom function is weakly typed.
-        closed, _ = trace_to_jaxpr(flat_fun, [get_aval(x) for x in self.flat])
-        self.call_jaxpr, consts = closed_to_open(closed)
-        self.consts = list(consts)
+        closed, _ = trace_to_jaxpr(fun_flat, [get_aval(x) for x in flat])
+        call_jaxpr, consts = closed_to_open(closed)
+        if fun_flat == self.fun_flat:
+            self.out_avals = call_jaxpr.out_avals
+        return call_jaxpr, list(consts)
+
+    def check_rule_output(self, what: str, tree, leaves) -> None:
+        """A rule's primal output has the function's output structure (the traced one, or
+        else the first a rule gave)."""
+        if self.out_tree is None:
+            self.out_tree = tree
+        _check_out(self.name, what, tree, self.out_tree, leaves, self.expected_avals(leaves))
+
+    def expected_avals(self, primal_leaves) -> list:
+        return self.out_avals or [get_aval(x) for x in primal_leaves]
 
     def rebuild(self, flat_diff) -> list:
         diff = tree_unflatten(self.in_tree, list(flat_diff))
@@ -106,6 +153,40 @@ class _Prepared:
 
     def diff_tree_values(self, flat):
         return tuple(tree_unflatten(self.in_tree, list(flat)))
+
+
+# How a call of a custom_jvp / custom_vjp function is handled by each kind of trace, keyed
+# by the trace's class (transforms/ registers theirs).  As JAX's process_custom_jvp_call,
+# differentiation runs only the rule (``jvp``; ``fwd`` then ``bwd``), never the primal
+# function as well.  Signature: rule(trace, call) -> flat outputs, or NotImplemented when
+# none of the operands is the trace's own (the call then goes to the enclosing trace).
+# ``call`` gives ``flat``, ``fun_flat(*flat)``, the rules (``jvp``, or ``fwd`` and
+# ``bwd``) and ``stage_and_bind()``; a trace without a rule (jit's staging) uses the last.
+custom_jvp_call_rules: dict[type, Callable] = {}
+custom_vjp_call_rules: dict[type, Callable] = {}
+
+
+def dispatch_custom_call(table: dict, call) -> list:
+    """Hand ``call`` to the current trace's rule in ``table``, then to enclosing traces'
+    while a rule declines it."""
+    trace = current_trace()
+    while True:
+        rule = table.get(type(trace))
+        with set_current_trace(trace):
+            out = call.stage_and_bind() if rule is None else rule(trace, call)
+        if out is not NotImplemented:
+            return out
+        trace = trace.parent
+
+
+def _call_directly(trace, call):
+    # Eager evaluation runs the Python function itself, as JAX: Python control flow on
+    # values works in a custom function called on concrete arrays.
+    return call.fun_flat(*call.flat)
+
+
+custom_jvp_call_rules[EvalTrace] = _call_directly
+custom_vjp_call_rules[EvalTrace] = _call_directly
 
 
 def _check_out(name, what, tree, expected_tree, leaves, expected_avals):
@@ -190,29 +271,43 @@ class custom_jvp:
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {name} using "
                                  "defjvp.")
-        args = _resolve_args(self.fun, args, kwargs)
-        prep = _Prepared(self.fun, args, self.nondiff_argnums)
-        user_jvp = self.jvp
+        call = _CustomJVPCall(self.fun, _resolve_args(self.fun, args, kwargs),
+                              self.nondiff_argnums, self.jvp)
+        outs = dispatch_custom_call(custom_jvp_call_rules, call)
+        return tree_unflatten(call.out_tree, outs)
 
-        def jvp_flat(primals, tangents):
-            ps = prep.diff_tree_values(primals)
-            ts = prep.diff_tree_values(tangents)
-            out = user_jvp(*prep.nondiff_args(), ps, ts)
-            if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise TypeError(f"{name}: the custom_jvp rule must return a pair "
-                                f"(primal_out, tangent_out), got {type(out).__name__}.")
-            p_out, t_out = out
-            p_leaves, p_tree = tree_flatten(p_out)
-            t_leaves, t_tree = tree_flatten(t_out)
-            _check_out(name, "primal output of the jvp rule", p_tree, prep.out_tree, p_leaves,
-                       prep.call_jaxpr.out_avals)
-            _check_out(name, "tangent output of the jvp rule", t_tree, prep.out_tree, t_leaves,
-                       prep.call_jaxpr.out_avals)
-            return p_leaves, t_leaves
 
-        outs = bind(custom_jvp_call_p, *prep.consts, *prep.flat, call_jaxpr=prep.call_jaxpr,
-                    jvp=jvp_flat, num_consts=len(prep.consts))
-        return tree_unflatten(prep.out_tree, outs)
+class _CustomJVPCall(_CustomCall):
+    """A call of a custom_jvp function, with its rule in flat form."""
+
+    def __init__(self, fun, args, nondiff_argnums, user_jvp: Callable):
+        super().__init__(fun, args, nondiff_argnums)
+        self.user_jvp = user_jvp
+
+    def jvp(self, primals, tangents):
+        ps = self.diff_tree_values(primals)
+        ts = self.diff_tree_values(tangents)
+        out = self.user_jvp(*self.nondiff_args(), ps, ts)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError(f"{self.name}: the custom_jvp rule must return a pair "
+                            f"(primal_out, tangent_out), got {type(out).__name__}.")
+        p_out, t_out = out
+        p_leaves, p_tree = tree_flatten(p_out)
+        t_leaves, t_tree = tree_flatten(t_out)
+        self.check_rule_output("primal output of the jvp rule", p_tree, p_leaves)
+        _check_out(self.name, "tangent output of the jvp rule", t_tree, self.out_tree,
+                   t_leaves, self.expected_avals(p_leaves))
+        return p_leaves, t_leaves
+
+    def stage_and_bind(self):
+        return bind_custom_jvp(self, self.fun_flat, self.jvp, self.flat)
+
+
+def bind_custom_jvp(call: _CustomCall, fun_flat: Callable, jvp: Callable, flat: list):
+    """Trace ``fun_flat`` and bind ``custom_jvp_call`` on ``flat`` with rule ``jvp``."""
+    call_jaxpr, consts = call.stage(fun_flat, flat)
+    return bind(custom_jvp_call_p, *consts, *flat, call_jaxpr=call_jaxpr, jvp=jvp,
+                num_consts=len(consts))
 
 
 # =========================================================================== custom_vjp
@@ -253,50 +348,68 @@ class custom_vjp:
         name = getattr(self.fun, "__name__", "custom_vjp function")
         if self.fwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {name} using defvjp.")
-        args = _resolve_args(self.fun, args, kwargs)
-        prep = _Prepared(self.fun, args, self.nondiff_argnums)
-        user_fwd, user_bwd = self.fwd, self.bwd
-        box = {}
-        in_avals = [get_aval(x) for x in prep.flat]
+        call = _CustomVJPCall(self.fun, _resolve_args(self.fun, args, kwargs),
+                              self.nondiff_argnums, self.fwd, self.bwd, self.jvp_by_transpose)
+        outs = dispatch_custom_call(custom_vjp_call_rules, call)
+        return tree_unflatten(call.out_tree, outs)
 
-        def fwd_flat(*primals):
-            out = user_fwd(*prep.rebuild(primals))
-            if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise TypeError(f"{name}: the custom_vjp fwd must return a pair "
-                                f"(output, residuals), got {type(out).__name__}.")
-            primal_out, res = out
-            out_leaves, out_tree = tree_flatten(primal_out)
-            _check_out(name, "output of fwd", out_tree, prep.out_tree, out_leaves,
-                       prep.call_jaxpr.out_avals)
-            res_leaves, box["res_tree"] = tree_flatten(res)
-            return out_leaves, res_leaves
 
-        def bwd_flat(res, cts):
-            ct = tree_unflatten(prep.out_tree, list(cts))
-            res_tree = tree_unflatten(box["res_tree"], list(res))
-            cts_in = user_bwd(*prep.nondiff_args(), res_tree, ct)
-            if not isinstance(cts_in, (tuple, list)):
-                raise TypeError(f"{name}: the custom_vjp bwd must return a tuple with one "
-                                f"cotangent per differentiable argument, got "
-                                f"{type(cts_in).__name__}.")
-            cts_in = tuple(cts_in)
-            n_diff = len(prep.diff_idx)
-            if len(cts_in) != n_diff:
-                raise TypeError(f"{name}: the custom_vjp bwd returned {len(cts_in)} "
-                                f"cotangents, but the function has {n_diff} differentiable "
-                                "arguments.")
-            # None stands for a zero cotangent (of the whole argument).
-            diff_vals = prep.diff_tree_values(prep.flat)
-            filled = [tree_map(lambda x: zeros_like_aval(_abstract(x)), v) if c is None else c
-                      for c, v in zip(cts_in, diff_vals)]
-            leaves, tree = tree_flatten(tuple(filled))
-            if tree != prep.in_tree:
-                raise TypeError(f"{name}: the custom_vjp bwd output structure {tree} does not "
-                                f"match the differentiable arguments' {prep.in_tree}.")
-            _check_cotangents(name, tuple(filled), leaves, in_avals)
-            return leaves
+class _CustomVJPCall(_CustomCall):
+    """A call of a custom_vjp function, with ``fwd`` and ``bwd`` in flat form."""
 
-        outs = bind(custom_vjp_call_p, *prep.consts, *prep.flat, call_jaxpr=prep.call_jaxpr,
-                    fwd=fwd_flat, bwd=bwd_flat, num_consts=len(prep.consts),
-                    in_avals=tuple(in_avals), jvp_by_transpose=self.jvp_by_transpose)
-        return tree_unflatten(prep.out_tree, outs)
+    def __init__(self, fun, args, nondiff_argnums, user_fwd: Callable, user_bwd: Callable,
+                 jvp_by_transpose: bool):
+        super().__init__(fun, args, nondiff_argnums)
+        self.user_fwd, self.user_bwd = user_fwd, user_bwd
+        self.jvp_by_transpose = jvp_by_transpose
+        self.in_avals = tuple(get_aval(x) for x in self.flat)
+        self.res_tree = None
+
+    def fwd(self, *primals):
+        out = self.user_fwd(*self.rebuild(primals))
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError(f"{self.name}: the custom_vjp fwd must return a pair "
+                            f"(output, residuals), got {type(out).__name__}.")
+        primal_out, res = out
+        out_leaves, out_tree = tree_flatten(primal_out)
+        self.check_rule_output("output of fwd", out_tree, out_leaves)
+        res_leaves, self.res_tree = tree_flatten(res)
+        return out_leaves, res_leaves
+
+    def bwd(self, res, cts):
+        ct = tree_unflatten(self.out_tree, list(cts))
+        res_tree = tree_unflatten(self.res_tree, list(res))
+        cts_in = self.user_bwd(*self.nondiff_args(), res_tree, ct)
+        if not isinstance(cts_in, (tuple, list)):
+            raise TypeError(f"{self.name}: the custom_vjp bwd must return a tuple with one "
+                            f"cotangent per differentiable argument, got "
+                            f"{type(cts_in).__name__}.")
+        cts_in = tuple(cts_in)
+        n_diff = len(self.diff_idx)
+        if len(cts_in) != n_diff:
+            raise TypeError(f"{self.name}: the custom_vjp bwd returned {len(cts_in)} "
+                            f"cotangents, but the function has {n_diff} differentiable "
+                            "arguments.")
+        # None stands for a zero cotangent (of the whole argument).
+        diff_vals = self.diff_tree_values(self.flat)
+        filled = [tree_map(lambda x: zeros_like_aval(_abstract(x)), v) if c is None else c
+                  for c, v in zip(cts_in, diff_vals)]
+        leaves, tree = tree_flatten(tuple(filled))
+        if tree != self.in_tree:
+            raise TypeError(f"{self.name}: the custom_vjp bwd output structure {tree} does "
+                            f"not match the differentiable arguments' {self.in_tree}.")
+        _check_cotangents(self.name, tuple(filled), leaves, self.in_avals)
+        return leaves
+
+    def stage_and_bind(self):
+        return bind_custom_vjp(self, self.fun_flat, self.fwd, self.bwd, self.flat,
+                               self.in_avals)
+
+
+def bind_custom_vjp(call: _CustomVJPCall, fun_flat: Callable, fwd: Callable, bwd: Callable,
+                    flat: list, in_avals: tuple):
+    """Trace ``fun_flat`` and bind ``custom_vjp_call`` on ``flat`` with ``fwd``/``bwd``."""
+    call_jaxpr, consts = call.stage(fun_flat, flat)
+    return bind(custom_vjp_call_p, *consts, *flat, call_jaxpr=call_jaxpr, fwd=fwd, bwd=bwd,
+                num_consts=len(consts), in_avals=in_avals,
+                jvp_by_transpose=call.jvp_by_transpose)

@@ -8,7 +8,7 @@ transforms/, next to the transform that interprets them, because each of those r
 from __future__ import annotations
 
 from zenax.tracer.core import Primitive, abstract_eval_rules
-from zenax.tracer.ir import ClosedJaxpr
+from zenax.tracer.ir import ClosedJaxpr, pp_eqn_default, pp_eqn_rules, suggest_names
 
 # jit_call(*args, jaxpr, name): call a closed jaxpr (no consts) as one compiled unit.
 jit_call_p = Primitive("jit_call", multiple_results=True)
@@ -25,6 +25,17 @@ def _jit_call_abstract_eval(*avals, jaxpr: ClosedJaxpr, name: str):
 
 
 abstract_eval_rules[jit_call_p] = _jit_call_abstract_eval
+
+
+def _jit_call_pp(eqn, ctx):
+    # Printed as JAX prints a jit: `jit[name=f jaxpr={...}]`, the body's binders named
+    # like the call's operands and results.
+    suggest_names(ctx, eqn.params["jaxpr"].jaxpr, eqn)
+    return pp_eqn_default(eqn, ctx, order=["name"] + sorted(k for k in eqn.params if k != "name"),
+                          name="jit")
+
+
+pp_eqn_rules[jit_call_p] = _jit_call_pp
 
 
 # remat(*args, jaxpr, prevent_cse, policy): a rematerialized (checkpointed) call; reverse

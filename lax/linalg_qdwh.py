@@ -25,7 +25,7 @@ from zenax.tracer.errors import ConcretizationTypeError
 
 from . import elementwise as ew
 from . import shapes as sh
-from .broadcasting import reduce_sum
+from .broadcasting import reduce_sum, zeros_like_aval
 from .control_flow import fori_loop, while_loop
 from .dynamic_slicing import dynamic_index_in_dim, dynamic_slice_in_dim, dynamic_update_slice_in_dim
 from .eager import compile_marked, compiled_when_eager
@@ -65,7 +65,7 @@ def _mask(x, dims, alternative=None):
         keep = inside if keep is None else ew.bitwise_and(keep, inside)
     if keep is None:
         return x
-    other = ew.mul(x, const(x, 0)) if alternative is None else alternative
+    other = zeros_like_aval(get_aval(x)) if alternative is None else alternative
     return ew.select_n(keep, other, x)
 
 
@@ -138,8 +138,10 @@ def _weak_int(value: int):
 
 
 def _frobenius_norm(x):
-    magnitude = ew.abs(x)
-    return ew.sqrt(reduce_sum(ew.mul(magnitude, magnitude), (0, 1)))
+    squares = ew.mul(x, conjugate(x))
+    if dtypes.is_complex(get_aval(x).dtype):
+        squares = ew.real(squares)
+    return ew.sqrt(reduce_sum(squares, (0, 1)))
 
 
 def _qdwh(x, m, n, max_iterations: int, eps: float | None):

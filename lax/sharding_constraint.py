@@ -159,7 +159,7 @@ def reshard(xs, out_shardings):
     >>> mesh = zenax.make_mesh((1,), ("i",))
     >>> y = zenax.sharding.reshard(jnp.arange(2.0), zenax.NamedSharding(mesh, zenax.P("i")))
     >>> y.sharding.spec
-    PartitionSpec('i',)
+    P('i',)
     """
     leaves, tree, flat = _flat_shardings("reshard", xs, out_shardings)
     out = []

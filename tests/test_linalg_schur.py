@@ -156,6 +156,7 @@ def test_qdwh_matches_jax():
     assert bool(converged) and 0 < int(num_iters) <= 10
 
 
+@pytest.mark.exhaustive    # a compile per option; the CI tier runs the call above
 @pytest.mark.parametrize("dtype,kwargs", [
     (np.complex64, {}), (np.float32, {"max_iterations": 2}), (np.float32, {"eps": 1e-3}),
     (np.float32, {"dynamic_shape": (4, 2)}), (np.float32, {"is_hermitian": True})])

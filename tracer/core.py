@@ -238,8 +238,14 @@ class Tracer:
             raise TypeError("iteration over a 0-d array")
         return (self[i] for i in range(self.shape[0]))
 
+    # Reprs as JAX 0.10 prints its tracers: ``JitTracer(~float32[])``,
+    # ``VmapTracer(aval=float32[], batched=float32[2])`` ...; a tracer inside another
+    # (a jvp of a vmap) prints in the same short form.
+    def _short_repr(self) -> str:
+        return f"{type(self).__name__}<{self.aval}>"
+
     def __repr__(self):
-        return f"Traced<{self.aval.str_short()}>with<{type(self._trace).__name__}>"
+        return self._short_repr()
 
 
 def _as_python_scalar(value):

@@ -75,7 +75,7 @@ def result_type(*dtypes_and_weak: tuple) -> tuple[np.dtype, bool]:
     """Promote ``(dtype, weak_type)`` pairs by JAX's lattice; returns ``(dtype, weak)``."""
     args = []
     for dtype, weak in dtypes_and_weak:
-        dtype = np.dtype(dtype)
+        dtype = _numeric_dtype(dtype)
         if weak and _weak_kind(dtype) is not None:
             args.append(_weak_kind(dtype))
         else:
@@ -89,6 +89,17 @@ def result_type(*dtypes_and_weak: tuple) -> tuple[np.dtype, bool]:
         if len(exact) == 1:
             dtype = exact.pop()
     return canonicalize_dtype(dtype), bool(weak)
+
+
+def _numeric_dtype(dtype) -> np.dtype:
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        if is_extended(dtype):   # JAX's TypeError, saying what key arrays are for
+            raise TypeError(f"Cannot determine dtype of {dtype}: arrays of PRNG keys take "
+                            "no part in arithmetic or type promotion; use zenax.random's "
+                            "key functions on them (split, fold_in, key_data).") from None
+        raise
 
 
 def promote_types(a, b) -> np.dtype:
@@ -120,8 +131,11 @@ def is_integer(dtype) -> bool:
     return issubdtype(dtype, np.integer)
 
 
+_BOOL = np.dtype(bool)
+
+
 def is_bool(dtype) -> bool:
-    return np.dtype(dtype) == np.dtype(bool)
+    return _BOOL == dtype     # (False for a key dtype, which np.dtype() rejects)
 
 
 def finfo(dtype):

@@ -16,7 +16,9 @@ so evaluating a jaxpr inside a transform transforms it.
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+import collections
+import re
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -88,7 +90,7 @@ class Jaxpr:
         return [v.aval for v in self.outvars]
 
     def pretty_print(self, source_info: bool = False) -> str:
-        return pp_jaxpr(self, _Names(), indent=0, source_info=source_info)
+        return pp_toplevel(self, source_info)
 
     def __str__(self):
         return self.pretty_print()
@@ -195,7 +197,7 @@ def typecheck_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
     for v in jaxpr.constvars + jaxpr.invars:
         bind_var(v)
     for eqn in jaxpr.eqns:
-        where = f"equation `{pp_eqn(eqn, _Names(), 0, False).strip()}`"
+        where = f"equation `{_eqn_text(eqn)}`"
         for x in eqn.invars:
             check_atom(x, where)
         rule = abstract_eval_rules.get(eqn.primitive)
@@ -216,17 +218,157 @@ def typecheck_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
 
 
 # --------------------------------------------------------------------------- printing
+#
+# The printer lays a jaxpr out as JAX's does, character for character: it builds a
+# document of text, breaks and groups and formats it at width 80 with the Wadler-Lindig
+# algorithm -- a group is printed on one line (its breaks as their text) when it fits in
+# what is left of the line, else each of its breaks starts a new line at the group's
+# indentation.  Variables are named a, b, ..., z, ba, ... in order of first appearance
+# across nested jaxprs; an unused result of the outermost jaxpr prints as ``_``.  A
+# primitive may register a rule in ``pp_eqn_rules`` to print its params its own way.
+
+class _Doc(NamedTuple):
+    kind: str           # "text" | "concat" | "break" | "group" | "nest"
+    text: str = ""      # the text (printed, or a break's text when it stays on the line)
+    children: tuple = ()
+    indent: int = 0     # a nest's extra indentation
+    note: str | None = None   # a text's annotation (source lines), printed after the line
+
+
+_NIL = _Doc("concat")
+
+
+def _text(s: str, note: str | None = None) -> _Doc:
+    return _Doc("text", s, note=note)
+
+
+def _concat(*docs: _Doc) -> _Doc:
+    return _Doc("concat", children=docs)
+
+
+def _brk(s: str = " ") -> _Doc:
+    return _Doc("break", s)
+
+
+def _group(doc: _Doc) -> _Doc:
+    return _Doc("group", children=(doc,))
+
+
+def _nest(n: int, doc: _Doc) -> _Doc:
+    return _Doc("nest", children=(doc,), indent=n)
+
+
+def _join(sep: _Doc, docs) -> _Doc:
+    docs = list(docs)
+    if len(docs) <= 1:
+        return docs[0] if docs else _NIL
+    out = [docs[0]]
+    for d in docs[1:]:
+        out += [sep, d]
+    return _Doc("concat", children=tuple(out))
+
+
+def _fits(doc: _Doc, room: int) -> bool:
+    """Whether ``doc`` printed on one line takes at most ``room`` columns."""
+    stack = [doc]
+    while stack and room >= 0:
+        d = stack.pop()
+        if d.kind == "text" or d.kind == "break":
+            room -= len(d.text)
+        else:
+            stack.extend(reversed(d.children))
+    return room >= 0
+
+
+def _flat_allowed(doc: _Doc) -> bool:
+    # A group with no breaks has nothing to decide; one annotated line per break at most
+    # (so an annotation always ends the line of its equation).
+    breaks = notes = 0
+    stack = [doc]
+    while stack:
+        d = stack.pop()
+        if d.kind == "break":
+            breaks += 1
+        elif d.kind == "text":
+            notes += d.note is not None
+        else:
+            stack.extend(d.children)
+    return notes < breaks
+
+
+def _format(doc: _Doc, width: int = 80) -> str:
+    lines: list[str] = []
+    line: list[str] = []
+    notes: list[str] = []
+    col = 0
+
+    def end_line():
+        text = "".join(line)
+        if notes:
+            text += "  # " + "; ".join(notes)
+            notes.clear()
+        lines.append(text)
+        line.clear()
+
+    stack = [(0, False, doc)]       # (indentation, flat, doc), last first
+    while stack:
+        indent, flat, d = stack.pop()
+        kind = d.kind
+        if kind == "text":
+            line.append(d.text)
+            col += len(d.text)
+            if d.note is not None:
+                notes.append(d.note)
+        elif kind == "concat":
+            stack.extend((indent, flat, c) for c in reversed(d.children))
+        elif kind == "nest":
+            stack.append((indent + d.indent, flat, d.children[0]))
+        elif kind == "break":
+            if flat:
+                line.append(d.text)
+                col += len(d.text)
+            else:
+                end_line()
+                line.append(" " * indent)
+                col = indent
+        else:   # group
+            child = d.children[0]
+            stack.append((indent, _flat_allowed(child) and _fits(child, width - col), child))
+    end_line()
+    return "\n".join(lines)
+
 
 class _Names:
-    """Assigns JAX-style names a, b, ..., z, ba, bb, ... in order of first appearance."""
+    """Names variables a, b, ..., z, ba, bb, ... in order of first appearance (skipping
+    the names of shared jaxprs); ``fixed`` presets some (``_`` for unused results)."""
 
-    def __init__(self):
-        self.names: dict[Var, str] = {}
+    def __init__(self, fixed: dict | None = None, reserved: set | None = None):
+        self.names: dict[Var, str] = dict(fixed or {})
+        self.reserved = reserved if reserved is not None else set()
+        self.count = 0
 
     def __call__(self, v: Var) -> str:
-        if v not in self.names:
-            self.names[v] = _alphabetic(len(self.names))
-        return self.names[v]
+        name = self.names.get(v)
+        if name is None:
+            while True:
+                name = _alphabetic(self.count)
+                self.count += 1
+                if name not in self.reserved:
+                    break
+            self.names[v] = name
+        return name
+
+    def suggest(self, for_vars, like_vars) -> None:
+        """Name ``for_vars`` (a call's inner binders) like ``like_vars`` (its operands or
+        results) where those are distinct variables, as JAX prints a jit's body."""
+        if len(for_vars) != len(like_vars):
+            return
+        used: set = set()
+        for v, like in zip(for_vars, like_vars):
+            if type(like) is Var and like not in used and type(v) is Var and \
+                    v not in self.names:
+                used.add(like)
+                self.names[v] = self(like)
 
 
 def _alphabetic(n: int) -> str:
@@ -238,60 +380,174 @@ def _alphabetic(n: int) -> str:
             return letters
 
 
+class _PPContext:
+    def __init__(self, names: _Names, source_info: bool):
+        self.names = names
+        self.source_info = source_info
+        self.shared: dict[Jaxpr, str] = {}
+
+
 def _pp_literal(x: Literal) -> str:
     val = x.val
-    if isinstance(val, (np.ndarray, np.generic)) or hasattr(val, "item"):
-        val = np.asarray(val).item()
-    return f"{val!r}:{x.aval.str_short()}"
+    text = str(np.asarray(val).item()) if np.ndim(val) == 0 else "[...]"
+    return f"{text}:{x.aval.str_short()}"
 
 
-def _pp_atom(x, names) -> str:
-    return _pp_literal(x) if type(x) is Literal else names(x)
+def _pp_atom(x, ctx: _PPContext) -> str:
+    return _pp_literal(x) if type(x) is Literal else ctx.names(x)
 
 
-def _pp_param(value, names, indent, source_info) -> str:
-    if isinstance(value, ClosedJaxpr):
-        value = value.jaxpr
-    if isinstance(value, Jaxpr):
-        return pp_jaxpr(value, names, indent + 4, source_info)
-    if isinstance(value, (tuple, list)) and value and all(
-            isinstance(v, (Jaxpr, ClosedJaxpr)) for v in value):
-        return "(\n" + "".join(" " * (indent + 4) + _pp_param(v, names, indent, source_info)
-                               + "\n" for v in value) + " " * indent + ")"
-    if isinstance(value, np.dtype):
-        return str(value)
+def _pp_vars(vs, ctx: _PPContext, types: bool = False, sep: str = "") -> _Doc:
+    items = [_text(f"{ctx.names(v)}:{v.aval.str_short()}" if types else _pp_atom(v, ctx))
+             for v in vs]
+    return _nest(2, _group(_join(_concat(_text(sep), _group(_brk())), items)))
+
+
+def _param_text(value) -> str:
     if isinstance(value, type) and issubclass(value, np.generic):
         return np.dtype(value).name
-    return str(value)
+    if isinstance(value, frozenset):
+        return "frozenset({" + ", ".join(repr(e) for e in sorted(value)) + "})"
+    # Addresses vary from run to run: JAX masks them.
+    return re.sub(r" at 0x([0-9a-fA-F]+)", lambda m: " at 0x" + "X" * len(m.group(1)),
+                  str(value))
 
 
-def pp_eqn(eqn: JaxprEqn, names, indent: int, source_info: bool) -> str:
-    lhs = " ".join(f"{names(v)}:{v.aval.str_short()}" for v in eqn.outvars) or "_"
-    args = " ".join(_pp_atom(x, names) for x in eqn.invars)
-    params = [f"{k}={_pp_param(v, names, indent, source_info)}" for k, v in eqn.params.items()]
-    pad = " " * indent
-    one_line = f"{lhs} = {eqn.primitive.name}" + (f"[{' '.join(params)}]" if params else "")
-    if "\n" in one_line or len(pad) + len(one_line) + len(args) > 80:
-        # Long parameter lists go one per line, as JAX prints them.
-        inner = "".join(f"\n{pad}  {p}" for p in params)
-        one_line = f"{lhs} = {eqn.primitive.name}" + (f"[{inner}\n{pad}]" if params else "")
-    line = f"{pad}{one_line} {args}".rstrip()
-    if source_info and eqn.source_info is not None:
-        line += f"  # {eqn.source_info}"
-        if eqn.provenance:
-            line += f" [{describe(eqn.provenance)}]"
-    return line
+def _pp_param(key: str, value, ctx: _PPContext) -> _Doc:
+    if type(value) is tuple and value and all(isinstance(j, (Jaxpr, ClosedJaxpr))
+                                              for j in value):
+        docs = [_pp_jaxpr(_open(j), ctx) for j in value]
+        doc = _group(_concat(_nest(2, _concat(_text("("), _brk(""), _join(_brk(), docs))),
+                             _brk(""), _text(")")))
+    elif isinstance(value, (Jaxpr, ClosedJaxpr)):
+        doc = _pp_jaxpr(_open(value), ctx)
+    else:
+        doc = _text(_param_text(value))
+    return _concat(_text(f"{key}="), doc)
 
 
-def pp_jaxpr(jaxpr: Jaxpr, names: _Names, indent: int = 0, source_info: bool = False) -> str:
-    binders = lambda vs: " ".join(f"{names(v)}:{v.aval.str_short()}" for v in vs)
-    head = f"{{ lambda {binders(jaxpr.constvars)}; {binders(jaxpr.invars)}. let"
-    eqns = [pp_eqn(e, names, indent + 4, source_info) for e in jaxpr.eqns]
-    outs = "(" + ", ".join(_pp_atom(x, names) for x in jaxpr.outvars) + \
-        ("," if len(jaxpr.outvars) == 1 else "") + ")"
-    single = f"{head} {' '.join(e.strip() for e in eqns)} in {outs} }}"
-    if len(eqns) <= 1 and "\n" not in single and len(single) + indent <= 80:
-        return single.replace("let  in", "let in")
-    pad = " " * indent
-    body = "\n".join(eqns)
-    return f"{head}\n{body}\n{pad}  in {outs} }}" if eqns else f"{head}\n{pad}  in {outs} }}"
+def _open(j) -> Jaxpr:
+    return j.jaxpr if isinstance(j, ClosedJaxpr) else j
+
+
+def pp_eqn_default(eqn: JaxprEqn, ctx: _PPContext, params: dict | None = None,
+                   order: list | None = None, name: str | None = None) -> _Doc:
+    """An equation as JAX prints it: ``outs = prim[k=v ...] ins``.  A rule in
+    ``pp_eqn_rules`` calls this with the ``params`` to show (default: the equation's),
+    their ``order`` (default: sorted) and the primitive's printed ``name``."""
+    params = eqn.params if params is None else params
+    order = sorted(params) if order is None else order
+    note = None
+    if ctx.source_info and eqn.source_info is not None:
+        note = str(eqn.source_info) + (f" [{describe(eqn.provenance)}]" if eqn.provenance
+                                       else "")
+    lhs = _pp_vars(eqn.outvars, ctx, types=True)
+    kvs = [_pp_param(k, params[k], ctx) for k in order]
+    kv_doc = _NIL if not kvs else _group(_concat(
+        _nest(2, _concat(_text("["), _brk(""), _join(_brk(), kvs))), _brk(""), _text("]")))
+    rhs = [_text(name or eqn.primitive.name), kv_doc,
+           _concat(_text(" "), _pp_vars(eqn.invars, ctx))]
+    if not eqn.outvars:
+        return _concat(*rhs)
+    return _concat(lhs, _text(" = ", note), *rhs)
+
+
+# Printing rules by primitive: rule(eqn, ctx) -> doc, most calling pp_eqn_default with the
+# params to show (JAX hides defaults, or shows a function by its name).
+pp_eqn_rules: dict[Primitive, Callable] = {}
+
+
+def suggest_names(ctx: _PPContext, inner: Jaxpr, eqn: JaxprEqn) -> None:
+    """For a call's rule: print ``inner``'s binders with the names of ``eqn``'s operands
+    and results (as JAX prints a jit), unless ``inner`` is printed once, shared."""
+    if inner not in ctx.shared:
+        ctx.names.suggest(inner.invars, eqn.invars)
+        ctx.names.suggest(inner.outvars, eqn.outvars)
+
+
+def _pp_eqn(eqn: JaxprEqn, ctx: _PPContext) -> _Doc:
+    rule = pp_eqn_rules.get(eqn.primitive)
+    return pp_eqn_default(eqn, ctx) if rule is None else rule(eqn, ctx)
+
+
+def _pp_skeleton(jaxpr: Jaxpr, ctx: _PPContext) -> _Doc:
+    constvars = _pp_vars(jaxpr.constvars, ctx, types=True)
+    invars = _pp_vars(jaxpr.invars, ctx, types=True)
+    eqns = _join(_brk("; "), [_pp_eqn(e, ctx) for e in jaxpr.eqns])
+    outvars = _concat(_text("("), _pp_vars(jaxpr.outvars, ctx, sep=","),
+                      _text(",)" if len(jaxpr.outvars) == 1 else ")"))
+    return _group(_concat(_nest(2, _concat(
+        _text("{ lambda "), constvars, _text("; "), invars, _text(". let"),
+        _nest(2, _concat(_brk(), eqns)), _brk(), _text("in "), outvars)), _text(" }")))
+
+
+def _pp_jaxpr(jaxpr: Jaxpr, ctx: _PPContext) -> _Doc:
+    name = ctx.shared.get(jaxpr)
+    return _text(name) if name is not None else _pp_skeleton(jaxpr, ctx)
+
+
+def _sub_jaxprs(params: dict):
+    for v in params.values():
+        if isinstance(v, (Jaxpr, ClosedJaxpr)):
+            yield _open(v)
+        elif type(v) is tuple:
+            yield from (_open(j) for j in v if isinstance(j, (Jaxpr, ClosedJaxpr)))
+
+
+def _dropped(jaxpr: Jaxpr) -> dict:
+    """The results of ``jaxpr``'s equations that nothing reads: printed ``_``."""
+    used = {v for v in jaxpr.outvars if type(v) is Var}
+    dropped = {}
+    for eqn in reversed(jaxpr.eqns):
+        for v in eqn.outvars:
+            if v not in used:
+                dropped[v] = "_"
+        used.update(v for v in eqn.invars if type(v) is Var)
+    return dropped
+
+
+def pp_toplevel(jaxpr: Jaxpr, source_info: bool = False) -> str:
+    """The text of ``jaxpr``, as JAX prints it.  A sub-jaxpr used by more than one
+    equation, or with more than ten equations, is printed first, once, as
+    ``let name = { ... } in`` (``name`` from its call's ``name`` param)."""
+    counts: dict[Jaxpr, int] = {}
+    names: dict[Jaxpr, str] = {}
+    queue = collections.deque([jaxpr])
+    while queue:
+        j = queue.popleft()
+        counts[j] = counts.get(j, 0) + 1 + (j is not jaxpr and len(j.eqns) > 10)
+        for eqn in j.eqns:
+            name = eqn.params.get("name")
+            for sub in _sub_jaxprs(eqn.params):
+                queue.append(sub)
+                if isinstance(name, str):
+                    names.setdefault(sub, name.strip("<>"))
+    reserved: set = set()
+    shared = {}
+    name_counts: dict[str, int] = {}
+    for j, c in counts.items():
+        if c == 1:
+            continue
+        name = names.get(j, "jaxpr")
+        if name_counts.get(name, 0) > 0:
+            name_counts[name] += 1
+            name += str(name_counts[name] - 1)
+        name_counts[name] = name_counts.get(name, 0) + 1
+        reserved.add(name)
+        shared[j] = name
+    ctx = _PPContext(_Names(_dropped(jaxpr), reserved), source_info)
+    ctx.shared = shared
+    docs = [_concat(_text(f"let {name} = "), _pp_skeleton(j, ctx), _text(" in"), _brk())
+            for j, name in shared.items()]
+    docs.append(_pp_skeleton(jaxpr, ctx))
+    return _format(_concat(*docs))
+
+
+def pp_jaxpr(jaxpr: Jaxpr, names: _Names, source_info: bool = False) -> str:
+    """``jaxpr``'s text with the variable names ``names`` gives (and records); no result
+    prints as ``_`` (the graph view names every variable like this)."""
+    return _format(_pp_skeleton(jaxpr, _PPContext(names, source_info)))
+
+
+def _eqn_text(eqn: JaxprEqn) -> str:
+    return _format(_pp_eqn(eqn, _PPContext(_Names(), False)))

@@ -391,11 +391,13 @@ def flatten_signature(x: Any, leaves: list) -> Hashable:
     structure: nested tuples of (node type, aux data, child signatures), ``None`` for a
     leaf.  Equal structures give equal signatures; hashing and comparing them runs in C,
     which is why ``jit`` keys its cache on this rather than on a ``PyTreeDef``.  Aux data
-    must be hashable (``TypeError`` otherwise; use ``tree_flatten`` then)."""
+    that is not hashable (a dict, a list) is compared by equality, as JAX does."""
     rule = _rule_or_leaf(x, leaves)
     if rule is None:
         return None
     children, aux = _node_children(x, rule)
+    if aux is not None and rule.kind != "dict":
+        aux = _hashable_aux(aux)
     stack = [(type(x), aux, children, [])]
     while True:
         ty, aux, children, sigs = stack[-1]
@@ -409,6 +411,8 @@ def flatten_signature(x: Any, leaves: list) -> Hashable:
                     raise _too_deep(c)
                 k = r.kind
                 cs, a = (c, None) if k == "tuple" or k == "list" else _node_children(c, r)
+                if a is not None and k != "dict":
+                    a = _hashable_aux(a)
                 stack.append((type(c), a, cs, []))
             continue
         stack.pop()
@@ -416,6 +420,33 @@ def flatten_signature(x: Any, leaves: list) -> Hashable:
         if not stack:
             return sig
         stack[-1][3].append(sig)
+
+
+def _hashable_aux(aux: Any) -> Any:
+    """A custom node's aux data as a cache key can hold it (dict nodes' sorted keys always
+    hash, so they skip this)."""
+    try:
+        hash(aux)
+    except TypeError:
+        return _AuxByEquality(aux)
+    return aux
+
+
+class _AuxByEquality:
+    """Unhashable aux data in a cache key: equal when the data are equal (``==``), all
+    of one type hashing alike, as JAX compares a node's aux data."""
+
+    __slots__ = ("aux",)
+
+    def __init__(self, aux: Any):
+        self.aux = aux
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is _AuxByEquality and type(other.aux) is type(self.aux)
+                and bool(other.aux == self.aux))
+
+    def __hash__(self) -> int:
+        return hash(type(self.aux))
 
 
 def _flatten(x: Any, is_leaf: Callable | None, leaves: list, path: KeyPath | None) -> PyTreeDef:

@@ -34,6 +34,9 @@ class DynamicJaxprTracer(Tracer):
     def aval(self):
         return self.aval_
 
+    def _short_repr(self) -> str:
+        return f"JitTracer({self.aval})"
+
 
 def _is_literalable(x) -> bool:
     """Scalars are written inline (as JAX does), keeping their weak type."""

@@ -13,10 +13,10 @@ import numpy as np
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero
 from zenax.tracer.arguments import arg_leaf_names, check_callable, check_leaves, check_outputs
-from zenax.tracer.core import bind, get_aval
-from zenax.tracer.ir import eval_jaxpr
+from zenax.tracer.core import bind, eval_trace, get_aval, set_current_trace
+from zenax.tracer.ir import ClosedJaxpr, eval_jaxpr
 from zenax.tracer.source_info import api_boundary
-from zenax.tracer.tree_util import tree_flatten, tree_unflatten
+from zenax.tracer.tree_util import Partial, register_pytree_node, tree_flatten, tree_unflatten
 from zenax.lax import elementwise as el
 from zenax.lax import shapes as sh
 from zenax.lax.registry import tangent_aval
@@ -130,7 +130,13 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
 @api_boundary
 def linearize(fun: Callable, *primals, has_aux: bool = False):
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` evaluates the linearized
-    function (a staged jaxpr, so repeated calls skip the primal work)."""
+    function (a staged jaxpr, so repeated calls skip the primal work).  ``f_jvp`` is a
+    :class:`~zenax.tree_util.Partial` holding the residuals, so it can be passed into and
+    returned from ``jit``.
+
+    >>> y, f_jvp = zenax.linearize(jnp.sin, 0.5)
+    >>> y_dot = f_jvp(1.0)              # == cos(0.5)
+    """
     check_callable("linearize", fun)
     check_args("linearize", fun, primals)
     flat_p, tree_p = tree_flatten(primals)
@@ -139,35 +145,45 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     p_out, linear = linearize_flat(flat_fun, flat_p, avals, n_out=lambda: box["n_out"])
     p_out, aux = split_aux(box, p_out)
     out_tree = box["tree"]
-
-    @api_boundary
-    def f_jvp(*tangents):
-        flat_t, tree_t = tree_flatten(tangents)
-        if tree_t != tree_p:
-            raise TypeError(f"linearize: the linearized function expects tangents with tree "
-                            f"structure {tree_p}, got {tree_t}.")
-        for t, a in zip(flat_t, avals):
-            ta = get_aval(t)
-            if ta.shape != a.shape or (dtypes.is_inexact(a.dtype) and ta.dtype != a.dtype):
-                raise ValueError("linearize: the linearized function was called on tangent "
-                                 "values inconsistent with the original primal values: got "
-                                 f"a tangent of type {ta.str_short()} where {a.str_short()} "
-                                 "was expected (tangents match their primals in shape and "
-                                 "dtype).")
-        return tree_unflatten(out_tree, eval_jaxpr(linear.jaxpr, linear.consts, *flat_t))
-
+    # The residuals are the Partial's children (pytree leaves); the jaxpr and the trees
+    # are its static function.
+    f_jvp = Partial(functools.partial(_linearized_jvp, linear.jaxpr, tree_p, out_tree,
+                                      tuple(avals)), *linear.consts)
     f_jvp.jaxpr = linear
     out = (tree_unflatten(out_tree, p_out), f_jvp)
     return out + (aux,) if has_aux else out
 
 
+@api_boundary
+def _linearized_jvp(jaxpr, in_tree, out_tree, avals, *residuals_and_tangents):
+    """The function ``linearize`` returns: tangents in, output tangents out."""
+    n_res = len(jaxpr.constvars)
+    residuals, tangents = residuals_and_tangents[:n_res], residuals_and_tangents[n_res:]
+    flat_t, tree_t = tree_flatten(tangents)
+    if tree_t != in_tree:
+        raise TypeError(f"linearize: the linearized function expects tangents with tree "
+                        f"structure {in_tree}, got {tree_t}.")
+    for t, a in zip(flat_t, avals):
+        ta = get_aval(t)
+        if ta.shape != a.shape or (dtypes.is_inexact(a.dtype) and ta.dtype != a.dtype):
+            raise ValueError("linearize: the linearized function was called on tangent "
+                             "values inconsistent with the original primal values: got "
+                             f"a tangent of type {ta.str_short()} where {a.str_short()} "
+                             "was expected (tangents match their primals in shape and "
+                             "dtype).")
+    return tree_unflatten(out_tree, eval_jaxpr(jaxpr, list(residuals), *flat_t))
+
+
 class _VJPFunction:
-    """The ``f_vjp`` returned by :func:`vjp`: maps output cotangents to input cotangents."""
+    """The ``f_vjp`` returned by :func:`vjp`: maps output cotangents to input cotangents.
+
+    It is a pytree whose leaves are the residuals (as JAX's), so it can be passed into and
+    returned from ``jit``."""
 
     def __init__(self, linear, in_tree, out_tree, in_avals, out_avals):
         self.jaxpr = linear
         self.in_tree, self.out_tree = in_tree, out_tree
-        self.in_avals, self.out_avals = in_avals, out_avals
+        self.in_avals, self.out_avals = tuple(in_avals), tuple(out_avals)
 
     @api_boundary
     def __call__(self, *cts):
@@ -188,6 +204,13 @@ class _VJPFunction:
         cts_in = [_float0_zeros(a) if not dtypes.is_inexact(a.dtype) else
                   _instantiate(c) for c, a in zip(cts_in, self.in_avals)]
         return tree_unflatten(self.in_tree, cts_in)
+
+
+register_pytree_node(
+    _VJPFunction,
+    lambda f: (f.jaxpr.consts, (f.jaxpr.jaxpr, f.in_tree, f.out_tree, f.in_avals,
+                                f.out_avals)),
+    lambda aux, residuals: _VJPFunction(ClosedJaxpr(aux[0], list(residuals)), *aux[1:]))
 
 
 @api_boundary
@@ -322,7 +345,10 @@ def _value_and_grad(name, fun, argnums, has_aux, holomorphic, allow_int):
                             f"{len(ans_leaves)} leaves; return a scalar array.")
         aval = get_aval(ans)
         _check_output(name, holomorphic, aval)
-        grads = f_vjp(_full(aval, 1))
+        # The seed is a constant (a literal in a staged program, as JAX's).
+        with set_current_trace(eval_trace):
+            seed = _full(aval, 1)
+        grads = f_vjp(seed)
         g = grads[0] if single else grads
         return ((ans, aux), g) if has_aux else (ans, g)
 

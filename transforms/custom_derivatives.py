@@ -13,20 +13,23 @@ error instead.
 """
 from __future__ import annotations
 
-from zenax.tracer import dtypes
+from zenax.tracer import dtypes, provenance
 from zenax.tracer.ad_types import Zero, not_mapped
-from zenax.tracer.core import (batch_rules, bind, get_aval, impl_rules, jvp_rules,
-                               lowering_rules, transpose_rules)
+from zenax.tracer.core import (Tracer, batch_rules, bind, get_aval, impl_rules, jvp_rules,
+                               lowering_rules, set_current_trace, transpose_rules)
 from zenax.lax import reductions as red
 from zenax.lax.broadcasting import bdim_at_front, instantiate, moveaxis, zeros_like_aval
-from zenax.lax.custom_derivatives import custom_jvp_call_p, custom_lin_p, custom_vjp_call_p
+from zenax.lax.custom_derivatives import (bind_custom_jvp, bind_custom_vjp, custom_jvp_call_p,
+                                          custom_jvp_call_rules, custom_lin_p, custom_vjp_call_p,
+                                          custom_vjp_call_rules, dispatch_custom_call)
 from zenax.lax.registry import tangent_aval
 
-from .linearize import linearize_flat, partial_eval_rules
+from .jvp import JVPTrace
+from .linearize import PartialEvalTrace, linearize_flat, partial_eval_rules
 from .lowering import lower_jaxpr
 from .subjaxpr import batch_jaxpr, eval_closed
 from .transpose import backward_pass
-from .vmap import vmap_flat
+from .vmap import BatchTrace, vmap_flat
 
 
 def _call_lower(*args, call_jaxpr, **_):
@@ -93,9 +96,15 @@ batch_rules[custom_jvp_call_p] = _custom_jvp_call_batch
 def _custom_vjp_call_jvp(primals, tangents, *, call_jaxpr, fwd, bwd, num_consts, in_avals,
                          jvp_by_transpose):
     _check_no_const_tangents(tangents, num_consts, "custom_vjp")
-    ps = primals[num_consts:]
+    return _fwd_and_custom_lin(primals[num_consts:], tangents[num_consts:], fwd, bwd,
+                               in_avals, jvp_by_transpose)
+
+
+def _fwd_and_custom_lin(ps, tangents, fwd, bwd, in_avals, jvp_by_transpose):
+    """Run ``fwd`` now; the output tangents come from a ``custom_lin`` equation whose
+    transpose calls ``bwd``."""
     out, res = fwd(*ps)
-    ts = [_instantiate_tangent(t, p) for t, p in zip(tangents[num_consts:], ps)]
+    ts = [_instantiate_tangent(t, p) for t, p in zip(tangents, ps)]
     out_avals = tuple(tangent_aval(get_aval(o)) for o in out)
     t_out = bind(custom_lin_p, *res, *ts, num_res=len(res), bwd=bwd, in_avals=in_avals,
                  out_avals=out_avals, jvp_by_transpose=jvp_by_transpose)
@@ -199,3 +208,132 @@ batch_rules[custom_lin_p] = _custom_lin_batch
 # staged as one custom_jvp_call equation it could not be transposed.
 partial_eval_rules[custom_jvp_call_p] = \
     lambda trace, args, *, call_jaxpr, jvp, num_consts: eval_closed(call_jaxpr, *args)
+
+
+# --------------------------------------------------------------------------- calls
+#
+# What each trace does with a *call* of a custom_jvp / custom_vjp function, before any
+# primitive is bound (see lax/custom_derivatives.py): as in JAX, differentiation runs only
+# the rule -- the primal function is not called, so it may branch on values, print, or be
+# non-differentiable -- and vmap batches the function and its rules without calling them,
+# handing the batched call to the enclosing trace.
+
+def _jvp_trace_custom_jvp(trace: JVPTrace, call):
+    primals, tangents = zip(*map(trace.lift, call.flat)) if call.flat else ((), ())
+    if all(type(t) is Zero for t in tangents):
+        return NotImplemented
+    ts = [_instantiate_tangent(t, p) for t, p in zip(tangents, primals)]
+    with set_current_trace(trace.parent), \
+            provenance.jvp_rule(custom_jvp_call_p, call.flat, {}, primals):
+        out, t_out = call.jvp(list(primals), ts)
+    return [trace.wrap(p, t if dtypes.is_inexact(get_aval(p).dtype) else
+                       Zero(tangent_aval(get_aval(p)))) for p, t in zip(out, t_out)]
+
+
+def _jvp_trace_custom_vjp(trace: JVPTrace, call):
+    primals, tangents = zip(*map(trace.lift, call.flat)) if call.flat else ((), ())
+    if all(type(t) is Zero for t in tangents):
+        return NotImplemented
+    with set_current_trace(trace.parent), \
+            provenance.jvp_rule(custom_vjp_call_p, call.flat, {}, primals):
+        out, t_out = _fwd_and_custom_lin(primals, tangents, call.fwd, call.bwd,
+                                         call.in_avals, call.jvp_by_transpose)
+    return [trace.wrap(p, t) for p, t in zip(out, t_out)]
+
+
+def _batched(fun, size, axis_name, dims):
+    """``fun`` (flat in, flat out) mapped over operands batched along ``dims``; every
+    output batched at axis 0."""
+    return lambda *xs: vmap_flat(fun, size, axis_name, list(dims), list(xs),
+                                 lambda k: [0] * k)
+
+
+class _BatchedCustomJVPCall:
+    """A custom_jvp call with its function and rule batched (nothing runs until the
+    enclosing trace calls one of them)."""
+
+    def __init__(self, call, trace: BatchTrace, vals, dims):
+        self.call, self.flat = call, list(vals)
+        size, name = trace.axis_size, trace.axis_name
+        self.fun_flat = _batched(call.fun_flat, size, name, dims)
+        both = lambda *xs: _jvp_outputs(call.jvp, xs)   # noqa: E731
+        self._batched_both = _batched(both, size, name, list(dims) * 2)
+
+    def jvp(self, primals, tangents):
+        outs = self._batched_both(*primals, *tangents)
+        return outs[:len(outs) // 2], outs[len(outs) // 2:]
+
+    def stage_and_bind(self):
+        return bind_custom_jvp(self.call, self.fun_flat, self.jvp, self.flat)
+
+
+def _jvp_outputs(jvp, xs):
+    n = len(xs) // 2
+    out, t_out = jvp(list(xs[:n]), list(xs[n:]))
+    return list(out) + [instantiate(t) for t in t_out]
+
+
+class _BatchedCustomVJPCall:
+    """A custom_vjp call with its function, ``fwd`` and ``bwd`` batched."""
+
+    def __init__(self, call, trace: BatchTrace, vals, dims):
+        self.call, self.flat = call, list(vals)
+        self.jvp_by_transpose = call.jvp_by_transpose
+        size, name = trace.axis_size, trace.axis_name
+        self.fun_flat = _batched(call.fun_flat, size, name, dims)
+        self.in_avals = tuple(get_aval(v) for v in vals)
+        self.size, self.dims, self.n_out = size, dims, None
+
+        def fwd_leaves(*xs):
+            out, res = call.fwd(*xs)
+            self.n_out = len(out)
+            return list(out) + list(res)
+        self._batched_fwd = _batched(fwd_leaves, size, name, dims)
+
+    def fwd(self, *primals):
+        outs = self._batched_fwd(*primals)
+        return outs[:self.n_out], outs[self.n_out:]
+
+    def bwd(self, res, cts):
+        cts_in = _vmap_bwd(self.call.bwd, self.size, res, cts)
+        # Back to the operands' layout; an unbatched operand sums over the batch.
+        return [red.reduce_sum(c, (0,)) if d is not_mapped else moveaxis(c, 0, d)
+                for c, d in zip(cts_in, self.dims)]
+
+    def stage_and_bind(self):
+        return bind_custom_vjp(self.call, self.fun_flat, self.fwd, self.bwd, self.flat,
+                               self.in_avals)
+
+
+def _batch_trace_rule(table, batched_call):
+    def rule(trace: BatchTrace, call):
+        vals, dims = zip(*map(trace.lift, call.flat)) if call.flat else ((), ())
+        if all(d is not_mapped for d in dims):
+            return NotImplemented
+        with set_current_trace(trace.parent):
+            outs = dispatch_custom_call(table, batched_call(call, trace, vals, dims))
+        return [trace.wrap(o, 0) for o in outs]
+    return rule
+
+
+def _inline_if_owned(trace, call):
+    # On tangents inside linearize the rule has done its work: inline the function.
+    if any(isinstance(x, Tracer) and x._trace is trace for x in call.flat):
+        return call.fun_flat(*call.flat)
+    return NotImplemented
+
+
+def _stage_if_owned(trace, call):
+    if any(isinstance(x, Tracer) and x._trace is trace for x in call.flat):
+        return call.stage_and_bind()
+    return NotImplemented
+
+
+custom_jvp_call_rules[JVPTrace] = _jvp_trace_custom_jvp
+custom_vjp_call_rules[JVPTrace] = _jvp_trace_custom_vjp
+custom_jvp_call_rules[BatchTrace] = _batch_trace_rule(custom_jvp_call_rules,
+                                                      _BatchedCustomJVPCall)
+custom_vjp_call_rules[BatchTrace] = _batch_trace_rule(custom_vjp_call_rules,
+                                                      _BatchedCustomVJPCall)
+custom_jvp_call_rules[PartialEvalTrace] = _inline_if_owned
+custom_vjp_call_rules[PartialEvalTrace] = _stage_if_owned

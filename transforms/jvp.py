@@ -41,6 +41,17 @@ class JVPTracer(Tracer):
         p = self.primal
         return p.to_concrete_value() if isinstance(p, Tracer) else p
 
+    def _short_repr(self) -> str:
+        primal, t = _pp(self.primal), self.tangent
+        if isinstance(t, Tracer) and getattr(t._trace, "stages_tangents", False):
+            # linearize (so vjp and grad) stages the tangents: JAX calls these GradTracers.
+            return f"GradTracer(primal={primal}, typeof(tangent)={t.aval.str_short()})"
+        return f"JVPTracer(primal={primal}, tangent={_pp(t)})"
+
+
+def _pp(x) -> str:
+    return x._short_repr() if isinstance(x, Tracer) else str(x)
+
 
 class JVPTrace(Trace):
     def describe_origin(self, tracer) -> str:

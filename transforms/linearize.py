@@ -32,6 +32,8 @@ partial_eval_rules: dict = {}
 class PartialEvalTrace(DynamicJaxprTrace):
     """Stages equations that involve its tracers; evaluates the rest in the parent."""
 
+    stages_tangents = True   # its tracers are the tangents of linearize (for reprs)
+
     def is_own(self, x) -> bool:
         return isinstance(x, DynamicJaxprTracer) and x._trace is self
 

@@ -19,11 +19,11 @@ from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
 from zenax.tracer.arguments import check_callable
 from zenax.tracer.core import (batch_rules, bind, get_aval, impl_rules, jvp_rules,
                                lowering_rules, set_current_trace, transpose_rules)
-from zenax.tracer.ir import ClosedJaxpr, Jaxpr, Literal
+from zenax.tracer.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
-from zenax.lax.higher_order import remat_p
+from zenax.lax.higher_order import jit_call_p, remat_p
 from zenax.lax.registry import tangent_aval
 
 from .linearize import partial_eval_rules
@@ -126,16 +126,55 @@ def _remat_transpose(cts, *args, jaxpr, prevent_cse, policy):
 
 
 def _split_known(j: Jaxpr, unknowns: Sequence[bool]):
-    """The equations computable from the known inputs, and the rest."""
+    """The equations computable from the known inputs, and the rest.
+
+    A nested ``remat`` or ``jit_call`` with some unknown operands is split in two when
+    some of its outputs do not depend on them (its primal outputs, in a jvp): a copy
+    computing those from the known operands goes with the known equations, and the whole
+    call (its known outputs dropped) with the unknown ones.  Kept whole, the nested
+    call's primal outputs would count as linear in the backward pass -- a checkpoint
+    inside a checkpoint could not be transposed.
+    """
     unknown_vars = {v for v, u in zip(j.invars, unknowns) if u}
     known_eqns, unknown_eqns = [], []
     for e in j.eqns:
-        if any(type(v) is not Literal and v in unknown_vars for v in e.invars):
+        in_uk = [type(v) is not Literal and v in unknown_vars for v in e.invars]
+        if not any(in_uk):
+            known_eqns.append(e)
+            continue
+        split = _split_call(e, in_uk) if e.primitive in _SPLITTABLE_CALLS else None
+        if split is None:
             unknown_eqns.append(e)
             unknown_vars.update(e.outvars)
-        else:
-            known_eqns.append(e)
+            continue
+        known_e, unknown_e, out_uk = split
+        known_eqns.append(known_e)
+        unknown_eqns.append(unknown_e)
+        unknown_vars.update(v for v, u in zip(e.outvars, out_uk) if u)
     return known_eqns, unknown_eqns, unknown_vars
+
+
+def _split_call(e: JaxprEqn, in_uk: list[bool]):
+    """``(known copy, unknown copy, outputs unknown)`` of a call equation whose operands
+    ``in_uk`` are unknown, or None when every output depends on them."""
+    closed = e.params["jaxpr"]
+    body = closed.jaxpr
+    known_b, _, unknown_b = _split_known(body, in_uk)
+    out_uk = [type(v) is not Literal and v in unknown_b for v in body.outvars]
+    if all(out_uk):
+        return None
+    known_body = dce(Jaxpr(body.constvars, [v for v, u in zip(body.invars, in_uk) if not u],
+                           [v for v, u in zip(body.outvars, out_uk) if not u], known_b))
+    known_e = e._replace(
+        invars=[x for x, u in zip(e.invars, in_uk) if not u],
+        outvars=[v for v, u in zip(e.outvars, out_uk) if not u],
+        params={**e.params, "jaxpr": ClosedJaxpr(known_body, closed.consts)})
+    unknown_e = e._replace(outvars=[v if u else Var(v.aval)
+                                    for v, u in zip(e.outvars, out_uk)])
+    return known_e, unknown_e, out_uk
+
+
+_SPLITTABLE_CALLS = (remat_p, jit_call_p)   # operands map one to one to the body's inputs
 
 
 def _remat_partial_eval(trace, args, *, jaxpr, prevent_cse, policy):

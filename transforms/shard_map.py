@@ -61,7 +61,8 @@ def shard_map(f: Callable | None = None, /, *, out_specs: Any, in_specs: Any = I
 
     ``in_specs``/``out_specs`` are PartitionSpecs (or pytree prefixes of the arguments /
     outputs): ``P("i", None)`` splits dimension 0 over mesh axis ``"i"``; an axis a spec
-    does not name is replicated.  Inside ``f`` the collectives of ``zenax.lax`` name mesh
+    does not name is replicated; an ``in_specs`` entry None passes its arguments to ``f``
+    as they are (static).  Inside ``f`` the collectives of ``zenax.lax`` name mesh
     axes.  ``axis_names`` (default: all) are the axes ``f`` is manual over.  Usable as a
     decorator when ``f`` is omitted.
 
@@ -91,7 +92,7 @@ def _shard_map(f: Callable, *, out_specs, in_specs, mesh, axis_names, check_vma:
             check_specs("in_specs", in_specs, manual, allow_none=True)
         check_specs("out_specs", out_specs, manual)
         leaves, in_tree = tree_flatten(args)
-        specs = _in_specs_for(in_specs, args, leaves, m, manual)
+        specs = _in_specs_for(in_specs, args, leaves, m, manual, name)
         arg_names = [f"args{keystr(path)}" for path, _ in tree_flatten_with_path(args)[0]]
         static = [s is None for s in specs]
 
@@ -213,10 +214,8 @@ def resolve_mesh(mesh, axis_names) -> tuple[Any, frozenset]:
 
 def check_specs(what: str, specs, manual: frozenset, allow_none: bool = False) -> None:
     """Every leaf of ``specs`` is a PartitionSpec naming only manual axes (TypeError /
-    ValueError, as JAX's, naming the argument and the entry)."""
-    if specs is None and what == "in_specs":
-        raise TypeError("shard_map: in_specs must be a pytree of PartitionSpecs, got None. "
-                        "For arguments replicated on every device use in_specs=P().")
+    ValueError, as JAX's, naming the argument and the entry); with ``allow_none``, None
+    leaves mark static arguments."""
     entries, _ = tree_flatten_with_path(specs, is_leaf=lambda x: x is None)
     for path, spec in entries:
         if spec is None and allow_none:
@@ -250,9 +249,9 @@ def broadcast_specs(what: str, specs, tree, fun_name: str) -> list:
     return out
 
 
-def _in_specs_for(in_specs, args, leaves, mesh, manual) -> list:
+def _in_specs_for(in_specs, args, leaves, mesh, manual, fun_name) -> list:
     if in_specs is not Infer:
-        return broadcast_specs("in_specs", in_specs, args, "the function")
+        return broadcast_specs("in_specs", in_specs, args, fun_name)
     if not all(t == AxisType.Explicit for n, t in zip(mesh.axis_names, mesh.axis_types)
                if n in manual):
         raise TypeError("shard_map: in_specs can be left out only when every manual mesh "

@@ -58,13 +58,13 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
     """Place the arrays of pytree ``x`` on ``device``: a device, a sharding, a
     PartitionSpec (read against the context mesh), or a pytree prefix of ``x`` of those.
     ``src``, ``donate`` and ``may_alias`` are JAX's (prefixes of ``x`` too).  Inside a
-    transformation a sharding becomes a constraint on the traced value; a device is left
-    to the compiler.
+    transformation, a sharding over Explicit mesh axes moves the traced value there
+    (``reshard``), and one over Auto axes runs it on the mesh's devices, as in JAX.
 
     >>> mesh = zenax.make_mesh((1,), ("i",))
     >>> y = zenax.device_put(jnp.arange(4.0), zenax.NamedSharding(mesh, zenax.P("i")))
     >>> y.sharding.spec
-    PartitionSpec('i',)
+    P('i',)
     """
     leaves, treedef = tree_flatten(x)
     for leaf in leaves:
@@ -91,20 +91,23 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
 
 
 def _constrain(x, placement):
-    """A traced value placed on a sharding: the layout becomes a constraint."""
+    """A traced value placed on a sharding over Explicit mesh axes moves there (its
+    layout is part of JAX's type).  Over Auto axes JAX only runs the program on the mesh's
+    devices, leaving the layout to the partitioner: the value is constrained to be
+    replicated there.  A device is the compiler's choice inside a program."""
     if isinstance(placement, PartitionSpec):
         mesh = get_mesh()
         if mesh.empty:
-            return x         # no mesh to read the spec against: nothing to constrain
+            return x
         placement = NamedSharding(mesh, placement)
     if not isinstance(placement, NamedSharding):
-        return x             # a device or a single-device sharding: the compiler's choice
+        return x
     explicit = {n for n, t in zip(placement.mesh.axis_names, placement.mesh.axis_types)
                 if t == AxisType.Explicit}
     used = {n for e in placement.spec for n in (e if isinstance(e, tuple) else (e,))}
     if explicit & used:
         return reshard(x, placement)
-    return with_sharding_constraint(x, placement)
+    return with_sharding_constraint(x, NamedSharding(placement.mesh, P()))
 
 
 def auto_axes(f: Callable | None = None, /, *, axes=None, out_sharding=None):
@@ -116,7 +119,7 @@ def auto_axes(f: Callable | None = None, /, *, axes=None, out_sharding=None):
     >>> g = zenax.sharding.auto_axes(lambda x: x * 2,
     ...                              out_sharding=zenax.NamedSharding(mesh, zenax.P("i")))
     >>> g(jnp.arange(2.0)).sharding.spec
-    PartitionSpec('i',)
+    P('i',)
     """
     if f is None:
         return lambda g: _auto_axes(g, axes, out_sharding)

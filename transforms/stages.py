@@ -33,14 +33,24 @@ class Traced:
 
 
 class Lowered:
-    """``jit(f).lower(*args)``: ``.as_text()`` (StableHLO), ``.compile()``,
-    ``.cost_analysis()``."""
+    """``jit(f).lower(*args)``: ``.as_text()`` (StableHLO), ``.compiler_ir()``,
+    ``.compile()``, ``.cost_analysis()``."""
 
     def __init__(self, jax_lowered, entry, name: str):
         self._lowered, self._entry, self._name = jax_lowered, entry, name
 
     def as_text(self, dialect: str | None = None) -> str:
         return self._lowered.as_text() if dialect is None else self._lowered.as_text(dialect)
+
+    def compiler_ir(self, dialect: str | None = None):
+        """The lowered program as an MLIR module (``dialect='stablehlo'``, the default),
+        or XLA's HLO module (``dialect='hlo'``), as JAX's ``Lowered.compiler_ir``.
+
+        >>> print(zenax.jit(jnp.sin).lower(1.0).compiler_ir())  # doctest: +ELLIPSIS
+        module @jit_sin attributes {...} {
+        ...
+        """
+        return self._lowered.compiler_ir(dialect)
 
     def compile(self) -> "Compiled":
         return Compiled(self._lowered.compile(), self._entry, self._name)

@@ -42,6 +42,9 @@ class BatchTracer(Tracer):
         shape = aval.shape[:self.bdim] + aval.shape[self.bdim + 1:]
         return aval.update(shape=shape)
 
+    def _short_repr(self) -> str:
+        return f"VmapTracer(aval={self.aval}, batched={get_aval(self.val)})"
+
 
 _warned_fallback: set = set()
 

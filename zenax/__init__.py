@@ -84,3 +84,4 @@ transfer_guard_host_to_device = _option("jax_transfer_guard_host_to_device")
 transfer_guard_device_to_host = _option("jax_transfer_guard_device_to_host")
 transfer_guard_device_to_device = _option("jax_transfer_guard_device_to_device")
 threefry_partitionable = _bool_option("jax_threefry_partitionable")
+from zenax.as_jax import install_as_jax, uninstall_as_jax  # noqa: F401,E402

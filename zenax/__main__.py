@@ -6,6 +6,9 @@
   (``zenax demo --help`` for its flags).
 - ``zenax tour``: trace a small function, print its jaxpr, and take its gradient in
   forward and reverse mode, showing the jaxprs each produces.
+- ``zenax run script.py [args]`` (or ``zenax run -m module [args]``): run a JAX program
+  unchanged on zenax -- its ``import jax`` and those of the libraries it uses (Optax,
+  ...) give zenax's modules (see ``zenax.as_jax``).
 """
 from __future__ import annotations
 
@@ -50,6 +53,27 @@ def tour(args) -> int:
     return 0
 
 
+def run(args) -> int:
+    import os
+    import runpy
+
+    from zenax.as_jax import install_as_jax
+
+    if not args.module and not os.path.isfile(args.script):
+        print(f"zenax run: error: can't open file {args.script!r}: no such file",
+              file=sys.stderr)
+        return 2
+    install_as_jax()
+    sys.argv = [args.script, *args.args]
+    if args.module:
+        runpy.run_module(args.script, run_name="__main__", alter_sys=True)
+    else:
+        # As `python script.py` does: the script's folder, not the cwd, leads sys.path.
+        sys.path[0] = os.path.dirname(os.path.abspath(args.script))
+        runpy.run_path(args.script, run_name="__main__")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr (``zenax demo: error: ...``)."""
 
@@ -68,6 +92,13 @@ def main(argv=None) -> int:
     p = sub.add_parser("tour", help="trace, print and run a small function and its gradient")
     p.add_argument("--source-lines", action="store_true",
                    help="annotate each equation with the source line that produced it")
+    p_run = sub.add_parser("run", help="run a JAX script (and the libraries it imports) on zenax",
+                           description="Run a Python program whose `import jax` statements, "
+                           "and those of the libraries it uses, give zenax's modules.")
+    p_run.add_argument("-m", dest="module", action="store_true",
+                       help="SCRIPT is a module name, run as `python -m` would")
+    p_run.add_argument("script", metavar="SCRIPT", help="the program's .py file (or module)")
+    p_run.add_argument("args", nargs=argparse.REMAINDER, help="its command-line arguments")
     args = parser.parse_args(argv)
     if args.command == "demo":
         try:
@@ -83,6 +114,8 @@ def main(argv=None) -> int:
         return 0
     if args.command == "tour":
         return tour(args)
+    if args.command == "run":
+        return run(args)
     return 2
 
 

@@ -72,8 +72,9 @@ def _seed_key(name: str, seed, impl_spec):
     seed = _asarray(seed, name, "seed")
     aval = get_aval(seed)
     if is_key_dtype(aval.dtype):
-        raise TypeError(f"zenax.random.{name} accepts a scalar integer seed, but was given a "
-                        "PRNG key.")
+        raise TypeError(f"zenax.random.{name}: `seed` must be a scalar integer, but was "
+                        f"given a PRNG key ({aval.str_short()}); a key is split or folded "
+                        "into, not re-seeded.")
     if aval.ndim:
         raise TypeError(f"zenax.random.{name} accepts a scalar seed, but was given an array "
                         f"of shape {aval.shape}. Use zenax.vmap for batching.")
@@ -177,7 +178,10 @@ def fold_in(key, data):
     if get_aval(data).ndim:
         raise TypeError("zenax.random.fold_in accepts a scalar, but was given an array of "
                         f"shape {_shape_of(data)}. Use zenax.vmap for batching.")
-    out = random_fold_in(typed, ew.convert_element_type(data, np.uint32))
+    # NumPy data is converted on the host, as JAX does (a uint32 literal in jaxprs).
+    data = (data.astype(np.uint32) if isinstance(data, (np.ndarray, np.generic))
+            else ew.convert_element_type(data, np.uint32))
+    out = random_fold_in(typed, data)
     return random_unwrap(out) if wrapped else out
 
 

@@ -5,7 +5,8 @@ sample can carry an *implicit reparameterisation* derivative: d sample / d a is
 ``random_gamma_grad(a, sample)`` (a function of the sample, not of the key), which no
 composition of the sampler's ops would give -- the rejection loop has no derivative.
 
-Operands: a raw key ``uint32[*batch, 2]`` and ``a`` of shape ``(*batch, *rest)``.  Each
+Operands: key data ``uint32[*batch, 2]`` (JAX's primitive takes typed keys; the samplers
+hand it the data of either kind of key) and ``a`` of shape ``(*batch, *rest)``.  Each
 key is split into ``prod(rest)`` keys, one per element; each element then runs
 Marsaglia and Tsang's rejection method (*A simple method for generating gamma variables*,
 2000) on its own key.  JAX lowers this as ``vmap`` of a one-element sampler; the lowering
@@ -31,7 +32,7 @@ from .. import elementwise as ew
 from .. import special
 from ..broadcasting import bdim_at_front, batch_size, broadcast_in_dim
 from ..prng import UINT_DTYPES, _threefry2x32_hash
-from ..registry import register, type_error
+from ..registry import register, tangent_aval, type_error
 
 lax = jax.lax
 
@@ -40,8 +41,8 @@ random_gamma_p = Primitive("random_gamma")
 
 def _random_gamma_abstract_eval(key, a, *, log_space):
     if key.dtype != np.uint32 or not key.ndim or key.shape[-1] != 2:
-        raise type_error(f"random_gamma: `key` must be a uint32[..., 2] key array, got "
-                         f"{key.str_short()}.")
+        raise type_error(f"random_gamma: `key` must be uint32[..., 2] key data (of a typed "
+                         f"key: zenax.random.key_data(key)), got {key.str_short()}.")
     if not dtypes.is_float(a.dtype):
         raise type_error(f"random_gamma: `a` must have a floating dtype, got {a.dtype}.")
     if a.shape[:key.ndim - 1] != key.shape[:-1]:
@@ -192,7 +193,7 @@ def _random_gamma_jvp(primals, tangents, *, log_space):
     sample = bind(random_gamma_p, key, a, log_space=log_space)
     a_dot = tangents[1]
     if type(a_dot) is Zero:
-        return sample, a_dot
+        return sample, Zero(tangent_aval(get_aval(sample)))
     return sample, ew.mul(a_dot, _gamma_grad(sample, a, log_space))
 
 

@@ -100,8 +100,8 @@ def dct(x: ArrayLike, type: int = 2, n: int | None = None, axis: int = -1,
     ``y[k] = 2 sum_j x[j] cos(pi k (2j + 1) / 2N)``, ``x`` first cropped or zero-padded to
     length ``n`` if given.  ``norm='ortho'`` makes it orthonormal.
 
-    >>> zenax.scipy.fft.dct(jnp.array([1., 2., 3., 4.]))
-    Array([20.        , -6.308644  ,  0.        , -0.44834155], dtype=float32)
+    >>> jnp.round(zenax.scipy.fft.dct(jnp.array([1., 2., 3., 4.])), 4)
+    Array([20.        , -6.3086    ,  0.        , -0.44829997], dtype=float32)
     """
     x = _check("dct", x, type, norm)
     if _dtypes.is_complex(dtype_of(x)):
@@ -165,9 +165,9 @@ def dctn(x: ArrayLike, type: int = 2, s: Sequence[int] | None = None,
     """The multidimensional DCT (type 2) of ``x`` over ``axes`` (all, or the last
     ``len(s)``), each first cropped or zero-padded to the lengths ``s`` if given.
 
-    >>> zenax.scipy.fft.dctn(jnp.array([[1., 2.], [3., 4.]]))
-    Array([[ 40.      ,  -5.656854],
-           [-11.313708,   0.      ]], dtype=float32)
+    >>> jnp.round(zenax.scipy.fft.dctn(jnp.array([[1., 2.], [3., 4.]])), 4)
+    Array([[ 40.    ,  -5.6569],
+           [-11.3137,   0.    ]], dtype=float32)
     """
     x = _check("dctn", x, type, norm)
     if _dtypes.is_complex(dtype_of(x)):
@@ -190,8 +190,8 @@ def idct(x: ArrayLike, type: int = 2, n: int | None = None, axis: int = -1,
     cropped or zero-padded to length ``n`` if given.
 
     >>> y = zenax.scipy.fft.dct(jnp.array([1., 2., 3., 4.]), norm="ortho")
-    >>> zenax.scipy.fft.idct(y, norm="ortho")
-    Array([1.0000002, 2.       , 3.       , 3.9999998], dtype=float32)
+    >>> jnp.round(zenax.scipy.fft.idct(y, norm="ortho"), 4)
+    Array([1., 2., 3., 4.], dtype=float32)
     """
     x = _check("idct", x, type, norm)
     if _dtypes.is_complex(dtype_of(x)):
@@ -216,9 +216,9 @@ def idctn(x: ArrayLike, type: int = 2, s: Sequence[int] | None = None,
     """The inverse of :func:`dctn`: :func:`idct` over each of ``axes`` in turn, after
     cropping or zero-padding to the lengths ``s`` if given.
 
-    >>> zenax.scipy.fft.idctn(jnp.array([[40., -4.], [-8., 0.]]))
-    Array([[1.4393398, 2.1464465],
-           [2.8535535, 3.5606601]], dtype=float32)
+    >>> jnp.round(zenax.scipy.fft.idctn(jnp.array([[40., -4.], [-8., 0.]])), 4)
+    Array([[1.4393, 2.1464],
+           [2.8536, 3.5607]], dtype=float32)
     """
     x = _check("idctn", x, type, norm)
     if _dtypes.is_complex(dtype_of(x)):

@@ -21,8 +21,8 @@ import numpy as np
 import zenax.lax.jnp as jnp
 from zenax import lax
 from zenax.lax.eager import compile_marked, compiled_when_eager
-from zenax.lax.jnp.promotion import (ArrayLike, canonical_dtype, dtype_of, ndim_of, promote_dtypes_inexact,
-                                     shape_of)
+from zenax.lax.jnp.promotion import (ArrayLike, canonical_dtype, dtype_of, ndim_of,
+                                     promote_dtypes_inexact, shape_of)
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.source_info import user_frame_str
 
@@ -276,7 +276,8 @@ def hessenberg(a: ArrayLike, *, calc_q: bool = False, overwrite_a: bool = False,
     # Q = diag(1, Q'), Q' the product of the reflectors stored below the subdiagonal.
     q = lax.linalg.householder_product(a_out[..., 1:, :-1], taus)
     batch, dtype = shape_of(a_out)[:-2], dtype_of(a_out)
-    q = jnp.block([[jnp.ones(batch + (1, 1), dtype=dtype), jnp.zeros(batch + (1, n - 1), dtype=dtype)],
+    corner = jnp.ones(batch + (1, 1), dtype=dtype)
+    q = jnp.block([[corner, jnp.zeros(batch + (1, n - 1), dtype=dtype)],
                    [jnp.zeros(batch + (n - 1, 1), dtype=dtype), q]])
     return h, q
 

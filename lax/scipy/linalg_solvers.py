@@ -44,7 +44,7 @@ def _rhs_signature(name: str, a, b, factors: str) -> str:
         return f"{factors},(n)->(n)"
     if ndim_of(a) == ndim_of(b) + 1 and shape_of(a)[-1] == shape_of(b)[-1]:
         warnings.warn(
-            f"jax.scipy.linalg.{name}: a right-hand side b with one axis fewer than the "
+            f"zenax.scipy.linalg.{name}: a right-hand side b with one axis fewer than the "
             f"matrix is read as a batch of vectors for now, and will be read as a batch of "
             f"matrices in the future. Write {name}(..., b[..., None])[..., 0] to keep this "
             f"meaning without the warning.", category=FutureWarning, stacklevel=4)

@@ -17,6 +17,9 @@ custom rules ``Ei'(x) = exp(x)/x`` and ``E_n' = -E_{n-1}`` (``n`` is not differe
 """
 from __future__ import annotations
 
+import functools
+import operator
+
 import numpy as np
 
 from zenax import lax
@@ -195,22 +198,24 @@ def _expn_large_order(n, x):
 @custom_jvp
 def _expn(n, x):
     dtype = dtype_of(x)
-    series_case = (n > 0) & (n < 5000) & (x > 0) & (x <= 1)
-    fraction_case = x > 1
     ones = jnp.ones_like(x)
+    fraction_case = x > 1
+    cases = [
+        ((n < 0) | (x < 0), lambda: np.asarray(np.nan, dtype)),
+        ((x == 0) & (n < 2), lambda: np.asarray(np.inf, dtype)),
+        # JAX's E_n(0) is 1/n (the true value is 1/(n - 1)); zenax keeps JAX's.
+        ((x == 0) & (n >= 2), lambda: 1 / jnp.where(n == 1, 2 * n, n)),
+        ((n == 0) & (x >= 0), lambda: jnp.exp(-x) / x),
+        (n >= 5000, lambda: _expn_large_order(n, x)),
+        (fraction_case, lambda: _expn_continued_fraction(
+            jnp.where(fraction_case, n, ones), jnp.where(fraction_case, x, 2 * ones))),
+    ]
+    # Where no case applies (0 < x <= 1 and 0 < n < 5000, or a NaN), the power series.
+    series_case = ~functools.reduce(operator.or_, [applies for applies, _ in cases])
     result = _expn_power_series(jnp.where(series_case, n, ones),
                                 jnp.where(series_case, x, 0.5 * ones))
-    cases = [
-        ((n < 0) | (x < 0), np.asarray(np.nan, dtype)),
-        ((x == 0) & (n < 2), np.asarray(np.inf, dtype)),
-        ((x == 0) & (n >= 2), 1 / jnp.where(n == 1, 2 * n, n)),
-        ((n == 0) & (x >= 0), jnp.exp(-x) / x),
-        (n >= 5000, _expn_large_order(n, x)),
-        (fraction_case, _expn_continued_fraction(jnp.where(fraction_case, n, ones),
-                                                 jnp.where(fraction_case, x, 2 * ones))),
-    ]
     for applies, value in cases:     # the last case that applies wins
-        result = jnp.where(applies, value, result)
+        result = jnp.where(applies, value(), result)
     return result
 
 

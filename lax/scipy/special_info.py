@@ -16,6 +16,7 @@ from zenax import lax
 import zenax.lax.jnp as jnp
 from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.eager import compiled_when_eager
+from zenax.lax.jnp.logic import const_like
 from zenax.lax.jnp.promotion import ArrayLike, ensure_array, promote_args_inexact
 
 from .special_errors import real_only
@@ -108,7 +109,8 @@ def rel_entr(p: ArrayLike, q: ArrayLike):
     safe_p = jnp.where(both_positive, p, 1)
     safe_q = jnp.where(both_positive, q, 1)
     value = _xlogx(safe_p) - _xlogy(safe_p, safe_q)
-    return jnp.where(both_positive, value, jnp.where(p_zero, jnp.zeros_like(value), np.inf))
+    # The 0 is a constant of p's type (strong unless p is a Python scalar), as in JAX.
+    return jnp.where(both_positive, value, jnp.where(p_zero, const_like(p, 0.0), np.inf))
 
 
 @compiled_when_eager()

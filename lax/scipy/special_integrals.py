@@ -365,8 +365,8 @@ def owens_t(h: ArrayLike, a: ArrayLike):
     """Owen's T function, ``1/(2 pi)`` times the integral of
     ``exp(-h**2 (1 + x**2) / 2) / (1 + x**2)`` over ``x`` from 0 to ``a``.
 
-    >>> jsp.special.owens_t(jnp.array([0., 0.5, 1.]), jnp.array([1., 0.5, 2.]))
-    Array([0.125    , 0.0644886, 0.0784682], dtype=float32)
+    >>> jsp.special.owens_t(jnp.array([0., 0.5, 2.]), jnp.array([1., 0.5, 0.5]))
+    Array([0.125     , 0.0644886 , 0.00862508], dtype=float32)
     """
     h, a = promote_args_inexact("owens_t", h, a)
     return _owens_t(ensure_array(h), ensure_array(a))

@@ -119,8 +119,8 @@ def ndtri(p: ArrayLike):
     """The inverse of :func:`ndtr`: the ``x`` with ``ndtr(x) == p``, ``-inf``/``inf`` at
     0 and 1, NaN outside ``[0, 1]``.
 
-    >>> jsp.special.ndtri(jnp.array([0.025, 0.5, 0.975]))
-    Array([-1.9599638,  0.       ,  1.9599644], dtype=float32)
+    >>> jsp.special.ndtri(jnp.array([0.001, 0.5, 0.75]))
+    Array([-3.0902324,  0.       ,  0.6744898], dtype=float32)
     """
     check_arraylike("ndtri", p)
     return _ndtri(_float_array("ndtri", p))

@@ -38,7 +38,12 @@ _NAN_POLICIES = ("propagate", "omit", "raise")
 
 
 class ModeResult(NamedTuple):
-    """What :func:`mode` returns: the modal values and how often each occurs."""
+    """What :func:`mode` returns: the modal values and how often each occurs.
+
+    >>> from zenax.scipy.stats import mode
+    >>> mode(jnp.array([1, 3, 3])).count
+    Array(2, dtype=int32)
+    """
     mode: jnp.ndarray
     count: jnp.ndarray
 
