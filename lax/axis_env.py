@@ -39,6 +39,11 @@ def extend_axis_env(sizes: Mapping[Hashable, int], check_vma: bool):
         _frames.stack.pop()
 
 
+def frames() -> tuple:
+    """Every frame in scope, outermost first (a cache of traced bodies keys on them)."""
+    return tuple((tuple(f.sizes.items()), f.check_vma) for f in _frames.stack)
+
+
 def mesh_axis_frame(name) -> MeshAxes | None:
     """The innermost frame binding ``name``, or None if no shard_map binds it."""
     for frame in reversed(_frames.stack):

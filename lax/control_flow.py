@@ -16,7 +16,8 @@ import numpy as np
 
 from zenax.tracer import dtypes
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, Tracer, abstract_eval_rules, bind, get_aval
+from zenax.tracer.core import (Primitive, Tracer, abstract_eval_rules, bind, eval_trace,
+                               get_aval, set_current_trace)
 from zenax.tracer.ir import (ClosedJaxpr, Jaxpr, Var, closed_to_open, pp_eqn_default,
                              pp_eqn_rules)
 from zenax.tracer.source_info import api_boundary
@@ -190,14 +191,25 @@ def _bind_cond(index, branches, operands, name):
             const_vars[const_pos[id(c)]] = v
         jaxprs.append(Jaxpr([], const_vars + jj.invars[len(cs):], jj.outvars, jj.eqns))
     # An output that every branch forwards from the same input is that input (as JAX).
-    fwd = [_forwarded_input(j, i) for i in range(len(jaxprs[0].outvars)) for j in jaxprs[:1]]
-    fwd = [f if all(_forwarded_input(j, i) == f for j in jaxprs) else None
+    fwd = [_forwarded_input(jaxprs[0], i) for i in range(len(jaxprs[0].outvars))]
+    fwd = [f if all(_forwarded_input(j, i) == f for j in jaxprs[1:]) else None
            for i, f in enumerate(fwd)]
     jaxprs = [ClosedJaxpr(Jaxpr([], j.invars, [v for v, f in zip(j.outvars, fwd) if f is None],
                                 j.eqns), []) for j in jaxprs]
     outs = iter(bind(cond_p, index, *consts, *flat_ops, branches=tuple(jaxprs)))
     ins = consts + flat_ops
-    return tree_unflatten(out_trees[0], [next(outs) if f is None else ins[f] for f in fwd])
+    return tree_unflatten(out_trees[0], [next(outs) if f is None else _as_array(ins[f])
+                                         for f in fwd])
+
+
+def _as_array(x):
+    """A forwarded input as an output: a tracer as it is, a concrete value as an array of
+    its canonical type (what the primitive would have returned)."""
+    if isinstance(x, Tracer):
+        return x
+    aval = get_aval(x)
+    with set_current_trace(eval_trace):
+        return bind(ew.convert_element_type_p, x, new_dtype=aval.dtype, weak_type=aval.weak_type)
 
 
 def _forwarded_input(jaxpr: Jaxpr, i: int) -> int | None:
@@ -423,7 +435,7 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
                 num_consts=len(new_consts) + nc, num_carry=len(carried))
     carry_outs, y_outs = iter(outs[:len(carried)]), iter(outs[len(carried):])
     carry_out = [x if m else next(carry_outs) for x, m in zip(flat_init, to_const)]
-    ys = [flat_xs[f - nc - num_carry] if m else next(y_outs)
+    ys = [_as_array(flat_xs[f - nc - num_carry]) if m else next(y_outs)
           for f, m in zip(fwd[num_carry:], y_is_x)]
     return tree_unflatten(carry_tree, carry_out), tree_unflatten(y_tree, ys)
 

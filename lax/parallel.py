@@ -13,6 +13,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero, not_mapped
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Primitive, batch_rules, bind, current_trace, get_aval, jvp_rules
@@ -126,24 +127,7 @@ all_gather_p.axis_rule = _all_gather_axis_rule
 batch_rules[all_gather_p] = _all_gather_batch
 
 
-def _all_gather_transpose(ct, x, *, axis_name, axis, axis_size, tiled):
-    """Each element's cotangent is its block of everyone's gathered cotangents, summed
-    (JAX's psum_scatter): psum, then keep block ``axis_index`` along ``axis``."""
-    if type(ct) is Zero:
-        return [Zero(x.aval)]
-    total = bind(psum_p, ct, axis_name=axis_name)
-    shape = get_aval(total).shape
-    if tiled:
-        total = sh.reshape(total, shape[:axis] + (axis_size, shape[axis] // axis_size)
-                           + shape[axis + 1:])
-        shape = get_aval(total).shape
-    mine = ew.eq(sh.iota(np.int32, axis_size), bind(axis_index_p, axis_name=axis_name))
-    mine = sh.broadcast_in_dim(ew._convert_element_type(mine, get_aval(ct).dtype), shape,
-                               (axis,))
-    return [red.reduce_sum(ew.mul(total, mine), (axis,))]
-
-
-deflinear(all_gather_p, _all_gather_transpose)
+# all_gather's transpose (psum_scatter) is registered in collectives.py, next to it.
 
 # --------------------------------------------------------------------------- axis_index
 axis_index_p = Primitive("axis_index")
@@ -172,9 +156,20 @@ def psum(x, axis_name):
 
 
 def pmean(x, axis_name):
+    """The mean of ``x`` over the mapped axis ``axis_name`` (true division, as JAX's: an
+    integer ``x`` gives floats).
+
+    >>> zenax.vmap(lambda x: lax.pmean(x, "i"), axis_name="i")(jnp.arange(4))
+    Array([1.5, 1.5, 1.5, 1.5], dtype=float32)
+    """
     n = axis_size(axis_name)
-    return tree_map(lambda v: ew.div(bind(psum_p, v, axis_name=axis_name),
-                                     np.array(n, get_aval(v).dtype)), x)
+
+    def mean(v):
+        total = bind(psum_p, v, axis_name=axis_name)
+        if not dtypes.is_inexact(get_aval(total).dtype):
+            total = ew._convert_element_type(total, dtypes.default_float_dtype())
+        return ew.div(total, np.array(n, get_aval(total).dtype))
+    return tree_map(mean, x)
 
 
 def pmax(x, axis_name):

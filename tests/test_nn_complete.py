@@ -11,6 +11,7 @@
 * attention's residual and implementation keywords, one_hot over a named axis, the
   compiled eager path, and bad input.
 """
+import doctest
 import importlib
 import inspect
 
@@ -109,8 +110,9 @@ def test_table_is_well_formed():
 def test_derivatives_at_the_kinks_are_jax_s():
     points = np.float32([0.0, 6.0, -1.0, 1.0, 3.0])
     for name in ("relu6", "hard_tanh", "sparse_sigmoid", "sparse_plus"):
-        ours = zenax.vmap(zenax.grad(getattr(nn, name)))(points)
-        assert_same(ours, jax.vmap(jax.grad(getattr(jax.nn, name)))(points), err_msg=name)
+        ours = zenax.jit(zenax.vmap(zenax.grad(getattr(nn, name))))(points)
+        theirs = jax.jit(jax.vmap(jax.grad(getattr(jax.nn, name))))(points)
+        assert_same(ours, theirs, err_msg=name)
 
 
 def test_log1mexp_uses_its_custom_rule():
@@ -318,3 +320,12 @@ def test_lists_are_rejected_like_jax(name):
         getattr(jax.nn, name)([1.0, 2.0])
     with pytest.raises(TypeError, match=f"{name} requires ndarray or scalar arguments"):
         getattr(nn, name)([1.0, 2.0])
+
+
+@pytest.mark.exhaustive
+@pytest.mark.parametrize("module", ["nn", "initializers", "attention"])
+def test_docstring_examples(module):
+    mod = importlib.import_module(f"zenax.models.{module}")
+    result = doctest.testmod(mod, extraglobs={"jnp": znp, "zenax": zenax, "np": np},
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0

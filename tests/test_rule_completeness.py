@@ -26,6 +26,9 @@ NO_JVP = {
              "jnp.linalg.qr differentiates through qr",
     "householder_product": "builds Q from geqrf's Householder vectors; no jvp in JAX either",
     "ormqr": "multiplies by Q from geqrf's Householder vectors; no jvp in JAX either",
+    "hessenberg": "no jvp in JAX either (jax.lax.linalg.hessenberg_p has no jvp rule)",
+    "schur": "no jvp in JAX either (jax.lax.linalg.schur_p has no jvp rule)",
+    "tridiagonal": "no jvp in JAX either (jax.lax.linalg.tridiagonal_p has no jvp rule)",
 }
 NO_BATCH = {
     "iota": "it has no operands, so vmap never has a batched operand to hand it",

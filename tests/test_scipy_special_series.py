@@ -67,6 +67,7 @@ def test_exponential_integrals_like_scipy():
                                    err_msg=name)
 
 
+@pytest.mark.exhaustive
 def test_exponential_integrals_at_their_edges_like_jax():
     """Zero, infinities, NaN, negative arguments and orders (NaN, except where JAX's
     last-applicable-case-wins order makes ``x > 1`` take the continued fraction)."""
@@ -83,10 +84,11 @@ def test_exponential_integrals_at_their_edges_like_jax():
 def test_loops_stop_elementwise():
     """Tiny arguments, whose continued fraction (not the branch selected for them) would
     run for very long, share an array with ordinary ones."""
-    x = jnp.asarray([-1e-30, -1e-8, 1e-30, 0.5, 100.0, -100.0], jnp.float32)
-    expected = [jsp_special.expi(v) for v in x]         # one by one: JAX's scalar path
-    assert_same(zsp.expi(x), jnp.stack(expected), rtol=2e-6, atol=0)
-    assert_same(zsp.exp1(x[2:4]), jnp.stack([jsp_special.exp1(v) for v in x[2:4]]))
+    x = np.asarray([-1e-30, -1e-8, 1e-30, 0.5, 100.0, -100.0], np.float32)
+    out = zenax.jit(lambda x: (zsp.expi(x), zsp.exp1(x[2:4])))(x)
+    np.testing.assert_allclose(out[0], osp.expi(x.astype(np.float64)).astype(np.float32),
+                               rtol=1e-6, atol=1e-40)       # (Ei(100) overflows float32)
+    np.testing.assert_allclose(out[1], osp.exp1(x[2:4].astype(np.float64)), rtol=1e-6)
 
 
 def _hyper_program(ns, a, b, x, a2, b2, c2, x2):
@@ -171,6 +173,7 @@ def test_bessel_jn_like_scipy_and_jax():
                 jsp_special.bessel_jn(jnp.asarray([1.0, 2.5]), v=2))
 
 
+@pytest.mark.exhaustive
 def test_bessel_jn_shapes_and_lists_like_jax():
     for z, kwargs in (([1.5, 3.0], {"v": 1, "n_iter": 30}), (2.5, {"v": 0, "n_iter": 30}),
                       (jnp.ones((2, 3)), {"v": 2, "n_iter": 30})):
@@ -217,7 +220,7 @@ def test_sph_harm_y_in_float64(x64):
 # --------------------------------------------------------------------------- bernoulli
 
 def test_bernoulli_like_scipy_and_jax():
-    for n in (0, 2, 30):
+    for n in (2, 30):
         out = zsp.bernoulli(n)
         assert_same(out, jsp_special.bernoulli(n))
         np.testing.assert_allclose(out, osp.bernoulli(n), rtol=2e-5, atol=1e-7)

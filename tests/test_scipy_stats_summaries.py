@@ -47,7 +47,7 @@ def both(name, *args, **kwargs):
 
 @pytest.mark.parametrize("method", ["average", "min", "max", "dense", "ordinal"])
 def test_rankdata_methods_match_jax_and_scipy(method):
-    for a, kwargs in [(INTS, {"axis": 1}), (WITH_NAN, {}), (np.array([True, False]), {})]:
+    for a, kwargs in [(INTS, {"axis": 1}), (WITH_NAN, {})]:
         z, j = both("rankdata", a, method, **kwargs)
         assert_same(z, j, err_msg=f"{method} {kwargs}")
     np.testing.assert_array_equal(zstats.rankdata(INTS, method, axis=1),
@@ -83,7 +83,7 @@ def _check_modes(cases):
 
 
 def test_mode_matches_jax_and_scipy():
-    _check_modes(MODE_CASES[:4])
+    _check_modes(MODE_CASES[:3])
     expected = sps.mode(INTS, axis=1)
     result = zstats.mode(INTS, axis=1)
     np.testing.assert_array_equal(result.mode, expected.mode)
@@ -92,7 +92,7 @@ def test_mode_matches_jax_and_scipy():
 
 @pytest.mark.exhaustive
 def test_mode_in_every_form_matches_jax():
-    _check_modes(MODE_CASES[4:])
+    _check_modes(MODE_CASES[3:])
 
 
 def test_mode_bad_arguments():
@@ -186,29 +186,35 @@ def test_gaussian_kde_fit_and_density_match_jax(label):
     assert_same(z.logpdf(points * 10), j.logpdf(points * 10), tol=KDE_TOL)
 
 
+def _integrals_and_samples(kde, other, key):
+    """Everything of a kde but its density, as one function (run under jit: one compile
+    for all of it on each side; evaluation is what the eager tests check)."""
+    d = kde.d
+    out = {"gaussian": kde.integrate_gaussian(jnp.zeros(d), jnp.eye(d)),
+           "kde": kde.integrate_kde(other), "sample": kde.resample(key, (4,)),
+           "one_sample": kde.resample(key)}
+    if d == 1:
+        out["box"] = kde.integrate_box_1d(-0.5, 1.0)
+    return out
+
+
 @pytest.mark.parametrize("label", ["weights", "2d", "1d", "silverman"])
 def test_gaussian_kde_integrals_and_resample_match_jax(label):
-    (z, j), points = kdes(label)
-    mean, cov = jnp.zeros(z.d), jnp.eye(z.d)
-    assert_same(z.integrate_gaussian(mean, cov), j.integrate_gaussian(mean, cov), tol=KDE_TOL)
+    (z, j), _ = kdes(label)
     other_data = jnp.asarray(KDES[label][0][..., :7] + 0.3)
-    assert_same(z.integrate_kde(zstats.gaussian_kde(other_data)),
-                j.integrate_kde(jstats.gaussian_kde(other_data)), tol=KDE_TOL)
-    if z.d == 1:
-        assert_same(z.integrate_box_1d(-0.5, 1.0), j.integrate_box_1d(-0.5, 1.0), tol=KDE_TOL)
     key = jax.random.PRNGKey(3)
-    assert_same(z.resample(key, (4,)), j.resample(key, (4,)), tol=KDE_TOL)
-    assert_same(z.resample(key), j.resample(key), tol=KDE_TOL)
+    assert_same(zenax.jit(_integrals_and_samples)(z, zstats.gaussian_kde(other_data), key),
+                jax.jit(_integrals_and_samples)(j, jstats.gaussian_kde(other_data), key),
+                tol=KDE_TOL)
 
 
 def test_gaussian_kde_matches_scipy():
-    kde, ref = zstats.gaussian_kde(D2), sps.gaussian_kde(D2.astype(np.float64))
-    np.testing.assert_allclose(kde.evaluate(P2), ref.evaluate(P2), rtol=1e-5)
-    np.testing.assert_allclose(kde.logpdf(P2), ref.logpdf(P2), rtol=1e-5)
-    kde1, ref1 = (zstats.gaussian_kde(D1, weights=W1),
-                  sps.gaussian_kde(D1.astype(np.float64), weights=W1))
-    np.testing.assert_allclose(kde1.integrate_box_1d(-0.5, 1.0),
-                               ref1.integrate_box_1d(-0.5, 1.0), rtol=1e-5)
+    kde, ref = zstats.gaussian_kde(jnp.asarray(D1)), sps.gaussian_kde(D1.astype(np.float64))
+    points = jnp.asarray(P1)
+    np.testing.assert_allclose(kde.evaluate(points), ref.evaluate(P1), rtol=1e-5)
+    np.testing.assert_allclose(kde.logpdf(points * 10), ref.logpdf(P1 * 10), rtol=1e-5)
+    np.testing.assert_allclose(kde.integrate_box_1d(-0.5, 1.0), ref.integrate_box_1d(-0.5, 1.0),
+                               rtol=1e-5)
 
 
 def test_gaussian_kde_is_a_pytree_under_transforms():
@@ -218,8 +224,10 @@ def test_gaussian_kde_is_a_pytree_under_transforms():
     assert zenax.tree_util.tree_unflatten(tree, leaves).n == z.n
     assert_same(zenax.jit(lambda k, p: k.evaluate(p))(z, points),
                 jax.jit(lambda k, p: k.evaluate(p))(j, points), tol=KDE_TOL)
-    grad = zenax.grad(lambda d: zstats.gaussian_kde(d).logpdf(points).sum())(jnp.asarray(D1))
-    expected = jax.grad(lambda d: jstats.gaussian_kde(d).logpdf(points).sum())(jnp.asarray(D1))
+    grad = zenax.jit(zenax.grad(lambda d: zstats.gaussian_kde(d).logpdf(points).sum()))(
+        jnp.asarray(D1))
+    expected = jax.jit(jax.grad(lambda d: jstats.gaussian_kde(d).logpdf(points).sum()))(
+        jnp.asarray(D1))
     assert_same(grad, expected, tol={"float32": (1e-4, 1e-5)})
 
 

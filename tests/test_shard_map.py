@@ -21,7 +21,7 @@ import zenax
 import zenax.numpy as znp
 from oracle import assert_same
 from zenax.lax import collectives
-from zenax.transforms.shard_map import shard_map
+from zenax.transforms.shard_map import shard_map, smap
 from zenax.transforms.varying_axes import typed_while_traced
 
 ZL = SimpleNamespace(**{**vars(zenax.lax), **{n: getattr(collectives, n)
@@ -240,6 +240,7 @@ def test_custom_jvp_and_cond_inside_the_body():
     assert_same(got, expected, tol=TOL)
 
 
+@pytest.mark.exhaustive
 def test_second_derivatives_and_jit_vmap_grad():
     def build(top, L, m, smap):
         f = _sm(smap, lambda x, w: L.psum(m.sin(x) * w, "i"))
@@ -258,6 +259,18 @@ def test_collective_over_a_vmap_axis_inside_the_body():
     got = zenax.vmap(f, axis_name="v")(XS)
     expected = np.broadcast_to(XS.sum(0).reshape(4, 2, 4).sum(0), (3, 2, 4))
     assert_same(got, expected, tol=TOL, check_weak_type=False)
+
+
+def test_smap_maps_one_axis_of_the_context_mesh():
+    def build(top, L, m, _):
+        sm = jax.smap if top is jax else smap
+        f = sm(lambda x, w: L.psum(m.sin(x) * w, "i"), in_axes=(0, None), out_axes=None,
+               axis_name="i")
+        return lambda x, w: (f(x, w), top.grad(lambda x, w: m.sum(f(x, w) ** 2),
+                                               argnums=(0, 1))(x, w))
+    with jax.set_mesh(mesh()):
+        expected, got = _both(build)
+    assert_same(got, expected, tol=TOL)
 
 
 # --------------------------------------------------------------------------- the body

@@ -12,8 +12,9 @@ import pytest
 
 import zenax
 import zenax.numpy as znp
+import zenax.sharding
 from oracle import assert_same
-from zenax.lax import collectives, sharding_constraint
+from zenax.lax import collectives, parallel, sharding_constraint
 from zenax.transforms import pmap as pmap_module
 from zenax.transforms import shard_map as shard_map_module
 from zenax.transforms import sharding as sharding_module
@@ -58,6 +59,12 @@ def test_pbroadcast_under_named_vmap():
     expected = np.broadcast_to(X[2], X.shape).copy()
     expected[2] += X.sum(0)
     assert_same(grad, expected, tol=TOL)
+
+
+def test_pmean_of_integers_divides_truly():
+    f = lambda L: lambda v: L.pmean(v, "i")
+    ints = np.arange(12, dtype=np.int32).reshape(4, 3)
+    assert_same(zenax.vmap(f(ZL), axis_name="i")(ints), jax.vmap(f(jax.lax), axis_name="i")(ints))
 
 
 def test_pcast_outside_a_typed_body_is_the_identity():
@@ -132,19 +139,16 @@ def _public_zenax():
     zenax/__init__.py are pending."""
     public = ModuleType("zenax")
     public.__dict__.update(vars(zenax))
-    import zenax.sharding as sharding
-    extra = dict(NamedSharding=sharding.NamedSharding, P=sharding.PartitionSpec,
-                 make_mesh=sharding_module.make_mesh, shard_map=shard_map_module.shard_map,
-                 pmap=pmap_module.pmap, device_put=sharding_module.device_put,
-                 sharding=sharding)
-    for name, value in extra.items():
-        if not hasattr(zenax, name) or name == "device_put":
-            setattr(public, name, value)
+    public.__dict__.update(
+        NamedSharding=zenax.sharding.NamedSharding, P=zenax.sharding.PartitionSpec,
+        make_mesh=sharding_module.make_mesh, shard_map=shard_map_module.shard_map,
+        smap=shard_map_module.smap, pmap=pmap_module.pmap,
+        device_put=sharding_module.device_put, sharding=zenax.sharding)
     return public
 
 
-@pytest.mark.parametrize("module", [collectives, sharding_constraint, sharding_module,
-                                    shard_map_module, pmap_module],
+@pytest.mark.parametrize("module", [parallel, collectives, sharding_constraint,
+                                    sharding_module, shard_map_module, pmap_module],
                          ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_examples_in_docstrings_hold(module):
     result = doctest.testmod(module, extraglobs={"zenax": _public_zenax(), "jnp": znp,

@@ -120,6 +120,9 @@ eval_trace = EvalTrace()
 class _Context(threading.local):
     def __init__(self):
         self.trace: Trace = eval_trace
+        # A function every bind goes through first while set (shard_map's typing of
+        # device-varying values installs one); None on the common path.
+        self.bind_hook: Callable | None = None
 
 
 _context = _Context()
@@ -142,6 +145,8 @@ def set_current_trace(trace: Trace):
 
 def bind(primitive: Primitive, *args, **params):
     """Apply ``primitive`` to ``args`` under the current trace."""
+    if _context.bind_hook is not None:
+        return _context.bind_hook(primitive, args, params)
     return _context.trace.process_primitive(primitive, args, params)
 
 

@@ -35,10 +35,7 @@ feed_dict)`` stages the part of the graph the outputs need into a jaxpr with
     >>> g.run(y, {x: np.zeros(3, np.float32)})
     Array([0., 0., 0.], dtype=float32)
     >>> print(g.to_jaxpr(y))
-    { lambda ; a:f32[3] b:f32[3]. let
-        c:f32[3] = sin a
-        d:f32[3] = mul c b
-      in (d,) }
+    { lambda ; a:f32[3] b:f32[3]. let c:f32[3] = sin a; d:f32[3] = mul c b in (d,) }
 
 The staged jaxpr's inputs are the placeholders the outputs depend on, in creation order,
 followed by the variables they depend on, in creation order (``graph.jaxpr_inputs``);
@@ -479,7 +476,7 @@ def constant(value, name: str | None = None) -> DataNode:
     inline literal for a scalar).  Python scalars stay weakly typed, as in JAX.
 
     >>> constant(np.arange(3.0)).aval
-    ShapedArray(f32[3])
+    ShapedArray(float32[3])
     """
     return get_default_graph()._constant(value, name)
 
@@ -511,7 +508,7 @@ def apply(op: Callable, *args, **params):
     >>> import zenax.lax as lax
     >>> x = placeholder((3,))
     >>> apply(lax.reduce_sum, apply(lax.sin, x), axes=(0,)).aval
-    ShapedArray(f32[])
+    ShapedArray(float32[])
     """
     nodes = [a for a in tree_flatten(args)[0] if isinstance(a, DataNode)]
     graph = nodes[0].graph if nodes else get_default_graph()

@@ -5,11 +5,13 @@ A jaxpr is a typed, first-order program in A-normal form::
     { lambda a:f32[3]; b:f32[3]. let
         c:f32[3] = mul b a
         d:f32[3] = sin c
-      in (d,) }
+        e:f32[3] = cos d
+      in (e,) }
 
 ``constvars`` (before ``;``) are closed-over constants, ``invars`` the arguments, each
 equation applies one primitive to variables or literals and binds new variables.  The
-printer reproduces JAX's ``make_jaxpr`` text; :func:`typecheck_jaxpr` re-derives every
+printer reproduces JAX's ``make_jaxpr`` text (a jaxpr that fits in 80 columns is printed
+on one line); :func:`typecheck_jaxpr` re-derives every
 type with the primitives' abstract_eval rules (tests run it after every transform);
 :func:`eval_jaxpr` interprets a jaxpr by binding each primitive under the current trace,
 so evaluating a jaxpr inside a transform transforms it.

@@ -73,10 +73,7 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = (),
 
     >>> import zenax, zenax.numpy as jnp
     >>> print(zenax.make_jaxpr(lambda x: jnp.sin(x) * 2.0)(1.0))
-    { lambda ; a:f32[]. let
-        b:f32[] = sin a
-        c:f32[] = mul b 2.0:f32[]
-      in (c,) }
+    { lambda ; a:f32[]. let b:f32[] = sin a; c:f32[] = mul b 2.0:f32[] in (c,) }
     """
     if isinstance(static_argnums, int):
         static_argnums = (static_argnums,)

@@ -7,7 +7,7 @@ from .vmap import vmap  # noqa: F401
 from .jit import eval_shape, jit  # noqa: F401
 from .stages import ShapeDtypeStruct  # noqa: F401
 from . import passes  # noqa: F401
-from .runtime import (block_until_ready, default_backend, device_put, devices,  # noqa: F401
+from .runtime import (block_until_ready, default_backend, devices,  # noqa: F401
                       disable_jit, local_devices)
 from . import control_flow as _control_flow  # noqa: F401,E402  (registers rules)
 from . import custom_derivatives as _custom_derivatives  # noqa: F401,E402  (registers rules)
@@ -22,3 +22,8 @@ from zenax.lax.jnp.vectorization import install_vmap as _install_vmap  # noqa: E
 _install_vmap(vmap)
 from zenax.lax.control_flow import install_vmap as _install_map_vmap  # noqa: E402
 _install_map_vmap(vmap)       # lax.map(batch_size=) and the jvp of a general lax.reduce
+
+# Scale-out: shardings, device_put with shardings, shard_map / smap, pmap.
+from .sharding import device_put  # noqa: F401,E402
+from .shard_map import shard_map, smap  # noqa: F401,E402
+from .pmap import pmap  # noqa: F401,E402

@@ -71,6 +71,15 @@ def _full(aval, value):
     return bind(sh.broadcast_in_dim_p, operand, shape=aval.shape, broadcast_dimensions=())
 
 
+def _seed(aval):
+    """The cotangent 1 of a scalar output: a constant (a literal in a staged program, as
+    JAX's), weakly typed when the output is (a Python scalar)."""
+    if aval.weak_type:
+        return complex(1) if dtypes.is_complex(aval.dtype) else 1.0
+    with set_current_trace(eval_trace):
+        return _full(aval, 1)
+
+
 def _instantiate(t):
     return _full(t.aval, 0) if type(t) is Zero else t
 
@@ -345,10 +354,7 @@ def _value_and_grad(name, fun, argnums, has_aux, holomorphic, allow_int):
                             f"{len(ans_leaves)} leaves; return a scalar array.")
         aval = get_aval(ans)
         _check_output(name, holomorphic, aval)
-        # The seed is a constant (a literal in a staged program, as JAX's).
-        with set_current_trace(eval_trace):
-            seed = _full(aval, 1)
-        grads = f_vjp(seed)
+        grads = f_vjp(_seed(aval))
         g = grads[0] if single else grads
         return ((ans, aux), g) if has_aux else (ans, g)
 

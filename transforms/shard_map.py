@@ -24,13 +24,14 @@ import jax
 from jax.sharding import AbstractMesh, AxisType, Mesh, NamedSharding, PartitionSpec
 
 from zenax.tracer.arguments import check_callable, check_outputs
-from zenax.tracer.core import Tracer, get_aval
+from zenax.tracer.core import Tracer, current_trace, get_aval
 from zenax.tracer.ir import ClosedJaxpr, closed_to_open
 from zenax.tracer.provenance import TRANSPOSED
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path,
                                    tree_structure, tree_unflatten)
+from zenax.lax import axis_env
 
 from . import shard_map_rules
 from .shard_map_primitive import (bind_shard_map, body_axis_env, ctx_of,
@@ -79,6 +80,39 @@ def shard_map(f: Callable | None = None, /, *, out_specs: Any, in_specs: Any = I
     return _shard_map(f, **kwargs)
 
 
+def smap(f: Callable | None = None, /, *, in_axes: Any = Infer, out_axes: Any, axis_name):
+    """``shard_map`` over the one mesh axis ``axis_name`` of the context mesh, with the
+    mapped dimension of each argument (``in_axes``) and output (``out_axes``) given as in
+    ``vmap`` (None: replicated) instead of PartitionSpecs.
+
+    >>> mesh = zenax.make_mesh((1,), ("i",), axis_types=(zenax.sharding.AxisType.Auto,))
+    >>> with zenax.sharding.set_mesh(mesh):
+    ...     print(zenax.smap(lambda x: x * 2, in_axes=0, out_axes=0, axis_name="i")(
+    ...         jnp.arange(2.0)))
+    [0. 2.]
+    """
+    if isinstance(axis_name, (list, tuple)):
+        raise TypeError(f"smap: axis_name must be one axis name, got {axis_name!r}.")
+    for what, axes in (("in_axes", in_axes), ("out_axes", out_axes)):
+        if axes is not Infer and not all(
+                isinstance(a, int) for a in tree_flatten(axes, is_leaf=lambda x: x is None)[0]
+                if a is not None):
+            raise TypeError(f"smap {what} must be an int, None, or a (nested) container of "
+                            f"those, got {axes!r}.")
+    to_spec = lambda a: P() if a is None else P(*[None] * a, axis_name)
+    kwargs = dict(out_specs=_map_axes(to_spec, out_axes),
+                  in_specs=Infer if in_axes is Infer else _map_axes(to_spec, in_axes), mesh=None,
+                  axis_names=frozenset({axis_name}), check_vma=True)
+    if f is None:
+        return lambda g: _shard_map(g, **kwargs)
+    return _shard_map(f, **kwargs)
+
+
+def _map_axes(fn, axes):
+    leaves, tree = tree_flatten(axes, is_leaf=lambda x: x is None)
+    return tree_unflatten(tree, [fn(a) for a in leaves])
+
+
 def _shard_map(f: Callable, *, out_specs, in_specs, mesh, axis_names, check_vma: bool):
     check_callable("shard_map", f)
     name = getattr(f, "__name__", repr(f))
@@ -106,7 +140,7 @@ def _shard_map(f: Callable, *, out_specs, in_specs, mesh, axis_names, check_vma:
 
         dyn = [(x, s, n) for x, s, n, st in zip(leaves, specs, arg_names, static) if not st]
         key = None if any(static) else (in_tree, tuple(_aval_key(x) for x in leaves), m,
-                                        manual, tuple(specs))
+                                        manual, tuple(specs), _named_axes_in_scope())
         outs, out_tree = shard_map_flat(body_fun, [x for x, _, _ in dyn],
                                         [s for _, s, _ in dyn], mesh=m, manual_axes=manual,
                                         check_vma=check_vma, fun_name=name,
@@ -120,6 +154,17 @@ def _shard_map(f: Callable, *, out_specs, in_specs, mesh, axis_names, check_vma:
 def _aval_key(x) -> tuple:
     a = get_aval(x)
     return a.shape, a.dtype, a.weak_type
+
+
+def _named_axes_in_scope() -> tuple:
+    """The axis names the body's collectives could resolve against (an enclosing vmap's,
+    an enclosing body's mesh axes), with their sizes: traced bodies differ with them."""
+    names, trace = [], current_trace()
+    while trace is not None:
+        if getattr(trace, "axis_name", None) is not None:
+            names.append((trace.axis_name, trace.axis_size))
+        trace = trace.parent
+    return tuple(names) + axis_env.frames()
 
 
 def shard_map_flat(body_fun: Callable, args: list, in_specs: Sequence[PartitionSpec], *,
@@ -323,4 +368,4 @@ def _replication_error(fails, out_specs, out_tree, mesh, manual, fun_name) -> Va
         "or pass check_vma=False to shard_map to skip this check.")
 
 
-__all__ = ["shard_map"]
+__all__ = ["shard_map", "smap"]

@@ -159,7 +159,9 @@ def _shard_map_impl(*args, jaxpr, **params):
     key = tuple(params.items())
     exe = per_jaxpr.get(key)
     if exe is None:
-        exe = per_jaxpr[key] = jax.jit(functools.partial(_shard_map_lower, jaxpr=jaxpr,
+        # (A copy of the jaxpr: the cache entry must not keep its own key alive.)
+        body = ClosedJaxpr(jaxpr.jaxpr, jaxpr.consts)
+        exe = per_jaxpr[key] = jax.jit(functools.partial(_shard_map_lower, jaxpr=body,
                                                          **params))
     return exe(*args)
 

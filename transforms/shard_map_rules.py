@@ -145,9 +145,11 @@ def _shard_map_partial_eval(trace, args, *, jaxpr, mesh, in_specs, out_specs, ch
                     lambda: _split_body(jaxpr, in_unknowns, mesh, in_specs, out_specs,
                                         check_vma, manual_axes))
     known_args = [x for x, u in zip(args, in_unknowns) if not u]
-    with set_current_trace(trace.parent):
-        known_outs = bind_shard_map(known_args, jaxpr=split.known, in_specs=split.known_in,
-                                    out_specs=split.known_out, **params)
+    known_outs = []
+    if split.known_out:
+        with set_current_trace(trace.parent):
+            known_outs = bind_shard_map(known_args, jaxpr=split.known, in_specs=split.known_in,
+                                        out_specs=split.known_out, **params)
     n_known = split.out_unknowns.count(False)
     residuals = list(known_outs[n_known:])
     unknown_outs = trace.stage(

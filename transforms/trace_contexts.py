@@ -48,7 +48,7 @@ def ensure_compile_time_eval() -> Iterator[None]:
     ...     return x + y
     >>> print(zenax.make_jaxpr(f)(1.0))  # doctest: +ELLIPSIS
     { lambda ; a:f32[]. let
-        b:f32[] = jit_call[...
+        b:f32[] = jit[...
     """
     with set_current_trace(_CompileTimeEvalTrace(core.current_trace())):
         yield

@@ -2,10 +2,7 @@
 
 >>> import zenax, zenax.numpy as jnp
 >>> print(zenax.make_jaxpr(lambda x: jnp.sin(x) * 2.0)(1.0))
-{ lambda ; a:f32[]. let
-    b:f32[] = sin a
-    c:f32[] = mul b 2.0:f32[]
-  in (c,) }
+{ lambda ; a:f32[]. let b:f32[] = sin a; c:f32[] = mul b 2.0:f32[] in (c,) }
 """
 from zenax.tracer.make_jaxpr import make_jaxpr  # noqa: F401
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr, eval_jaxpr, typecheck_jaxpr  # noqa: F401
@@ -85,3 +82,12 @@ transfer_guard_device_to_host = _option("jax_transfer_guard_device_to_host")
 transfer_guard_device_to_device = _option("jax_transfer_guard_device_to_device")
 threefry_partitionable = _bool_option("jax_threefry_partitionable")
 from zenax.as_jax import install_as_jax, uninstall_as_jax  # noqa: F401,E402
+
+# Scale-out (issue 25): meshes and shardings are JAX's runtime objects; shard_map, pmap and
+# the collectives are zenax's own transforms and primitives.
+from . import sharding  # noqa: F401,E402
+from zenax.transforms.sharding import (NamedSharding, PartitionSpec as P, make_mesh,  # noqa: F401,E402
+                                       set_mesh)
+from zenax.transforms.shard_map import shard_map, smap  # noqa: F401,E402
+from zenax.transforms.pmap import pmap  # noqa: F401,E402
+Shard = _jax.Shard

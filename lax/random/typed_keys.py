@@ -51,14 +51,11 @@ class PRNGImpl:
     """A PRNG implementation as a primitive param: printed by its short tag, as JAX's
     jaxprs show it (``random_seed[impl=fry]``)."""
 
-    __slots__ = ("name", "tag")
+    __slots__ = ("name", "tag", "key_dtype")
 
     def __init__(self, name: str, tag: str):
         self.name, self.tag = name, tag
-
-    @property
-    def key_dtype(self):
-        return jax.random.key_dtype(self.name)
+        self.key_dtype = jax.random.key_dtype(name)     # JAX's dtype object: data
 
     def __eq__(self, other):
         return type(other) is PRNGImpl and other.name == self.name
@@ -145,11 +142,11 @@ def _stack_halves(x1, x2):
                            x1.ndim)
 
 
-def _hash_counters(data, shape: tuple):
+def _hash_counters(name: str, data, shape: tuple):
     """Hash the 64-bit counters ``0 .. prod(shape)-1`` (as ``(high, low)`` uint32 halves,
     laid out in ``shape``) under every key of ``data``: two uint32 arrays of shape
     ``(*keys_shape, *shape)``."""
-    _check_partitionable("random_bits" if shape else "split")
+    _check_partitionable(name)
     size = math.prod(shape)
     if size >= 2 ** 32:
         raise NotImplementedError(f"random bits for {size} >= 2**32 elements.")
@@ -172,7 +169,7 @@ def _seed_data(seeds):
 
 
 def _bits_data(data, bit_width: int, shape: tuple):
-    bits1, bits2 = _hash_counters(data, shape)
+    bits1, bits2 = _hash_counters("bits", data, shape)
     dtype = UINT_DTYPES[bit_width]
     if bit_width == 64:
         high = lax.convert_element_type(bits1, dtype)
@@ -250,7 +247,7 @@ def _split_abstract_eval(keys, *, shape):
 
 
 def _split_lower(keys, *, shape):
-    data = _stack_halves(*_hash_counters(jax.random.key_data(keys), shape))
+    data = _stack_halves(*_hash_counters("split", jax.random.key_data(keys), shape))
     return jax.random.wrap_key_data(data, impl=key_impl_name(keys.dtype))
 
 

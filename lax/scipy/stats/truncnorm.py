@@ -4,10 +4,10 @@
 Everything rests on the log of the standard normal mass of an interval,
 ``log(ndtr(b) - ndtr(a))``.  In a tail (the interval entirely on one side of 0) it is the
 difference of two ``log_ndtr`` values, taken with a signed ``logsumexp``, mirrored to the
-lower tail where ``log_ndtr`` is accurate; an interval containing 0 has mass at least
-about ``ndtr(0) - ...`` and uses ``log1p(-ndtr(a) - ndtr(-b))``.  The cdf switches to
-``log1p(-sf)`` near 1.  ``a >= b`` gives NaN; points outside ``[a, b]`` have density
-zero.
+lower tail where ``log_ndtr`` is accurate.  An interval straddling 0 is the whole line
+less its two tails, ``log1p(-ndtr(a) - ndtr(-b))``, accurate since that mass is not
+small.  The cdf switches to ``log1p(-sf)`` near 1.  ``a >= b`` gives NaN; points
+outside ``[a, b]`` have density zero.
 """
 from __future__ import annotations
 
