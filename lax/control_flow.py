@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+import jax
 import numpy as np
 
 from zenax.tracer import dtypes
@@ -141,7 +142,7 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_no_o
         raise TypeError(f"Pred type must be either boolean or number, got {p_aval.dtype}.")
     if not dtypes.is_bool(p_aval.dtype):
         zero = np.zeros((), p_aval.dtype)
-        pred = ew.ne(pred, zero) if isinstance(pred, Tracer) else np.asarray(pred) != zero
+        pred = ew.ne(pred, zero) if _is_traced(pred) else np.asarray(pred) != zero
     index = _as_dtype(pred, np.int32)
     return _bind_cond(index, [false_fun, true_fun], operands, "cond")
 
@@ -304,7 +305,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int = 1):
     With concrete (Python/NumPy) bounds it is a ``scan`` of static length, so it is
     reverse-differentiable; with traced bounds it is a ``while_loop``.
     """
-    concrete = not isinstance(lower, Tracer) and not isinstance(upper, Tracer)
+    concrete = not _is_traced(lower) and not _is_traced(upper)
     if concrete:
         lo, hi = int(lower), int(upper)
 
@@ -335,10 +336,16 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int = 1):
     return out
 
 
+def _is_traced(x) -> bool:
+    """A zenax tracer, or a JAX tracer: the value of a compiled eager function (lax/eager.py
+    runs zenax code inside jax.jit), which has no numbers either."""
+    return isinstance(x, (Tracer, jax.core.Tracer))
+
+
 def _as_dtype(x, dtype):
     """``x`` converted to ``dtype`` (strongly typed): a constant now, a tracer only if its
     type differs (JAX's convert_element_type does the same)."""
-    if not isinstance(x, Tracer):
+    if not _is_traced(x):
         return np.asarray(x, dtype)
     aval = get_aval(x)
     return x if aval.dtype == dtype and not aval.weak_type else ew._convert_element_type(x, dtype)

@@ -36,11 +36,11 @@ def _call_abstract_eval(*avals, call_jaxpr: ClosedJaxpr, **_):
     return list(call_jaxpr.out_avals)
 
 
-def _rule_names(rule) -> tuple[str, object]:
-    """``(function name, the call)`` of a custom call's flat rule, for printing."""
-    owner = getattr(rule, "__self__", None)
-    call = getattr(owner, "call", owner)        # a transform's version wraps the call
-    return getattr(call, "name", "custom function"), call
+def original_call(rule):
+    """The call object a custom call's flat rule belongs to (a transform's version of a
+    rule keeps the original as ``.call``)."""
+    owner = getattr(rule, "__self__", rule)
+    return getattr(owner, "call", owner)
 
 
 def _pp_custom_call(eqn, ctx, rules: dict):
@@ -51,7 +51,8 @@ def _pp_custom_call(eqn, ctx, rules: dict):
         del params["num_consts"]
     if not eqn.params.get("jvp_by_transpose", True):
         params["jvp_by_transpose"] = False
-    name, call = _rule_names(eqn.params[next(iter(rules))])
+    call = original_call(eqn.params[next(iter(rules))])
+    name = getattr(call, "name", "custom function")
     for key, attr in rules.items():
         params[key] = getattr(getattr(call, attr, None), "__name__", key)
     params["symbolic_zeros"] = False

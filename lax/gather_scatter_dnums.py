@@ -93,6 +93,8 @@ def canonical_mode(name: str, mode, default: GatherScatterMode) -> GatherScatter
 def default_fill_value(dtype):
     """JAX's fill for out-of-bounds gathers: NaN, the lowest signed or highest unsigned
     integer, True."""
+    if dtypes.is_extended(dtype):      # keys: JAX applies its own fill
+        return None
     dtype = np.dtype(dtype)
     if dtypes.is_inexact(dtype):
         return np.nan

@@ -20,7 +20,8 @@ import docstring_examples as dx
 # The namespaces whose examples are an acceptance check today; the API issues add theirs.
 NAMESPACES = ("jax.numpy", "jax.tree", "jax.scipy.signal", "jax.scipy.integrate",
               "jax.scipy.ndimage", "jax.scipy.interpolate", "jax.scipy.cluster.vq",
-              "jax.scipy.spatial.transform")
+              "jax.scipy.spatial.transform", "jax.scipy.linalg", "jax.scipy.fft",
+              "jax.lax.linalg")
 
 SKIPS = tomllib.loads((pathlib.Path(__file__).parent / "docstring_skips.toml").read_text())
 

@@ -11,10 +11,6 @@ import zenax
 
 # JAX's examples that must agree, per namespace.  Left out, with the reason:
 #   jax.tree_util.flatten_one_level -- imports it from jax._src;
-#   jax.dtypes.extended, prng_key -- need typed PRNG keys (jax.random.key);
-#   jax.custom_batching.custom_vmap -- calls def_vmap through a custom_vjp wrapper, which
-#     zenax's custom_vjp does not forward yet;
-#   jax.custom_gradient -- zenax's grad seed drops the weak type of the output;
 #   jax.make_array_from_* -- build meshes (jax.sharding, another issue).
 AGREEING = {
     "jax.tree": ["all", "broadcast", "flatten", "flatten_with_path", "leaves",
@@ -25,10 +21,11 @@ AGREEING = {
                       "register_pytree_with_keys", "register_pytree_with_keys_class",
                       "register_static", "treedef_children", "treedef_is_leaf",
                       "treedef_tuple"],
-    "jax.dtypes": ["finfo"],
+    "jax.dtypes": ["finfo", "prng_key", "extended"],
     "jax.ad_checkpoint": ["checkpoint_name"],
-    "jax.custom_batching": ["sequential_vmap"],
-    "jax": ["pure_callback", "linear_transpose", "device_get", "named_scope", "fwd_and_bwd"],
+    "jax.custom_batching": ["sequential_vmap", "custom_vmap"],
+    "jax": ["pure_callback", "linear_transpose", "device_get", "named_scope", "fwd_and_bwd",
+            "custom_gradient"],
 }
 CASES = [(ns, name) for ns, names in AGREEING.items() for name in names]
 

@@ -17,7 +17,7 @@ import numpy as np
 from .avals import ShapedArray, is_python_scalar
 from .core import (Trace, Tracer, abstract_eval_rules, current_trace, get_aval,
                    set_current_trace, tracer_created)
-from . import leaks, provenance
+from . import dtypes, leaks, provenance
 from .ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 
 
@@ -45,7 +45,7 @@ def _is_literalable(x) -> bool:
     if isinstance(x, (np.ndarray, np.generic)):
         return np.ndim(x) == 0
     return getattr(x, "shape", None) == () and hasattr(x, "__array__") and \
-        not isinstance(x, Tracer)
+        not isinstance(x, Tracer) and not dtypes.is_extended(getattr(x, "dtype", None))
 
 
 class DynamicJaxprTrace(Trace):

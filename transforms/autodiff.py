@@ -13,7 +13,7 @@ import numpy as np
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero
 from zenax.tracer.arguments import arg_leaf_names, check_callable, check_leaves, check_outputs
-from zenax.tracer.core import bind, eval_trace, get_aval, set_current_trace
+from zenax.tracer.core import bind, current_trace, eval_trace, get_aval
 from zenax.tracer.ir import ClosedJaxpr, eval_jaxpr
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.tree_util import Partial, register_pytree_node, tree_flatten, tree_unflatten
@@ -72,12 +72,13 @@ def _full(aval, value):
 
 
 def _seed(aval):
-    """The cotangent 1 of a scalar output: a constant (a literal in a staged program, as
-    JAX's), weakly typed when the output is (a Python scalar)."""
+    """The cotangent 1 of a scalar output, weakly typed when the output is.  While
+    tracing it is a constant -- a literal in the staged program, as in JAX's."""
+    if current_trace() is eval_trace:
+        return _full(aval, 1)
     if aval.weak_type:
         return complex(1) if dtypes.is_complex(aval.dtype) else 1.0
-    with set_current_trace(eval_trace):
-        return _full(aval, 1)
+    return np.array(1, aval.dtype)
 
 
 def _instantiate(t):

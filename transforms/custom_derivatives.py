@@ -21,7 +21,8 @@ from zenax.lax import reductions as red
 from zenax.lax.broadcasting import bdim_at_front, instantiate, moveaxis, zeros_like_aval
 from zenax.lax.custom_derivatives import (bind_custom_jvp, bind_custom_vjp, custom_jvp_call_p,
                                           custom_jvp_call_rules, custom_lin_p, custom_vjp_call_p,
-                                          custom_vjp_call_rules, dispatch_custom_call)
+                                          custom_vjp_call_rules, dispatch_custom_call,
+                                          original_call)
 from zenax.lax.registry import tangent_aval
 
 from .jvp import JVPTrace
@@ -64,24 +65,36 @@ def _custom_jvp_call_jvp(primals, tangents, *, call_jaxpr, jvp, num_consts):
 
 def _custom_jvp_call_batch(args, dims, *, call_jaxpr, jvp, num_consts):
     size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
-    new_call = batch_jaxpr(call_jaxpr, size, dims)
-    p_dims = list(dims[num_consts:])
-    n_out = len(call_jaxpr.out_avals)
-
-    def batched_jvp(primals, tangents):
-        # The user's rule, vmapped on its own (primals and tangents share their layout).
-        n = len(primals)
-
-        def both(*xs):
-            out, t_out = jvp(list(xs[:n]), list(xs[n:]))
-            return list(out) + [instantiate(t) for t in t_out]
-        res = vmap_flat(both, size, None, p_dims + p_dims, list(primals) + list(tangents),
-                        lambda k: [0] * k)
-        return res[:n_out], res[n_out:]
-
-    outs = bind(custom_jvp_call_p, *args, call_jaxpr=new_call, jvp=batched_jvp,
-                num_consts=num_consts)
+    outs = bind(custom_jvp_call_p, *args, call_jaxpr=batch_jaxpr(call_jaxpr, size, dims),
+                jvp=_BatchedJVP(jvp, size, None, dims[num_consts:]), num_consts=num_consts)
     return outs, [0] * len(outs)
+
+
+class _BatchedJVP:
+    """A custom_jvp rule (flat) mapped over operands batched along ``dims``; primals and
+    tangents share their layout, every output is batched at axis 0."""
+
+    def __init__(self, jvp, size, axis_name, dims):
+        self.call = original_call(jvp)     # (for printing: the function's names)
+        self._both = _batched(lambda *xs: _jvp_outputs(jvp, xs), size, axis_name,
+                              list(dims) * 2)
+
+    def __call__(self, primals, tangents):
+        outs = self._both(*primals, *tangents)
+        return outs[:len(outs) // 2], outs[len(outs) // 2:]
+
+
+def _jvp_outputs(jvp, xs):
+    n = len(xs) // 2
+    out, t_out = jvp(list(xs[:n]), list(xs[n:]))
+    return list(out) + [instantiate(t) for t in t_out]
+
+
+def _batched(fun, size, axis_name, dims):
+    """``fun`` (flat in, flat out) mapped over operands batched along ``dims``; every
+    output batched at axis 0."""
+    return lambda *xs: vmap_flat(fun, size, axis_name, list(dims), list(xs),
+                                 lambda k: [0] * k)
 
 
 impl_rules[custom_jvp_call_p] = lambda *args, call_jaxpr, **_: eval_closed(call_jaxpr, *args)
@@ -123,29 +136,38 @@ def _vmap_bwd(bwd, size, res, cts):
 def _custom_vjp_call_batch(args, dims, *, call_jaxpr, fwd, bwd, num_consts, in_avals,
                            jvp_by_transpose):
     size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
-    new_call = batch_jaxpr(call_jaxpr, size, dims)
-    p_dims = list(dims[num_consts:])
-    box = {}
-
-    def batched_fwd(*primals):
-        def f(*xs):
-            out, res = fwd(*xs)
-            box["n_out"] = len(out)
-            return list(out) + list(res)
-        outs = vmap_flat(f, size, None, p_dims, list(primals), lambda k: [0] * k)
-        return outs[:box["n_out"]], outs[box["n_out"]:]
-
-    def batched_bwd(res, cts):
-        cts_in = _vmap_bwd(bwd, size, res, cts)
-        # Back to the layout of the primal inputs; an unbatched input sums over the batch.
-        return [red.reduce_sum(c, (0,)) if d is not_mapped else moveaxis(c, 0, d)
-                for c, d in zip(cts_in, p_dims)]
-
+    batched = _BatchedVJP(fwd, bwd, size, None, dims[num_consts:])
     batched_avals = tuple(a.update(shape=(size,) + a.shape) for a in in_avals)
-    outs = bind(custom_vjp_call_p, *args, call_jaxpr=new_call, fwd=batched_fwd,
-                bwd=batched_bwd, num_consts=num_consts, in_avals=batched_avals,
+    outs = bind(custom_vjp_call_p, *args, call_jaxpr=batch_jaxpr(call_jaxpr, size, dims),
+                fwd=batched.fwd, bwd=batched.bwd, num_consts=num_consts, in_avals=batched_avals,
                 jvp_by_transpose=jvp_by_transpose)
     return outs, [0] * len(outs)
+
+
+class _BatchedVJP:
+    """A custom_vjp call's ``fwd`` and ``bwd`` (flat) mapped over operands batched along
+    ``dims``: ``fwd``'s outputs and residuals batched at axis 0, ``bwd``'s cotangents in
+    the operands' layout."""
+
+    def __init__(self, fwd, bwd, size, axis_name, dims):
+        self.call = original_call(fwd)     # (for printing: the function's names)
+        self.size, self.dims, self.n_out, self._bwd = size, list(dims), None, bwd
+
+        def fwd_leaves(*xs):
+            out, res = fwd(*xs)
+            self.n_out = len(out)
+            return list(out) + list(res)
+        self._fwd = _batched(fwd_leaves, size, axis_name, dims)
+
+    def fwd(self, *primals):
+        outs = self._fwd(*primals)
+        return outs[:self.n_out], outs[self.n_out:]
+
+    def bwd(self, res, cts):
+        cts_in = _vmap_bwd(self._bwd, self.size, res, cts)
+        # Back to the operands' layout; an unbatched operand sums over the batch.
+        return [red.reduce_sum(c, (0,)) if d is not_mapped else moveaxis(c, 0, d)
+                for c, d in zip(cts_in, self.dims)]
 
 
 impl_rules[custom_vjp_call_p] = lambda *args, call_jaxpr, **_: eval_closed(call_jaxpr, *args)
@@ -241,36 +263,17 @@ def _jvp_trace_custom_vjp(trace: JVPTrace, call):
     return [trace.wrap(p, t) for p, t in zip(out, t_out)]
 
 
-def _batched(fun, size, axis_name, dims):
-    """``fun`` (flat in, flat out) mapped over operands batched along ``dims``; every
-    output batched at axis 0."""
-    return lambda *xs: vmap_flat(fun, size, axis_name, list(dims), list(xs),
-                                 lambda k: [0] * k)
-
-
 class _BatchedCustomJVPCall:
     """A custom_jvp call with its function and rule batched (nothing runs until the
     enclosing trace calls one of them)."""
 
     def __init__(self, call, trace: BatchTrace, vals, dims):
         self.call, self.flat = call, list(vals)
-        size, name = trace.axis_size, trace.axis_name
-        self.fun_flat = _batched(call.fun_flat, size, name, dims)
-        both = lambda *xs: _jvp_outputs(call.jvp, xs)   # noqa: E731
-        self._batched_both = _batched(both, size, name, list(dims) * 2)
-
-    def jvp(self, primals, tangents):
-        outs = self._batched_both(*primals, *tangents)
-        return outs[:len(outs) // 2], outs[len(outs) // 2:]
+        self.fun_flat = _batched(call.fun_flat, trace.axis_size, trace.axis_name, dims)
+        self.jvp = _BatchedJVP(call.jvp, trace.axis_size, trace.axis_name, dims)
 
     def stage_and_bind(self):
         return bind_custom_jvp(self.call, self.fun_flat, self.jvp, self.flat)
-
-
-def _jvp_outputs(jvp, xs):
-    n = len(xs) // 2
-    out, t_out = jvp(list(xs[:n]), list(xs[n:]))
-    return list(out) + [instantiate(t) for t in t_out]
 
 
 class _BatchedCustomVJPCall:
@@ -279,26 +282,10 @@ class _BatchedCustomVJPCall:
     def __init__(self, call, trace: BatchTrace, vals, dims):
         self.call, self.flat = call, list(vals)
         self.jvp_by_transpose = call.jvp_by_transpose
-        size, name = trace.axis_size, trace.axis_name
-        self.fun_flat = _batched(call.fun_flat, size, name, dims)
         self.in_avals = tuple(get_aval(v) for v in vals)
-        self.size, self.dims, self.n_out = size, dims, None
-
-        def fwd_leaves(*xs):
-            out, res = call.fwd(*xs)
-            self.n_out = len(out)
-            return list(out) + list(res)
-        self._batched_fwd = _batched(fwd_leaves, size, name, dims)
-
-    def fwd(self, *primals):
-        outs = self._batched_fwd(*primals)
-        return outs[:self.n_out], outs[self.n_out:]
-
-    def bwd(self, res, cts):
-        cts_in = _vmap_bwd(self.call.bwd, self.size, res, cts)
-        # Back to the operands' layout; an unbatched operand sums over the batch.
-        return [red.reduce_sum(c, (0,)) if d is not_mapped else moveaxis(c, 0, d)
-                for c, d in zip(cts_in, self.dims)]
+        self.fun_flat = _batched(call.fun_flat, trace.axis_size, trace.axis_name, dims)
+        batched = _BatchedVJP(call.fwd, call.bwd, trace.axis_size, trace.axis_name, dims)
+        self.fwd, self.bwd = batched.fwd, batched.bwd
 
     def stage_and_bind(self):
         return bind_custom_vjp(self.call, self.fun_flat, self.fwd, self.bwd, self.flat,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from zenax.tracer import dtypes
 from zenax.tracer.avals import concrete_aval
 from zenax.tracer.core import lowering_rules
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
@@ -129,6 +130,7 @@ def fold_constants(jaxpr: Jaxpr) -> Jaxpr:
                     and not eqn.primitive.multiple_results
                     and not any(True for _ in _subjaxprs(eqn)) and not has_effects(eqn)
                     and eqn.outvars[0].aval.shape == ()
+                    and not dtypes.is_extended(eqn.outvars[0].aval.dtype)   # (PRNG keys)
                     and eqn.primitive in lowering_rules)
         if foldable:
             aval = eqn.outvars[0].aval

@@ -12,6 +12,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from zenax.tracer import dtypes
 from zenax.tracer.make_jaxpr import shaped_abstractify
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
 
@@ -105,7 +106,7 @@ class ShapeDtypeStruct:
 
     def __init__(self, shape, dtype, weak_type: bool = False, sharding=None):
         self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
+        self.dtype = dtype if dtypes.is_extended(dtype) else np.dtype(dtype)
         self.weak_type = bool(weak_type)
         self.sharding = sharding
 

@@ -144,6 +144,8 @@ def _as_dtype_or_category(x):
         return x.dtype
     if isinstance(x, type) and issubclass(x, np.generic):
         return x
+    if _dtypes.is_extended(x):          # a key dtype: JAX's own dtype object
+        return x
     return np.dtype(x)
 
 

@@ -1,8 +1,8 @@
 """zenax.random: JAX's PRNG API on Threefry-2x32 keys, bit-identical to ``jax.random``.
 
-Keys are raw ``uint32[2]`` arrays -- what ``jax.random.PRNGKey`` returns, and the
-``key_data`` of a ``jax.random.key``.  ``zenax.random.key`` returns such a raw key too (no
-typed key arrays), so ``key(s)`` and ``PRNGKey(s)`` are the same value here.
+Keys come in JAX's two kinds: raw ``uint32[2]`` arrays (what ``PRNGKey`` returns) and
+typed key arrays (``random.key(s)``: dtype ``key<fry>``, see ``typed_keys``); every
+function takes either.
 
 Every sampler is a composition of ``zenax.lax`` functions (random bits from
 ``threefry2x32``, then the same float/integer arithmetic as JAX, in the same order), so it
@@ -39,12 +39,14 @@ from .counting import binomial, geometric, multinomial, poisson
 from .discrete import bernoulli, categorical, randint
 from .gamma_family import beta, chisquare, dirichlet, f, gamma, loggamma, random_gamma_p, t
 from .geometry import ball, generalized_normal, multivariate_normal, orthogonal
-from .keys import PRNGKey, bits, fold_in, key, key_data, split, wrap_key_data
+from .keys import (PRNGKey, bits, clone, fold_in, key, key_data, key_dtype, key_impl,
+                   split, wrap_key_data)
 from .permutations import choice, permutation
 from .transformed import (cauchy, double_sided_maxwell, laplace, logistic, lognormal, maxwell,
                           pareto, rademacher, rayleigh, triangular, wald, weibull_min)
 
 __all__ = ["PRNGKey", "key", "key_data", "wrap_key_data", "split", "fold_in", "bits",
+           "clone", "key_dtype", "key_impl",
            "uniform", "normal", "truncated_normal", "bernoulli", "randint", "gumbel",
            "exponential", "categorical", "permutation", "choice",
            "gamma", "loggamma", "beta", "dirichlet", "chisquare", "f", "t", "random_gamma_p",

@@ -19,7 +19,6 @@ otherwise): they are defined by their dtype's split points and coefficient table
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 
@@ -140,15 +139,15 @@ def _log_ndtr_lower_tail(x, series_order: int):
     if series_order <= 0:
         return log_scale
     # 1 + sum_n (-1)**n (2n-1)!! / x**(2n), the even and odd terms summed apart (as JAX).
+    # Each term is the last times (2n-1)/x**2: (2n-1)!! and x**(2n) alone overflow.
     even_sum, odd_sum = jnp.zeros_like(x), jnp.zeros_like(x)
-    x_2n = x_2
+    term = jnp.ones_like(x)
     for n in range(1, series_order + 1):
-        term = np.array(math.prod(range(2 * n - 1, 0, -2)), dtype) / x_2n
+        term = term * (dtype(2 * n - 1) / x_2)
         if n % 2:
             odd_sum = odd_sum + term
         else:
             even_sum = even_sum + term
-        x_2n = x_2n * x_2
     return log_scale + lax.log(dtype(1.0) + even_sum - odd_sum)
 
 

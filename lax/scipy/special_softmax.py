@@ -77,7 +77,12 @@ def _lowest(x):
 @compiled_when_eager(n_arrays=1, static_argnames=("axis",))
 def nn_softmax(x: ArrayLike, axis=-1, where: ArrayLike | None = None):
     """``exp(x) / sum(exp(x))`` along ``axis``; masked-out elements (``where`` False)
-    are left out of the sum and get 0 (``zenax.nn.softmax``)."""
+    are left out of the sum and get 0 (``zenax.nn.softmax``).
+
+    >>> nn_softmax(jnp.array([[0., 1.], [2., 2.]]))
+    Array([[0.26894143, 0.7310586 ],
+           [0.5       , 0.5       ]], dtype=float32)
+    """
     check_arraylike("softmax", x)
     x = ensure_array(x)
     axis = canonical_axes("softmax", axis, x.ndim)
@@ -91,7 +96,11 @@ def nn_softmax(x: ArrayLike, axis=-1, where: ArrayLike | None = None):
 @compiled_when_eager(n_arrays=1, static_argnames=("axis",))
 def nn_log_softmax(x: ArrayLike, axis=-1, where: ArrayLike | None = None):
     """``x - logsumexp(x)`` along ``axis``; masked-out elements (``where`` False) are
-    left out of the sum and get ``-inf`` (``zenax.nn.log_softmax``)."""
+    left out of the sum and get ``-inf`` (``zenax.nn.log_softmax``).
+
+    >>> nn_log_softmax(jnp.array([0., 1., 2.]), where=jnp.array([True, True, False]))
+    Array([-1.3132616 , -0.31326163,        -inf], dtype=float32)
+    """
     check_arraylike("log_softmax", x)
     x = ensure_array(x)
     axis = canonical_axes("log_softmax", axis, x.ndim)
