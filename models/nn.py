@@ -125,8 +125,8 @@ def sparse_sigmoid(x):
 def mish(x):
     """x * tanh(softplus(x)) (Misra 2019).
 
-    >>> zenax.nn.mish(jnp.array([-1.0, 0.0, 1.0]))
-    Array([-0.30340144,  0.        ,  0.8650985 ], dtype=float32)
+    >>> [round(v, 4) for v in zenax.nn.mish(jnp.array([-1.0, 0.0, 1.0])).tolist()]
+    [-0.3034, 0.0, 0.8651]
     """
     check_arraylike("mish", x)
     x = jnp.asarray(x)
@@ -140,8 +140,8 @@ def log1mexp(x):
     ``log(-expm1(-x))`` below log 2, ``log1p(-exp(-x))`` above); its derivative is the
     stable ``1 / expm1(x)``.
 
-    >>> zenax.nn.log1mexp(jnp.array([0.1, 1.0, 10.0]))
-    Array([-2.3521686e+00, -4.5867515e-01, -4.5400961e-05], dtype=float32)
+    >>> [round(v, 4) for v in zenax.nn.log1mexp(jnp.array([0.1, 1.0, 10.0])).tolist()]
+    [-2.3522, -0.4587, -0.0]
     """
     check_arraylike("log1mexp", x)
     x = jnp.asarray(x)
@@ -167,8 +167,9 @@ def gelu(x, approximate: bool = True):
     """Gaussian error linear unit x * Phi(x): the tanh approximation by default, exact
     (with erfc) for ``approximate=False``.
 
-    >>> zenax.nn.gelu(jnp.array([-1.0, 0.0, 1.0]), approximate=False)
-    Array([-0.15865527,  0.        ,  0.8413447 ], dtype=float32)
+    >>> y = zenax.nn.gelu(jnp.array([-1.0, 0.0, 1.0]), approximate=False)
+    >>> [round(v, 4) for v in y.tolist()]
+    [-0.1587, 0.0, 0.8413]
     """
     x, = promote_args_inexact("gelu", x)
     dtype = jnp.result_type(x)
@@ -236,8 +237,8 @@ def logmeanexp(x, axis=None, where=None, keepdims: bool = False):
     """log(mean(exp(x))) over ``axis``, without overflow: ``logsumexp`` minus the log of
     the number of elements averaged (those where ``where`` is True).
 
-    >>> zenax.nn.logmeanexp(jnp.array([1.0, 2.0, 3.0]))
-    Array(2.3089936, dtype=float32)
+    >>> round(float(zenax.nn.logmeanexp(jnp.array([1.0, 2.0, 3.0]))), 4)
+    2.309
     """
     lse = logsumexp(x, axis=axis, where=where, keepdims=keepdims)
     return lse - jnp.log(_count(x, axis, where, keepdims, lse.dtype))
@@ -300,8 +301,8 @@ def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, where=None, 
     elements where ``where`` is True.  The variance is ``mean(x**2) - mean**2`` clipped at
     0 (``algorithm="fast"``) or the two-pass ``mean((x - mean)**2)`` ("stable").
 
-    >>> zenax.nn.standardize(jnp.array([1.0, 2.0, 3.0]))
-    Array([-1.224736,  0.      ,  1.224736], dtype=float32)
+    >>> [round(v, 4) for v in zenax.nn.standardize(jnp.array([1.0, 2.0, 3.0])).tolist()]
+    [-1.2247, 0.0, 1.2247]
     """
     check_arraylike("standardize", x, *(v for v in (mean, variance, where) if v is not None))
     if mean is None:

@@ -55,6 +55,19 @@ def _defjvps(L):
     return f2
 
 
+def _long(L, x, y=2.0):
+    # Twelve equations: JAX prints a sub-jaxpr this long once, first, as `let ... in`.
+    for _ in range(6):
+        x = L.jnp.sin(x) * y
+    return x
+
+
+def _jit_and_cond_long_bodies(L):
+    def long(x):
+        return _long(L, x)
+    return lambda x: L.jax.jit(long)(x) + L.lax.cond(x > 0, long, L.jnp.cos, x)
+
+
 def _clip_gradient(L):
     @partial(L.jax.custom_vjp, nondiff_argnums=(0,))
     def clip_g(lo, x):
@@ -157,6 +170,8 @@ LOOPS = {
         lambda c, x: (L.lax.cond(x > 0, lambda a: a + x, lambda a: a - x, c), None),
         0., xs)[0], (X3,)),
     "map": (lambda L: lambda xs: L.lax.map(L.jnp.sin, xs), (X3,)),
+    "scan_long_body": (lambda L: lambda xs: L.lax.scan(
+        lambda c, x: (_long(L, c, x), None), 0., xs)[0], (X3,)),
     "vmap_of_scan": (lambda L: L.jax.vmap(lambda c, xs: L.lax.scan(
         lambda c, x: (c * x, c + x), c, xs)), (X3, np.ones((3, 4), np.float32))),
 }
@@ -172,6 +187,7 @@ CALLS_AND_RULES = {
     "jit_static": (lambda L: lambda x: L.jax.jit(lambda y, n: y ** n, static_argnums=1)(x, 3),
                    (1.0,)),
     "jit_closure": (lambda L: lambda x, y: L.jax.jit(lambda z: z * y)(x), (1.0, 2.0)),
+    "jit_and_cond_long_bodies": (lambda L: _jit_and_cond_long_bodies(L), (1.0,)),
     "custom_jvp": (lambda L: _custom_jvp(L), (1.0,)),
     "custom_vjp": (lambda L: _custom_vjp(L), (1.0,)),
     "grad_custom_vjp": (lambda L: L.jax.grad(_custom_vjp(L)), (1.0,)),

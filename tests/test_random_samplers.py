@@ -205,8 +205,12 @@ def test_random_gamma_p_is_the_primitive_in_the_jaxpr():
     assert "random_gamma[log_space=True]" in str(
         zenax.make_jaxpr(lambda a: random.loggamma(key, a))(ALPHAS))
     assert random.random_gamma_p.name == jr.random_gamma_p.name == "random_gamma"
-    # Bound directly, with one key per element of a's leading axis (as after vmap).
-    keys = random.split(key, 2)
+
+
+@pytest.mark.exhaustive
+def test_random_gamma_p_bound_directly():
+    """Bound with one key per element of a's leading axis (as after vmap), eagerly."""
+    keys = random.split(random.PRNGKey(0), 2)
     a = np.stack([ALPHAS, ALPHAS])
     ours = random.random_gamma_p.bind(keys, a, log_space=False)
     for i in range(2):      # (the shape of test_eager_gamma_matches_jax's JAX program)

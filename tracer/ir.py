@@ -229,76 +229,82 @@ def typecheck_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
 # across nested jaxprs; an unused result of the outermost jaxpr prints as ``_``.  A
 # primitive may register a rule in ``pp_eqn_rules`` to print its params its own way.
 
-class _Doc(NamedTuple):
-    kind: str           # "text" | "concat" | "break" | "group" | "nest"
-    text: str = ""      # the text (printed, or a break's text when it stays on the line)
-    children: tuple = ()
-    indent: int = 0     # a nest's extra indentation
-    note: str | None = None   # a text's annotation (source lines), printed after the line
+# A document is a tuple, its kind first (plain tuples: printing builds ~40 per equation):
+#   (TEXT, text, note)   text, with an optional annotation (source line) for its line
+#   (BREAK, text)        a line break, or ``text`` where its group stays on one line
+#   (CONCAT, docs)       the documents one after the other
+#   (GROUP, doc)         one line if it fits, else every break of its own a new line
+#   (NEST, n, doc)       lines broken inside ``doc`` indented ``n`` more
+TEXT, BREAK, CONCAT, GROUP, NEST = range(5)
+_NIL = (CONCAT, ())
 
 
-_NIL = _Doc("concat")
+def _text(s: str, note: str | None = None) -> tuple:
+    return (TEXT, s, note)
 
 
-def _text(s: str, note: str | None = None) -> _Doc:
-    return _Doc("text", s, note=note)
+def _concat(*docs) -> tuple:
+    return (CONCAT, docs)
 
 
-def _concat(*docs: _Doc) -> _Doc:
-    return _Doc("concat", children=docs)
+def _brk(s: str = " ") -> tuple:
+    return (BREAK, s)
 
 
-def _brk(s: str = " ") -> _Doc:
-    return _Doc("break", s)
+def _group(doc) -> tuple:
+    return (GROUP, doc)
 
 
-def _group(doc: _Doc) -> _Doc:
-    return _Doc("group", children=(doc,))
+def _nest(n: int, doc) -> tuple:
+    return (NEST, n, doc)
 
 
-def _nest(n: int, doc: _Doc) -> _Doc:
-    return _Doc("nest", children=(doc,), indent=n)
-
-
-def _join(sep: _Doc, docs) -> _Doc:
+def _join(sep, docs) -> tuple:
     docs = list(docs)
     if len(docs) <= 1:
         return docs[0] if docs else _NIL
     out = [docs[0]]
     for d in docs[1:]:
         out += [sep, d]
-    return _Doc("concat", children=tuple(out))
+    return (CONCAT, tuple(out))
 
 
-def _fits(doc: _Doc, room: int) -> bool:
+def _children(d) -> tuple:
+    kind = d[0]
+    return d[1] if kind == CONCAT else (d[1],) if kind == GROUP else (d[2],)
+
+
+def _fits(doc, room: int) -> bool:
     """Whether ``doc`` printed on one line takes at most ``room`` columns."""
     stack = [doc]
     while stack and room >= 0:
         d = stack.pop()
-        if d.kind == "text" or d.kind == "break":
-            room -= len(d.text)
+        if d[0] == TEXT or d[0] == BREAK:
+            room -= len(d[1])
         else:
-            stack.extend(reversed(d.children))
+            stack.extend(reversed(_children(d)))
     return room >= 0
 
 
-def _flat_allowed(doc: _Doc) -> bool:
-    # A group with no breaks has nothing to decide; one annotated line per break at most
-    # (so an annotation always ends the line of its equation).
+def _flat_allowed(doc, with_notes: bool) -> bool:
+    # A group with no breaks has nothing to decide.  With annotations, fewer of them than
+    # breaks (so an annotation always ends the line of its equation).
     breaks = notes = 0
     stack = [doc]
     while stack:
         d = stack.pop()
-        if d.kind == "break":
+        if d[0] == BREAK:
+            if not with_notes:
+                return True
             breaks += 1
-        elif d.kind == "text":
-            notes += d.note is not None
+        elif d[0] == TEXT:
+            notes += d[2] is not None
         else:
-            stack.extend(d.children)
+            stack.extend(_children(d))
     return notes < breaks
 
 
-def _format(doc: _Doc, width: int = 80) -> str:
+def _format(doc, width: int = 80, with_notes: bool = False) -> str:
     lines: list[str] = []
     line: list[str] = []
     notes: list[str] = []
@@ -315,27 +321,27 @@ def _format(doc: _Doc, width: int = 80) -> str:
     stack = [(0, False, doc)]       # (indentation, flat, doc), last first
     while stack:
         indent, flat, d = stack.pop()
-        kind = d.kind
-        if kind == "text":
-            line.append(d.text)
-            col += len(d.text)
-            if d.note is not None:
-                notes.append(d.note)
-        elif kind == "concat":
-            stack.extend((indent, flat, c) for c in reversed(d.children))
-        elif kind == "nest":
-            stack.append((indent + d.indent, flat, d.children[0]))
-        elif kind == "break":
+        kind = d[0]
+        if kind == TEXT:
+            line.append(d[1])
+            col += len(d[1])
+            if d[2] is not None:
+                notes.append(d[2])
+        elif kind == CONCAT:
+            stack.extend([(indent, flat, c) for c in reversed(d[1])])
+        elif kind == NEST:
+            stack.append((indent + d[1], flat, d[2]))
+        elif kind == BREAK:
             if flat:
-                line.append(d.text)
-                col += len(d.text)
+                line.append(d[1])
+                col += len(d[1])
             else:
                 end_line()
                 line.append(" " * indent)
                 col = indent
-        else:   # group
-            child = d.children[0]
-            stack.append((indent, _flat_allowed(child) and _fits(child, width - col), child))
+        else:   # GROUP
+            flat = _flat_allowed(d[1], with_notes) and _fits(d[1], width - col)
+            stack.append((indent, flat, d[1]))
     end_line()
     return "\n".join(lines)
 
@@ -399,7 +405,7 @@ def _pp_atom(x, ctx: _PPContext) -> str:
     return _pp_literal(x) if type(x) is Literal else ctx.names(x)
 
 
-def _pp_vars(vs, ctx: _PPContext, types: bool = False, sep: str = "") -> _Doc:
+def _pp_vars(vs, ctx: _PPContext, types: bool = False, sep: str = "") -> tuple:
     items = [_text(f"{ctx.names(v)}:{v.aval.str_short()}" if types else _pp_atom(v, ctx))
              for v in vs]
     return _nest(2, _group(_join(_concat(_text(sep), _group(_brk())), items)))
@@ -415,7 +421,7 @@ def _param_text(value) -> str:
                   str(value))
 
 
-def _pp_param(key: str, value, ctx: _PPContext) -> _Doc:
+def _pp_param(key: str, value, ctx: _PPContext) -> tuple:
     if type(value) is tuple and value and all(isinstance(j, (Jaxpr, ClosedJaxpr))
                                               for j in value):
         docs = [_pp_jaxpr(_open(j), ctx) for j in value]
@@ -433,7 +439,7 @@ def _open(j) -> Jaxpr:
 
 
 def pp_eqn_default(eqn: JaxprEqn, ctx: _PPContext, params: dict | None = None,
-                   order: list | None = None, name: str | None = None) -> _Doc:
+                   order: list | None = None, name: str | None = None) -> tuple:
     """An equation as JAX prints it: ``outs = prim[k=v ...] ins``.  A rule in
     ``pp_eqn_rules`` calls this with the ``params`` to show (default: the equation's),
     their ``order`` (default: sorted) and the primitive's printed ``name``."""
@@ -467,12 +473,12 @@ def suggest_names(ctx: _PPContext, inner: Jaxpr, eqn: JaxprEqn) -> None:
         ctx.names.suggest(inner.outvars, eqn.outvars)
 
 
-def _pp_eqn(eqn: JaxprEqn, ctx: _PPContext) -> _Doc:
+def _pp_eqn(eqn: JaxprEqn, ctx: _PPContext) -> tuple:
     rule = pp_eqn_rules.get(eqn.primitive)
     return pp_eqn_default(eqn, ctx) if rule is None else rule(eqn, ctx)
 
 
-def _pp_skeleton(jaxpr: Jaxpr, ctx: _PPContext) -> _Doc:
+def _pp_skeleton(jaxpr: Jaxpr, ctx: _PPContext) -> tuple:
     constvars = _pp_vars(jaxpr.constvars, ctx, types=True)
     invars = _pp_vars(jaxpr.invars, ctx, types=True)
     eqns = _join(_brk("; "), [_pp_eqn(e, ctx) for e in jaxpr.eqns])
@@ -483,7 +489,7 @@ def _pp_skeleton(jaxpr: Jaxpr, ctx: _PPContext) -> _Doc:
         _nest(2, _concat(_brk(), eqns)), _brk(), _text("in "), outvars)), _text(" }")))
 
 
-def _pp_jaxpr(jaxpr: Jaxpr, ctx: _PPContext) -> _Doc:
+def _pp_jaxpr(jaxpr: Jaxpr, ctx: _PPContext) -> tuple:
     name = ctx.shared.get(jaxpr)
     return _text(name) if name is not None else _pp_skeleton(jaxpr, ctx)
 
@@ -542,13 +548,13 @@ def pp_toplevel(jaxpr: Jaxpr, source_info: bool = False) -> str:
     docs = [_concat(_text(f"let {name} = "), _pp_skeleton(j, ctx), _text(" in"), _brk())
             for j, name in shared.items()]
     docs.append(_pp_skeleton(jaxpr, ctx))
-    return _format(_concat(*docs))
+    return _format(_concat(*docs), with_notes=source_info)
 
 
 def pp_jaxpr(jaxpr: Jaxpr, names: _Names, source_info: bool = False) -> str:
     """``jaxpr``'s text with the variable names ``names`` gives (and records); no result
     prints as ``_`` (the graph view names every variable like this)."""
-    return _format(_pp_skeleton(jaxpr, _PPContext(names, source_info)))
+    return _format(_pp_skeleton(jaxpr, _PPContext(names, source_info)), with_notes=source_info)
 
 
 def _eqn_text(eqn: JaxprEqn) -> str:
