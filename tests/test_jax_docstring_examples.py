@@ -21,7 +21,7 @@ import docstring_examples as dx
 NAMESPACES = ("jax.numpy", "jax.tree", "jax.scipy.signal", "jax.scipy.integrate",
               "jax.scipy.ndimage", "jax.scipy.interpolate", "jax.scipy.cluster.vq",
               "jax.scipy.spatial.transform", "jax.scipy.linalg", "jax.scipy.fft",
-              "jax.lax.linalg")
+              "jax.lax.linalg", "jax.scipy.stats", "jax.scipy.stats.poisson")
 
 SKIPS = tomllib.loads((pathlib.Path(__file__).parent / "docstring_skips.toml").read_text())
 
