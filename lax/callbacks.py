@@ -55,12 +55,12 @@ def _pure_callback_lower(*args, callback, result_avals, sharding, vmap_method):
 
 
 def _pure_callback_jvp(primals, tangents, **params):
-    raise ValueError("Pure callbacks do not support JVP. Please use `jax.custom_jvp` to use "
+    raise ValueError("Pure callbacks do not support JVP. Please use `zenax.custom_jvp` to use "
                      "callbacks while taking gradients.")
 
 
 def _pure_callback_transpose(cts, *args, **params):
-    raise ValueError("Pure callbacks do not support transpose. Please use `jax.custom_vjp` "
+    raise ValueError("Pure callbacks do not support transpose. Please use `zenax.custom_vjp` "
                      "to use callbacks while taking gradients.")
 
 

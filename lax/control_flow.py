@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-import jax
 import numpy as np
 
 from zenax.tracer import dtypes
-from zenax.tracer.avals import ShapedArray
+from zenax.tracer.avals import ShapedArray, is_python_scalar
 from zenax.tracer.core import (Primitive, Tracer, abstract_eval_rules, bind, eval_trace,
                                get_aval, set_current_trace)
 from zenax.tracer.ir import (ClosedJaxpr, Jaxpr, Var, closed_to_open, pp_eqn_default,
@@ -28,6 +27,7 @@ from zenax.tracer.tree_util import tree_flatten, tree_map, tree_structure, tree_
 from . import elementwise as ew
 from . import shapes as sh
 from .broadcasting import reshape
+from .eager import is_concrete_array
 from .registry import type_error
 
 cond_p = Primitive("cond", multiple_results=True)
@@ -337,9 +337,10 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int = 1):
 
 
 def _is_traced(x) -> bool:
-    """A zenax tracer, or a JAX tracer: the value of a compiled eager function (lax/eager.py
-    runs zenax code inside jax.jit), which has no numbers either."""
-    return isinstance(x, (Tracer, jax.core.Tracer))
+    """Whether ``x`` has no numbers now: anything but a Python scalar or a concrete array
+    (a zenax tracer, or the value of a compiled eager function, which lax/eager.py runs
+    inside ``jax.jit``)."""
+    return not (is_python_scalar(x) or is_concrete_array(x))
 
 
 def _as_dtype(x, dtype):

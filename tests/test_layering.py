@@ -50,7 +50,10 @@ def test_no_jax_transforms_inside_the_package():
     """JAX is the back end only: no jax.grad/vjp/jvp/vmap/... anywhere in the package."""
     banned = {"grad", "vjp", "jvp", "linearize", "vmap", "jacfwd", "jacrev", "hessian",
               "checkpoint", "remat", "custom_jvp", "custom_vjp", "make_jaxpr", "eval_shape",
-              "value_and_grad", "pmap"}
+              "value_and_grad", "pmap", "linear_transpose", "custom_gradient",
+              "closure_convert", "custom_batching",
+              # JAX's tracing machinery: zenax has its own tracers and traces.
+              "core", "interpreters", "extend"}
     found = []
     for layer in LAYERS:
         for path in (ROOT / layer).rglob("*.py"):
@@ -59,6 +62,13 @@ def test_no_jax_transforms_inside_the_package():
                 if isinstance(node, ast.Attribute) and node.attr in banned and \
                         isinstance(node.value, ast.Name) and node.value.id == "jax":
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno} jax.{node.attr}")
+                modules = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                           [node.module] if isinstance(node, ast.ImportFrom) and node.module
+                           else [])
+                for module in modules:    # import jax.core, from jax._src.x import ...
+                    parts = module.split(".")
+                    if parts[0] == "jax" and len(parts) > 1 and parts[1] in banned | {"_src"}:
+                        found.append(f"{path.relative_to(ROOT)}:{node.lineno} import {module}")
                 if isinstance(node, ast.ImportFrom) and node.module and \
                         node.module.split(".")[0] == "jax":
                     for alias in node.names:

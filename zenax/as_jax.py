@@ -3,8 +3,8 @@
 After ``zenax.install_as_jax()``, an ``import jax`` (``import jax.numpy as jnp``,
 ``from jax import lax``, ``import jax.scipy.special``, ...) written in user code or in a
 third-party library such as Optax gives zenax's module of the same name, so the
-library's ``jax.grad`` is zenax's ``grad`` and its ``jax.jit`` traces into a zenax
-jaxpr. Three ways in:
+library's gradients, batching and compilation run on zenax's own transforms (its jitted
+functions are traced into zenax jaxprs). Three ways in:
 
 - ``zenax.install_as_jax()`` at the top of a script, before anything imports ``jax``
   (``zenax.uninstall_as_jax()`` undoes it);
