@@ -631,7 +631,8 @@ def _bind2(prim, x, y, **params):
     """Bind a binary elementwise primitive.  As in JAX, operands of one rank may differ
     in dimensions of size 1 (``f32[2,3] + f32[1,3]``): those are broadcast first (an
     explicit broadcast_in_dim, so every rule sees equal shapes)."""
-    xs, ys = get_aval(x).shape, get_aval(y).shape
+    # (``.shape`` is enough to tell, and cheaper than an aval; Python scalars have none.)
+    xs, ys = getattr(x, "shape", ()), getattr(y, "shape", ())
     if xs != ys and len(xs) == len(ys) and xs and all(
             a == b or a == 1 or b == 1 for a, b in zip(xs, ys)):
         shape = tuple(b if a == 1 else a for a, b in zip(xs, ys))

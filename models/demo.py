@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import time
+from typing import Callable
 
 import numpy as np
 
@@ -28,34 +29,24 @@ from zenax.transforms.cost import jaxpr_flops
 PROMPT = "def "
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+def _number(kind: type, what: str, ok: Callable[[float], bool]) -> Callable[[str], float]:
+    """An argparse ``type``: ``text`` parsed as ``kind`` and accepted if ``ok``; otherwise
+    an ArgumentTypeError saying what was expected (argparse prints it as one line)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+    parse.__name__ = what        # argparse names the type by it in some messages
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
-    return value
+_positive_int = _number(int, "a positive integer", lambda v: v >= 1)
+_non_negative_int = _number(int, "an integer >= 0", lambda v: v >= 0)
+_positive_float = _number(float, "a positive finite number", lambda v: 0 < v < float("inf"))
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
