@@ -3,8 +3,8 @@
 Written with zenax.numpy, in the arithmetic order of ``jax.nn`` so the values agree.
 Where JAX gives a function a custom derivative rule, so do we, using ``zenax.custom_jvp``:
 ``relu``'s derivative at 0 is 0, ``relu6``'s is 0 at both kinks, ``log1mexp``'s is the
-stable ``1 / expm1(x)``, and ``softmax``'s jvp is the cheap closed form.
-``logsumexp`` is ``zenax.scipy.special.logsumexp`` (the same function in JAX).
+stable ``1 / expm1(x)``.  ``logsumexp``, ``softmax`` and ``log_softmax`` are
+zenax.scipy.special's (the same functions in JAX).
 """
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ import zenax.lax.jnp as jnp
 from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.eager import compiled_when_eager
 from zenax.lax.jnp.promotion import check_arraylike, concrete_static, promote_args_inexact
-from zenax.lax.scipy.special_softmax import logsumexp
+# The softmax family is shared with zenax.scipy.special (in JAX they are the same functions
+# too): jax.nn's softmax/log_softmax with ``where``, as JAX computes them by default.
+from zenax.lax.scipy.special_softmax import logsumexp  # noqa: F401  (re-exported)
+from zenax.lax.scipy.special_softmax import nn_log_softmax as log_softmax  # noqa: F401
+from zenax.lax.scipy.special_softmax import nn_softmax as softmax  # noqa: F401
 from zenax.tracer import dtypes
 
 # What an activation called eagerly on a concrete array compiles in: those of these
@@ -255,43 +259,6 @@ def _count(x, axis, where, keepdims: bool, dtype):
         axes = (axis,) if isinstance(axis, int) else tuple(axis)
         size = int(np.prod([shape[a] for a in axes]))
     return lax.convert_element_type(np.array(size), dtype)
-
-
-@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
-def log_softmax(x, axis: int = -1, where=None):
-    """x - logsumexp(x): log-probabilities, stable at extreme inputs."""
-    x_max = jnp.max(x, axis, keepdims=True) if where is None else \
-        jnp.max(jnp.where(where, x, -jnp.inf), axis, keepdims=True)
-    shifted = x - lax.stop_gradient(x_max)
-    e = jnp.exp(shifted)
-    if where is not None:
-        e = jnp.where(where, e, 0.)
-    return shifted - jnp.log(jnp.sum(e, axis, keepdims=True))
-
-
-@compiled_when_eager(n_arrays=1, static_argnames=_STATIC_ARGNAMES)
-def softmax(x, axis: int = -1, where=None):
-    """exp(x) / sum(exp(x)) along ``axis``, stable; its jvp is the closed form
-    ``y * (x_dot - sum(y * x_dot))`` (a custom rule, as in JAX)."""
-    return _softmax(x, axis, where)
-
-
-def _softmax_impl(x, axis, where):
-    x_max = jnp.max(x if where is None else jnp.where(where, x, -jnp.inf), axis, keepdims=True)
-    unnormalized = jnp.exp(x - x_max)
-    if where is not None:
-        unnormalized = jnp.where(where, unnormalized, 0.)
-    return unnormalized / jnp.sum(unnormalized, axis, keepdims=True)
-
-
-_softmax = custom_jvp(_softmax_impl, nondiff_argnums=(1, 2))
-
-
-@_softmax.defjvp
-def _softmax_jvp(axis, where, primals, tangents):
-    (x,), (x_dot,) = primals, tangents
-    y = _softmax(x, axis, where)
-    return y, y * (x_dot - jnp.sum(y * x_dot, axis, keepdims=True))
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=("axis", "algorithm"))

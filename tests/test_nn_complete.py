@@ -329,3 +329,15 @@ def test_docstring_examples(module):
     result = doctest.testmod(mod, extraglobs={"jnp": znp, "zenax": zenax, "np": np},
                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_family_with_where_matches_jax(name):
+    """Masked elements, a fully masked row and a -inf entry, against jax.nn."""
+    x = np.array([[1.0, 2.0, -np.inf], [0.0, 1.0, 3.0], [4.0, -1.0, 2.0]], np.float32)
+    where = np.array([[True, True, False], [False, False, False], [True, False, True]])
+    for kwargs in ({}, {"where": where}, {"where": where, "axis": 0}):
+        assert_same(getattr(zenax.nn, name)(x, **kwargs), getattr(jax.nn, name)(x, **kwargs))
+    g = zenax.grad(lambda v: getattr(zenax.nn, name)(v, where=where)[2].sum())(x)
+    g_jax = jax.grad(lambda v: getattr(jax.nn, name)(v, where=where)[2].sum())(x)
+    assert_same(g, g_jax)

@@ -317,7 +317,9 @@ def _device_array(value):
     """
     array = jax.device_put(value)
     trace = current_trace()
-    return trace.to_jaxpr_tracer(array) if type(trace) is DynamicJaxprTrace else array
+    while trace is not None and type(trace) is not DynamicJaxprTrace:
+        trace = trace.parent       # (staged under vmap/jvp inside jit too, as in JAX)
+    return array if trace is None else trace.to_jaxpr_tracer(array)
 
 
 def _flatten_sequence(seq) -> list:
