@@ -43,7 +43,7 @@ from .sharding_constraint import sharding_constraint_p, with_sharding_constraint
 from .control_flow import cond, fori_loop, map, scan, switch, while_loop  # noqa: F401,E402
 from .control_flow import cond_p, scan_p, while_p  # noqa: F401,E402
 from .custom_solvers import custom_linear_solve, custom_root, linear_solve_p  # noqa: F401,E402
-from .debugging import checkpoint_name, debug_callback, debug_callback_p, name_p  # noqa: F401,E402
+from .debugging import checkpoint_name, debug_callback_p, name_p  # noqa: F401,E402
 from .convolution import *  # noqa: F401,F403,E402  (conv_general_dilated, conv, conv_transpose, ...)
 from .windowed import *  # noqa: F401,F403,E402  (reduce_window_*, select_and_*, avg/max_pool)
 from .sorting import argsort, sort, sort_key_val, sort_p, top_k, top_k_p  # noqa: F401,E402
@@ -54,6 +54,8 @@ from .prng import threefry2x32, threefry2x32_p  # noqa: F401,E402
 from .dynamic_slicing import *  # noqa: F401,F403,E402  (dynamic_slice, dynamic_update_slice, ...)
 from .cumulative import *  # noqa: F401,F403,E402  (cumsum, cumprod, ..., associative_scan)
 from .special import *  # noqa: F401,F403,E402  (bessel_i0e, bessel_i1e and their _p)
+from .special_gamma import *  # noqa: F401,F403,E402  (polygamma, zeta, igamma*, betainc, ...)
+from .bits import *  # noqa: F401,F403,E402  (clz, mulhi, reduce_precision and their _p)
 from .fft import FftType, fft, fft_p  # noqa: F401,E402
 from . import linalg  # noqa: F401,E402  (zenax.lax.linalg, as jax.lax.linalg)
 

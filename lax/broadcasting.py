@@ -54,10 +54,13 @@ def broadcast_to_aval(t, aval: ShapedArray):
 
 
 def deflinear(prim: Primitive, transpose_rule) -> None:
-    """A primitive linear in all its operands: its jvp applies it to the tangents."""
+    """A primitive linear in all its operands (with one result or several): its jvp
+    applies it to the tangents."""
     def rule(primals, tangents, **params):
         out = bind(prim, *primals, **params)
         if all(type(t) is Zero for t in tangents):
+            if prim.multiple_results:
+                return out, [Zero(tangent_aval(get_aval(o))) for o in out]
             return out, Zero(tangent_aval(get_aval(out)))
         tangents = [instantiate(t) for t in tangents]
         return out, bind(prim, *tangents, **params)

@@ -18,12 +18,12 @@ import numpy as np
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import not_mapped
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import (Primitive, abstract_eval_rules, batch_rules, bind, get_aval,
+from zenax.tracer.core import (Primitive, abstract_eval_rules, batch_rules, bind,
                                jvp_rules, lowering_rules, transpose_rules)
 from zenax.tracer.tree_util import PyTreeDef, tree_flatten, tree_leaves, tree_map, tree_unflatten
 
 from . import control_flow
-from .broadcasting import moveaxis
+from .broadcasting import batch_size, moveaxis
 from .shapes import broadcast
 
 __all__ = ["pure_callback", "pure_callback_p"]
@@ -33,14 +33,20 @@ _VMAP_METHODS = ("sequential", "sequential_unrolled", "expand_dims", "broadcast_
 
 
 @dataclasses.dataclass(frozen=True)
-class _FlatCallback:
-    """The user's callback on flat lists of arrays.  Equal for the same function and
-    argument structure, so eager calls of one callback share a compiled executable."""
+class FlatCallback:
+    """The user's callback on the flat list of its array arguments: the other leaves
+    (``static``: ``(position, value)`` pairs) merged back, the ``(args, kwargs)`` pytree
+    rebuilt, the results flattened.  Equal for the same function, argument structure and
+    static leaves.  Also ``zenax.debug``'s callbacks (``debug_callbacks.py``)."""
     callback_func: Callable[..., Any]
     in_tree: PyTreeDef
+    static: tuple = ()
 
-    def __call__(self, *flat_args):
-        args, kwargs = tree_unflatten(self.in_tree, list(flat_args))
+    def __call__(self, *dynamic):
+        static, it = dict(self.static), iter(dynamic)
+        leaves = [static[i] if i in static else next(it)
+                  for i in range(len(static) + len(dynamic))]
+        args, kwargs = tree_unflatten(self.in_tree, leaves)
         return tree_leaves(self.callback_func(*args, **kwargs))
 
 
@@ -65,7 +71,7 @@ def _pure_callback_transpose(cts, *args, **params):
 
 
 def _pure_callback_batch(args, dims, *, callback, result_avals, sharding, vmap_method):
-    size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
+    size = batch_size(args, dims)
     args = [x if d is not_mapped else moveaxis(x, d, 0) for x, d in zip(args, dims)]
     batched_avals = tuple(a.update(shape=(size,) + a.shape) for a in result_avals)
     params = dict(callback=callback, sharding=sharding, vmap_method=vmap_method)
@@ -128,6 +134,6 @@ def pure_callback(callback: Callable[..., Any], result_shape_dtypes: Any, *args:
     flat_args, in_tree = tree_flatten((args, kwargs))
     result_avals = tree_map(_result_aval, result_shape_dtypes)
     flat_avals, out_tree = tree_flatten(result_avals)
-    outs = bind(pure_callback_p, *flat_args, callback=_FlatCallback(callback, in_tree),
+    outs = bind(pure_callback_p, *flat_args, callback=FlatCallback(callback, in_tree),
                 result_avals=tuple(flat_avals), sharding=sharding, vmap_method=vmap_method)
     return tree_unflatten(out_tree, outs)

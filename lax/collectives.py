@@ -36,7 +36,7 @@ from . import elementwise as ew
 from . import shapes as sh
 from .broadcasting import bdim_at_front, deflinear, moveaxis, reduce_sum
 from .parallel import _names, all_gather_p, axis_index_p, axis_size, psum_p
-from .registry import register, value_error
+from .registry import const, register, unary_batcher, value_error
 
 
 def _unsupported_groups(name: str, axis_index_groups) -> None:
@@ -45,7 +45,7 @@ def _unsupported_groups(name: str, axis_index_groups) -> None:
                                   "split the mesh axis instead.")
 
 
-def _own_name(trace, axis_name, name: str):
+def _own_name(axis_name, name: str):
     """Under vmap: the collective names the trace's axis; it may name only that one."""
     if len(_names(axis_name)) != 1:
         raise NotImplementedError(f"{name} over several axes {axis_name} at once is not "
@@ -62,7 +62,7 @@ pvary_p = Primitive("pvary")
 register(pvary_p, lambda x, *, axes: x, lambda x, *, axes: x)
 deflinear(pvary_p, lambda ct, x, *, axes: [
     _zero_or(ct, lambda c: bind(psum_invariant_p, c, axes=axes))])
-batch_rules[pvary_p] = lambda args, dims, *, axes: (bind(pvary_p, args[0], axes=axes), dims[0])
+unary_batcher(pvary_p)
 
 # =========================================================================== psum_invariant
 # psum_invariant(x, axes): the sum over ``axes`` of a value varying over them; the result
@@ -72,8 +72,7 @@ register(psum_invariant_p, lambda x, *, axes: x,
          lambda x, *, axes: jax.lax.psum(x, axes))
 deflinear(psum_invariant_p, lambda ct, x, *, axes: [
     _zero_or(ct, lambda c: bind(pvary_p, c, axes=axes))])
-batch_rules[psum_invariant_p] = lambda args, dims, *, axes: (
-    bind(psum_invariant_p, args[0], axes=axes), dims[0])
+unary_batcher(psum_invariant_p)
 
 # =========================================================================== psum_scatter
 psum_scatter_p = Primitive("reduce_scatter")
@@ -122,9 +121,9 @@ def _psum_scatter_batch(args, dims, *, scatter_dimension, **params):
 def _psum_scatter_axis_rule(trace, vals, dims, *, axis_name, scatter_dimension, axis_size,
                             tiled):
     """Element i gets block i (along ``scatter_dimension``) of the sum over the batch."""
-    _own_name(trace, axis_name, "psum_scatter")
+    _own_name(axis_name, "psum_scatter")
     (x,), (d,) = vals, dims
-    total = ew.mul(x, np.array(trace.axis_size, get_aval(x).dtype)) if d is not_mapped \
+    total = ew.mul(x, const(x, trace.axis_size)) if d is not_mapped \
         else reduce_sum(x, (d,))
     if not tiled:
         return total, scatter_dimension
@@ -150,17 +149,16 @@ register(ppermute_p, lambda x, *, axis_name, perm: x, _ppermute_lower)
 deflinear(ppermute_p, lambda ct, x, *, axis_name, perm: [
     _zero_or(ct, lambda c: bind(ppermute_p, c, axis_name=axis_name,
                                 perm=tuple((dst, src) for src, dst in perm)))])
-batch_rules[ppermute_p] = lambda args, dims, **params: (bind(ppermute_p, args[0], **params),
-                                                        dims[0])
+unary_batcher(ppermute_p)
 
 
 def _ppermute_axis_rule(trace, vals, dims, *, axis_name, perm):
     """Element ``dst`` gets element ``src``'s value; elements no pair sends to get zeros."""
-    _own_name(trace, axis_name, "ppermute")
+    _own_name(axis_name, "ppermute")
     (x,), (d,) = vals, dims
     x = bdim_at_front(x, d, trace.axis_size)
     source = dict((dst, src) for src, dst in perm)
-    zero = ew.mul(sh.index_in_dim(x, 0, 0), np.array(0, get_aval(x).dtype))
+    zero = ew.mul(sh.index_in_dim(x, 0, 0), const(x, 0))
     rows = [sh.index_in_dim(x, source[i], 0) if i in source else zero
             for i in range(trace.axis_size)]
     return sh.concatenate(rows, 0), 0
@@ -207,7 +205,7 @@ def _all_to_all_axis_rule(trace, vals, dims, *, axis_name, split_axis, concat_ax
                           axis_size):
     """Element i's block j (of ``split_axis``) becomes element j's block i (of
     ``concat_axis``)."""
-    _own_name(trace, axis_name, "all_to_all")
+    _own_name(axis_name, "all_to_all")
     (x,), (d,) = vals, dims
     n = trace.axis_size
     x = bdim_at_front(x, d, n)                      # (i, ...element axes...)
@@ -253,12 +251,11 @@ def _pbroadcast_transpose(ct, x, *, axis_name, source):
 
 register(pbroadcast_p, lambda x, *, axis_name, source: x, _pbroadcast_lower)
 deflinear(pbroadcast_p, _pbroadcast_transpose)
-batch_rules[pbroadcast_p] = lambda args, dims, **params: (bind(pbroadcast_p, args[0], **params),
-                                                          dims[0])
+unary_batcher(pbroadcast_p)
 
 
 def _pbroadcast_axis_rule(trace, vals, dims, *, axis_name, source):
-    _own_name(trace, axis_name, "pbroadcast")
+    _own_name(axis_name, "pbroadcast")
     (x,), (d,) = vals, dims
     return (x if d is not_mapped else sh.index_in_dim(x, source, d, keepdims=False)), not_mapped
 
@@ -345,9 +342,6 @@ def all_to_all(x, axis_name, split_axis: int, concat_axis: int, *, axis_index_gr
         ndim = get_aval(v).ndim
         split, concat = int(split) % ndim, int(concat) % ndim
         size = get_aval(v).shape[split]
-        if tiled and size % n:
-            raise ValueError(f"all_to_all: split_axis {split} of x has size {size}, which the "
-                             f"size {n} of axis {axis_name!r} does not divide.")
         if not tiled and size != n:
             raise ValueError(f"all_to_all: the size {n} of axis {axis_name!r} must equal "
                              f"x.shape[split_axis] = {size} (or pass tiled=True).")
@@ -358,6 +352,9 @@ def all_to_all(x, axis_name, split_axis: int, concat_axis: int, *, axis_index_gr
             elif split > concat:
                 v = sh.expand_dims(v, (concat,))
                 split += 1
+        # Checked here as well as in the abstract eval: vmap's axis rule runs without it.
+        _all_to_all_abstract_eval(get_aval(v), axis_name=axis_name, split_axis=split,
+                                  concat_axis=concat, axis_size=n)
         out = bind(all_to_all_p, v, axis_name=axis_name, split_axis=split, concat_axis=concat,
                    axis_size=n)
         return sh.squeeze(out, (split,)) if not tiled and split != concat else out

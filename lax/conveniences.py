@@ -14,30 +14,19 @@ from typing import Any, Sequence
 import numpy as np
 
 from zenax.tracer import dtypes
-from zenax.tracer.core import Tracer, get_aval
+from zenax.tracer.core import get_aval
+from zenax.tracer.shapes import broadcast_shapes_or_none, incompatible_shapes_error
 from zenax.tracer.source_info import user_frame_str
 
 from . import elementwise as ew
 from . import shapes as sh
 from .broadcasting import broadcast_in_dim
+from .registry import tuple_of_ints
 from .matmul import dot_general
 from .slicing import GatherDimensionNumbers, gather
 
 __all__ = ["batch_matmul", "broadcast_like", "broadcast_shapes", "dtype", "empty", "full",
            "full_like", "index_take", "reciprocal", "shape_as_value"]
-
-_PYTHON_SCALARS = (bool, int, float, complex)
-
-
-def _shape(name: str, shape) -> tuple:
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    try:
-        return tuple(int(d) for d in shape)
-    except TypeError:
-        raise TypeError(f"{name}: shape must be an int or a sequence of ints (static "
-                        f"values), got {shape!r}.\n  (at {user_frame_str()})") from None
-
 
 def _fill(name: str, shape: tuple, fill_value, dtype, weak_type: bool):
     fill_shape = get_aval(fill_value).shape
@@ -55,7 +44,7 @@ def full(shape, fill_value, dtype=None):
     >>> lax.full((2,), 3, jnp.float16)
     Array([3., 3.], dtype=float16)
     """
-    shape = _shape("full", shape)
+    shape = tuple_of_ints("full", shape)
     if dtype is None:
         aval = get_aval(fill_value)
         return _fill("full", shape, fill_value, aval.dtype, aval.weak_type)
@@ -72,7 +61,7 @@ def full_like(x, fill_value, dtype=None, shape=None):
     aval = get_aval(x)
     weak = dtype is None and aval.weak_type
     dtype = aval.dtype if dtype is None else dtypes.canonicalize_dtype(dtype)
-    shape = aval.shape if shape is None else _shape("full_like", shape)
+    shape = aval.shape if shape is None else tuple_of_ints("full_like", shape)
     return _fill("full_like", shape, fill_value, dtype, weak)
 
 
@@ -83,7 +72,8 @@ def empty(shape, dtype):
     >>> lax.empty((2, 3), jnp.int32).shape
     (2, 3)
     """
-    return _fill("empty", _shape("empty", shape), 0, dtypes.canonicalize_dtype(dtype), False)
+    shape = tuple_of_ints("empty", shape)
+    return _fill("empty", shape, 0, dtypes.canonicalize_dtype(dtype), False)
 
 
 def broadcast_shapes(*shapes):
@@ -104,15 +94,10 @@ def broadcast_shapes(*shapes):
                             f"shape {s}.\n  (at {user_frame_str()})")
     if len(shapes) == 1:
         return shapes[0]
-    ndim = max(len(s) for s in shapes)
-    padded = [(1,) * (ndim - len(s)) + tuple(int(d) for d in s) for s in shapes]
-    out = []
-    for sizes in zip(*padded):
-        wide = {d for d in sizes if d != 1}
-        if len(wide) > 1:
-            raise ValueError(f"Incompatible shapes for broadcasting: shapes={list(shapes)}")
-        out.append(wide.pop() if wide else 1)
-    return tuple(out)
+    out = broadcast_shapes_or_none([tuple(int(d) for d in s) for s in shapes])
+    if out is None:
+        raise incompatible_shapes_error("broadcast_shapes", shapes, ValueError)
+    return out
 
 
 def broadcast_like(arr, like_arr):
@@ -194,21 +179,12 @@ def dtype(x: Any) -> np.dtype:
     """
     if x is None:
         raise ValueError(f"Invalid argument to dtype: {x}.")
-    if isinstance(x, type) and x in _PYTHON_SCALARS:
-        return dtypes.python_scalar_dtype(x(0))
-    if type(x) in _PYTHON_SCALARS:
-        return dtypes.python_scalar_dtype(x)
-    if isinstance(x, Tracer) or (hasattr(x, "dtype") and not isinstance(x, (type, np.ndarray,
-                                                                              np.generic))):
-        return np.dtype(x.dtype)
-    try:
-        dt = np.dtype(x.dtype if isinstance(x, (np.ndarray, np.generic)) else x)
-    except TypeError:
-        raise TypeError(f"Cannot determine dtype of {x!r}.") from None
+    from .jnp.promotion import _result_type_arg   # lax.jnp imports zenax.lax: not at import
+    dt = _result_type_arg(x)[0]
     if dt.kind not in "biufcV" and dt != dtypes.bfloat16:
         raise TypeError(f"Value '{x}' with dtype {dt} is not a valid JAX array type. Only "
                         "arrays of numeric types are supported by JAX.")
-    return dtypes.canonicalize_dtype(dt)
+    return dt
 
 
 def shape_as_value(shape: Sequence[int]):
@@ -218,7 +194,7 @@ def shape_as_value(shape: Sequence[int]):
     >>> lax.shape_as_value((2, 3))
     array([2, 3], dtype=int32)
     """
-    shape = _shape("shape_as_value", shape)
+    shape = tuple_of_ints("shape_as_value", shape)
     dtype = np.int32 if all(d < 2 ** 31 for d in shape) else np.int64
     if not shape:
         return broadcast_in_dim(np.zeros((), dtype), (0,), ())

@@ -31,6 +31,7 @@ from . import elementwise as ew
 from . import shapes as sh
 from .broadcasting import zeros_like_aval
 from .elementwise import defjvp
+from .precision import canonicalize_precision
 from .registry import register, same_dtype, type_error, value_error
 
 lax = jax.lax
@@ -92,17 +93,6 @@ def conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers) -> ConvDimen
 
 _conv_sdims = lambda spec: tuple(spec[2:])
 _conv_spec_transpose = lambda spec: (spec[1], spec[0]) + tuple(spec[2:])
-
-
-def _canonical_precision(precision):
-    """JAX's canonical form: None, or a (lhs, rhs) pair of ``lax.Precision``."""
-    if precision is None:
-        return None
-    if isinstance(precision, (str, lax.Precision)):
-        return (lax.Precision(precision),) * 2
-    if isinstance(precision, (list, tuple)) and len(precision) == 2:
-        return tuple(lax.Precision(p) for p in precision)
-    return precision
 
 
 # --------------------------------------------------------------------------- the primitive
@@ -236,7 +226,7 @@ def conv_general_dilated(lhs, rhs, window_strides: Sequence[int], padding,
                 rhs_dilation=ints(rhs_dilation), dimension_numbers=dnums,
                 feature_group_count=operator.index(feature_group_count),
                 batch_group_count=operator.index(batch_group_count),
-                precision=_canonical_precision(precision),
+                precision=canonicalize_precision(precision, "conv_general_dilated"),
                 preferred_element_type=preferred_element_type)
 
 

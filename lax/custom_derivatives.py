@@ -172,7 +172,8 @@ def dispatch_custom_call(table: dict, call) -> list:
     while a rule declines it."""
     trace = current_trace()
     while True:
-        rule = table.get(type(trace))
+        # Along the MRO: a subclass (debug_nans' eager trace) takes its base's rule.
+        rule = next((table[t] for t in type(trace).__mro__ if t in table), None)
         with set_current_trace(trace):
             out = call.stage_and_bind() if rule is None else rule(trace, call)
         if out is not NotImplemented:

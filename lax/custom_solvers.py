@@ -61,13 +61,15 @@ class _LinearSolveTuple(NamedTuple):
         return type(self)(self.vecmat, self.matvec, self.transpose_solve, self.solve)
 
 
-def split_linear_solve_args(args, const_lengths: _LinearSolveTuple):
-    """``(consts per function, b)`` from the primitive's flat operands."""
+def split_consts(args, const_lengths: NamedTuple):
+    """``(consts per function, the rest)`` from flat operands whose leading ones are the
+    functions' consts, counted by ``const_lengths`` (a ``_LinearSolveTuple`` or
+    ``_RootTuple``, whose type the consts come back in)."""
     groups, start = [], 0
     for n in const_lengths:
         groups.append(list(args[start:start + n]))
         start += n
-    return _LinearSolveTuple(*groups), list(args[start:])
+    return type(const_lengths)(*groups), list(args[start:])
 
 
 # --------------------------------------------------------------------------- the transforms
@@ -78,8 +80,8 @@ _transforms: dict[str, Callable] = {}
 def install_transforms(*, jvp_flat: Callable, linearize: Callable,
                        linear_transpose: Callable) -> None:
     """Give this layer the transforms it stages with (called once by ``zenax.transforms``):
-    ``jvp_flat(fun, primals, tangents)``, the public ``linearize``, and
-    ``linear_transpose(fun, example) -> fun_transposed`` for a linear ``fun`` on pytrees."""
+    ``jvp_flat(fun, primals, tangents)``, and the public ``linearize`` and
+    ``linear_transpose``."""
     _transforms.update(jvp_flat=jvp_flat, linearize=linearize,
                        linear_transpose=linear_transpose)
 
@@ -151,7 +153,7 @@ def _checked(fun: Callable, name: str, b, has_aux: bool, check_dtype: bool) -> C
 # --------------------------------------------------------------------------- custom_linear_solve
 
 def _linear_solve_abstract_eval(*args, const_lengths, jaxprs):
-    params, b = split_linear_solve_args(args, const_lengths)
+    params, b = split_consts(args, const_lengths)
     for name, j, consts in zip(_LinearSolveTuple._fields, jaxprs, params):
         if j is not None:
             _check_avals("custom_linear_solve", f"{name}'s input", j.in_avals, consts + b)
@@ -202,7 +204,9 @@ def custom_linear_solve(matvec: Callable, b: Any, solve: Callable[[Callable, Any
         if symmetric:
             vecmat, vecmat_jaxpr, vecmat_consts = matvec, matvec_jaxpr, matvec_consts
         else:
-            vecmat = _transform("linear_transpose")(matvec, b)
+            # As JAX's: the transpose of matvec, at b, has one input.
+            matvec_t = _transform("linear_transpose")(matvec, b)
+            vecmat = lambda x: matvec_t(x)[0]
             vecmat_jaxpr, vecmat_consts, _ = stage(vecmat, "vecmat", False, False)
         tr_solve_jaxpr, tr_solve_consts, _ = stage(functools.partial(transpose_solve, vecmat),
                                                    "transpose_solve", has_aux, True)
@@ -221,20 +225,12 @@ class _RootTuple(NamedTuple):
     l_and_s: Any
 
 
-def _split_root_args(args, const_lengths: _RootTuple):
-    groups, start = [], 0
-    for n in const_lengths:
-        groups.append(list(args[start:start + n]))
-        start += n
-    return _RootTuple(*groups), list(args[start:])
-
-
 def _run(closed: ClosedJaxpr, *args) -> list:
     return eval_jaxpr(closed.jaxpr, closed.consts, *args)
 
 
 def _custom_root_fun(const_lengths: _RootTuple, jaxprs: _RootTuple, *args):
-    params, guess = _split_root_args(args, const_lengths)
+    params, guess = split_consts(args, const_lengths)
     return _run(jaxprs.solve, *params.solve, *guess)
 
 
@@ -246,8 +242,8 @@ def _custom_root_jvp(const_lengths, jaxprs, primals, tangents):
     # f(p, u*(p)) = 0 near p, so d_p f . p_dot + d_u f . u*_dot = 0 and
     # u*_dot = -(d_u f)^-1 (d_p f . p_dot): one jvp of f in its closed-over values, then
     # tangent_solve with f linearized at the root.  The guess's tangent plays no part.
-    params, _ = _split_root_args(primals, const_lengths)
-    params_dot, _ = _split_root_args(tangents, const_lengths)
+    params, _ = split_consts(primals, const_lengths)
+    params_dot, _ = split_consts(tangents, const_lengths)
     # Calling the custom function again keeps the solution's own derivative (for higher
     # orders) implicit too.
     sol = _custom_root(const_lengths, jaxprs, *primals)

@@ -26,8 +26,9 @@ import numpy as np
 from zenax.tracer.arguments import is_valid_leaf
 from zenax.tracer.core import bind
 from zenax.tracer.source_info import user_frame
-from zenax.tracer.tree_util import tree_flatten, tree_unflatten
+from zenax.tracer.tree_util import tree_flatten
 
+from .callbacks import FlatCallback
 from .debugging import debug_callback_p
 
 __all__ = ["callback", "print", "log"]
@@ -41,17 +42,6 @@ def _split_args(args: tuple, kwargs: dict):
     static = {i: x for i, x in enumerate(leaves) if not is_valid_leaf(x)}
     dynamic = [x for i, x in enumerate(leaves) if i not in static]
     return tree, dynamic, static
-
-
-def _flat_callback(fun: Callable, tree, static: dict) -> Callable:
-    """``fun(*args, **kwargs)`` called with the dynamic leaves (the static ones merged back)."""
-    def flat(*dynamic):
-        it = iter(dynamic)
-        leaves = [static[i] if i in static else next(it)
-                  for i in range(len(static) + len(dynamic))]
-        args, kwargs = tree_unflatten(tree, leaves)
-        fun(*args, **kwargs)
-    return flat
 
 
 def _two_call_form(name: str, one_call: Callable, first, args, kwargs):
@@ -82,7 +72,7 @@ def callback(callback: Callable[..., None] | None = None, *args: Any, ordered: b
             raise TypeError("first argument to jax.debug.callback must be callable, but got "
                             f"an object of type {type(fun)}")
         tree, dynamic, static = _split_args(c_args, c_kwargs)
-        bind(debug_callback_p, *dynamic, callback=_flat_callback(fun, tree, static))
+        bind(debug_callback_p, *dynamic, callback=FlatCallback(fun, tree, tuple(static.items())))
 
     return _two_call_form("debug_callback", one_call, callback, args, kwargs)
 
@@ -122,7 +112,7 @@ def _print(fmt: str, *args, ordered: bool, partitioned: bool, skip_format_check:
             logger.handle(record)
 
     tree, dynamic, static = _split_args(args, kwargs)
-    bind(debug_callback_p, *dynamic, callback=_flat_callback(emit, tree, static))
+    bind(debug_callback_p, *dynamic, callback=FlatCallback(emit, tree, tuple(static.items())))
 
 
 def print(fmt: str | None = None, *args, ordered: bool = False, partitioned: bool = False,  # noqa: A001

@@ -1,19 +1,18 @@
-"""Primitives for debugging: ``debug_callback`` (behind ``zenax.debug.print``) and
-``name`` (behind ``checkpoint_name``)."""
+"""Primitives for debugging: ``debug_callback`` (behind ``zenax.debug``'s ``callback``,
+``print``, ``log`` and ``breakpoint``) and ``name`` (behind ``checkpoint_name``)."""
 from __future__ import annotations
 
 import jax
-import numpy as np
 
 from zenax.tracer.ad_types import not_mapped
-from zenax.tracer.core import (Primitive, abstract_eval_rules, batch_rules, bind, get_aval,
+from zenax.tracer.core import (Primitive, abstract_eval_rules, batch_rules, bind,
                                jvp_rules, lowering_rules)
 from zenax.tracer.tree_util import tree_map
 
-from .broadcasting import deflinear
+from .broadcasting import batch_size, deflinear
 
 # --------------------------------------------------------------------------- debug_callback
-# debug_callback(*args, callback): calls `callback(*numpy arrays)` when the program runs,
+# debug_callback(*args, callback): calls `callback(*arrays)` when the program runs,
 # eagerly or compiled.  It has an effect, so jaxpr passes never remove it.
 debug_callback_p = Primitive("debug_callback", multiple_results=True)
 abstract_eval_rules[debug_callback_p] = lambda *avals, callback: []
@@ -31,13 +30,13 @@ def _debug_callback_jvp(primals, tangents, *, callback):
 
 
 def _debug_callback_batch(args, dims, *, callback):
-    size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
+    size = batch_size(args, dims)
 
     def per_element(*arrays):
-        # Called with the whole batch: run the user's callback once per batch element.
-        arrays = [np.asarray(a) for a in arrays]
+        # Called with the whole batch: run the user's callback once per batch element, on
+        # slices of the arrays (still arrays, as JAX passes them).
         for i in range(size):
-            callback(*[np.take(a, i, axis=d) if d is not not_mapped else a
+            callback(*[a if d is not_mapped else a[(slice(None),) * d + (i,)]
                        for a, d in zip(arrays, dims)])
     bind(debug_callback_p, *args, callback=per_element)
     return [], []
@@ -46,13 +45,6 @@ def _debug_callback_batch(args, dims, *, callback):
 lowering_rules[debug_callback_p] = _debug_callback_lower
 jvp_rules[debug_callback_p] = _debug_callback_jvp
 batch_rules[debug_callback_p] = _debug_callback_batch
-
-
-def debug_callback(callback, *args):
-    """Call ``callback(*args)`` with concrete NumPy values whenever the program runs."""
-    def call_with_numpy(*arrays):
-        callback(*[np.asarray(a) for a in arrays])
-    bind(debug_callback_p, *args, callback=call_with_numpy)
 
 
 # --------------------------------------------------------------------------- name

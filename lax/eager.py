@@ -45,17 +45,19 @@ _MISSING = object()
 
 
 @functools.cache
-def _array_type() -> type:
-    # The class of concrete arrays (JAX's ArrayImpl); JAX's tracers are jax.Arrays too,
-    # but must keep the plain call (they are inside someone else's trace).
-    return type(jax.device_put(np.zeros((), np.float32)))
+def _array_types() -> tuple[type, ...]:
+    # The classes of concrete arrays: JAX's ArrayImpl and its typed-key array.  JAX's
+    # tracers are jax.Arrays too, but must keep the plain call (they are inside someone
+    # else's trace); the first call may come inside one, hence compile-time evaluation.
+    with jax.ensure_compile_time_eval():
+        return type(jax.device_put(np.zeros((), np.float32))), type(jax.random.key(0))
 
 
 def is_concrete_array(x) -> bool:
-    """Whether ``x`` holds values now: a NumPy array or scalar, or a concrete jax.Array --
-    not a zenax tracer, nor one of JAX's tracers (a function compiled for eager calls
-    runs on those)."""
-    return isinstance(x, (np.ndarray, np.generic, _array_type()))
+    """Whether ``x`` holds values now: a NumPy array or scalar, or a concrete jax.Array
+    (typed key arrays included) -- not a zenax tracer, nor one of JAX's tracers (a
+    function compiled for eager calls runs on those)."""
+    return isinstance(x, (np.ndarray, np.generic, *_array_types()))
 
 
 def _static(value) -> bool:
@@ -68,7 +70,7 @@ def _static(value) -> bool:
 def jitted_impl(primitive: Primitive, rule: Callable) -> Callable:
     """``rule`` run through one ``jax.jit`` executable per params (see the module doc)."""
     cache: dict = {}     # params -> jitted rule, or None where params are not all data
-    array = None
+    arrays = None
 
     def compile_for(key: tuple):
         params = dict(key)
@@ -80,10 +82,10 @@ def jitted_impl(primitive: Primitive, rule: Callable) -> Callable:
         return fn
 
     def impl(*args, **params):
-        nonlocal array
-        array = array or _array_type()
+        nonlocal arrays
+        arrays = arrays or _array_types()
         for x in args:
-            if type(x) is not array:
+            if type(x) not in arrays:
                 return rule(*args, **params)
         key = tuple(params.items())
         try:
@@ -123,14 +125,14 @@ def compiled_when_eager(*, static_argnames: tuple[str, ...] = (),
 
 def compile_marked(namespace: dict) -> None:
     """Replace each function in ``namespace`` marked with :func:`compiled_when_eager` by
-    its compiled form; aliases (``abs``/``absolute``) stay one function."""
-    wrapped: dict = {}
+    its compiled form: one per function, however many names and namespaces bind it
+    (``abs``/``absolute``, ``jnp.matmul``/``jnp.linalg.matmul``)."""
     for name, value in list(namespace.items()):
         if id(value) in _marked:
-            if id(value) not in wrapped:
+            if id(value) not in _compiled:
                 fn, options = _marked[id(value)]
-                wrapped[id(value)] = _compiled_form(fn, **options)
-            namespace[name] = wrapped[id(value)]
+                _compiled[id(value)] = _compiled_form(fn, **options)
+            namespace[name] = _compiled[id(value)]
 
 
 def _compiled_form(fn: Callable, static_argnames: tuple[str, ...],
@@ -154,9 +156,9 @@ def _compiled_form(fn: Callable, static_argnames: tuple[str, ...],
     def dispatch(*args, **kwargs):
         if type(context.trace) is EvalTrace and (not kwargs or static.issuperset(kwargs)) \
                 and (n_arrays is None or len(args) >= n_arrays):
-            array = _array_type()
+            arrays = _array_types()
             for x in (args if n_arrays is None else args[:n_arrays]):
-                if type(x) is not array:
+                if type(x) not in arrays:
                     break
             else:
                 try:
@@ -175,6 +177,7 @@ def _compiled_form(fn: Callable, static_argnames: tuple[str, ...],
 # Each function marked with ``compiled_when_eager`` and its options, by id (a namespace
 # holds unhashable values too); holding the function keeps its id from being reused.
 _marked: dict[int, tuple[Callable, dict]] = {}
+_compiled: dict[int, Callable] = {}       # id of a marked function -> its compiled form
 
 # Calls of compiled-when-eager functions whose compiled form raised, by function name
 # (tests check that ordinary calls never land here: a fallback is a slow path).

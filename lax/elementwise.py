@@ -61,6 +61,13 @@ def add_tangents(x, y):
     return add(x, y)
 
 
+def sub_tangents(x, y):
+    """``x - y`` for tangents that may be symbolic zeros."""
+    if type(y) is Zero:
+        return x
+    return neg(y) if type(x) is Zero else sub(x, y)
+
+
 def unbroadcast(aval: ShapedArray, ct):
     """Sum a cotangent back down to a rank-0 operand that was broadcast by a lax op."""
     if type(ct) is Zero:
@@ -505,7 +512,7 @@ def _clamp_abstract_eval(lo, x, hi):
         if bound.ndim and bound.shape != x.shape:
             raise type_error(f"clamp: `{name}` has shape {bound.shape}; it must be a scalar "
                              f"or match the operand's shape {x.shape}.")
-    return x
+    return ShapedArray(x.shape, x.dtype, lo.weak_type and x.weak_type and hi.weak_type)
 
 
 register(clamp_p, _clamp_abstract_eval, lax.clamp)

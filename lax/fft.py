@@ -56,11 +56,6 @@ def _real_dtype(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float64) if np.dtype(dtype) == np.complex128 else np.dtype(np.float32)
 
 
-def _complex_dtype(dtype: np.dtype) -> np.dtype:
-    wide = np.dtype(dtype) in (np.float64, np.complex128)
-    return np.dtype(np.complex128) if wide else np.dtype(np.complex64)
-
-
 # --------------------------------------------------------------------------- fft
 fft_p = Primitive("fft")
 
@@ -81,7 +76,7 @@ def _fft_abstract_eval(x, *, fft_type, fft_lengths):
                               "cast it first, e.g. x.astype(jnp.float32).")
         expected = fft_lengths
         shape = batch + fft_lengths[:-1] + (fft_lengths[-1] // 2 + 1,)
-        dtype = _complex_dtype(x.dtype)
+        dtype = dtypes.to_complex_dtype(x.dtype)
     else:
         if not dtypes.is_complex(x.dtype):
             raise value_error(f"fft: {name} input must be complex64 or complex128, got "
@@ -189,7 +184,7 @@ def fft(x, fft_type: FftType | str, fft_lengths: Sequence[int]):
                               "complex input.")
         x = _convert_element_type(x, _inexact_dtype(dtype))
     else:
-        x = _convert_element_type(x, _complex_dtype(_inexact_dtype(dtype)))
+        x = _convert_element_type(x, dtypes.to_complex_dtype(_inexact_dtype(dtype)))
     if not fft_lengths:         # nothing to transform (XLA has no rank-0 FFT)
         return x
     return bind(fft_p, x, fft_lengths=fft_lengths, fft_type=fft_type)

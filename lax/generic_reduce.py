@@ -31,11 +31,10 @@ from typing import Any, Callable, Sequence
 import jax
 import numpy as np
 
-from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero, not_mapped
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import (Primitive, Tracer, abstract_eval_rules, batch_rules, bind,
-                               get_aval, is_concrete, jvp_rules, lowering_rules)
+                               get_aval, jvp_rules, lowering_rules)
 from zenax.tracer.ir import ClosedJaxpr, eval_jaxpr
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
@@ -44,7 +43,8 @@ from . import control_flow
 from . import elementwise as ew
 from . import reductions as red
 from . import shapes as sh
-from .broadcasting import bdim_at_front, broadcast_in_dim, instantiate, reduce_sum, reshape
+from .broadcasting import (batch_size, bdim_at_front, broadcast_in_dim, instantiate,
+                           reduce_sum, reshape)
 from .broadcasting import transpose as lax_transpose
 from .compiler_hints import stage
 from .custom_solvers import _transform
@@ -94,7 +94,7 @@ def _reduce_batch(args, dims, *, jaxpr, dimensions):
     if any(d is not not_mapped for d in dims[n:]):
         raise NotImplementedError("reduce: vmap over the init values is not supported (XLA "
                                   "takes scalar init values); batch the operands only.")
-    size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
+    size = batch_size(args, dims)
     operands = [bdim_at_front(x, d, size) for x, d in zip(args[:n], dims[:n])]
     outs = bind(reduce_p, *operands, *args[n:], jaxpr=jaxpr,
                 dimensions=tuple(d + 1 for d in dimensions))
@@ -191,7 +191,7 @@ def _reduce_window_batch(args, dims, *, jaxpr, window_dimensions, window_strides
     if any(d is not not_mapped for d in dims[n:]):
         raise NotImplementedError("reduce_window: vmap over the init values is not "
                                   "supported; batch the operands only.")
-    size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
+    size = batch_size(args, dims)
     operands = [bdim_at_front(x, d, size) for x, d in zip(args[:n], dims[:n])]
     outs = bind(reduce_window_p, *operands, *args[n:], jaxpr=jaxpr,
                 window_dimensions=(1,) + window_dimensions,
@@ -238,41 +238,10 @@ jvp_rules[reduce_window_p] = _reduce_window_jvp
 
 # =========================================================================== public API
 
-def _identity(op: Callable, dtype: np.dtype):
-    """The identity of a monoid JAX reduces with its own primitive, or None."""
-    intlike = dtypes.is_bool(dtype) or dtypes.is_integer(dtype)
-    if op is ew.add or (op in (ew.bitwise_or, ew.bitwise_xor) and intlike):
-        return np.zeros((), dtype)
-    if op is ew.mul:
-        return np.ones((), dtype)
-    if op is ew.bitwise_and and intlike:
-        return np.array(-1).astype(dtype)
-    if op in (ew.max, ew.min):
-        sign = -1 if op is ew.max else 1
-        if dtypes.is_bool(dtype):
-            return np.array(op is ew.min)
-        if dtypes.is_integer(dtype):
-            info = dtypes.iinfo(dtype)
-            return np.array(info.min if op is ew.max else info.max, dtype)
-        return np.array(sign * np.inf, dtype)
-    return None
-
-
-_MONOID_REDUCERS = {ew.add: reduce_sum, ew.mul: red.reduce_prod, ew.max: red.reduce_max,
-                    ew.min: red.reduce_min, ew.bitwise_and: red.reduce_and,
-                    ew.bitwise_or: red.reduce_or, ew.bitwise_xor: red.reduce_xor}
-
-
-def _monoid_reducer(computation: Callable, inits: list):
-    if len(inits) != 1 or computation not in _MONOID_REDUCERS:
-        return None
-    init = inits[0]
-    if not is_concrete(init) or get_aval(init).shape != ():
-        return None
-    identity = _identity(computation, get_aval(init).dtype)
-    if identity is None or not np.equal(np.asarray(init), identity):
-        return None
-    return _MONOID_REDUCERS[computation]
+# The monoids with a reduction primitive of their own (kinds: ``reductions.MONOIDS``).
+_MONOID_REDUCERS = {"sum": reduce_sum, "prod": red.reduce_prod, "max": red.reduce_max,
+                    "min": red.reduce_min, "and": red.reduce_and, "or": red.reduce_or,
+                    "xor": red.reduce_xor}
 
 
 @functools.lru_cache(maxsize=256)
@@ -317,10 +286,10 @@ def reduce(operands: Any, init_values: Any, computation: Callable,
     ndim = get_aval(flat_ops[0]).ndim
     dimensions = tuple(canonical_axes("reduce", tuple(dimensions), ndim)) if ndim else \
         tuple(int(d) for d in dimensions)
-    monoid = _monoid_reducer(computation, flat_inits)
-    if monoid is not None:
+    kind = red.monoid_kind(computation, flat_inits)
+    if kind is not None:
         weak = get_aval(flat_ops[0]).weak_type and get_aval(flat_inits[0]).weak_type
-        out = monoid(flat_ops[0], dimensions)
+        out = _MONOID_REDUCERS[kind](flat_ops[0], dimensions)
         if isinstance(out, (bool, int, float, complex, np.ndarray, np.generic)):
             out = stage(out)        # no dimensions: the operand itself, as an array
         return ew._convert_element_type(out, get_aval(out).dtype, weak_type=weak)

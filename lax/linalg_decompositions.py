@@ -30,16 +30,15 @@ import numpy as np
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, jvp_rules
+from zenax.tracer.core import Primitive, bind, get_aval, jvp_rules
 
 from . import shapes as sh
-from .broadcasting import (batch_size, bdim_at_front, broadcast_in_dim, reduce_sum,
-                           zeros_like_aval)
+from .broadcasting import broadcast_in_dim, reduce_sum, zeros_like_aval
 from .elementwise import (_real_dtype, abs, add, complex, conj, convert_element_type, div,
                           eq, imag, mul, neg, real, select_n, sub)
 from .linalg_triangular import triangular_solve
-from .linalg_family import (adjoint, check_matrix, linalg_primitive, matmul,
-                            matrix_transpose, symmetrize, tril, value_error)
+from .linalg_family import (adjoint, batch_in_front, check_matrix, eye, linalg_primitive,
+                            matmul, matrix_transpose, symmetrize, tril, value_error)
 from .reductions import argmax
 from .registry import const, register, tangent_aval, type_error
 
@@ -59,11 +58,6 @@ def _on_diagonal(shape):
     nd = len(shape)
     return eq(sh.broadcasted_iota(np.int32, shape, nd - 2),
               sh.broadcasted_iota(np.int32, shape, nd - 1))
-
-
-def _eye(shape, dtype):
-    """Identity matrices of ``shape``."""
-    return convert_element_type(_on_diagonal(shape), dtype)
 
 
 def _diagonal(x):
@@ -107,8 +101,8 @@ def _cast(x, dtype):
 def _reciprocal_gaps(gaps):
     """``1 / gaps`` off the diagonal and 0 on it (where ``gaps`` is 0), as JAX builds it:
     the diagonal is shifted to 1 before dividing, so no NaN appears there."""
-    eye = _eye(get_aval(gaps).shape, get_aval(gaps).dtype)
-    return sub(div(const(gaps, 1), add(gaps, eye)), eye)
+    ones = eye(get_aval(gaps).shape, get_aval(gaps).dtype)
+    return sub(div(const(gaps, 1), add(gaps, ones)), ones)
 
 
 def _columns(x, start: int, stop: int):
@@ -266,7 +260,7 @@ def _thin_qr_jvp(q, r, x_dot):
     dtype = get_aval(c).dtype
     if dtypes.is_complex(dtype):
         # Q^H Q_dot also has an imaginary diagonal: the one that keeps R's diagonal real.
-        omega = add(omega, mul(_eye(get_aval(c).shape, dtype), sub(c, _cast(real(c), dtype))))
+        omega = add(omega, mul(eye(get_aval(c).shape, dtype), sub(c, _cast(real(c), dtype))))
     q_dot = add(matmul(q, sub(omega, c)), x_dot_r_inv)
     r_dot = matmul(sub(c, omega), r)
     return q_dot, r_dot
@@ -289,7 +283,7 @@ def _qr_full_columns(q, q_mn, q_dot):
     q_top, q_bottom, q_rest = _rows(q_mn, 0, n), _rows(q_mn, n, m), _columns(q, n, m)
     q_dot_top, q_dot_bottom = _rows(q_dot, 0, n), _rows(q_dot, n, m)
     # z = q_bottom (q_top - I)^{-1}, from the solve (q_top - I)^H z^H = q_bottom^H.
-    shifted = sub(q_top, _eye(get_aval(q_top).shape, get_aval(q_top).dtype))
+    shifted = sub(q_top, eye(get_aval(q_top).shape, get_aval(q_top).dtype))
     z_h = _solve(adjoint(shifted), adjoint(q_bottom))
     z = adjoint(z_h)
     return sub(matmul(q_dot, z_h), matmul(add(q_mn, matmul(q_rest, z)),
@@ -463,22 +457,14 @@ def _ormqr_abstract_eval(a, taus, c, *, left, transpose):
     return c.update(weak_type=a.weak_type and taus.weak_type and c.weak_type)
 
 
-def _batch_in_front(prim: Primitive):
-    def rule(args, dims, **params):
-        size = batch_size(args, dims)
-        return bind(prim, *[bdim_at_front(x, d, size) for x, d in zip(args, dims)],
-                    **params), 0
-    batch_rules[prim] = rule
-
-
 householder_product_p = Primitive("householder_product")
 register(householder_product_p, _householder_product_abstract_eval,
          lax.linalg.householder_product)
-_batch_in_front(householder_product_p)
+batch_in_front(householder_product_p)
 
 ormqr_p = Primitive("ormqr")
 register(ormqr_p, _ormqr_abstract_eval, lax.linalg.ormqr)
-_batch_in_front(ormqr_p)
+batch_in_front(ormqr_p)
 
 
 # =========================================================================== public API

@@ -26,7 +26,8 @@ from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Primitive, batch_rules, bind, get_aval
 
 from .broadcasting import batch_size, bdim_at_front, transpose, zeros_like_aval
-from .elementwise import add, conj, div, ge, le, select_n, sub
+from .elementwise import (add, bitwise_and, conj, convert_element_type, div, eq, ge, le,
+                          select_n, sub)
 from .matmul import dot_general
 from .registry import const, register, type_error, value_error
 from .shapes import broadcasted_iota
@@ -35,7 +36,6 @@ lax = jax.lax
 
 # The dtypes LAPACK and XLA's decompositions work in; jax.lax.linalg takes no others.
 LINALG_DTYPES = tuple(np.dtype(d) for d in ("float32", "float64", "complex64", "complex128"))
-
 
 
 def check_matrix(name: str, arg: str, aval: ShapedArray, *, square: bool = False) -> None:
@@ -87,14 +87,19 @@ def linalg_primitive(name: str, operands: Sequence[str], matrix_rule: Callable,
                 for o in (outs if multiple_results else [outs])]
         return outs if multiple_results else outs[0]
 
-    def batch_rule(args, dims, **params):
+    register(prim, abstract_eval, lower)
+    batch_in_front(prim)
+    return prim
+
+
+def batch_in_front(prim: Primitive) -> None:
+    """Register ``prim``'s batching rule: every operand's vmapped axis to the front (an
+    unmapped operand broadcast), then one bind -- the lowering batches over leading axes."""
+    def rule(args, dims, **params):
         size = batch_size(args, dims)
         out = bind(prim, *[bdim_at_front(x, d, size) for x, d in zip(args, dims)], **params)
-        return out, ([0] * len(out) if multiple_results else 0)
-
-    register(prim, abstract_eval, lower)
-    batch_rules[prim] = batch_rule
-    return prim
+        return out, ([0] * len(out) if prim.multiple_results else 0)
+    batch_rules[prim] = rule
 
 
 # --------------------------------------------------------------------------- matrix helpers
@@ -127,6 +132,15 @@ def adjoint(x):
 def symmetrize(x):
     """``(x + x^H) / 2``: the Hermitian (symmetric if real) part of ``x``."""
     return div(add(x, adjoint(x)), const(x, 2))
+
+
+def eye(shape, dtype, start: int = 0):
+    """Identity matrices of ``shape`` (``(..., m, n)``), the ones from row ``start`` on."""
+    rows = broadcasted_iota(np.int32, shape, len(shape) - 2)
+    cols = broadcasted_iota(np.int32, shape, len(shape) - 1)
+    on = eq(rows, cols) if start == 0 else bitwise_and(eq(rows, cols),
+                                                       ge(rows, const(rows, start)))
+    return convert_element_type(on, dtype)
 
 
 def _triangle(x, k: int, lower: bool):

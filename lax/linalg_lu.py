@@ -23,14 +23,14 @@ import numpy as np
 
 from zenax.tracer.ad_types import Zero
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, jvp_rules
+from zenax.tracer.core import Primitive, bind, get_aval, jvp_rules
 
 from . import elementwise as ew
 from . import shapes as sh
 from . import slicing
-from .broadcasting import bdim_at_front
 from .linalg_triangular import triangular_solve
-from .linalg_family import check_matrix, linalg_primitive, matmul, tril, triu
+from .linalg_family import (batch_in_front, check_matrix, eye, linalg_primitive, matmul,
+                            tril, triu)
 from .registry import const, defjvp_zero, register, tangent_aval, type_error, value_error
 from .sorting import sort_key_val
 
@@ -57,15 +57,6 @@ def permute_rows(x, permutation):
                           mode=slicing.GatherScatterMode.PROMISE_IN_BOUNDS)
 
 
-def _eye(shape, dtype, start: int = 0):
-    """Matrices (batched to ``shape``) with ones on the diagonal from row ``start`` on."""
-    rows = sh.broadcasted_iota(np.int32, shape, len(shape) - 2)
-    cols = sh.broadcasted_iota(np.int32, shape, len(shape) - 1)
-    on = ew.eq(rows, cols) if start == 0 else ew.bitwise_and(
-        ew.eq(rows, cols), ew.ge(rows, const(rows, start)))
-    return ew.convert_element_type(on, dtype)
-
-
 def _pad_last_two(x, rows: int, cols: int):
     """``x`` with ``rows`` zero rows and ``cols`` zero columns appended."""
     config = [(0, 0, 0)] * (get_aval(x).ndim - 2) + [(0, rows, 0), (0, cols, 0)]
@@ -82,10 +73,10 @@ def _lu_factors(lu):
     first_cols = sh.slice(lu, (0,) * (nb + 2), (*batch, m, k))
     first_rows = sh.slice(lu, (0,) * (nb + 2), (*batch, k, n))
     l = ew.add(_pad_last_two(tril(first_cols, -1), 0, m - k),
-               _eye((*batch, m, m), aval.dtype))
+               eye((*batch, m, m), aval.dtype))
     u = triu(first_rows)
     if n > k:
-        u = ew.add(_pad_last_two(u, n - k, 0), _eye((*batch, n, n), aval.dtype, start=k))
+        u = ew.add(_pad_last_two(u, n - k, 0), eye((*batch, n, n), aval.dtype, start=k))
     return l, u
 
 
@@ -132,17 +123,11 @@ def _pivots_abstract_eval(pivots, *, permutation_size):
     return ShapedArray(pivots.shape[:-1] + (permutation_size,), np.dtype(np.int32))
 
 
-def _pivots_batch(args, dims, *, permutation_size):
-    (pivots,), (bdim,) = args, dims
-    pivots = bdim_at_front(pivots, bdim, get_aval(pivots).shape[bdim])
-    return bind(lu_pivots_to_permutation_p, pivots, permutation_size=permutation_size), 0
-
-
 register(lu_pivots_to_permutation_p, _pivots_abstract_eval,
          lambda pivots, *, permutation_size: lax.linalg.lu_pivots_to_permutation(
              pivots, permutation_size))
 defjvp_zero(lu_pivots_to_permutation_p)
-batch_rules[lu_pivots_to_permutation_p] = _pivots_batch
+batch_in_front(lu_pivots_to_permutation_p)
 
 
 # =========================================================================== public API

@@ -30,7 +30,7 @@ from .control_flow import fori_loop, while_loop
 from .dynamic_slicing import dynamic_index_in_dim, dynamic_slice_in_dim, dynamic_update_slice_in_dim
 from .eager import compile_marked, compiled_when_eager
 from .linalg_decompositions import qr
-from .linalg_family import adjoint, conjugate, matmul, matrix_transpose
+from .linalg_family import adjoint, conjugate, eye, matmul, matrix_transpose
 from .linalg_triangular import cholesky, triangular_solve
 from .reductions import reduce_max
 from .registry import const, value_error
@@ -41,11 +41,6 @@ __all__ = ["qdwh"]
 # accuracy); below it, through Cholesky, which is cheaper.
 _CHOLESKY_CUTOFF = 100
 _DEFAULT_MAX_ITERATIONS = 10
-
-
-def _eye(n: int, dtype):
-    return ew.convert_element_type(ew.eq(sh.broadcasted_iota(np.int32, (n, n), 0),
-                                         sh.broadcasted_iota(np.int32, (n, n), 1)), dtype)
 
 
 def _is_static(d, size: int) -> bool:
@@ -84,7 +79,7 @@ def _qr_step(u, m, n, params):
     with ``q = [q1; q2]``, ``u (I + c u^H u)^{-1} = q1 q2^H / sqrt(c)``."""
     a_minus_e_by_sqrt_c, sqrt_c, e = params
     rows, cols = get_aval(u).shape
-    y = _stack_rows(ew.mul(sqrt_c, u), _eye(cols, get_aval(u).dtype), m)
+    y = _stack_rows(ew.mul(sqrt_c, u), eye((cols, cols), get_aval(u).dtype), m)
     q, _ = qr(y, full_matrices=False)
     q1 = _mask(sh.slice_in_dim(q, 0, rows, axis=0), (m, n))
     q2 = (sh.slice_in_dim(q, rows, rows + cols, axis=0) if _is_static(m, rows)
@@ -97,10 +92,10 @@ def _cholesky_step(u, m, n, params):
     """One step with ``(I + c u^H u)^{-1}`` from the Cholesky factor of ``I + c u^H u``."""
     a_minus_e, c, e = params
     cols = get_aval(u).shape[1]
-    eye = _eye(cols, get_aval(u).dtype)
-    x = ew.add(ew.mul(c, matmul(adjoint(u), u)), eye)
+    ones = eye((cols, cols), get_aval(u).dtype)
+    x = ew.add(ew.mul(c, matmul(adjoint(u), u)), ones)
     # Identity in the padded corner keeps the factorization from failing there.
-    x = _mask(x, (n, n), eye)
+    x = _mask(x, (n, n), ones)
     y = cholesky(x, symmetrize_input=False)
     z = conjugate(triangular_solve(y, matrix_transpose(u), left_side=True, lower=True,
                                    conjugate_a=True))

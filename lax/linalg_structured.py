@@ -1,5 +1,5 @@
-"""The ``jax.lax.linalg`` operations on structured matrices: ``tridiagonal_solve`` (a
-primitive), ``symmetric_product`` and ``cholesky_update`` (compositions).
+"""The ``jax.lax.linalg`` operations on structured matrices: ``tridiagonal_solve``,
+``symmetric_product`` and ``cholesky_update``.
 
 * ``tridiagonal_solve`` lowers to ``jax.lax.linalg.tridiagonal_solve`` (LAPACK's gtsv on
   CPU, cuSPARSE on GPU).  Like ``triangular_solve`` it is linear in ``b``: its transpose
@@ -7,29 +7,26 @@ primitive), ``symmetric_product`` and ``cholesky_update`` (compositions).
   subdiagonals shifted by one.  In the diagonals it is a division: differentiating
   ``A x = b`` gives ``A x_dot = b_dot - A_dot x``, one more solve with the same system.
 * ``symmetric_product`` (``alpha a a^T + beta c``) and ``cholesky_update`` (a rank-one
-  update ``R^T R + w w^T`` of an upper Cholesky factor, by Givens rotations, as JAX's
-  generic lowering does it) are written with zenax ops, so unlike JAX's primitives they
-  differentiate and batch too.
+  update ``R^T R + w w^T`` of an upper Cholesky factor) bind the primitives of
+  ``linalg_structured_primitives``, as JAX's do; ``symmetrize_output`` is a step after.
 """
 from __future__ import annotations
 
 import jax
 
 from zenax.tracer.ad_types import Zero, is_undefined_primal
-from zenax.tracer.core import (Primitive, batch_rules, bind, get_aval, jvp_rules,
-                               transpose_rules)
+from zenax.tracer.core import Primitive, bind, get_aval, jvp_rules, transpose_rules
 
 from . import elementwise as ew
 from . import shapes as sh
-from .broadcasting import batch_size, bdim_at_front, broadcast_in_dim, instantiate
-from .linalg_family import LINALG_DTYPES, matmul, matrix_transpose, tril
-from .registry import const, register, tangent_aval, type_error, value_error
+from .broadcasting import broadcast_in_dim, instantiate
+from .linalg_family import LINALG_DTYPES, batch_in_front, matrix_transpose, tril
+from .linalg_structured_primitives import cholesky_update_p, symmetric_product_p
+from .registry import const, register, tangent_aval, type_error
 
 lax = jax.lax
 
 __all__ = ["cholesky_update", "symmetric_product", "tridiagonal_solve", "tridiagonal_solve_p"]
-
-_REAL_DTYPES = ("float32", "float64")
 
 # --------------------------------------------------------------------------- tridiagonal_solve
 tridiagonal_solve_p = Primitive("tridiagonal_solve")
@@ -80,7 +77,7 @@ def _tridiagonal_solve_jvp(primals, tangents, *, perturb_singular):
     rhs = b_dot
     if any(type(t) is not Zero for t in diags_dot):
         a_dot_x = _tridiagonal_product(*map(instantiate, diags_dot), x)
-        rhs = ew.neg(a_dot_x) if type(rhs) is Zero else ew.sub(rhs, a_dot_x)
+        rhs = ew.sub_tangents(rhs, a_dot_x)
     if type(rhs) is Zero:
         return x, Zero(tangent_aval(get_aval(x)))
     return x, bind(tridiagonal_solve_p, *diags, rhs, perturb_singular=perturb_singular)
@@ -102,18 +99,12 @@ def _tridiagonal_solve_transpose(ct, dl, d, du, b, *, perturb_singular):
             bind(tridiagonal_solve_p, dl_t, d, du_t, ct, perturb_singular=perturb_singular)]
 
 
-def _tridiagonal_solve_batch(args, dims, *, perturb_singular):
-    size = batch_size(args, dims)
-    args = [bdim_at_front(x, bdim, size) for x, bdim in zip(args, dims)]
-    return bind(tridiagonal_solve_p, *args, perturb_singular=perturb_singular), 0
-
-
 register(tridiagonal_solve_p, _tridiagonal_solve_abstract_eval,
          lambda dl, d, du, b, *, perturb_singular: lax.linalg.tridiagonal_solve(
              dl, d, du, b, perturb_singular=perturb_singular))
 jvp_rules[tridiagonal_solve_p] = _tridiagonal_solve_jvp
 transpose_rules[tridiagonal_solve_p] = _tridiagonal_solve_transpose
-batch_rules[tridiagonal_solve_p] = _tridiagonal_solve_batch
+batch_in_front(tridiagonal_solve_p)
 
 
 # =========================================================================== public API
@@ -133,15 +124,6 @@ def tridiagonal_solve(dl, d, du, b, *, perturb_singular: bool = False):
     return bind(tridiagonal_solve_p, dl, d, du, b, perturb_singular=bool(perturb_singular))
 
 
-def _check_real(name: str, arg: str, aval, rank: int, exact: bool) -> None:
-    """JAX's checks: the rank (at least ``rank``, or exactly it), then a real dtype."""
-    if aval.ndim < rank or (exact and aval.ndim != rank):
-        raise type_error(f"{name}: expected {arg} of rank {'' if exact else 'at least '}"
-                         f"{rank}, got shape {aval.shape}.")
-    if aval.dtype.name not in _REAL_DTYPES:
-        raise type_error(f"{name}: {arg} has dtype {aval.dtype}; expected float32 or float64.")
-
-
 def symmetric_product(a_matrix, c_matrix, *, alpha: float = 1., beta: float = 0.,
                       symmetrize_output: bool = False):
     """``alpha * a @ a^T + beta * c`` for real ``a`` of shape ``(..., n, k)`` and symmetric
@@ -153,34 +135,10 @@ def symmetric_product(a_matrix, c_matrix, *, alpha: float = 1., beta: float = 0.
     Array([[ 7., 11.],
            [11., 27.]], dtype=float32)
     """
-    name = "symmetric_product"
-    a_aval, c_aval = get_aval(a_matrix), get_aval(c_matrix)
-    _check_real(name, "a_matrix", a_aval, 2, exact=False)
-    _check_real(name, "c_matrix", c_aval, 2, exact=False)
-    n = c_aval.shape[-1]
-    if c_aval.shape[-2] != n or a_aval.shape[-2] != n or a_aval.dtype != c_aval.dtype \
-            or a_aval.shape[:-2] != c_aval.shape[:-2]:
-        raise value_error(f"{name}: expected a_matrix of shape (..., n, k) and c_matrix of "
-                          f"shape (..., n, n) with the same batch dimensions and dtype, got "
-                          f"{a_aval.str_short()} and {c_aval.str_short()}.")
-    product = ew.mul(const(a_matrix, alpha), matmul(a_matrix, matrix_transpose(a_matrix)))
-    result = ew.add(product, ew.mul(const(c_matrix, beta), c_matrix))
+    result = bind(symmetric_product_p, a_matrix, c_matrix, alpha=alpha, beta=beta)
     if symmetrize_output:
         result = ew.add(tril(result), matrix_transpose(tril(result, -1)))
     return result
-
-
-def _givens(x, y):
-    """``(c, s)`` with ``c x - s y = r >= 0`` and ``s x + c y = 0`` (``(1, 0)`` when
-    ``y == 0``), scaled by ``max(|x|, |y|)`` against overflow (LAPACK's drotg)."""
-    y_zero = ew.eq(y, const(y, 0))
-    abs_x, abs_y = ew.abs(x), ew.abs(y)
-    scale = ew.select_n(ew.gt(abs_x, abs_y), abs_y, abs_x)
-    scale = ew.select_n(y_zero, scale, const(scale, 1))     # no 0/0 on the unused side
-    x, y = ew.div(x, scale), ew.div(y, scale)
-    rh = ew.rsqrt(ew.add(ew.mul(x, x), ew.mul(y, y)))
-    return (ew.select_n(y_zero, ew.mul(x, rh), const(x, 1)),
-            ew.select_n(y_zero, ew.neg(ew.mul(y, rh)), const(x, 0)))
 
 
 def cholesky_update(r_matrix, w_vector):
@@ -192,22 +150,4 @@ def cholesky_update(r_matrix, w_vector):
     Array([[2.236068 , 1.7888544],
            [0.       , 2.408319 ]], dtype=float32)
     """
-    name = "cholesky_update"
-    r_aval, w_aval = get_aval(r_matrix), get_aval(w_vector)
-    # JAX's primitive does not batch: one matrix and one vector.
-    _check_real(name, "r_matrix", r_aval, 2, exact=True)
-    _check_real(name, "w_vector", w_aval, 1, exact=True)
-    n = r_aval.shape[0]
-    if r_aval.shape != (n, n) or w_aval.shape != (n,) or r_aval.dtype != w_aval.dtype:
-        raise value_error(f"{name}: expected a square r_matrix and a w_vector of its size "
-                          f"and dtype, got {r_aval.str_short()} and {w_aval.str_short()}.")
-    # Rotation k mixes row k of R with what is left of w and zeroes w[k]; later rotations
-    # never touch row k again, so the rows of the result come out one per step.
-    z, rows = w_vector, []
-    for k in range(n):
-        row = sh.index_in_dim(r_matrix, k, 0, keepdims=False)
-        c, s = _givens(sh.index_in_dim(row, k, 0, keepdims=False),
-                       sh.index_in_dim(z, k, 0, keepdims=False))
-        rows.append(ew.sub(ew.mul(c, row), ew.mul(s, z)))
-        z = ew.add(ew.mul(c, z), ew.mul(s, row))
-    return sh.concatenate([sh.expand_dims(r, (0,)) for r in rows], 0)
+    return bind(cholesky_update_p, r_matrix, w_vector)

@@ -2,9 +2,8 @@
 declares for its two structured updates, bindable as in JAX.
 
 The public functions ``lax.linalg.symmetric_product`` and ``cholesky_update``
-(``linalg_structured``) are compositions of zenax ops; these primitives are the forms a
-program binds directly, lowering to JAX's own (a SYRK kernel on GPU, a composition on
-CPU).  Unlike JAX's, they differentiate and batch:
+(``linalg_structured``) bind them, as JAX's do; they lower to JAX's own (a SYRK kernel on
+GPU, a composition on CPU).  Unlike JAX's, they differentiate and batch:
 
 * ``symmetric_product`` (``alpha a a^T + beta c``) is a polynomial in its operands:
   ``alpha (a_dot a^T + a a_dot^T) + beta c_dot``.
@@ -26,7 +25,7 @@ from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, jvp_rules
 from . import elementwise as ew
 from . import shapes as sh
 from .broadcasting import batch_size, bdim_at_front, instantiate, zeros_like_aval
-from .linalg_family import matmul, matrix_transpose, triu
+from .linalg_family import batch_in_front, matmul, matrix_transpose, triu
 from .linalg_triangular import triangular_solve
 from .registry import const, register, tangent_aval, type_error, value_error
 
@@ -37,15 +36,15 @@ __all__ = ["cholesky_update_p", "symmetric_product_p"]
 _REAL = ("float32", "float64")
 
 
-def _check_operand(name: str, index: int, aval, rank: int, exact: bool) -> None:
+def _check_operand(name: str, arg: str, aval, rank: int, exact: bool) -> None:
     """JAX's checks: the rank (exactly ``rank`` where the primitive does not batch), then
     a real floating dtype."""
     if aval.ndim < rank or (exact and aval.ndim != rank):
-        raise type_error(f"{name}: operand {index} must have rank "
-                         f"{'' if exact else 'at least '}{rank}, got shape {aval.shape}.")
+        raise type_error(f"{name}: expected {arg} of rank {'' if exact else 'at least '}"
+                         f"{rank}, got shape {aval.shape}.")
     if aval.dtype.name not in _REAL:
-        raise type_error(f"{name}: operand {index} has dtype {aval.dtype}; expected float32 "
-                         f"or float64.")
+        raise type_error(f"{name}: {arg} has dtype {aval.dtype}; expected float32 or "
+                         f"float64.")
 
 
 # --------------------------------------------------------------------------- symmetric_product
@@ -54,8 +53,8 @@ symmetric_product_p = Primitive("symmetric_product")
 
 def _symmetric_product_abstract_eval(a, c, *, alpha, beta):
     name = "symmetric_product"
-    _check_operand(name, 0, a, 2, exact=False)
-    _check_operand(name, 1, c, 2, exact=False)
+    _check_operand(name, "a_matrix", a, 2, exact=False)
+    _check_operand(name, "c_matrix", c, 2, exact=False)
     if a.dtype != c.dtype:
         raise type_error(f"{name}: a_matrix and c_matrix must have the same dtype, got "
                          f"{a.dtype} and {c.dtype}.")
@@ -78,21 +77,15 @@ def _symmetric_product_jvp(primals, tangents, *, alpha, beta):
         out_dot = ew.mul(const(out, alpha), ew.add(a_dot_a_t, matrix_transpose(a_dot_a_t)))
     if type(c_dot) is not Zero:
         c_term = ew.mul(const(out, beta), c_dot)
-        out_dot = c_term if type(out_dot) is Zero else ew.add(out_dot, c_term)
+        out_dot = ew.add_tangents(out_dot, c_term)
     return out, out_dot
-
-
-def _symmetric_product_batch(args, dims, *, alpha, beta):
-    size = batch_size(args, dims)
-    a, c = (bdim_at_front(x, d, size) for x, d in zip(args, dims))
-    return bind(symmetric_product_p, a, c, alpha=alpha, beta=beta), 0
 
 
 register(symmetric_product_p, _symmetric_product_abstract_eval,
          lambda a, c, *, alpha, beta: lax.linalg.symmetric_product(a, c, alpha=alpha,
                                                                    beta=beta))
 jvp_rules[symmetric_product_p] = _symmetric_product_jvp
-batch_rules[symmetric_product_p] = _symmetric_product_batch
+batch_in_front(symmetric_product_p)
 
 # --------------------------------------------------------------------------- cholesky_update
 cholesky_update_p = Primitive("cholesky_update")
@@ -100,8 +93,8 @@ cholesky_update_p = Primitive("cholesky_update")
 
 def _cholesky_update_abstract_eval(r, w):
     name = "cholesky_update"
-    _check_operand(name, 0, r, 2, exact=True)
-    _check_operand(name, 1, w, 1, exact=True)
+    _check_operand(name, "r_matrix", r, 2, exact=True)
+    _check_operand(name, "w_vector", w, 1, exact=True)
     if r.dtype != w.dtype:
         raise type_error(f"{name}: r_matrix and w_vector must have the same dtype, got "
                          f"{r.dtype} and {w.dtype}.")

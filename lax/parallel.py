@@ -24,7 +24,7 @@ from . import elementwise as ew
 from . import reductions as red
 from . import shapes as sh
 from .broadcasting import deflinear, instantiate, moveaxis
-from .registry import defjvp_zero, register
+from .registry import const, defjvp_zero, register, unary_batcher
 
 
 def _names(axis_name):
@@ -56,12 +56,12 @@ def _reducer_collective(name, reduce, scale_unmapped, lower):
         return out, not_mapped   # the same for every batch element
 
     prim.axis_rule = axis_rule
-    batch_rules[prim] = lambda args, dims, **params: (bind(prim, args[0], **params), dims[0])
+    unary_batcher(prim)
     return prim
 
 
 def _times(x, n):
-    return ew.mul(x, np.array(n, get_aval(x).dtype))
+    return ew.mul(x, const(x, n))
 
 
 psum_p = _reducer_collective("psum", red.reduce_sum, _times, jax.lax.psum)
@@ -152,7 +152,13 @@ def psum(x, axis_name):
     Array([3., 3., 3.], dtype=float32)
     """
     axis_size(axis_name)     # NameError now, at the user's line, if no vmap binds the name
-    return tree_map(lambda v: bind(psum_p, v, axis_name=axis_name), x)
+    return tree_map(lambda v: _psum_leaf(v, axis_name), x)
+
+
+def _psum_leaf(v, axis_name):
+    if dtypes.is_bool(get_aval(v).dtype):        # JAX sums bools as ints
+        v = ew._convert_element_type(v, dtypes.default_int_dtype())
+    return bind(psum_p, v, axis_name=axis_name)
 
 
 def pmean(x, axis_name):
@@ -165,10 +171,11 @@ def pmean(x, axis_name):
     n = axis_size(axis_name)
 
     def mean(v):
-        total = bind(psum_p, v, axis_name=axis_name)
+        # Summed in the operand's dtype (ints may wrap around), then divided: as JAX does.
+        total = _psum_leaf(v, axis_name)
         if not dtypes.is_inexact(get_aval(total).dtype):
             total = ew._convert_element_type(total, dtypes.default_float_dtype())
-        return ew.div(total, np.array(n, get_aval(total).dtype))
+        return ew.div(total, const(total, n))
     return tree_map(mean, x)
 
 

@@ -15,7 +15,9 @@ import numpy as np
 
 from zenax.tracer import dtypes
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, bind, get_aval, jvp_rules
+from zenax.tracer.core import Primitive, bind, get_aval, is_concrete, jvp_rules
+
+from . import elementwise as ew
 
 from .broadcasting import (broadcast_in_dim, reduce_sum, reduce_sum_p,  # noqa: F401
                            reshape, transpose)
@@ -127,3 +129,41 @@ def argmax(operand, axis: int, index_dtype):
 def argmin(operand, axis: int, index_dtype):
     axis = canonical_axes("argmin", (axis,), get_aval(operand).ndim)
     return bind(argmin_p, operand, axes=axis, index_dtype=dtypes.canonicalize_dtype(index_dtype))
+
+
+# =========================================================================== monoids
+# The computations JAX reduces (and window-reduces) with primitives of their own, given
+# their identity as the init value: computation -> the monoid's kind.
+MONOIDS = {ew.add: "sum", ew.mul: "prod", ew.max: "max", ew.min: "min",
+           ew.bitwise_and: "and", ew.bitwise_or: "or", ew.bitwise_xor: "xor"}
+
+
+def identity(kind: str, dtype) -> np.ndarray | None:
+    """The identity of the monoid ``kind`` over ``dtype`` (a scalar array), or None where
+    it is no monoid of ``dtype`` (bitwise ops of floats)."""
+    dtype = np.dtype(dtype)
+    intlike = dtypes.is_bool(dtype) or dtypes.is_integer(dtype)
+    if kind in ("and", "or", "xor") and not intlike:
+        return None
+    if kind in ("sum", "or", "xor"):
+        return np.zeros((), dtype)
+    if kind in ("prod", "and"):
+        return np.ones((), dtype) if kind == "prod" else np.array(-1).astype(dtype)
+    if dtypes.is_bool(dtype):
+        return np.array(kind == "min")
+    if dtypes.is_integer(dtype):
+        info = dtypes.iinfo(dtype)
+        return np.array(info.min if kind == "max" else info.max, dtype)
+    return np.array(-np.inf if kind == "max" else np.inf, dtype)
+
+
+def monoid_kind(computation, inits) -> str | None:
+    """The kind of monoid ``computation`` is, if it has one and ``inits`` is its identity
+    (one concrete scalar); else None."""
+    kind = MONOIDS.get(computation)
+    if kind is None or len(inits) != 1 or not is_concrete(inits[0]):
+        return None
+    aval = get_aval(inits[0])
+    unit = identity(kind, aval.dtype)
+    return kind if aval.shape == () and unit is not None and np.asarray(inits[0]) == unit \
+        else None

@@ -133,9 +133,19 @@ def tuple_of_ints(name: str, xs) -> tuple:
 
 # --------------------------------------------------------------------------- values in rules
 
+_SCALAR_TYPE_OF_KIND = {"b": bool, "i": int, "u": int, "f": float, "c": complex}
+
+
 def const(x, value):
-    """A scalar ``value`` with ``x``'s dtype (a literal in jaxprs)."""
-    return np.array(value, get_aval(x).dtype)
+    """A scalar ``value`` with ``x``'s dtype (a literal in jaxprs), weakly typed (a Python
+    scalar) where ``x`` is a weak scalar of its kind's default dtype, as JAX's ``_const``:
+    so ``grad(lambda x: x ** 2)(0.3)`` stays weak."""
+    aval = get_aval(x)
+    if aval.weak_type and aval.ndim == 0:
+        scalar = _SCALAR_TYPE_OF_KIND[aval.dtype.kind](value)
+        if dtypes.python_scalar_dtype(scalar) == aval.dtype:
+            return scalar
+    return np.array(value, aval.dtype)
 
 
 def primal_aval(x) -> ShapedArray:

@@ -18,13 +18,12 @@ import jax
 import numpy as np
 
 from zenax.tracer import dtypes
-from zenax.tracer.ad_types import not_mapped
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Primitive, batch_rules, bind, get_aval
 
 from . import elementwise as ew
 from . import shapes as sh
-from .broadcasting import broadcast_in_dim, moveaxis
+from .broadcasting import batch_size, bdim_at_front, broadcast_in_dim, moveaxis
 from .dynamic_slicing import dynamic_update_index_in_dim
 from .precision import RandomAlgorithm
 from .registry import defjvp_zero, register, tuple_of_ints, type_error, value_error
@@ -80,11 +79,10 @@ def _rng_uniform_abstract_eval(a, b, *, shape):
 
 def _rng_uniform_batch(args, dims, *, shape):
     (a, b), (a_dim, b_dim) = args, dims
-    size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
+    size = batch_size(args, dims)
     out_shape = (size,) + shape
     dtype = get_aval(a).dtype
-    a, b = [broadcast_in_dim(moveaxis(x, d, 0) if d is not not_mapped else x, out_shape,
-                             (0,) if d is not not_mapped else ())
+    a, b = [broadcast_in_dim(bdim_at_front(x, d, size), out_shape, (0,))
             for x, d in ((a, a_dim), (b, b_dim))]
     if dtypes.is_float(dtype):
         u = bind(rng_uniform_p, np.zeros((), dtype), np.ones((), dtype), shape=out_shape)

@@ -9,15 +9,9 @@ from __future__ import annotations
 
 import jax
 
-from zenax.tracer.ad_types import Zero, is_undefined_primal
-from zenax.tracer.core import get_aval, jvp_rules, transpose_rules
-
-from . import elementwise as ew
-from .broadcasting import instantiate
 from .gather_scatter_dnums import ScatterDimensionNumbers
-from .registry import tangent_aval
-from .slicing import (_public_scatter, _read_back, _scatter, _scatter_batcher,
-                      _scatter_primitive)
+from .slicing import (_public_scatter, _scatter_batcher, _scatter_primitive,
+                      def_linear_scatter)
 
 lax = jax.lax
 
@@ -26,33 +20,7 @@ __all__ = ["scatter_sub", "scatter_sub_p"]
 scatter_sub_p = _scatter_primitive("scatter-sub", "scatter_sub", lax.scatter_sub)
 
 
-def _scatter_sub_jvp(primals, tangents, *, dimension_numbers, indices_are_sorted, mode,
-                     unique_indices):
-    (operand, indices, updates), (g_operand, _, g_updates) = primals, tangents
-    params = dict(indices_are_sorted=indices_are_sorted, mode=mode,
-                  unique_indices=unique_indices)
-    out = _scatter(scatter_sub_p, operand, indices, updates, dimension_numbers, **params)
-    if type(g_operand) is Zero and type(g_updates) is Zero:
-        return out, Zero(tangent_aval(get_aval(out)))
-    return out, _scatter(scatter_sub_p, instantiate(g_operand), indices,
-                         instantiate(g_updates), dimension_numbers, **params)
-
-
-def _scatter_sub_transpose(ct, operand, indices, updates, *, dimension_numbers,
-                           indices_are_sorted, mode, unique_indices):
-    if is_undefined_primal(indices):
-        raise NotImplementedError("scatter_sub is not linear in its indices.")
-    operand_ct = updates_ct = None
-    if is_undefined_primal(operand):
-        operand_ct = ct
-    if is_undefined_primal(updates):
-        updates_ct = Zero(updates.aval) if type(ct) is Zero else ew.neg(
-            _read_back(ct, indices, updates.aval.shape, dimension_numbers, mode))
-    return [operand_ct, None, updates_ct]
-
-
-jvp_rules[scatter_sub_p] = _scatter_sub_jvp
-transpose_rules[scatter_sub_p] = _scatter_sub_transpose
+def_linear_scatter(scatter_sub_p, "scatter_sub", negate_updates=True)
 _scatter_batcher(scatter_sub_p)
 
 

@@ -23,20 +23,44 @@ from zenax.tracer.core import Primitive, batch_rules, bind, get_aval
 from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
 
 from .broadcasting import deflinear
-from .registry import register
+from .registry import logical_axis_to_physical, register
 
 P = PartitionSpec
+
+
+def spec_axis_names(entry) -> tuple:
+    """The mesh axes one PartitionSpec entry names: ``"i"`` -> ``("i",)``, ``("i", "j")``
+    as it is, None and UNCONSTRAINED -> ``()``."""
+    if entry is None or entry is P.UNCONSTRAINED:
+        return ()
+    return entry if isinstance(entry, tuple) else (entry,)
+
+
+def explicit_axes_named(s: NamedSharding) -> set:
+    """The Explicit mesh axes the spec of ``s`` names."""
+    explicit = {n for n, t in zip(s.mesh.axis_names, s.mesh.axis_types)
+                if t == AxisType.Explicit}
+    return explicit & {n for e in s.spec.partitions for n in spec_axis_names(e)}
+
+
+def context_mesh():
+    """The mesh in context (``set_mesh``), else the abstract one (possibly empty)."""
+    mesh = jax.sharding.get_mesh()
+    return mesh if not mesh.empty else jax.sharding.get_abstract_mesh()
+
+
+def insert_spec_dim(spec: PartitionSpec, dim: int, entry=None) -> PartitionSpec:
+    """``spec`` with ``entry`` for a new array dimension at ``dim`` (vmap's batch axis)."""
+    parts = list(spec.partitions) + [None] * max(0, dim - len(spec))
+    parts.insert(dim, entry)
+    return spec.update(partitions=parts)
 
 
 def _batched_sharding(sharding, bdim: int, fill):
     """``sharding`` with an entry ``fill`` for a new axis at ``bdim``."""
     if not isinstance(sharding, NamedSharding):
         return sharding      # a replicated or single-device sharding fits any rank
-    parts = list(sharding.spec)
-    parts += [None] * (bdim - len(parts))
-    parts.insert(bdim, fill)
-    return NamedSharding(sharding.mesh, P(*parts, unreduced=sharding.spec.unreduced,
-                                          reduced=sharding.spec.reduced),
+    return NamedSharding(sharding.mesh, insert_spec_dim(sharding.spec, bdim, fill),
                          memory_kind=sharding.memory_kind)
 
 
@@ -56,7 +80,7 @@ deflinear(sharding_constraint_p, lambda ct, x, **params: [
 def _constraint_batch(args, dims, *, sharding, unconstrained_dims):
     (x,), (d,) = args, dims
     new = _batched_sharding(sharding, d, P.UNCONSTRAINED)
-    dims_ = frozenset(i + (i >= d) for i in unconstrained_dims) | {d}
+    dims_ = frozenset(logical_axis_to_physical(i, d) for i in unconstrained_dims) | {d}
     return bind(sharding_constraint_p, x, sharding=new, unconstrained_dims=dims_), d
 
 
@@ -75,16 +99,11 @@ batch_rules[reshard_p] = lambda args, dims, *, dst_sharding: (
 
 # =========================================================================== public API
 
-def _context_mesh():
-    mesh = jax.sharding.get_mesh()
-    return mesh if not mesh.empty else jax.sharding.get_abstract_mesh()
-
-
 def _as_sharding(s, fname: str, ndim: int):
     """A ``Sharding`` from a sharding or a PartitionSpec (read against the context mesh),
     checked against an operand of rank ``ndim``."""
     if isinstance(s, PartitionSpec):
-        mesh = _context_mesh()
+        mesh = context_mesh()
         if mesh.empty:
             raise RuntimeError(f"{fname}: a PartitionSpec {s} needs a mesh in context; enter "
                                "one with `zenax.set_mesh(mesh)`, or pass a "
@@ -98,9 +117,9 @@ def _as_sharding(s, fname: str, ndim: int):
             raise ValueError(f"{fname}: the spec {s.spec} has {len(s.spec)} entries, more than "
                              f"the rank {ndim} of the value it shards.")
         names = set(s.mesh.axis_names)
-        for entry in s.spec:
-            for name in (entry if isinstance(entry, tuple) else (entry,)):
-                if name is not None and name is not P.UNCONSTRAINED and name not in names:
+        for entry in s.spec.partitions:
+            for name in spec_axis_names(entry):
+                if name not in names:
                     raise ValueError(f"{fname}: the spec {s.spec} names axis {name!r}, which "
                                      f"the mesh (axes {s.mesh.axis_names}) does not have.")
     return s
@@ -136,16 +155,12 @@ def with_sharding_constraint(x, shardings):
     out = []
     for leaf, s in zip(leaves, flat):
         s = _as_sharding(s, "with_sharding_constraint", get_aval(leaf).ndim)
-        if isinstance(s, NamedSharding):
-            explicit = {n for n, t in zip(s.mesh.axis_names, s.mesh.axis_types)
-                        if t == AxisType.Explicit}
-            used = {n for e in s.spec for n in (e if isinstance(e, tuple) else (e,))}
-            if explicit & used:
-                raise ValueError(f"with_sharding_constraint: the spec {s.spec} names the "
-                                 f"Explicit mesh axes {sorted(explicit & used)}; constraints "
-                                 "apply to Auto axes only. To move a value to a sharding over "
-                                 "Explicit axes use zenax.sharding.reshard.")
-        unconstrained = frozenset(i for i, e in enumerate(getattr(s, "spec", ()))
+        if isinstance(s, NamedSharding) and (explicit := explicit_axes_named(s)):
+            raise ValueError(f"with_sharding_constraint: the spec {s.spec} names the "
+                             f"Explicit mesh axes {sorted(explicit)}; constraints apply to "
+                             "Auto axes only. To move a value to a sharding over Explicit "
+                             "axes use zenax.sharding.reshard.")
+        unconstrained = frozenset(i for i, e in enumerate(getattr(s, "spec", P()).partitions)
                                   if e is P.UNCONSTRAINED)
         out.append(bind(sharding_constraint_p, leaf, sharding=s,
                         unconstrained_dims=unconstrained))
@@ -166,9 +181,10 @@ def reshard(xs, out_shardings):
     for leaf, s in zip(leaves, flat):
         ndim = get_aval(leaf).ndim
         s = _as_sharding(s, "reshard", ndim)
-        if isinstance(s, NamedSharding):
-            s = NamedSharding(s.mesh, s.spec._normalized_spec_for_aval(ndim),
-                              memory_kind=s.memory_kind)
+        if isinstance(s, NamedSharding):      # the spec padded to the rank, as JAX's
+            s = NamedSharding(s.mesh, s.spec.update(
+                partitions=s.spec.partitions + (None,) * (ndim - len(s.spec))),
+                memory_kind=s.memory_kind)
         out.append(bind(reshard_p, leaf, dst_sharding=s))
     return tree_unflatten(tree, out)
 

@@ -204,39 +204,40 @@ def _read_back(x, indices, updates_shape, dnums, mode):
                    mode=mode, fill_value=0)
 
 
-# ## scatter-add: linear in operand and updates
+# ## scatter-add (and scatter_sub, in scatter_sub.py): linear in operand and updates
 
-def _scatter_add_jvp(primals, tangents, *, dimension_numbers, indices_are_sorted, mode,
-                     unique_indices):
-    (operand, indices, updates), (g_operand, _, g_updates) = primals, tangents
-    params = dict(indices_are_sorted=indices_are_sorted, mode=mode,
-                  unique_indices=unique_indices)
-    out = _scatter(scatter_add_p, operand, indices, updates, dimension_numbers, **params)
-    if type(g_operand) is Zero and type(g_updates) is Zero:
-        return out, Zero(tangent_aval(get_aval(out)))
-    t_out = _scatter(scatter_add_p, instantiate(g_operand), indices, instantiate(g_updates),
-                     dimension_numbers, **params)
-    return out, t_out
+def def_linear_scatter(prim: Primitive, name: str, negate_updates: bool = False) -> None:
+    """The jvp and transpose of a scatter linear in its operand and updates jointly: the
+    tangent scatters the tangents the same way; the updates' cotangent is the output's read
+    back at the scattered windows (negated with ``negate_updates``: scatter_sub)."""
+    def jvp(primals, tangents, *, dimension_numbers, **params):
+        (operand, indices, updates), (g_operand, _, g_updates) = primals, tangents
+        out = _scatter(prim, operand, indices, updates, dimension_numbers, **params)
+        if type(g_operand) is Zero and type(g_updates) is Zero:
+            return out, Zero(tangent_aval(get_aval(out)))
+        return out, _scatter(prim, instantiate(g_operand), indices, instantiate(g_updates),
+                             dimension_numbers, **params)
 
-
-def _scatter_add_transpose(ct, operand, indices, updates, *, dimension_numbers,
-                           indices_are_sorted, mode, unique_indices):
-    if is_undefined_primal(indices):
-        raise NotImplementedError("scatter_add is not linear in its indices.")
-    operand_ct = updates_ct = None
-    if type(ct) is Zero:
-        operand_ct = Zero(operand.aval) if is_undefined_primal(operand) else None
-        updates_ct = Zero(updates.aval) if is_undefined_primal(updates) else None
+    def transpose(ct, operand, indices, updates, *, dimension_numbers, mode, **params):
+        if is_undefined_primal(indices):
+            raise NotImplementedError(f"{name} is not linear in its indices.")
+        operand_ct = updates_ct = None
+        if type(ct) is Zero:
+            operand_ct = Zero(operand.aval) if is_undefined_primal(operand) else None
+            updates_ct = Zero(updates.aval) if is_undefined_primal(updates) else None
+            return [operand_ct, None, updates_ct]
+        if is_undefined_primal(operand):
+            operand_ct = ct
+        if is_undefined_primal(updates):
+            updates_ct = _read_back(ct, indices, updates.aval.shape, dimension_numbers, mode)
+            updates_ct = ew.neg(updates_ct) if negate_updates else updates_ct
         return [operand_ct, None, updates_ct]
-    if is_undefined_primal(operand):
-        operand_ct = ct
-    if is_undefined_primal(updates):
-        updates_ct = _read_back(ct, indices, updates.aval.shape, dimension_numbers, mode)
-    return [operand_ct, None, updates_ct]
+
+    jvp_rules[prim] = jvp
+    transpose_rules[prim] = transpose
 
 
-jvp_rules[scatter_add_p] = _scatter_add_jvp
-transpose_rules[scatter_add_p] = _scatter_add_transpose
+def_linear_scatter(scatter_add_p, "scatter_add")
 
 
 # ## scatter (set)

@@ -17,10 +17,8 @@ Both derivatives close over the pair, differentiating ``exp(-|x|)`` along the wa
 Each is an elementwise unary primitive (``elementwise()`` gives the abstract eval and the
 batching rule), lowered to the ``jax.lax`` function of the same name.
 
-The other special-function primitives live by family and are re-exported here, so
-``zenax.lax`` (which imports ``*`` from this module) has them all: ``special_gamma``
-(polygamma, zeta, the incomplete gamma and beta functions) and ``bits`` (clz, mulhi,
-reduce_precision).
+The other special-function primitives live by family: ``special_gamma`` (polygamma, zeta,
+the incomplete gamma and beta functions) and ``bits`` (clz, mulhi, reduce_precision).
 """
 from __future__ import annotations
 
@@ -29,19 +27,11 @@ import numpy as np
 
 from zenax.tracer.core import bind, get_aval
 
-from .bits import clz, clz_p, mulhi, mulhi_p, reduce_precision, reduce_precision_p
 from .broadcasting import broadcast_in_dim
 from .elementwise import abs, add, defjvp2, div, elementwise, gt, mul, select, sign, sub
 from .registry import FLOAT, const
-from .special_gamma import (betainc, igamma, igamma_grad_a, igamma_grad_a_p, igamma_p,
-                            igammac, igammac_p, polygamma, polygamma_p, random_gamma_grad,
-                            random_gamma_grad_p, regularized_incomplete_beta_p, zeta, zeta_p)
 
-__all__ = ["bessel_i0e", "bessel_i0e_p", "bessel_i1e", "bessel_i1e_p",
-           "betainc", "igamma", "igamma_grad_a", "igamma_grad_a_p", "igamma_p", "igammac",
-           "igammac_p", "polygamma", "polygamma_p", "random_gamma_grad",
-           "random_gamma_grad_p", "regularized_incomplete_beta_p", "zeta", "zeta_p",
-           "clz", "clz_p", "mulhi", "mulhi_p", "reduce_precision", "reduce_precision_p"]
+__all__ = ["bessel_i0e", "bessel_i0e_p", "bessel_i1e", "bessel_i1e_p"]
 
 lax = jax.lax
 

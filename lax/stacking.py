@@ -13,31 +13,19 @@ from typing import Sequence
 
 import jax
 
-from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
+from zenax.tracer.ad_types import Zero, is_undefined_primal
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import (Primitive, batch_rules, bind, get_aval, jvp_rules,
-                               transpose_rules)
+from zenax.tracer.core import Primitive, batch_rules, bind, get_aval
 
 from . import shapes as sh
-from .broadcasting import bdim_at_front, instantiate, reduce_sum, reshape
-from .registry import (canonical_axes, register, same_dtype, tangent_aval, tuple_of_ints,
-                       type_error, value_error)
+from .broadcasting import (batch_size, bdim_at_front, deflinear, instantiate, reduce_sum,
+                           reshape)
+from .registry import (canonical_axes, register, same_dtype, tuple_of_ints, type_error,
+                       value_error)
 
 lax = jax.lax
 
 __all__ = ["split", "split_p", "stack", "stack_p", "tile", "tile_p", "unstack", "unstack_p"]
-
-
-def _linear_jvp(prim: Primitive):
-    """jvp of a primitive linear in all operands, with one or several results."""
-    def rule(primals, tangents, **params):
-        outs = bind(prim, *primals, **params)
-        if all(type(t) is Zero for t in tangents):
-            zeros = [Zero(tangent_aval(get_aval(o))) for o in
-                     (outs if prim.multiple_results else [outs])]
-            return outs, zeros if prim.multiple_results else zeros[0]
-        return outs, bind(prim, *[instantiate(t) for t in tangents], **params)
-    jvp_rules[prim] = rule
 
 
 # --------------------------------------------------------------------------- split
@@ -67,8 +55,7 @@ def _split_batch(args, dims, *, sizes, axis):
 
 register(split_p, _split_abstract_eval,
          lambda x, *, sizes, axis: lax.split(x, sizes, axis=axis))
-_linear_jvp(split_p)
-transpose_rules[split_p] = _split_transpose
+deflinear(split_p, _split_transpose)
 batch_rules[split_p] = _split_batch
 
 # --------------------------------------------------------------------------- stack
@@ -101,14 +88,13 @@ def _stack_batch(args, dims, *, axis):
         if axis <= bdim:
             return bind(stack_p, *args, axis=axis), bdim + 1
         return bind(stack_p, *args, axis=axis + 1), bdim
-    size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
+    size = batch_size(args, dims)
     xs = [bdim_at_front(x, d, size) for x, d in zip(args, dims)]
     return bind(stack_p, *xs, axis=axis + 1), 0
 
 
 register(stack_p, _stack_abstract_eval, lambda *xs, axis: lax.stack(xs, axis=axis))
-_linear_jvp(stack_p)
-transpose_rules[stack_p] = _stack_transpose
+deflinear(stack_p, _stack_transpose)
 batch_rules[stack_p] = _stack_batch
 
 # --------------------------------------------------------------------------- unstack
@@ -138,8 +124,7 @@ def _unstack_batch(args, dims, *, axis):
 
 register(unstack_p, _unstack_abstract_eval,
          lambda x, *, axis: list(lax.unstack(x, axis=axis)))
-_linear_jvp(unstack_p)
-transpose_rules[unstack_p] = _unstack_transpose
+deflinear(unstack_p, _unstack_transpose)
 batch_rules[unstack_p] = _unstack_batch
 
 # --------------------------------------------------------------------------- tile
@@ -170,8 +155,7 @@ def _tile_batch(args, dims, *, reps):
 
 
 register(tile_p, _tile_abstract_eval, lambda x, *, reps: lax.tile(x, reps))
-_linear_jvp(tile_p)
-transpose_rules[tile_p] = _tile_transpose
+deflinear(tile_p, _tile_transpose)
 batch_rules[tile_p] = _tile_batch
 
 

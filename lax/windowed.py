@@ -27,18 +27,18 @@ import jax
 import numpy as np
 
 from zenax.tracer import dtypes
-from zenax.tracer.ad_types import is_undefined_primal, not_mapped
+from zenax.tracer.ad_types import is_undefined_primal
 from zenax.tracer.avals import ShapedArray, is_python_scalar
-from zenax.tracer.core import (Primitive, batch_rules, bind, get_aval, is_concrete,
-                               transpose_rules)
+from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, transpose_rules
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
 
 from . import elementwise as ew
 from . import shapes as sh
-from .broadcasting import bdim_at_front, deflinear
+from .broadcasting import batch_size, bdim_at_front, deflinear
+from .conv_helpers import reduce_window_shape_tuple
+from .convolution import _conv_general_vjp_lhs_padding, _dilate_shape, padtype_to_pads
 from .elementwise import defjvp
-from .convolution import (_conv_general_vjp_lhs_padding, _dilate_shape, _stride_dim,
-                          padtype_to_pads)
+from .reductions import identity, monoid_kind
 from .registry import ANY, NUM, check_dtype, register, type_error
 
 lax = jax.lax
@@ -62,23 +62,8 @@ def _reduce_window_shape(name, operand, window_dimensions, window_strides, paddi
                              f"(operand shape {operand.shape}), got {value}.")
         if pname != "padding" and any(v < 1 for v in value):
             raise type_error(f"{name}: {pname} must be positive, got {value}.")
-    padded = [d + lo + hi for d, (lo, hi) in zip(_dilate_shape(operand.shape, base_dilation),
-                                                  padding)]
-    window = _dilate_shape(window_dimensions, window_dilation)
-    return tuple(_stride_dim(p, w, s) for p, w, s in zip(padded, window, window_strides))
-
-
-def _identity(kind: str, dtype) -> np.ndarray:
-    """The init value that makes a window reduction ignore its padding."""
-    dtype = np.dtype(dtype)
-    if kind == "sum":
-        return np.zeros((), dtype)
-    if dtype == np.bool_:
-        return np.array(kind == "min")
-    if dtypes.is_integer(dtype):
-        info = np.iinfo(dtype)
-        return np.array(info.min if kind == "max" else info.max, dtype)
-    return np.array(-np.inf if kind == "max" else np.inf, dtype)
+    return reduce_window_shape_tuple(operand.shape, window_dimensions, window_strides, padding,
+                                     base_dilation, window_dilation)
 
 
 # --------------------------------------------------------------------------- reduce_window_*
@@ -93,7 +78,7 @@ def _window_reducer(kind: str, accepted, jax_op) -> Primitive:
 
     def lower(x, *, window_dimensions, window_strides, padding, base_dilation,
               window_dilation):
-        return lax.reduce_window(x, _identity(kind, x.dtype), jax_op, window_dimensions,
+        return lax.reduce_window(x, identity(kind, x.dtype), jax_op, window_dimensions,
                                  window_strides, padding, base_dilation, window_dilation)
 
     return register(prim, abstract_eval, lower)
@@ -237,7 +222,7 @@ def _select_and_gather_add_transpose(ct, tangents, operand, *, select_prim,
     if has_base_dilation:
         # Fill the dilation holes with values that are never selected.
         kind = "max" if select_prim is ew.ge_p else "min"
-        operand = sh.pad(operand, _identity(kind, get_aval(operand).dtype),
+        operand = sh.pad(operand, identity(kind, get_aval(operand).dtype),
                          tuple((0, 0, d - 1) for d in base_dilation))
     result = _select_and_scatter_add(ct, operand, select_prim, window_dimensions,
                                      window_strides, padding)
@@ -283,7 +268,7 @@ for _p in (reduce_window_sum_p, reduce_window_max_p, reduce_window_min_p):
 def _select_and_batch(prim):
     """Both operands batched at the front (either may be unbatched)."""
     def rule(args, dims, **params):
-        size = next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not not_mapped)
+        size = batch_size(args, dims)
         args = [bdim_at_front(a, d, size) for a, d in zip(args, dims)]
         return bind(prim, *args, **_insert(params, 0)), 0
     batch_rules[prim] = rule
@@ -307,9 +292,9 @@ def _resolve_padding(name, shape, window_dimensions, window_strides, padding, wi
                          f"of (low, high) integer pairs, got {padding!r}.") from None
 
 
-# computation -> (primitive, name of its identity) for the reductions with a primitive.
-_MONOIDS = {ew.add: (reduce_window_sum_p, "sum"), ew.max: (reduce_window_max_p, "max"),
-            ew.min: (reduce_window_min_p, "min")}
+# The monoids (kinds: ``reductions.MONOIDS``) with a window-reduction primitive.
+_MONOID_REDUCERS = {"sum": reduce_window_sum_p, "max": reduce_window_max_p,
+                    "min": reduce_window_min_p}
 
 
 def reduce_window(operand, init_value, computation: Callable, window_dimensions: Sequence[int],
@@ -346,12 +331,9 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions:
     window_dilation = (1,) * ndim if window_dilation is None else tuple(window_dilation)
     params = dict(window_dimensions=window_dimensions, window_strides=window_strides,
                   padding=padding, base_dilation=base_dilation, window_dilation=window_dilation)
-    monoid = _MONOIDS.get(computation)
-    if monoid is not None and len(flat) == 1 and is_concrete(flat_init[0]):
-        prim, kind = monoid
-        x, init = flat[0], np.asarray(flat_init[0])
-        if init.shape == () and init == _identity(kind, get_aval(x).dtype):
-            return bind(prim, x, **params)
+    kind = monoid_kind(computation, flat_init)
+    if kind in _MONOID_REDUCERS:
+        return bind(_MONOID_REDUCERS[kind], flat[0], **params)
     return tree_unflatten(tree, _reduce_window_by_slices(flat, flat_init, computation, tree,
                                                          **params))
 

@@ -114,11 +114,8 @@ def _masked_logits(query, key, bias, mask, scale, is_causal: bool, caller: str,
         logits = (logits + bias).astype(logits.dtype)
     if mask is not None:
         mask = _check_mask(caller, "mask", jnp.asarray(mask), tuple(logits.shape))
-    if is_causal:
-        causal = jnp.tril(jnp.ones((t, s), dtype=bool))
-        mask = causal if mask is None else jnp.logical_and(mask, causal)
-    if extra_mask is not None:
-        mask = extra_mask if mask is None else jnp.logical_and(mask, extra_mask)
+    causal = jnp.tril(jnp.ones((t, s), dtype=bool)) if is_causal else None
+    mask = combine_masks(mask, causal, extra_mask)
     if mask is not None:
         logits = jnp.where(mask, logits, _large_negative(logits.dtype))
     return logits.astype(np.float32)
@@ -174,7 +171,7 @@ def dot_product_attention(query, key, value, bias=None, mask=None, *,
     logits = _masked_logits(query, key, bias, mask, scale, is_causal, _CALLER, extra_mask)
     out = attend(softmax(logits, axis=-1).astype(key.dtype), value)
     if q_lengths is not None:       # padded queries attend to nothing
-        valid = jnp.arange(t) < q_lengths[..., None]
+        valid = _valid_positions(t, q_lengths)
         out = out * valid[..., None, None].astype(out.dtype)
     if not return_residual:
         return out
@@ -197,20 +194,20 @@ def _seq_lengths(name: str, lengths, batch: tuple):
 
 def _window_and_padding_mask(t: int, s: int, window, q_lengths, kv_lengths):
     """The ``[..., 1, T, S]`` mask of the local window and of the sequence lengths."""
-    mask = None
+    window_mask = padding = None
     if window is not None:
         left, right = window
-        query_pos = jnp.arange(t)[:, None]
-        key_pos = jnp.arange(s)[None, :]
-        mask = (query_pos <= key_pos + left) & (query_pos >= key_pos - right)
+        window_mask = make_attention_mask(
+            jnp.arange(t), jnp.arange(s), lambda q, k: (q <= k + left) & (q >= k - right))
     if q_lengths is not None or kv_lengths is not None:
-        padding = True
-        if q_lengths is not None:
-            padding = jnp.arange(t)[:, None] < q_lengths[..., None, None]
-        if kv_lengths is not None:
-            padding = jnp.logical_and(padding, jnp.arange(s)[None, :] < kv_lengths[..., None, None])
-        mask = padding if mask is None else jnp.logical_and(mask, padding)
-    return None if mask is None else jnp.expand_dims(mask, -3)
+        padding = make_attention_mask(_valid_positions(t, q_lengths),
+                                      _valid_positions(s, kv_lengths))
+    return combine_masks(window_mask, padding)
+
+
+def _valid_positions(n: int, lengths):
+    """``[..., n]``: whether each position is within its sequence's length."""
+    return jnp.ones((n,), bool) if lengths is None else jnp.arange(n) < lengths[..., None]
 
 
 # ## Masks (Flax's helpers, boolean so they plug into dot_product_attention)

@@ -16,7 +16,8 @@ import zenax.lax as lax
 import zenax.lax.jnp as jnp
 from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.eager import compiled_when_eager
-from zenax.lax.jnp.promotion import check_arraylike, concrete_static, promote_args_inexact
+from zenax.lax.jnp.promotion import check_arraylike, concrete_int, promote_args_inexact
+from zenax.lax.jnp.reductions import reduced_size
 # The softmax family is shared with zenax.scipy.special (in JAX they are the same functions
 # too): jax.nn's softmax/log_softmax with ``where``, as JAX computes them by default.
 from zenax.lax.scipy.special_softmax import logsumexp  # noqa: F401  (re-exported)
@@ -250,15 +251,10 @@ def logmeanexp(x, axis=None, where=None, keepdims: bool = False):
 
 def _count(x, axis, where, keepdims: bool, dtype):
     """How many elements a reduction over ``axis`` averages, as ``dtype``."""
-    shape = jnp.shape(x)
     if where is not None:
-        return jnp.sum(jnp.broadcast_to(where, shape), axis, dtype=dtype, keepdims=keepdims)
-    if axis is None:
-        size = int(np.prod(shape))
-    else:
-        axes = (axis,) if isinstance(axis, int) else tuple(axis)
-        size = int(np.prod([shape[a] for a in axes]))
-    return lax.convert_element_type(np.array(size), dtype)
+        return jnp.sum(jnp.broadcast_to(where, jnp.shape(x)), axis, dtype=dtype,
+                       keepdims=keepdims)
+    return lax.convert_element_type(np.array(reduced_size(x, axis)), dtype)
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=("axis", "algorithm"))
@@ -298,7 +294,7 @@ def one_hot(x, num_classes: int, *, dtype=None, axis: int = -1):
     Array([[1., 0., 0.],
            [0., 0., 1.]], dtype=float32)
     """
-    num_classes = operator.index(concrete_static("one_hot", "num_classes", num_classes))
+    num_classes = concrete_int("one_hot", "num_classes", num_classes)
     x = jnp.asarray(x)
     dtype = dtypes.default_float_dtype() if dtype is None else dtype
     if isinstance(axis, str):

@@ -8,6 +8,7 @@ to a rounding budget that fits the dtype:
     assert_same(actual, expected)        # structure, shapes, dtypes, weak types, values
     assert_close(actual, expected)       # structure, shapes, values (dtypes may differ)
     assert_bits_equal(actual, expected)  # structure, shapes, dtypes and every byte
+    raises_like_jax(zfun, jfun, *args)   # zenax raises the exception type JAX raises
 
 Values of integer and boolean dtypes must be equal; floating-point and complex values must
 satisfy ``|actual - expected| <= atol + rtol * |expected|`` elementwise (NumPy's
@@ -27,6 +28,7 @@ from typing import Any, Mapping
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 float0 = np.dtype(jax.dtypes.float0)
 
@@ -136,3 +138,20 @@ def assert_bits_equal(actual: Any, expected: Any, err_msg: str = "") -> None:
         assert a.dtype == e.dtype, f"{where}: dtype {a.dtype} != expected {e.dtype}"
         as_bytes = lambda x: x.reshape(-1).view(np.uint8)
         np.testing.assert_array_equal(as_bytes(a), as_bytes(e), err_msg=where)
+
+
+def raises_like_jax(zfun, jfun, *args, match: str | None = None, same_message: bool = False,
+                    **kwargs) -> None:
+    """``jfun(*args, **kwargs)`` raises, and ``zfun(*args, **kwargs)`` raises the same
+    exception type (a subclass will do) -- with ``match`` in its message if given, and
+    with JAX's very message if ``same_message``.
+
+    >>> import numpy as np, jax.numpy as jnp
+    >>> raises_like_jax(np.reshape, jnp.reshape, np.ones(3), (2,))
+    """
+    with pytest.raises(Exception) as theirs:
+        jfun(*args, **kwargs)
+    with pytest.raises(theirs.type, match=match) as ours:
+        zfun(*args, **kwargs)
+    if same_message:
+        assert str(ours.value) == str(theirs.value)

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import jax
 import jax.ad_checkpoint
+import jax.scipy.stats
 import jax.numpy as jnp_ref
 import numpy as np
 import pytest
@@ -94,10 +95,17 @@ def _counted_custom(L, log):
     return f, g
 
 
+def _under_debug_nans(L, call):
+    with L.jax.debug_nans(True):
+        return call()
+
+
 # How each function is called; forward mode through custom_vjp is left out (JAX refuses
 # it, zenax computes it by transposing bwd).
 CALLS = {
     "eager": lambda L, h: h(0.5),
+    "debug_nans": lambda L, h: _under_debug_nans(L, lambda: h(0.5)),
+    "debug_nans_grad": lambda L, h: _under_debug_nans(L, lambda: L.jax.grad(h)(0.5)),
     "jit": lambda L, h: L.jax.jit(h)(0.5),
     "grad": lambda L, h: L.jax.grad(h)(0.5),
     "vmap": lambda L, h: L.jax.vmap(h)(np.ones(3, np.float32)),
@@ -170,6 +178,51 @@ def test_custom_jvp_primal_may_branch_on_values_and_print(capsys):
     got, want = both(snippet)
     assert got[1] == want[1] == "primal\nrule\nprimal\nrule\nprimal\n"
     assert_close(got[0], want[0])
+
+
+def test_custom_functions_branch_on_values_under_debug_nans():
+    # debug_nans swaps the eager trace for a subclass: custom calls still run eagerly.
+    def snippet(L):
+        @L.jax.custom_jvp
+        def f(x):
+            return L.jnp.log(x) if x > 0 else L.jnp.float32(-1e30)
+        f.defjvp(lambda primals, tangents: (f(primals[0]), tangents[0] / primals[0]))
+
+        @L.jax.custom_vjp
+        def g(x):
+            return L.jnp.log(x) if x > 0 else L.jnp.float32(-1e30)
+        g.defvjp(lambda x: (g(x), x), lambda x, ct: (ct / x,))
+        return _under_debug_nans(L, lambda: (f(2.0), L.jax.grad(f)(2.0), f(-1.0),
+                                              g(2.0), L.jax.grad(g)(2.0), g(-1.0)))
+    got, want = both(snippet)
+    assert_same(got, want)
+
+
+# Derivatives of weak scalars stay weak, as in JAX: the rules' constants take the weak
+# type of a weak scalar operand (JAX's ``lax._const``).  (x ** 0 and second derivatives
+# through a symbolic zero are left out: zenax's zero tangents are strongly typed.)
+WEAK_GRADS = {
+    "x**2": lambda L: lambda x: x ** 2, "x**3": lambda L: lambda x: x ** 3,
+    "x**-2": lambda L: lambda x: x ** -2, "square": lambda L: L.jnp.square,
+    "tanh": lambda L: L.jnp.tanh, "tan": lambda L: L.jnp.tan, "arcsin": lambda L: L.jnp.arcsin,
+    "arccos": lambda L: L.jnp.arccos, "arctan": lambda L: L.jnp.arctan,
+    "arcsinh": lambda L: L.jnp.arcsinh, "arctanh": lambda L: L.jnp.arctanh,
+    "sqrt": lambda L: L.jnp.sqrt, "cbrt": lambda L: L.jnp.cbrt, "expm1": lambda L: L.jnp.expm1,
+    "log1p": lambda L: L.jnp.log1p, "sigmoid": lambda L: L.jax.nn.sigmoid,
+    "erf": lambda L: L.jax.scipy.special.erf, "digamma": lambda L: L.jax.scipy.special.digamma,
+    "1/x": lambda L: lambda x: 1.0 / x, "arctan2": lambda L: lambda x: L.jnp.arctan2(x, 2.0),
+    "norm.logpdf": lambda L: L.jax.scipy.stats.norm.logpdf,
+}
+
+
+@pytest.mark.parametrize("name", WEAK_GRADS)
+def test_grads_of_weak_scalars_are_weak_as_in_jax(name):
+    def snippet(L):
+        f = WEAK_GRADS[name](L)
+        return L.jax.grad(f)(0.3), L.jax.grad(L.jax.grad(f))(0.3)
+    got, want = both(snippet)
+    assert want[0].weak_type
+    assert_same(got, want)
 
 
 # --------------------------------------------------------------------------- 3. aux data

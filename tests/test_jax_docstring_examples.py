@@ -18,10 +18,11 @@ import pytest
 import docstring_examples as dx
 
 # The namespaces whose examples are an acceptance check today; the API issues add theirs.
-NAMESPACES = ("jax.numpy", "jax.tree", "jax.scipy.signal", "jax.scipy.integrate",
-              "jax.scipy.ndimage", "jax.scipy.interpolate", "jax.scipy.cluster.vq",
-              "jax.scipy.spatial.transform", "jax.scipy.linalg", "jax.scipy.fft",
-              "jax.lax.linalg", "jax.scipy.stats", "jax.scipy.stats.poisson")
+NAMESPACES = ("jax.numpy", "jax.numpy.linalg", "jax.numpy.fft", "jax.tree",
+              "jax.scipy.signal", "jax.scipy.integrate", "jax.scipy.ndimage",
+              "jax.scipy.interpolate", "jax.scipy.cluster.vq", "jax.scipy.spatial.transform",
+              "jax.scipy.linalg", "jax.scipy.fft", "jax.lax.linalg", "jax.scipy.stats",
+              "jax.scipy.stats.poisson")
 
 SKIPS = tomllib.loads((pathlib.Path(__file__).parent / "docstring_skips.toml").read_text())
 

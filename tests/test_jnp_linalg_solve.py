@@ -57,8 +57,8 @@ def _linalg(fun_name, as_tuple=False):
 
 
 def _row(label, wrap, cases, dtypes=(f32,), domains=WELL, **kw):
-    # Named "linalg/...": the table checks that zenax.numpy has the part before the "/".
-    return _wrapped(f"linalg/{label}", wrap, cases, dtypes, domains,
+    # Named "linalg.<name>[/...]": the table checks that both numpy modules have it.
+    return _wrapped(f"linalg.{label}", wrap, cases, dtypes, domains,
                     differentiable=kw.pop("differentiable", True), **kw)
 
 
@@ -345,6 +345,10 @@ def test_slogdet_methods():
         znp.linalg.slogdet(x, method="foo")
     with pytest.raises(ValueError):
         jnp.linalg.slogdet(x, method="foo")
-    # JAX's 'qr' method needs a QR decomposition zenax.lax.linalg does not have yet.
+    m = np.array([[0., 2., 1.], [1., -1., 3.], [4., 0.5, -2.]], np.float32)  # det < 0
+    _both(lambda m: lambda x: tuple(m.linalg.slogdet(x, method="qr")), m)
+    # Both refuse complex matrices with method='qr'.
     with pytest.raises(NotImplementedError, match="slogdet: method='qr'"):
-        znp.linalg.slogdet(x, method="qr")
+        znp.linalg.slogdet(x.astype(np.complex64), method="qr")
+    with pytest.raises(NotImplementedError):
+        jnp.linalg.slogdet(x.astype(np.complex64), method="qr")

@@ -34,8 +34,8 @@ def _linalg(fun_name, as_tuple):
 
 def _row(label, fun_name, cases, dtypes=(f32, c64), as_tuple=False, differentiable=True,
          **kw):
-    # Named "linalg/...": the table checks that zenax.numpy has the part before the "/".
-    return _wrapped(f"linalg/{label}", _linalg(fun_name, as_tuple), cases, dtypes,
+    # Named "linalg.<name>[/...]": the table checks that both numpy modules have it.
+    return _wrapped(f"linalg.{label}", _linalg(fun_name, as_tuple), cases, dtypes,
                     differentiable=differentiable, **kw)
 
 

@@ -241,4 +241,4 @@ EAGER_CALLS = [
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(EAGER_CALLS)])
 def test_eager_calls_run_compiled(name, args, kwargs):
     """On concrete arrays each function runs as one executable, never falling back."""
-    assert_runs_compiled(name, args, kwargs)
+    assert_runs_compiled(getattr(znp, name), getattr(jnp, name), *args, **kwargs)

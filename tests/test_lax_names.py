@@ -26,7 +26,7 @@ from zenax import lax
 from zenax.test_util import check_grads
 from zenax.tracer.errors import UnexpectedTracerError
 
-from oracle import assert_same
+from oracle import assert_same, raises_like_jax
 
 jlax = jax.lax
 rng = np.random.RandomState(0)
@@ -36,14 +36,6 @@ X_INT = np.arange(6, dtype=np.int8).reshape(2, 3)
 NEW_MODULES = ["approx_top_k", "compiler_hints", "conv_helpers", "conveniences",
                "generic_reduce", "lowering_choices", "precision", "rng", "scatter_sub",
                "special_dots", "stacking", "total_order"]
-
-
-def raises_like_jax(zfun, jfun, *args, match=None, **kwargs):
-    """zenax raises the exception kind JAX raises (and, given ``match``, says it)."""
-    with pytest.raises(Exception) as theirs:
-        jfun(*args, **kwargs)
-    with pytest.raises(theirs.type, match=match):
-        zfun(*args, **kwargs)
 
 
 # ## The back end's types
@@ -61,18 +53,25 @@ def test_types_are_jaxs():
     None, "highest", "fastest", lax.Precision.HIGH, ("high", "default"),
     (lax.Precision.HIGHEST, lax.Precision.DEFAULT), "F32_F32_F32",
     lax.DotAlgorithmPreset.DEFAULT], ids=str)
-def test_dot_precision_is_recorded_as_jax_records_it(precision):
-    f = lambda L: lambda x: L.dot(x, x.T, precision=precision)
+@pytest.mark.parametrize("op", ["dot_general", "conv_general_dilated"])
+def test_precision_is_recorded_as_jax_records_it(op, precision):
+    x = X if op == "dot_general" else X[None, None]
+    f = lambda L: lambda x: (L.dot(x, x.T, precision=precision) if op == "dot_general" else
+                             L.conv(x, x, (1, 1), "SAME", precision=precision))
     recorded = lambda jaxpr: [e.params["precision"] for e in jaxpr.eqns
-                              if e.primitive.name == "dot_general"]
-    assert recorded(zenax.make_jaxpr(f(lax))(X)) == recorded(jax.make_jaxpr(f(jlax))(X))
-    assert_same(f(lax)(X), f(jlax)(X))
+                              if e.primitive.name == op]
+    assert recorded(zenax.make_jaxpr(f(lax))(x)) == recorded(jax.make_jaxpr(f(jlax))(x))
+    assert_same(f(lax)(x), f(jlax)(x))
 
 
 @pytest.mark.parametrize("precision", ["foo", 3, ("high",), ("high", 2)], ids=str)
 def test_bad_precision_is_a_value_error(precision):
     raises_like_jax(lambda: lax.dot(X, X.T, precision=precision),
                     lambda: jlax.dot(X, X.T, precision=precision), match="dot_general")
+    raises_like_jax(lambda: lax.conv(X[None, None], X[None, None], (1, 1), "SAME",
+                                     precision=precision),
+                    lambda: jlax.conv(X[None, None], X[None, None], (1, 1), "SAME",
+                                      precision=precision), match="conv_general_dilated")
 
 
 # ## New keyword parameters of existing functions

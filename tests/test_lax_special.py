@@ -81,7 +81,7 @@ SPECS = [
 ]
 
 (test_eager_and_jit_match_jax, test_jvp_and_vjp_match_jax, test_vmap_matches_jax,
- _) = spec_tests(SPECS)
+ test_table_is_well_formed) = spec_tests(SPECS, namespace=(lax, jax.lax))
 
 
 def test_spec_rows_name_zenax_lax_functions():

@@ -3,7 +3,7 @@
 (``typecheck_jaxpr`` on the transformed programs) and ``vmap`` on any axis, with finite
 differences to second order in float64; ``lu_pivots_to_permutation``; the LU solve
 (``trans`` 0, 1, 2) against NumPy; ``tridiagonal_solve`` (all rules);
-``symmetric_product`` and ``cholesky_update``; and the errors, of JAX's kinds.
+``symmetric_product``; and the errors, of JAX's kinds.
 """
 import doctest
 
@@ -179,7 +179,7 @@ def test_tridiagonal_solve_check_grads_float64(x64):
     check_grads(linalg.tridiagonal_solve, args, order=2, modes=("fwd", "rev"))
 
 
-# ## symmetric_product and cholesky_update
+# ## symmetric_product (cholesky_update: test_linalg_schur)
 
 def test_symmetric_product():
     a, c = randn((2, 3, 2)), randn((2, 3, 3))
@@ -187,22 +187,6 @@ def test_symmetric_product():
     for params in ({}, dict(alpha=2.0, beta=-0.5), dict(beta=1.0, symmetrize_output=True)):
         assert_same(linalg.symmetric_product(a, c, **params),
                     jlinalg.symmetric_product(a, c, **params), tol=TOL)
-
-
-def test_cholesky_update():
-    x = randn((4, 4), np.float64)
-    r = np.linalg.cholesky(x @ x.T + 4 * np.eye(4)).T.astype(np.float32)
-    w = randn((4,))
-    w[1] = 0.0                                   # the rotation for a zero is the identity
-    out = linalg.cholesky_update(r, w)
-    assert_same(out, jlinalg.cholesky_update(r, w), tol=TOL)
-    # It is the upper factor of R^T R + w w^T (checked against NumPy).
-    expected = np.linalg.cholesky(r.T @ r + np.outer(w, w)).T
-    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
-    # Unlike JAX's primitive, it differentiates and batches (it is a composition).
-    zenax.grad(lambda r: linalg.cholesky_update(r, w).sum())(r)
-    assert zenax.vmap(linalg.cholesky_update, (None, 0))(r, np.stack([w, 2 * w])).shape == (
-        2, 4, 4)
 
 
 # ## Errors (JAX's kinds)

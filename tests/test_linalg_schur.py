@@ -1,6 +1,7 @@
 """The rest of ``jax.lax.linalg`` in ``zenax.lax.linalg``: the condensed-form primitives
 ``hessenberg``, ``schur`` and ``tridiagonal``, ``qdwh`` (a composition), and the
-primitives ``symmetric_product_p`` and ``cholesky_update_p``.
+primitives ``symmetric_product_p`` and ``cholesky_update_p`` (``cholesky_update`` binds
+the latter).
 
 * every ``jax.lax.linalg`` name exists;
 * values against ``jax.lax.linalg`` eagerly and under ``jit`` (the same LAPACK calls),
@@ -199,6 +200,26 @@ def test_structured_primitives_match_jax():
     r = np.triu(randn((3, 3))) + 3 * np.eye(3, dtype=np.float32)
     w = randn((3,))
     assert_same(linalg.cholesky_update_p.bind(r, w), jlinalg.cholesky_update_p.bind(r, w))
+
+
+def test_cholesky_update(x64):
+    """The public function against JAX's and NumPy's factor; its derivatives against
+    finite differences, its vmap against a loop of JAX's (whose primitive takes one
+    matrix)."""
+    x = randn((4, 4), np.float64)
+    r = np.linalg.cholesky(x @ x.T + 4 * np.eye(4)).T
+    w = randn((4,), np.float64)
+    w[1] = 0.0                                   # the rotation for a zero is the identity
+    out = linalg.cholesky_update(r, w)
+    assert_same(out, jlinalg.cholesky_update(r, w))
+    np.testing.assert_allclose(out, np.linalg.cholesky(r.T @ r + np.outer(w, w)).T,
+                               rtol=1e-10, atol=1e-12)
+    # The factor r is upper triangular, and so are the directions it is perturbed in.
+    check_grads(lambda r, w: linalg.cholesky_update(jnp.triu(r), w), (r, w), order=1,
+                modes=("fwd", "rev"))
+    ws = np.stack([w, -2 * w])
+    assert_same(zenax.vmap(linalg.cholesky_update, (None, 0))(r, ws),
+                np.stack([jlinalg.cholesky_update(r, w_) for w_ in ws]))
 
 
 @pytest.mark.exhaustive   # JAX compiles its update row by row: slow

@@ -95,6 +95,15 @@ def test_check_tracer_leaks_finds_a_leak():
         with pytest.raises(zenax.UnexpectedTracerError):
             zenax.jit(lambda x: leaked.append(x * 2) or x)(1.0)
     assert not zenax.check_tracer_leaks.value
+    # The config option is the same switch.
+    zenax.config.update("jax_check_tracer_leaks", True)
+    try:
+        assert zenax.check_tracer_leaks.value and zenax.config.jax_check_tracer_leaks
+        with pytest.raises(zenax.UnexpectedTracerError):
+            zenax.jit(lambda x: leaked.append(x * 3) or x)(1.0)
+    finally:
+        zenax.config.update("jax_check_tracer_leaks", False)
+    assert not zenax.check_tracer_leaks.value and not zenax.config.jax_check_tracer_leaks
 
 
 def test_typeof_and_float0():

@@ -213,6 +213,12 @@ SOURCE_DIRS = ("tracer", "lax", "transforms", "models", "zenax")
 UNSAFE_MODULES = {"pickle", "cPickle", "_pickle", "cloudpickle", "dill", "marshal", "shelve",
                   "joblib"}
 CODE_BUILTINS = {"eval", "exec", "compile", "__import__"}
+# Reviewed exceptions, each with its reason: no data ever reaches these.
+INTERACTIVE_USES = {
+    # The ``(jdb)`` prompt of ``jax.debug.breakpoint`` evaluates what the person at the
+    # keyboard types in the paused frame, as pdb does.
+    ("lax/debugger.py", "eval()"),
+}
 
 
 def unsafe_uses(source: str) -> list[tuple[int, str]]:
@@ -248,7 +254,8 @@ def test_no_pickle_eval_or_exec_in_the_package():
     sources = [p for d in SOURCE_DIRS for p in sorted((ROOT / d).rglob("*.py"))]
     assert len(sources) > 40
     found = [f"{path.relative_to(ROOT)}:{line}: {what}"
-             for path in sources for line, what in unsafe_uses(path.read_text())]
+             for path in sources for line, what in unsafe_uses(path.read_text())
+             if (str(path.relative_to(ROOT)), what) not in INTERACTIVE_USES]
     assert not found, "\n".join(found)
 
 

@@ -24,7 +24,7 @@ import scipy.stats as sps
 import zenax
 import zenax.scipy.stats as zstats
 
-from jnp_spec_checks import spec_tests
+from jnp_spec_checks import assert_runs_compiled, spec_tests
 from oracle import assert_same
 from spec import Arg, Case, Domain, Spec, f32
 
@@ -152,11 +152,13 @@ HEAVY = {f"{m}.{n}" for m, names in [
     ("truncnorm", jax_functions("truncnorm"))] for n in names}
 
 (test_eager_and_jit_match_jax, test_jvp_and_vjp_match_jax, test_vmap_matches_jax,
- _) = spec_tests([s for s in SPECS if s.name not in HEAVY])
-_heavy_tests = spec_tests([s for s in SPECS if s.name in HEAVY])
+ test_table_is_well_formed) = spec_tests([s for s in SPECS if s.name not in HEAVY],
+                                         namespace=(zstats, jstats))
+_heavy_tests = spec_tests([s for s in SPECS if s.name in HEAVY], namespace=(zstats, jstats))
 test_heavy_rows_eager_and_jit_match_jax = pytest.mark.exhaustive(_heavy_tests[0])
 test_heavy_rows_jvp_and_vjp_match_jax = pytest.mark.exhaustive(_heavy_tests[1])
 test_heavy_rows_vmap_matches_jax = pytest.mark.exhaustive(_heavy_tests[2])
+test_heavy_rows_table_is_well_formed = _heavy_tests[3]
 
 
 def test_every_function_of_every_module_is_here():
@@ -257,14 +259,19 @@ def _operands(fun, kind) -> tuple[list, dict]:
 
 
 # Where every operand is weakly typed (an int32 array with Python-scalar parameters), these
-# differ from JAX in the weak type alone, because of two functions they call:
-# jax.scipy.special.logit returns a strong dtype for a weak array (its custom_jvp drops the
-# weak type) while zenax's keeps it; and jax.lax.clamp's result is weak only if its bounds
-# are too, while zenax.lax.clamp takes the operand's.
-WEAK_TYPE_GAPS = {("logistic", "ppf"), ("logistic", "isf")} | {
-    (m, n) for m, names in [("beta", ("cdf", "logcdf", "sf", "logsf")),
-                            ("chi2", ("cdf", "logcdf", "sf", "logsf")),
-                            ("gamma", ("cdf", "logcdf"))] for n in names}
+# differ from JAX in the weak type alone: jax.scipy.special.logit returns a strong dtype for
+# a weak array (its custom_jvp drops the weak type) while zenax's keeps it.
+WEAK_TYPE_GAPS = {("logistic", "ppf"), ("logistic", "isf")}
+
+
+def test_clamp_is_weak_only_when_all_operands_are_like_jax():
+    """The cdfs of beta, chi2 and gamma clamp a weak operand between bounds."""
+    f32_ = np.float32
+    for args in [(0.0, 1.5, 2.0), (f32_(0), 1.5, 2.0), (0.0, f32_(1.5), 2.0),
+                 (0.0, 1.5, f32_(2)), (0.0, np.ones(3, f32_), 2.0)]:
+        expected = jax.lax.clamp(*args)
+        assert_same(zenax.lax.clamp(*args), expected)
+        assert zenax.eval_shape(zenax.lax.clamp, *args).weak_type == expected.weak_type, args
 
 
 def _check_result_types(kinds):
@@ -490,14 +497,11 @@ def test_lists_are_rejected_naming_the_function(fun):
 def test_jitted_functions_run_compiled_when_eager():
     """The functions JAX jits run as one executable on concrete arrays (never falling back
     to the plain path), with JAX's values."""
-    from zenax.lax import eager
     x, a, b, n = jnp.linspace(-2.0, 2.0, 5), jnp.float32(-1.0), jnp.float32(1.5), jnp.float32(4)
     for zf, jf, args in [(zstats.truncnorm.logpdf, jstats.truncnorm.logpdf, (x, a, b)),
                          (zstats.betabinom.logpmf, jstats.betabinom.logpmf, (x + 2, n, a + 3, b)),
                          (zstats.poisson.entropy, jstats.poisson.entropy, (jnp.abs(x) * 30,))]:
-        before, calls = dict(eager.fallbacks), zf.compiled_calls
-        assert_same(zf(*args), jf(*args), tol={"float32": (2e-5, 1e-6)})
-        assert zf.compiled_calls == calls + 1 and eager.fallbacks == before, zf.__module__
+        assert_runs_compiled(zf, jf, *args, tol={"float32": (2e-5, 1e-6)})
 
 
 def test_a_log_likelihood_trains_like_jax():

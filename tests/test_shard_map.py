@@ -8,7 +8,6 @@ eagerly and under jit, and under ``grad``, ``jvp`` and ``vmap`` of the shard_map
 import test_sharding_devices as devices  # noqa: F401  (first: asks JAX for 8 devices)
 
 import dataclasses
-from types import SimpleNamespace
 from typing import Callable
 
 import jax
@@ -20,13 +19,9 @@ from jax.sharding import AxisType, PartitionSpec as P
 import zenax
 import zenax.numpy as znp
 from oracle import assert_same
-from zenax.lax import collectives
 from zenax.transforms.shard_map import shard_map, smap
-from zenax.transforms.varying_axes import typed_while_traced
 
-ZL = SimpleNamespace(**{**vars(zenax.lax), **{n: getattr(collectives, n)
-                                              for n in collectives.__all__}})
-API = {"jax": (jax, jax.lax, jnp, jax.shard_map), "zenax": (zenax, ZL, znp, shard_map)}
+API = {"jax": (jax, jax.lax, jnp, jax.shard_map), "zenax": (zenax, zenax.lax, znp, shard_map)}
 TOL = {"float32": (2e-5, 2e-5)}
 
 
@@ -145,12 +140,6 @@ def _grad_inside(api, row, check_vma):
 @pytest.mark.parametrize("row", GRAD_ROWS, ids=[r.name for r in GRAD_ROWS])
 def test_shard_map_of_grad_matches_jax(row, check_vma):
     expected = jax.jit(_grad_inside("jax", row, check_vma))(X, W)
-    if check_vma and not typed_while_traced():
-        # Without the core's bind hook zenax cannot type the transforms inside a body;
-        # it refuses rather than give JAX-untyped gradients (see shard_map.py).
-        with pytest.raises(NotImplementedError, match="check_vma=False"):
-            _grad_inside("zenax", row, check_vma)(X, W)
-        return
     assert_same(_grad_inside("zenax", row, check_vma)(X, W), expected, tol=TOL)
 
 
@@ -254,7 +243,7 @@ def test_second_derivatives_and_jit_vmap_grad():
 
 def test_collective_over_a_vmap_axis_inside_the_body():
     # vmap's axis resolves inside the body: a psum over it, and one over the mesh axis.
-    f = shard_map(lambda x: ZL.psum(ZL.psum(x, "v"), "i"), mesh=mesh(), in_specs=P("i"),
+    f = shard_map(lambda x: zenax.lax.psum(zenax.lax.psum(x, "v"), "i"), mesh=mesh(), in_specs=P("i"),
                   out_specs=P())
     got = zenax.vmap(f, axis_name="v")(XS)
     expected = np.broadcast_to(XS.sum(0).reshape(4, 2, 4).sum(0), (3, 2, 4))
@@ -293,9 +282,9 @@ def test_typed_body_prints_as_jax_prints_it():
 def test_transformed_jaxprs_typecheck():
     f = ROWS[0].fn("zenax")
     loss = _loss("zenax", f)
-    for fun in (f, zenax.grad(loss, argnums=(0, 1)), zenax.vmap(f, in_axes=(0, None))):
-        args = (XS if fun is not f and "vmap" in repr(fun) else X, W)
-        zenax.typecheck_jaxpr(zenax.make_jaxpr(fun)(*args))
+    for fun, x in ((f, X), (zenax.grad(loss, argnums=(0, 1)), X),
+                   (zenax.vmap(f, in_axes=(0, None)), XS)):
+        zenax.typecheck_jaxpr(zenax.make_jaxpr(fun)(x, W))
 
 
 def test_eager_calls_trace_and_compile_once():

@@ -2,8 +2,6 @@
 the argument at fault."""
 import test_sharding_devices as devices  # noqa: F401  (first: asks JAX for 8 devices)
 
-from types import SimpleNamespace
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -13,11 +11,8 @@ from jax.sharding import AxisType, NamedSharding, PartitionSpec as P
 import zenax
 import zenax.numpy as znp
 from oracle import assert_same
-from zenax.lax import collectives
 from zenax.transforms.shard_map import shard_map
 
-ZL = SimpleNamespace(**{**vars(zenax.lax), **{n: getattr(collectives, n)
-                                              for n in collectives.__all__}})
 X = np.arange(32, dtype=np.float32).reshape(8, 4)
 
 
@@ -31,7 +26,7 @@ def both_raise(kind, match, call):
     with pytest.raises(kind):
         call(jax.shard_map, jax.lax)
     with pytest.raises(kind, match=match):
-        call(shard_map, ZL)
+        call(shard_map, zenax.lax)
 
 
 def test_a_spec_naming_an_axis_the_mesh_lacks():
@@ -84,11 +79,11 @@ def test_in_specs_none_passes_arguments_as_they_are():
 def test_replication_the_types_prove():
     # psum, pmax, and an invariant input are replicated; a varying index is not.
     kw = dict(mesh=mesh(), in_specs=(P("i"), P()), out_specs=(P(), P(), P()))
-    f = shard_map(lambda x, w: (ZL.psum(x, "i"), ZL.pmax(x, "i"), w * 2), **kw)
+    f = shard_map(lambda x, w: (zenax.lax.psum(x, "i"), zenax.lax.pmax(x, "i"), w * 2), **kw)
     g = jax.shard_map(lambda x, w: (jax.lax.psum(x, "i"), jax.lax.pmax(x, "i"), w * 2), **kw)
     assert_same(f(X, X[0]), jax.jit(g)(X, X[0]))
     with pytest.raises(ValueError, match="may vary"):
-        shard_map(lambda x: x * ZL.axis_index("i"), mesh=mesh(), in_specs=P(), out_specs=P())(X)
+        shard_map(lambda x: x * zenax.lax.axis_index("i"), mesh=mesh(), in_specs=P(), out_specs=P())(X)
 
 
 def test_malformed_arguments():
@@ -114,7 +109,7 @@ def test_malformed_arguments():
     with pytest.raises(NameError):
         jax.lax.psum(X, "k")
     with pytest.raises(NameError, match="unbound axis name: k"):
-        shard_map(lambda x: ZL.psum(x, "k"), mesh=mesh(), in_specs=P(), out_specs=P())(X)
+        shard_map(lambda x: zenax.lax.psum(x, "k"), mesh=mesh(), in_specs=P(), out_specs=P())(X)
 
 
 def test_explicit_mesh_axes_take_specs_from_the_arguments():
@@ -122,30 +117,25 @@ def test_explicit_mesh_axes_take_specs_from_the_arguments():
     xs = jax.device_put(X, NamedSharding(m, P("i")))
     f = lambda L: lambda x: L.psum(x, "i")
     expected = jax.shard_map(f(jax.lax), mesh=m, out_specs=P())(xs)
-    assert_same(shard_map(f(ZL), mesh=m, out_specs=P())(xs), expected)
-    assert_same(shard_map(f(ZL), mesh=m, in_specs=P("i"), out_specs=P())(xs), expected)
+    assert_same(shard_map(f(zenax.lax), mesh=m, out_specs=P())(xs), expected)
+    assert_same(shard_map(f(zenax.lax), mesh=m, in_specs=P("i"), out_specs=P())(xs), expected)
     # Auto axes: in_specs cannot be left out.
     both_raise(TypeError, "in_specs can be left out only",
                lambda sm, L: sm(f(L), mesh=mesh(), out_specs=P())(X))
     # A traced argument carries no sharding in zenax: in_specs are needed.
     with pytest.raises(ValueError, match="pass in_specs"):
-        zenax.jit(shard_map(f(ZL), mesh=m, out_specs=P()))(xs)
+        zenax.jit(shard_map(f(zenax.lax), mesh=m, out_specs=P()))(xs)
 
 
 def test_in_body_reverse_mode_under_check_vma():
-    from zenax.transforms.varying_axes import typed_while_traced
     loss = lambda w, x: znp.sum(znp.sin(x) * w)
-    f = shard_map(lambda w, x: ZL.pmean(zenax.grad(loss)(w, x), "i"), mesh=mesh(),
+    f = shard_map(lambda w, x: zenax.lax.pmean(zenax.grad(loss)(w, x), "i"), mesh=mesh(),
                   in_specs=(P(), P("i")), out_specs=P())
     g = jax.shard_map(lambda w, x: jax.lax.pmean(jax.grad(
         lambda w, x: jnp.sum(jnp.sin(x) * w))(w, x), "i"), mesh=mesh(), in_specs=(P(), P("i")),
         out_specs=P())
     w = np.float32(2.0)
-    if typed_while_traced():
-        assert_same(f(w, X), jax.jit(g)(w, X))       # the sum of the per-device gradients
-    else:
-        with pytest.raises(NotImplementedError, match="bind hook"):
-            f(w, X)
+    assert_same(f(w, X), jax.jit(g)(w, X))       # the sum of the per-device gradients
 
 
 devices.on_eight_devices(globals())

@@ -61,14 +61,17 @@ def test_device_put_donate_and_bad_leaves():
 
 
 @pytest.mark.parametrize("make_mesh", [auto_mesh, explicit_mesh])
-def test_device_put_of_a_traced_value(make_mesh):
+@pytest.mark.parametrize("spec", [P("i"), P(None, "j")])
+@pytest.mark.parametrize("sharded_input", [False, True])
+def test_device_put_of_a_traced_value(make_mesh, spec, sharded_input):
     # Inside jit JAX moves a value to an Explicit-axes sharding (it is in the type) and
-    # leaves Auto-axes placements to the partitioner.
+    # leaves Auto-axes placements to the partitioner: a sharded input keeps its layout.
     m = make_mesh()
-    s = NamedSharding(m, P("i"))
+    s = NamedSharding(m, spec)
+    x = jax.device_put(X, NamedSharding(m, P("i"))) if sharded_input else X
     with jax.set_mesh(m):
-        out = zenax.jit(lambda x: S.device_put(x * 2, s))(X)
-        expected = jax.jit(lambda x: jax.device_put(x * 2, s))(X)
+        out = zenax.jit(lambda x: S.device_put(x * 2, s))(x)
+        expected = jax.jit(lambda x: jax.device_put(x * 2, s))(x)
     assert_same(out, expected)
     assert out.sharding == expected.sharding
 
@@ -139,7 +142,9 @@ def test_auto_axes_and_explicit_axes():
     g = S.auto_axes(lambda x: x * 2, out_sharding=s)
     assert g(X).sharding == jax.sharding.auto_axes(lambda x: x * 2, out_sharding=s)(X).sharding
     h = S.auto_axes(lambda x: x + 1)
-    assert h(X, out_sharding=NamedSharding(m, P("j"))).sharding.spec == P("j", None)
+    sj = NamedSharding(m, P("j"))
+    assert h(X, out_sharding=sj).sharding == \
+        jax.sharding.auto_axes(lambda x: x + 1)(X, out_sharding=sj).sharding
     with pytest.raises(TypeError, match="out_sharding"):
         h(X)
     e = S.explicit_axes(lambda x: x.sum(0), in_sharding=NamedSharding(m, P("i")))

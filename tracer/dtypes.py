@@ -138,6 +138,22 @@ def is_bool(dtype) -> bool:
     return _BOOL == dtype     # (False for a key dtype, which np.dtype() rejects)
 
 
+def to_complex_dtype(dtype) -> np.dtype:
+    """The complex dtype of ``dtype``'s precision, as JAX's: complex128 for float64,
+    complex128 and 64-bit integers, complex64 for the rest."""
+    dtype = np.dtype(dtype)
+    if is_complex(dtype):
+        return dtype
+    wide = dtype.itemsize >= 8 and (is_float(dtype) or is_integer(dtype))
+    return np.dtype(np.complex128 if wide else np.complex64)
+
+
+def to_real_dtype(dtype) -> np.dtype:
+    """The real dtype of ``dtype``'s components: float32 for complex64, float64 for
+    complex128; a real dtype unchanged."""
+    return np.finfo(dtype).dtype if is_complex(dtype) else np.dtype(dtype)
+
+
 def finfo(dtype):
     return _jax_dtypes.finfo(dtype)
 

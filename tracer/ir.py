@@ -189,34 +189,36 @@ def typecheck_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
             raise JaxprTypeError(f"variable {v} is bound twice")
         env.add(v)
 
-    def check_atom(x, where):
+    def where(eqn):   # formatted only for an error: printing an equation is slow
+        return "the outputs" if eqn is None else f"equation `{_eqn_text(eqn)}`"
+
+    def check_atom(x, eqn):
         if type(x) is Literal:
             if not _typecompat(x.aval, concrete_aval(x.val)):
-                raise JaxprTypeError(f"literal {x} has the wrong type in {where}")
+                raise JaxprTypeError(f"literal {x} has the wrong type in {where(eqn)}")
         elif x not in env:
-            raise JaxprTypeError(f"variable {x} used in {where} before it is bound")
+            raise JaxprTypeError(f"variable {x} used in {where(eqn)} before it is bound")
 
     for v in jaxpr.constvars + jaxpr.invars:
         bind_var(v)
     for eqn in jaxpr.eqns:
-        where = f"equation `{_eqn_text(eqn)}`"
         for x in eqn.invars:
-            check_atom(x, where)
+            check_atom(x, eqn)
         rule = abstract_eval_rules.get(eqn.primitive)
         if rule is None:
             raise JaxprTypeError(f"no abstract_eval rule for {eqn.primitive}")
         out = rule(*[x.aval for x in eqn.invars], **eqn.params)
         out = list(out) if eqn.primitive.multiple_results else [out]
         if len(out) != len(eqn.outvars):
-            raise JaxprTypeError(f"{where} binds {len(eqn.outvars)} outputs, "
+            raise JaxprTypeError(f"{where(eqn)} binds {len(eqn.outvars)} outputs, "
                                  f"the rule gives {len(out)}")
         for v, aval in zip(eqn.outvars, out):
             if not _typecompat(v.aval, aval):
-                raise JaxprTypeError(f"{where}: output annotated {v.aval.str_short()} "
+                raise JaxprTypeError(f"{where(eqn)}: output annotated {v.aval.str_short()} "
                                      f"but the rule gives {aval.str_short()}")
             bind_var(v)
     for x in jaxpr.outvars:
-        check_atom(x, "the outputs")
+        check_atom(x, None)
 
 
 # --------------------------------------------------------------------------- printing

@@ -10,17 +10,18 @@ Flattening runs on every call of a jitted function, so the common case (no ``is_
 no key paths) has a lean path, ``_flatten_plain``, and a twin, ``flatten_signature``,
 that ``jit`` keys its cache on.
 
-Every walk over a tree or a treedef uses an explicit stack, not recursion, so a tree may
-be nested far deeper than Python's recursion limit (JAX's C++ flattening stops near 1,000
-levels); past ``MAX_DEPTH`` levels flattening raises ``RecursionError``, which is what a
-tree that contains itself reaches.  The registration functions, the functions built on
+A tree may be nested far deeper than Python's recursion limit (JAX's C++ flattening stops
+near 1,000 levels): walks over a treedef use an explicit stack, and flattening recurses
+(faster) but falls back to an explicit-stack walk when it hits the recursion limit; past
+``MAX_DEPTH`` levels flattening raises ``RecursionError``, which is what a tree that
+contains itself reaches.  The registration functions, the functions built on
 flattening (``tree_map``, key paths, ``tree_transpose`` ...) and the rules of the whole
 API are in ``tree_util.py``, which presents it.  Pure Python: nothing from JAX.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Hashable, Iterable, Sequence
+from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence
 
 from .key_paths import DictKey, FlattenedIndexKey, GetAttrKey, KeyEntry, KeyPath, SequenceKey
 
@@ -164,26 +165,8 @@ class PyTreeDef:
                              f"got {len(leaves)}")
         if len(leaves) > self.num_leaves:
             raise ValueError(f"Too many leaves for PyTreeDef; expected {self.num_leaves}.")
-        return self._build(iter(leaves))
-
-    def _build(self, leaves: Iterable[Leaf]) -> Any:
-        if self.node_type is None:
-            return next(leaves)
-        stack: list[tuple[PyTreeDef, list]] = [(self, [])]
-        while True:
-            d, built = stack[-1]
-            if len(built) < len(d.child_defs):
-                c = d.child_defs[len(built)]
-                if c.node_type is None:
-                    built.append(next(leaves))
-                else:
-                    stack.append((c, []))
-                continue
-            stack.pop()
-            value = d._rule.unflatten(d.aux_data, tuple(built))
-            if not stack:
-                return value
-            stack[-1][1].append(value)
+        return _map_structure(self, lambda d, built: d._rule.unflatten(d.aux_data, tuple(built)),
+                              leaves=iter(leaves))
 
     def children(self) -> list[PyTreeDef]:
         """The treedefs of the root's children (empty for a leaf)."""
@@ -312,14 +295,24 @@ _LEAF = PyTreeDef(None, None, ())
 
 
 def _map_structure(root: PyTreeDef, combine: Callable[[PyTreeDef, list], Any],
-                   skip: Callable[[PyTreeDef], bool] | None = None) -> Any:
+                   skip: Callable[[PyTreeDef], bool] | None = None,
+                   leaves: Iterator[Any] | None = None) -> Any:
     """Post-order fold over a treedef without recursion: ``combine(d, results of d's
-    children)`` for every node ``d`` (``skip(d)`` true: ``combine(d, [])`` at once)."""
+    children)`` for every node ``d`` (``skip(d)`` true: ``combine(d, [])`` at once).
+    With ``leaves``, the result for each leaf is the next item of ``leaves`` instead."""
+    if leaves is not None and root.node_type is None:
+        return next(leaves)
     stack: list[tuple[PyTreeDef, list]] = [(root, [])]
     while True:
         d, done = stack[-1]
         if len(done) < len(d.child_defs) and not (skip is not None and skip(d)):
-            stack.append((d.child_defs[len(done)], []))
+            c = d.child_defs[len(done)]
+            if c.child_defs:
+                stack.append((c, []))
+            elif leaves is not None and c.node_type is None:
+                done.append(next(leaves))
+            else:               # a leaf or an empty node: no frame of its own
+                done.append(combine(c, []))
             continue
         stack.pop()
         value = combine(d, done)
@@ -356,9 +349,37 @@ def _rule_or_leaf(x: Any, leaves: list) -> _NodeRule | None:
     return rule
 
 
-def _flatten_plain(x: Any, leaves: list) -> PyTreeDef:
+def _with_deep_fallback(fast: Callable, deep: Callable) -> Callable:
+    """``fast(x, leaves)`` (recursive), or ``deep(x, leaves)`` (an explicit stack) on a
+    tree too deep for recursion, with ``leaves`` cut back to where it began."""
+    def walk(x: Any, leaves: list) -> Any:
+        start = len(leaves)
+        try:
+            return fast(x, leaves)
+        except RecursionError:
+            del leaves[start:]
+            return deep(x, leaves)
+    walk.__doc__ = fast.__doc__
+    return walk
+
+
+def _flatten_plain_fast(x: Any, leaves: list) -> PyTreeDef:
     """``_flatten`` without ``is_leaf`` or paths: the common case, kept lean because jit
     flattens its arguments on every call."""
+    rule = _rule_or_leaf(x, leaves)
+    if rule is None:
+        return _LEAF
+    kind = rule.kind
+    if kind == "tuple" or kind == "list":
+        return _node(type(x), rule, None, tuple([_flatten_plain_fast(c, leaves) for c in x]))
+    if kind == "dict":
+        keys = _sorted_keys(x)
+        return _node(dict, rule, keys, tuple([_flatten_plain_fast(x[k], leaves) for k in keys]))
+    children, aux = _node_children(x, rule)
+    return _node(type(x), rule, aux, tuple([_flatten_plain_fast(c, leaves) for c in children]))
+
+
+def _flatten_plain_deep(x: Any, leaves: list) -> PyTreeDef:
     rule = _rule_or_leaf(x, leaves)
     if rule is None:
         return _LEAF
@@ -386,12 +407,30 @@ def _flatten_plain(x: Any, leaves: list) -> PyTreeDef:
         stack[-1][4].append(d)
 
 
-def flatten_signature(x: Any, leaves: list) -> Hashable:
+_flatten_plain = _with_deep_fallback(_flatten_plain_fast, _flatten_plain_deep)
+
+
+def _signature_fast(x: Any, leaves: list) -> Hashable:
     """Append the leaves of ``x`` to ``leaves`` and return a hashable signature of its
     structure: nested tuples of (node type, aux data, child signatures), ``None`` for a
     leaf.  Equal structures give equal signatures; hashing and comparing them runs in C,
     which is why ``jit`` keys its cache on this rather than on a ``PyTreeDef``.  Aux data
     that is not hashable (a dict, a list) is compared by equality, as JAX does."""
+    rule = _rule_or_leaf(x, leaves)
+    if rule is None:
+        return None
+    kind = rule.kind
+    if kind == "tuple" or kind == "list":
+        return (type(x), tuple([_signature_fast(c, leaves) for c in x]))
+    if kind == "dict":
+        keys = _sorted_keys(x)
+        return (dict, keys, tuple([_signature_fast(x[k], leaves) for k in keys]))
+    children, aux = _node_children(x, rule)
+    sigs = tuple([_signature_fast(c, leaves) for c in children])
+    return (type(x), sigs) if aux is None else (type(x), _hashable_aux(aux), sigs)
+
+
+def _signature_deep(x: Any, leaves: list) -> Hashable:
     rule = _rule_or_leaf(x, leaves)
     if rule is None:
         return None
@@ -420,6 +459,9 @@ def flatten_signature(x: Any, leaves: list) -> Hashable:
         if not stack:
             return sig
         stack[-1][3].append(sig)
+
+
+flatten_signature = _with_deep_fallback(_signature_fast, _signature_deep)
 
 
 def _hashable_aux(aux: Any) -> Any:

@@ -14,7 +14,7 @@ from . import custom_derivatives as _custom_derivatives  # noqa: F401,E402  (reg
 from . import custom_solvers as _custom_solvers  # noqa: F401,E402  (registers rules)
 from . import custom_batching as _custom_batching  # noqa: F401,E402  (registers rules)
 from zenax.lax.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401,E402
-from .remat import checkpoint, checkpoint_policies, remat  # noqa: F401,E402
+from .remat import checkpoint, remat  # noqa: F401,E402
 
 # zenax.numpy's vectorize, apply_along_axis and fromfunction map a function with vmap, a
 # layer above them: hand it down (as tracer.leaks hands tracer.core its hook).

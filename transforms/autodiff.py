@@ -223,6 +223,17 @@ register_pytree_node(
     lambda aux, residuals: _VJPFunction(ClosedJaxpr(aux[0], list(residuals)), *aux[1:]))
 
 
+def partial_over(fun: Callable, args: Sequence, argnums: Sequence[int], **kwargs) -> Callable:
+    """``fun`` as a function of the arguments ``argnums`` picks, the others fixed to
+    ``args``'s (and ``kwargs``)."""
+    def f_partial(*dargs):
+        full = list(args)
+        for i, a in zip(argnums, dargs):
+            full[i] = a
+        return fun(*full, **kwargs)
+    return f_partial
+
+
 @api_boundary
 def vjp(fun: Callable, *primals, has_aux: bool = False):
     """Reverse mode: ``(fun(*primals), f_vjp)``; ``f_vjp(ct)`` returns a tuple of
@@ -338,12 +349,7 @@ def _value_and_grad(name, fun, argnums, has_aux, holomorphic, allow_int):
         check_diff_args(name, fun, args, nums,
                         lambda aval: input_dtype_error(name, holomorphic, allow_int, aval))
 
-        def f_partial(*dargs):
-            full = list(args)
-            for i, a in zip(nums, dargs):
-                full[i] = a
-            return fun(*full, **kwargs)
-
+        f_partial = partial_over(fun, args, nums, **kwargs)
         if has_aux:
             ans, f_vjp, aux = _vjp(name, f_partial, diff_args, has_aux=True)
         else:

@@ -91,46 +91,34 @@ def offload_dot_with_no_batch_dims(offload_src: Any, offload_dst: Any) -> Callab
 
 
 @dataclasses.dataclass(frozen=True)
-class SaveOnlyTheseNames:
-    """Save the values named (``checkpoint_name``) with one of ``saveable_names``."""
-    saveable_names: frozenset
-
-    def __call__(self, prim, *avals, **params) -> bool:
-        return prim is name_p and params["name"] in self.saveable_names
-
-
-@dataclasses.dataclass(frozen=True)
-class SaveAnyNamesButThese:
-    """Save every named value except those named one of ``names``."""
+class NamePolicy:
+    """Save by ``checkpoint_name``: the answer for a value named one of ``names``, for one
+    named otherwise, and for a value that is not named."""
     names: frozenset
+    if_named_one: bool
+    if_named_other: bool
+    if_unnamed: bool
 
     def __call__(self, prim, *avals, **params) -> bool:
-        return prim is name_p and params["name"] not in self.names
-
-
-@dataclasses.dataclass(frozen=True)
-class SaveAnythingExceptTheseNames:
-    """Save every value, named or not, except those named one of ``names``."""
-    names: frozenset
-
-    def __call__(self, prim, *avals, **params) -> bool:
-        return not (prim is name_p and params["name"] in self.names)
+        if prim is not name_p:
+            return self.if_unnamed
+        return self.if_named_one if params["name"] in self.names else self.if_named_other
 
 
 def save_only_these_names(*names_which_can_be_saved: str) -> Callable:
     """Save only the values named with one of these names."""
-    return SaveOnlyTheseNames(frozenset(names_which_can_be_saved))
+    return NamePolicy(frozenset(names_which_can_be_saved), True, False, False)
 
 
 def save_any_names_but_these(*names_not_to_save: str) -> Callable:
     """Save the named values, except those with one of these names."""
-    return SaveAnyNamesButThese(frozenset(names_not_to_save))
+    return NamePolicy(frozenset(names_not_to_save), False, True, False)
 
 
 def save_anything_except_these_names(*names_not_to_save: str) -> Callable:
     """Save every value except the ones named with one of these names.  (JAX's version
     of this policy saves everything, whatever the names; this one does what it says.)"""
-    return SaveAnythingExceptTheseNames(frozenset(names_not_to_save))
+    return NamePolicy(frozenset(names_not_to_save), False, True, True)
 
 
 def save_and_offload_only_these_names(*, names_which_can_be_saved, names_which_can_be_offloaded,

@@ -6,22 +6,13 @@ current setting in ``.value``.  Here one :class:`ConfigOption` per option does t
 on top of ``zenax.config``'s ``update``/``read`` (which a layer above hands in: it owns
 the meaning of each option -- zenax's own switches, or JAX's back-end ones).  Inside the
 block the option is set process-wide and restored on exit.
-
-``check_tracer_leaks`` drives zenax's own leak checker (``tracer/leaks.py``), and
-``transfer_guard`` sets JAX's three transfer guards, which guard the transfers zenax's
-arrays make as JAX arrays.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-import jax
-
-from zenax.tracer import leaks
-
-__all__ = ["ConfigOption", "check_tracer_leaks", "transfer_guard"]
+__all__ = ["ConfigOption"]
 
 
 class _NoDefault:
@@ -98,32 +89,3 @@ class _OptionContext:
             with _OptionContext(self.option, self.new_val):
                 return fun(*args, **kwargs)
         return wrapper
-
-
-def _set_leak_checking(name: str, enabled: bool) -> None:
-    if enabled and not leaks.state.enabled:
-        _leak_checks.append(leaks.checking_leaks())
-        _leak_checks[-1].__enter__()
-    elif not enabled and leaks.state.enabled and _leak_checks:
-        _leak_checks.pop().__exit__(None, None, None)
-
-
-_leak_checks: list = []   # the checking_leaks() blocks this option has entered
-
-check_tracer_leaks = ConfigOption("jax_check_tracer_leaks", _set_leak_checking,
-                                  lambda name: leaks.state.enabled, default_context_value=True)
-
-
-@contextlib.contextmanager
-def transfer_guard(new_val: str) -> Iterator[None]:
-    """Guard every kind of transfer (host to device, device to host, device to device)
-    inside the block: ``"allow"``, ``"log"``, ``"disallow"``, or their ``"_explicit"``
-    forms, as JAX's guards.
-
-    >>> with transfer_guard('allow'):
-    ...     zenax.numpy.ones(2).sum()
-    Array(2., dtype=float32)
-    """
-    with jax.transfer_guard_host_to_device(new_val), jax.transfer_guard_device_to_host(
-            new_val), jax.transfer_guard_device_to_device(new_val):
-        yield

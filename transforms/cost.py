@@ -48,7 +48,7 @@ from zenax.tracer.source_info import api_boundary
 from zenax.tracer.tree_util import tree_flatten, tree_map, tree_unflatten
 from zenax.lax.registry import tangent_aval
 
-from .autodiff import _normalize_argnums, jvp, vjp
+from .autodiff import _normalize_argnums, jvp, partial_over, vjp
 from .vmap import vmap
 
 # --------------------------------------------------------------------------- per equation
@@ -365,12 +365,6 @@ class _Program:
     def __init__(self, fun: Callable, args: tuple, argnums: tuple[int, ...]):
         self.fun, self.args, self.argnums = fun, args, argnums
 
-    def _with_diff_args(self, full: Sequence, dargs: Sequence):
-        full = list(full)
-        for i, a in zip(self.argnums, dargs):
-            full[i] = a
-        return self.fun(*full)
-
     def _tangent_avals(self, what: str) -> tuple:
         for i in self.argnums:
             for leaf in tree_flatten(self.args[i])[0]:
@@ -387,7 +381,7 @@ class _Program:
         def jvp_fun(*args_and_tangents):
             full, tangents = args_and_tangents[:n], args_and_tangents[n:]
             dargs = [full[i] for i in self.argnums]
-            return jvp(lambda *d: self._with_diff_args(full, d), dargs, tangents)
+            return jvp(partial_over(self.fun, full, self.argnums), dargs, tangents)
 
         return _Program(jvp_fun, self.args + self._tangent_avals("jvp"), self.argnums)
 
@@ -400,7 +394,7 @@ class _Program:
         def vjp_fun(*args_and_ct):
             full, ct_in = args_and_ct[:n], args_and_ct[n]
             dargs = [full[i] for i in self.argnums]
-            out, f_vjp = vjp(lambda *d: self._with_diff_args(full, d), *dargs)
+            out, f_vjp = vjp(partial_over(self.fun, full, self.argnums), *dargs)
             return out, f_vjp(ct_in)
 
         return _Program(vjp_fun, self.args + (ct,), self.argnums)

@@ -11,8 +11,8 @@ that binds it, in ``lax/custom_batching.py``).
 from __future__ import annotations
 
 from zenax.tracer.ad_types import not_mapped
-from zenax.tracer.core import batch_rules, bind, get_aval, impl_rules, jvp_rules, lowering_rules
-from zenax.lax.broadcasting import moveaxis
+from zenax.tracer.core import batch_rules, bind, impl_rules, jvp_rules, lowering_rules
+from zenax.lax.broadcasting import batch_size, moveaxis
 from zenax.lax.custom_batching import custom_vmap_call_p
 
 from .jvp import jvp_flat
@@ -25,7 +25,7 @@ def _custom_vmap_batch(args, dims, *, call, rule, num_consts):
         raise NotImplementedError(
             "custom_vmap: the function closes over a value that an enclosing vmap batches; "
             "its rule cannot see it. Pass that value to the function as an argument.")
-    size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
+    size = batch_size(args, dims)
     xs = [x if d is not_mapped else moveaxis(x, d, 0)
           for x, d in zip(args[num_consts:], dims[num_consts:])]
     outs, out_batched = rule(size, [d is not not_mapped for d in dims[num_consts:]], *xs)

@@ -19,25 +19,21 @@ works on that meaning, never on ``solve``'s steps:
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
 from zenax.tracer import dtypes
-from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
+from zenax.tracer.ad_types import Zero, is_undefined_primal
 from zenax.tracer.core import (batch_rules, bind, get_aval, jvp_rules, lowering_rules,
                                transpose_rules)
-from zenax.tracer.staging import trace_to_jaxpr
-from zenax.tracer.tree_util import tree_flatten, tree_unflatten
 from zenax.lax import elementwise as ew
-from zenax.lax.broadcasting import bdim_at_front, instantiate, zeros_like_aval
+from zenax.lax.broadcasting import batch_size, bdim_at_front, instantiate, zeros_like_aval
 from zenax.lax.custom_solvers import (_LinearSolveTuple, install_transforms, linear_solve_p,
-                                      split_linear_solve_args)
+                                      split_consts)
 from zenax.lax.registry import tangent_aval
 
 from .autodiff import linearize
 from .jvp import jvp_flat
+from .linear_transpose import linear_transpose
 from .lowering import lower_jaxpr
 from .subjaxpr import batch_jaxpr, eval_closed
-from .transpose import backward_pass
 
 
 def _flat(groups) -> list:
@@ -45,22 +41,16 @@ def _flat(groups) -> list:
 
 
 def _linear_solve_lower(*args, const_lengths, jaxprs):
-    params, b = split_linear_solve_args(args, const_lengths)
+    params, b = split_consts(args, const_lengths)
     return lower_jaxpr(jaxprs.solve.jaxpr, jaxprs.solve.consts, *params.solve, *b)
-
-
-def _sub_tangents(a, b):
-    if type(b) is Zero:
-        return a
-    return ew.neg(b) if type(a) is Zero else ew.sub(a, b)
 
 
 def _linear_solve_jvp(primals, tangents, *, const_lengths, jaxprs):
     # A x = b  =>  A_dot x + A x_dot = b_dot  =>  x_dot = A^-1 (b_dot - A_dot x).
     params_kw = dict(const_lengths=const_lengths, jaxprs=jaxprs)
     x = bind(linear_solve_p, *primals, **params_kw)
-    params, b = split_linear_solve_args(primals, const_lengths)
-    params_dot, b_dot = split_linear_solve_args(tangents, const_lengths)
+    params, b = split_consts(primals, const_lengths)
+    params_dot, b_dot = split_consts(tangents, const_lengths)
     n = len(b)
     rhs = list(b_dot)
     if any(type(t) is not Zero for t in params_dot.matvec):
@@ -68,7 +58,7 @@ def _linear_solve_jvp(primals, tangents, *, const_lengths, jaxprs):
         _, a_dot_x = jvp_flat(lambda *xs: eval_closed(jaxprs.matvec, *xs),
                               params.matvec + x[:n], params_dot.matvec + x_zero,
                               instantiate_zeros=False)
-        rhs = [_sub_tangents(r, m) for r, m in zip(rhs, a_dot_x)]
+        rhs = [ew.sub_tangents(r, m) for r, m in zip(rhs, a_dot_x)]
     inexact = [dtypes.is_inexact(get_aval(v).dtype) for v in b]
     zero_out = [Zero(tangent_aval(get_aval(v))) for v in x]
     if all(type(r) is Zero or not ok for r, ok in zip(rhs, inexact)):
@@ -85,7 +75,7 @@ def _linear_solve_transpose(cts, *args, const_lengths, jaxprs):
     if jaxprs.transpose_solve is None:
         raise TypeError("transpose_solve required for backwards mode automatic "
                         "differentiation of custom_linear_solve")
-    params, b = split_linear_solve_args(args, const_lengths)
+    params, b = split_consts(args, const_lengths)
     if any(is_undefined_primal(p) for p in _flat(params)):
         raise NotImplementedError(
             "custom_linear_solve is linear in b only: it cannot be transposed with respect "
@@ -106,9 +96,9 @@ def _linear_solve_transpose(cts, *args, const_lengths, jaxprs):
 
 
 def _linear_solve_batch(args, dims, *, const_lengths, jaxprs):
-    size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
-    params, b = split_linear_solve_args(args, const_lengths)
-    params_dims, b_dims = split_linear_solve_args(dims, const_lengths)
+    size = batch_size(args, dims)
+    params, b = split_consts(args, const_lengths)
+    params_dims, b_dims = split_consts(dims, const_lengths)
     # b and the solution are batched at axis 0 in all four functions, so the systems they
     # describe stay square and each function's output is the next one's input.
     b = [bdim_at_front(x, d, size) for x, d in zip(b, b_dims)]
@@ -124,29 +114,6 @@ lowering_rules[linear_solve_p] = _linear_solve_lower
 jvp_rules[linear_solve_p] = _linear_solve_jvp
 transpose_rules[linear_solve_p] = _linear_solve_transpose
 batch_rules[linear_solve_p] = _linear_solve_batch
-
-
-# --------------------------------------------------------------------------- linear_transpose
-
-def linear_transpose(fun: Callable, example: Any) -> Callable:
-    """The transpose of the linear ``fun`` (a pytree like ``example`` to a pytree),
-    staged now: a function from output cotangents to the input's cotangent, a pytree like
-    ``example``.  Used for ``custom_linear_solve``'s ``vecmat``."""
-    flat, in_tree = tree_flatten(example)
-    in_avals = [get_aval(x) for x in flat]
-
-    def flat_fun(*xs):
-        return tree_flatten(fun(tree_unflatten(in_tree, list(xs))))[0]
-
-    # The jaxpr's constvars are what fun closes over (values, not linear); its invars are
-    # the linear input, as the backward pass wants them.
-    closed, _ = trace_to_jaxpr(flat_fun, in_avals)
-
-    def transposed(ct):
-        cts = backward_pass(closed.jaxpr, closed.consts, tree_flatten(ct)[0])
-        return tree_unflatten(in_tree, [instantiate(c) for c in cts])
-
-    return transposed
 
 
 install_transforms(jvp_flat=jvp_flat, linearize=linearize, linear_transpose=linear_transpose)

@@ -1,12 +1,9 @@
-"""Debugging aids: ``debug.print``, NaN checking, and tracer-leak checking.
+"""Debugging aids: NaN checking (``zenax.debug`` itself is ``lax/debug_callbacks.py``).
 
-- :func:`debug_print` formats and prints values when the program *runs* (eagerly, under
-  ``jit``, ``vmap`` -- once per batch element -- and ``grad``), unlike Python's ``print``,
-  which runs once at trace time and shows tracers.
-- With ``zenax.config.update("jax_debug_nans", True)``, every eager primitive checks its
-  outputs, and a jitted function whose result has a NaN is re-run op by op to name the
-  first primitive that produced one and the user's source line of that equation.
-- ``checking_leaks`` (in ``tracer/leaks.py``) reports tracers that outlive their transform.
+With ``zenax.config.update("jax_debug_nans", True)``, every eager primitive checks its
+outputs, and a jitted function whose result has a NaN is re-run op by op to name the first
+primitive that produced one and the user's source line of that equation.  Tracer-leak
+checking is ``tracer/leaks.py``.
 """
 from __future__ import annotations
 
@@ -16,23 +13,6 @@ from zenax.tracer import core
 from zenax.tracer.core import bind, set_current_trace
 from zenax.tracer.ir import Literal
 from zenax.tracer.source_info import user_frame_str
-from zenax.tracer.tree_util import tree_flatten, tree_unflatten
-from zenax.lax.debugging import debug_callback
-
-
-# --------------------------------------------------------------------------- debug.print
-
-def debug_print(fmt: str, *args, **kwargs) -> None:
-    """Print ``fmt.format(*args, **kwargs)`` with the runtime values.
-
-    >>> zenax.debug.print("x = {x}, grad step {}", step, x=x)
-    """
-    flat, tree = tree_flatten((args, kwargs))
-
-    def callback(*arrays):
-        a, kw = tree_unflatten(tree, list(arrays))
-        print(fmt.format(*a, **kw))
-    debug_callback(callback, *flat)
 
 
 # --------------------------------------------------------------------------- debug_nans

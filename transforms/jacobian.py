@@ -21,7 +21,7 @@ from zenax.lax.broadcasting import instantiate
 from zenax.lax.registry import tangent_aval
 
 from .autodiff import (_full, _normalize_argnums, _vjp, check_diff_args, flatten_fun,
-                       input_dtype_error, split_aux)
+                       input_dtype_error, partial_over, split_aux)
 from .cost import jaxpr_flops
 from .jvp import jvp_flat
 from .linearize import linearize_flat
@@ -35,14 +35,7 @@ def _split_args(name, fun, argnums, args, kwargs, dtype_error=None):
     single, nums = _normalize_argnums(name, argnums, len(args))
     if dtype_error is not None:
         check_diff_args(name, fun, args, nums, dtype_error)
-    dyn = tuple(args[i] for i in nums)
-
-    def f_partial(*dargs):
-        full = list(args)
-        for i, a in zip(nums, dargs):
-            full[i] = a
-        return fun(*full, **kwargs)
-    return single, dyn, f_partial
+    return single, tuple(args[i] for i in nums), partial_over(fun, args, nums, **kwargs)
 
 
 def _jacfwd_input_error(caller, holomorphic, aval) -> str | None:

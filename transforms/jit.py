@@ -41,6 +41,7 @@ from . import debugging, passes
 from .jit_call import _bind_jit_call, _executables, _rule_cache
 from .jit_config import _log_compile, config, logger
 from .lowering import xla_callable
+from .shard_map_primitive import _executables as _shard_map_executables
 from .stages import Lowered, ShapeDtypeStruct, Traced
 
 
@@ -127,8 +128,8 @@ def set_cache_size(size: int) -> None:
 
 def clear_caches() -> None:
     """Drop every traced jaxpr and compiled executable zenax holds -- the caches of all
-    jitted functions, the executables and derived jaxprs of ``jit_call``s under other
-    transforms -- and JAX's own compilation caches (``jax.clear_caches()``).  Jitted
+    jitted functions, the executables and derived jaxprs of ``jit_call``s and
+    ``shard_map``s under other transforms -- and JAX's own compilation caches (``jax.clear_caches()``).  Jitted
     functions keep working: they trace and compile again on their next call.
 
     >>> zenax.clear_caches()
@@ -136,6 +137,7 @@ def clear_caches() -> None:
     for cache in list(_all_caches):
         cache.clear()
     _executables.clear()
+    _shard_map_executables.clear()
     _rule_cache.clear()
     jax.clear_caches()
 

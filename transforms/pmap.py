@@ -15,20 +15,18 @@ from typing import Any, Callable, Iterable, Sequence
 
 import jax
 import numpy as np
-from jax.sharding import Mesh, PartitionSpec
+from jax.sharding import Mesh
 
 from zenax.tracer.arguments import check_callable
 from zenax.tracer.core import get_aval
 from zenax.tracer.source_info import api_boundary
-from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path, tree_leaves,
-                                   tree_unflatten)
+from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path,
+                                   tree_structure, tree_unflatten)
 from zenax.lax import shapes as sh
 
 from .jit import jit
-from .shard_map import broadcast_specs, shard_map_flat
-from .vmap import _flatten_axes
-
-P = PartitionSpec
+from .shard_map import axis_spec, broadcast_specs, check_axes, shard_map_flat
+from .vmap import _canon_axis, _canon_out_axis, _flatten_axes
 
 
 def _index_tuple(name: str, value) -> tuple:
@@ -41,20 +39,9 @@ def _index_tuple(name: str, value) -> tuple:
                         f"{value!r}.") from None
 
 
-def _check_axes(name: str, axes) -> None:
-    leaves = tree_leaves(axes, is_leaf=lambda x: x is None)
-    if not all(x is None or type(x) is int for x in leaves):
-        raise TypeError(f"pmap {name} must be an int, None, or (nested) container with those "
-                        f"types as leaves, but got {axes!r}.")
-
-
 @functools.lru_cache(maxsize=64)
 def _mesh(devices: tuple, axis_name) -> Mesh:
     return Mesh(np.array(devices), (axis_name,))
-
-
-def _spec(axis_name, axis: int | None) -> PartitionSpec:
-    return P() if axis is None else P(*[None] * axis, axis_name)
 
 
 @api_boundary
@@ -75,8 +62,8 @@ def pmap(fun: Callable, axis_name=None, *, in_axes: Any = 0, out_axes: Any = 0,
     check_callable("pmap", fun)
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
-    _check_axes("in_axes", in_axes)
-    _check_axes("out_axes", out_axes)
+    check_axes("pmap", "in_axes", in_axes)
+    check_axes("pmap", "out_axes", out_axes)
     name = "_internal_pmap_axis_name" if axis_name is None else axis_name
     static = _index_tuple("static_broadcasted_argnums", static_broadcasted_argnums)
     donate = _index_tuple("donate_argnums", donate_argnums)
@@ -97,13 +84,15 @@ def pmap(fun: Callable, axis_name=None, *, in_axes: Any = 0, out_axes: Any = 0,
         else:
             arg_axes = (in_axes,) * len(dyn_idx)
         leaves, in_tree = tree_flatten((dyn_args, kwargs))
-        axes = _flatten_axes("pmap", tree_flatten(dyn_args)[1], arg_axes, "in_axes") + \
-            [0] * (len(leaves) - tree_flatten(dyn_args)[1].num_leaves)
+        dyn_tree = tree_structure(dyn_args)
+        axes = _flatten_axes("pmap", dyn_tree, arg_axes, "in_axes") + \
+            [0] * (len(leaves) - dyn_tree.num_leaves)     # keyword arguments: axis 0
         names = [f"args{keystr(p)}" for p, _ in tree_flatten_with_path((dyn_args, kwargs))[0]]
-        axes = [None if a is None else a % max(get_aval(x).ndim, 1) for a, x in zip(axes, leaves)]
+        axes = [_canon_axis(a, get_aval(x), lambda n=n: n)
+                for a, x, n in zip(axes, leaves, names)]
         size = _mapped_size(leaves, axes, names, axis_size)
         mesh = _mesh(_devices(devices, backend, size), name)
-        in_specs = [_spec(name, a) for a in axes]
+        in_specs = [axis_spec(name, a) for a in axes]
 
         def body_fun(*blocks):
             blocks = [b if a is None else sh.squeeze(b, (a,)) for b, a in zip(blocks, axes)]
@@ -113,16 +102,15 @@ def pmap(fun: Callable, axis_name=None, *, in_axes: Any = 0, out_axes: Any = 0,
                 full[i] = v
             out = fun(*full, **d_kwargs)
             outs, out_tree = tree_flatten(out)
-            out_ax = broadcast_specs("out_axes", out_axes, out, fun_name)
-            outs = [o if a is None else sh.expand_dims(o, (a % (get_aval(o).ndim + 1),))
-                    for o, a in zip(outs, out_ax)]
-            specs = [_spec(name, None if a is None else a % get_aval(o).ndim)
-                     for o, a in zip(outs, out_ax)]
-            return outs, specs, out_tree
+            out_ax = [None if a is None else _canon_out_axis(a, get_aval(o).ndim)
+                      for o, a in zip(outs, broadcast_specs("out_axes", out_axes, out,
+                                                            fun_name))]
+            outs = [o if a is None else sh.expand_dims(o, (a,)) for o, a in zip(outs, out_ax)]
+            return outs, [axis_spec(name, a) for a in out_ax], out_tree
 
         outs, out_tree = shard_map_flat(body_fun, leaves, in_specs, mesh=mesh,
                                         manual_axes=(name,), check_vma=False,
-                                        fun_name=fun_name, arg_names=names)
+                                        fun_name=fun_name, arg_names=lambda: names)
         return tree_unflatten(out_tree, outs)
 
     mapped.__name__ = f"pmap({fun_name})"

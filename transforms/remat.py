@@ -35,7 +35,6 @@ from .subjaxpr import batch_jaxpr, jvp_jaxpr, transpose_jaxpr
 # The policies (``checkpoint_policies``, as JAX's) are in checkpoint_policies.py.  A policy
 # says, for one equation, whether its output may be saved for the backward pass:
 # policy(primitive, *input_avals, **params) -> bool.
-from .checkpoint_policies import checkpoint_policies  # noqa: E402,F401  (re-exported)
 
 
 # --------------------------------------------------------------------------- the API

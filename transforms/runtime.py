@@ -1,4 +1,5 @@
-"""Runtime helpers: devices, placing arrays, waiting for results, and ``disable_jit``.
+"""Runtime helpers: devices, waiting for results, and ``disable_jit`` (placing arrays:
+``sharding.py``).
 
 These are thin on purpose: JAX is our runtime, so devices and buffers are JAX's.
 """
@@ -8,8 +9,6 @@ from contextlib import contextmanager
 
 import jax
 
-from zenax.tracer.arguments import invalid_leaf_error, is_valid_leaf
-from zenax.tracer.core import Tracer
 from zenax.tracer.tree_util import tree_map
 
 from .jit_config import config
@@ -26,17 +25,6 @@ def local_devices(backend: str | None = None):
 
 def default_backend() -> str:
     return jax.default_backend()
-
-
-def device_put(x, device=None):
-    """Place the arrays of pytree ``x`` on ``device`` (or a sharding); returns jax.Arrays."""
-    def put(leaf):
-        if isinstance(leaf, Tracer):
-            return leaf       # inside a transform, placement is the compiler's business
-        if not is_valid_leaf(leaf):
-            raise invalid_leaf_error("device_put", "argument x", leaf)
-        return jax.device_put(leaf, device)
-    return tree_map(put, x)
 
 
 def block_until_ready(x):

@@ -51,10 +51,10 @@ def minimize_bfgs(fun: Callable, x0, maxiter: int | None = None, norm=np.inf,
     """Minimise ``fun`` (of a 1-D array) from ``x0`` by BFGS: stop when the ``norm``-norm
     of the gradient is below ``gtol``, a line search (of at most
     ``line_search_maxiter`` steps) fails, or after ``maxiter`` iterations (default
-    ``200 * x0.size``)."""
-    if maxiter is None:
-        maxiter = np.size(x0) * 200
+    ``200 * len(x0)``)."""
     d = shape_of(x0)[0]
+    if maxiter is None:
+        maxiter = d * 200
     f_0, g_0 = value_and_grad(fun)(x0)
     state = BFGSResults(
         converged=jnp.less(jnp.linalg.norm(g_0, ord=norm), gtol), failed=False, k=0,

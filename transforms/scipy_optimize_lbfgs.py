@@ -57,7 +57,7 @@ def minimize_lbfgs(fun: Callable, x0, maxiter: float | None = None, norm=np.inf,
     """Minimise ``fun`` (real-valued, of a 1-D real or complex array) from ``x0`` by
     L-BFGS with ``maxcor`` correction pairs.  It stops when the gradient's ``norm``-norm
     is below ``gtol``, a step decreases ``fun`` by less than ``ftol``, a line search (at
-    most ``maxls`` steps) fails, or a count passes ``maxiter`` (default ``200 * size``
+    most ``maxls`` steps) fails, or a count passes ``maxiter`` (default ``200 * len(x0)``
     when no limit is given), ``maxfun`` or ``maxgrad``."""
     d = shape_of(x0)[0]
     dtype = dtype_of(x0)

@@ -20,24 +20,23 @@ import functools
 import math
 from typing import Any, Callable, Sequence
 
-import jax
 from jax.sharding import AbstractMesh, AxisType, Mesh, NamedSharding, PartitionSpec
 
 from zenax.tracer.arguments import check_callable, check_outputs
 from zenax.tracer.core import Tracer, current_trace, get_aval
-from zenax.tracer.ir import ClosedJaxpr, closed_to_open
-from zenax.tracer.provenance import TRANSPOSED
+from zenax.tracer.ir import closed_to_open
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path,
                                    tree_structure, tree_unflatten)
 from zenax.lax import axis_env
+from zenax.lax.sharding_constraint import context_mesh, spec_axis_names
 
 from . import shard_map_rules
-from .shard_map_primitive import (bind_shard_map, body_axis_env, ctx_of,
-                                  manual_in_mesh_order, shard_aval, spec_names, spec_vma,
-                                  typed_body)
-from .varying_axes import VmaError, sub_jaxprs, typed_while_traced
+from .jit import _aval_key
+from .shard_map_primitive import (bind_shard_map, body_axis_env, ctx_of, shard_aval,
+                                  spec_names, spec_vma, typed_body)
+from .varying_axes import VmaError
 
 P = PartitionSpec
 shard_map_rules.register()
@@ -93,19 +92,29 @@ def smap(f: Callable | None = None, /, *, in_axes: Any = Infer, out_axes: Any, a
     """
     if isinstance(axis_name, (list, tuple)):
         raise TypeError(f"smap: axis_name must be one axis name, got {axis_name!r}.")
-    for what, axes in (("in_axes", in_axes), ("out_axes", out_axes)):
-        if axes is not Infer and not all(
-                isinstance(a, int) for a in tree_flatten(axes, is_leaf=lambda x: x is None)[0]
-                if a is not None):
-            raise TypeError(f"smap {what} must be an int, None, or a (nested) container of "
-                            f"those, got {axes!r}.")
-    to_spec = lambda a: P() if a is None else P(*[None] * a, axis_name)
+    if in_axes is not Infer:
+        check_axes("smap", "in_axes", in_axes)
+    check_axes("smap", "out_axes", out_axes)
+    to_spec = functools.partial(axis_spec, axis_name)
     kwargs = dict(out_specs=_map_axes(to_spec, out_axes),
                   in_specs=Infer if in_axes is Infer else _map_axes(to_spec, in_axes), mesh=None,
                   axis_names=frozenset({axis_name}), check_vma=True)
     if f is None:
         return lambda g: _shard_map(g, **kwargs)
     return _shard_map(f, **kwargs)
+
+
+def check_axes(fname: str, what: str, axes) -> None:
+    """``axes`` (vmap-style ``in_axes``/``out_axes``) has only ints and None as leaves."""
+    leaves = tree_flatten(axes, is_leaf=lambda x: x is None)[0]
+    if not all(x is None or type(x) is int for x in leaves):
+        raise TypeError(f"{fname} {what} must be an int, None, or (nested) container with "
+                        f"those types as leaves, but got {axes!r}.")
+
+
+def axis_spec(axis_name, axis: int | None) -> PartitionSpec:
+    """The spec of a value mapped along ``axis`` (None: replicated) over ``axis_name``."""
+    return P() if axis is None else P(*[None] * axis, axis_name)
 
 
 def _map_axes(fn, axes):
@@ -117,18 +126,23 @@ def _shard_map(f: Callable, *, out_specs, in_specs, mesh, axis_names, check_vma:
     check_callable("shard_map", f)
     name = getattr(f, "__name__", repr(f))
     cache: dict = {}
+    checked: set = set()      # the manual axes the specs were checked against
 
     @functools.wraps(f)
     @api_boundary
     def wrapped(*args):
         m, manual = resolve_mesh(mesh, axis_names)
-        if in_specs is not Infer:
-            check_specs("in_specs", in_specs, manual, allow_none=True)
-        check_specs("out_specs", out_specs, manual)
+        if manual not in checked:
+            if in_specs is not Infer:
+                check_specs("in_specs", in_specs, manual, allow_none=True)
+            check_specs("out_specs", out_specs, manual)
+            checked.add(manual)
         leaves, in_tree = tree_flatten(args)
         specs = _in_specs_for(in_specs, args, leaves, m, manual, name)
-        arg_names = [f"args{keystr(path)}" for path, _ in tree_flatten_with_path(args)[0]]
         static = [s is None for s in specs]
+        # Argument names are for error messages only: worked out when one is raised.
+        arg_names = lambda: [f"args{keystr(path)}" for path, _ in
+                             tree_flatten_with_path(args)[0]]
 
         def body_fun(*blocks):
             it = iter(blocks)
@@ -138,22 +152,17 @@ def _shard_map(f: Callable, *, out_specs, in_specs, mesh, axis_names, check_vma:
             check_outputs("shard_map", out, outs)
             return outs, broadcast_specs("out_specs", out_specs, out, name), out_tree
 
-        dyn = [(x, s, n) for x, s, n, st in zip(leaves, specs, arg_names, static) if not st]
         key = None if any(static) else (in_tree, tuple(_aval_key(x) for x in leaves), m,
                                         manual, tuple(specs), _named_axes_in_scope())
-        outs, out_tree = shard_map_flat(body_fun, [x for x, _, _ in dyn],
-                                        [s for _, s, _ in dyn], mesh=m, manual_axes=manual,
-                                        check_vma=check_vma, fun_name=name,
-                                        arg_names=[n for _, _, n in dyn],
+        dyn_names = lambda: [n for n, st in zip(arg_names(), static) if not st]
+        outs, out_tree = shard_map_flat(body_fun, [x for x, st in zip(leaves, static) if not st],
+                                        [s for s, st in zip(specs, static) if not st], mesh=m,
+                                        manual_axes=manual, check_vma=check_vma,
+                                        fun_name=name, arg_names=dyn_names,
                                         cache=cache, cache_key=key)
         return tree_unflatten(out_tree, outs)
 
     return wrapped
-
-
-def _aval_key(x) -> tuple:
-    a = get_aval(x)
-    return a.shape, a.dtype, a.weak_type
 
 
 def _named_axes_in_scope() -> tuple:
@@ -168,14 +177,16 @@ def _named_axes_in_scope() -> tuple:
 
 
 def shard_map_flat(body_fun: Callable, args: list, in_specs: Sequence[PartitionSpec], *,
-                   mesh, manual_axes: frozenset, check_vma: bool, fun_name: str,
-                   arg_names: Sequence[str], cache: dict | None = None, cache_key=None):
+                   mesh, manual_axes: tuple, check_vma: bool, fun_name: str,
+                   arg_names: Callable[[], Sequence[str]], cache: dict | None = None,
+                   cache_key=None):
     """Trace ``body_fun`` (blocks -> ``(flat outputs, flat out_specs, out_tree)``) over the
     blocks of ``args`` and bind ``shard_map``.  Returns ``(outputs, out_tree)``.  A traced
-    body is kept in ``cache`` under ``cache_key`` unless it closes over tracers."""
-    check_args_fit(args, in_specs, mesh, fun_name, arg_names)
+    body is kept in ``cache`` under ``cache_key`` (which holds the avals and specs)
+    unless it closes over tracers; ``arg_names()`` names the arguments in errors."""
     entry = cache.get(cache_key) if cache is not None and cache_key is not None else None
     if entry is None:
+        check_args_fit(args, in_specs, mesh, fun_name, arg_names)
         entry = _trace_body(body_fun, args, in_specs, mesh, manual_axes, check_vma, fun_name)
         if cache is not None and cache_key is not None and \
                 not any(isinstance(c, Tracer) for c in entry[1]):
@@ -202,13 +213,6 @@ def _trace_body(body_fun, args, in_specs, mesh, manual_axes, check_vma, fun_name
     body, consts = closed_to_open(closed)
     out_specs = tuple(box["out_specs"])
     _check_out_ranks(body.out_avals, out_specs, box["out_tree"], fun_name)
-    if check_vma and not typed_while_traced() and _has_reverse_mode(body.jaxpr):
-        raise NotImplementedError(
-            f"shard_map of {fun_name}: differentiating in reverse mode (grad, vjp) inside a "
-            "body with check_vma=True needs every traced value typed with the mesh axes it "
-            "varies over, which needs a bind hook in zenax's core that this build lacks; the "
-            "gradients of replicated inputs would differ from JAX's. Differentiate outside "
-            "(grad(shard_map(f, ...))), or pass check_vma=False (JAX's untyped semantics).")
     if check_vma:
         specs = (P(),) * len(consts) + tuple(in_specs)
         try:
@@ -220,25 +224,12 @@ def _trace_body(body_fun, args, in_specs, mesh, manual_axes, check_vma, fun_name
     return body, list(consts), out_specs, box["out_tree"]
 
 
-def _has_reverse_mode(jaxpr) -> bool:
-    """Whether the backward pass of a transform staged any of ``jaxpr``'s equations."""
-    for eqn in jaxpr.eqns:
-        if TRANSPOSED in eqn.provenance:
-            return True
-        for sub in sub_jaxprs(eqn.params):
-            if _has_reverse_mode(sub.jaxpr if isinstance(sub, ClosedJaxpr) else sub):
-                return True
-    return False
-
-
 # =========================================================================== checks
 
-def resolve_mesh(mesh, axis_names) -> tuple[Any, frozenset]:
+def resolve_mesh(mesh, axis_names) -> tuple[Any, tuple]:
     """The mesh (given, or the context's) and the manual axes (default: all of them)."""
     if mesh is None:
-        mesh = jax.sharding.get_mesh()
-        if mesh.empty:
-            mesh = jax.sharding.get_abstract_mesh()
+        mesh = context_mesh()
         if mesh.empty:
             raise ValueError("shard_map: no mesh was given and the context mesh is empty; "
                              "pass mesh=..., or enter one with `zenax.set_mesh(mesh)`.")
@@ -254,7 +245,7 @@ def resolve_mesh(mesh, axis_names) -> tuple[Any, frozenset]:
     if not manual <= frozenset(mesh.axis_names):
         raise ValueError(f"shard_map: axis_names={set(axis_names)} must be a subset of the "
                          f"mesh's axis names {mesh.axis_names}.")
-    return mesh, manual_in_mesh_order(mesh, manual)
+    return mesh, ctx_of(mesh, manual).order       # in the mesh's order
 
 
 def check_specs(what: str, specs, manual: frozenset, allow_none: bool = False) -> None:
@@ -269,8 +260,8 @@ def check_specs(what: str, specs, manual: frozenset, allow_none: bool = False) -
             raise TypeError(f"shard_map: {what} must be a pytree of PartitionSpecs, but "
                             f"{what}{keystr(path)} is {spec!r} of type {type(spec).__name__}.")
         for names in spec:
-            for n in (names if isinstance(names, tuple) else (names,)):
-                if n is not None and n not in manual:
+            for n in spec_axis_names(names):
+                if n not in manual:
                     raise ValueError(f"shard_map: {what}{keystr(path)} is {spec}, which refers "
                                      f"to mesh axis {n!r}; the spec may name only the manual "
                                      f"axes of the mesh, {sorted(manual, key=str)}.")
@@ -310,17 +301,18 @@ def _in_specs_for(in_specs, args, leaves, mesh, manual, fun_name) -> list:
                              "value, whose sharding zenax does not track; pass in_specs.")
         s = getattr(x, "sharding", None)
         spec = s.spec if isinstance(s, NamedSharding) else P()
-        specs.append(P(*[tuple(n for n in (e if isinstance(e, tuple) else (e,)) if n in manual)
-                         or None if e is not None else None for e in spec]))
+        specs.append(P(*[tuple(n for n in spec_axis_names(e) if n in manual) or None
+                         for e in spec]))
     return specs
 
 
 def check_args_fit(args, in_specs, mesh, fun_name: str, arg_names) -> None:
     """Each spec is no longer than its argument's rank and splits only dimensions the mesh
-    axes divide evenly (ValueError naming the argument)."""
-    for x, spec, arg in zip(args, in_specs, arg_names):
+    axes divide evenly (ValueError naming the argument: ``arg_names()[i]``)."""
+    for i, (x, spec) in enumerate(zip(args, in_specs)):
         aval = get_aval(x)
         if len(spec) > aval.ndim:
+            arg = arg_names()[i]
             raise ValueError(
                 f"shard_map of {fun_name}: in_specs entry {spec} for {arg} has {len(spec)} "
                 f"entries, but {arg} has shape {aval.str_short()}, of rank {aval.ndim}; an "
@@ -330,6 +322,7 @@ def check_args_fit(args, in_specs, mesh, fun_name: str, arg_names) -> None:
             if aval.shape[d] % size:
                 axes = f"axes {names} (of total size {size})" if len(names) > 1 else \
                     f"axis {names[0]!r} (of size {size})"
+                arg = arg_names()[i]
                 raise ValueError(
                     f"shard_map of {fun_name}: in_specs entry {spec} splits dimension {d} of "
                     f"{arg} (shape {aval.str_short()}) over mesh {axes}, which does not "
@@ -338,10 +331,14 @@ def check_args_fit(args, in_specs, mesh, fun_name: str, arg_names) -> None:
                     f"the argument or change the spec or the mesh.")
 
 
-def _check_out_ranks(out_avals, out_specs, out_tree, fun_name) -> None:
-    paths = [keystr(p) for p, _ in tree_flatten_with_path(
+def _out_paths(out_tree) -> list[str]:
+    """Each output's path in the result ('' for the result itself), for errors."""
+    return [keystr(p) for p, _ in tree_flatten_with_path(
         tree_unflatten(out_tree, [0] * out_tree.num_leaves))[0]]
-    for aval, spec, path in zip(out_avals, out_specs, paths):
+
+
+def _check_out_ranks(out_avals, out_specs, out_tree, fun_name) -> None:
+    for aval, spec, path in zip(out_avals, out_specs, _out_paths(out_tree)):
         if spec is not None and len(spec) > aval.ndim:
             hint = " A scalar output that varies over the mesh needs an axis of size 1 to be " \
                    "stacked along (x[None])." if aval.ndim == 0 else ""
@@ -351,8 +348,7 @@ def _check_out_ranks(out_avals, out_specs, out_tree, fun_name) -> None:
 
 
 def _replication_error(fails, out_specs, out_tree, mesh, manual, fun_name) -> ValueError:
-    paths = [keystr(p) for p, _ in tree_flatten_with_path(
-        tree_unflatten(out_tree, [0] * out_tree.num_leaves))[0]]
+    paths = _out_paths(out_tree)
     order = ctx_of(mesh, manual).ordered
     lines = []
     for i, vma, allowed in fails:

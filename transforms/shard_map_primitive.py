@@ -27,6 +27,7 @@ from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Primitive, abstract_eval_rules, bind, impl_rules, lowering_rules
 from zenax.tracer.ir import ClosedJaxpr
 from zenax.lax.axis_env import extend_axis_env
+from zenax.lax.sharding_constraint import spec_axis_names
 
 from .lowering import lower_jaxpr
 from .varying_axes import Ctx, Vma, type_body, typed_aval, typing_binds, vma_rules
@@ -50,8 +51,7 @@ def bind_shard_map(args, **params) -> list:
 
 def spec_names(spec: PartitionSpec) -> dict[int, tuple]:
     """``{dimension: mesh axis names}`` for the dimensions ``spec`` shards."""
-    return {d: (e if isinstance(e, tuple) else (e,)) for d, e in enumerate(spec)
-            if e is not None}
+    return {d: names for d, e in enumerate(spec) if (names := spec_axis_names(e))}
 
 
 def spec_vma(spec: PartitionSpec) -> Vma:
@@ -76,13 +76,6 @@ def unshard_aval(aval: ShapedArray, spec: PartitionSpec, mesh) -> ShapedArray:
                              for i, d in enumerate(aval.shape)), aval.dtype, aval.weak_type)
 
 
-def insert_spec_dim(spec: PartitionSpec, dim: int, entry=None) -> PartitionSpec:
-    """``spec`` with ``entry`` for a new array dimension at ``dim`` (vmap's batch axis)."""
-    parts = list(spec) + [None] * max(0, dim - len(spec))
-    parts.insert(dim, entry)
-    return P(*parts)
-
-
 def residual_spec(vma: Vma, ctx: Ctx) -> PartitionSpec:
     """A residual that varies over ``vma`` travels between two shard_maps stacked along
     its leading dimension, one block per device of those axes (so a scalar residual is
@@ -105,11 +98,6 @@ def body_axis_env(mesh, manual_axes, check_vma: bool):
 
 def ctx_of(mesh, manual_axes) -> Ctx:
     return Ctx([n for n in mesh.axis_names if n in manual_axes])
-
-
-def manual_in_mesh_order(mesh, axes) -> tuple:
-    """``axes`` as the tuple the ``manual_axes`` param holds: in the mesh's order."""
-    return tuple(n for n in mesh.axis_names if n in axes)
 
 
 def typed_body(body: ClosedJaxpr, in_specs, out_vmas, mesh, manual_axes):

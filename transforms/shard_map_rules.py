@@ -11,17 +11,14 @@ after each rule (``varying_axes.py``): that is where reverse mode gets its ``psu
 rule instead: each cotangent is divided by the size of the axes its output is replicated
 over, and each input's cotangent is summed over the axes its input is replicated over.
 
-Derived bodies are cached on the body they come from, so each is traced, and compiled,
-once.  The mesh axes stay bound (``axis_env``) while a body is transformed, so user rules
-that call collectives (a custom_jvp's jvp) find them.
+Derived bodies are cached on the body they come from (in ``jit_call``'s rule cache, which
+``clear_caches`` empties), so each is traced, and compiled, once.  The mesh axes stay
+bound (``axis_env``) while a body is transformed, so user rules that call collectives (a
+custom_jvp's jvp) find them.
 """
 from __future__ import annotations
 
 import math
-import weakref
-from typing import Callable
-
-import numpy as np
 
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
@@ -32,24 +29,17 @@ from zenax.lax import elementwise as ew
 from zenax.lax import shapes as sh
 from zenax.lax.broadcasting import batch_size
 from zenax.lax.parallel import psum_p
-from zenax.lax.registry import tangent_aval
+from zenax.lax.registry import const, tangent_aval
+from zenax.lax.sharding_constraint import insert_spec_dim
 
+from .jit_call import _cached
 from .linearize import partial_eval_rules
-from .shard_map_primitive import (bind_shard_map, body_axis_env, ctx_of, insert_spec_dim,
-                                  residual_spec, shard_map_p, shard_map_params, spec_vma,
-                                  typed_body, unshard_aval)
+from .shard_map_primitive import (bind_shard_map, body_axis_env, ctx_of, residual_spec,
+                                  shard_map_p, shard_map_params, spec_vma, typed_body,
+                                  unshard_aval)
 from .subjaxpr import (batch_jaxpr, eval_closed, jvp_jaxpr, partial_eval_closed, trace_closed,
                        transpose_jaxpr)
 from .vmap import batching_axis_name
-
-_rule_cache: "weakref.WeakKeyDictionary[ClosedJaxpr, dict]" = weakref.WeakKeyDictionary()
-
-
-def _cached(kind: str, jaxpr: ClosedJaxpr, key, build: Callable):
-    per_jaxpr = _rule_cache.setdefault(jaxpr, {})
-    if (kind, key) not in per_jaxpr:
-        per_jaxpr[(kind, key)] = build()
-    return per_jaxpr[(kind, key)]
 
 
 def _out_vmas(specs) -> list:
@@ -176,7 +166,7 @@ def _conservative_transpose(t: ClosedJaxpr, n_res: int, ct_specs, lin_specs, mes
             size = math.prod(mesh.shape[n] for n in _unmentioned(spec, manual_axes, mesh))
             dtype = get_aval(cts[i]).dtype
             if size > 1 and dtypes.is_inexact(dtype):
-                cts[i] = ew.div(cts[i], np.array(size, dtype))
+                cts[i] = ew.div(cts[i], const(cts[i], size))
         outs = eval_closed(t, *xs[:n_res], *cts)
         return [bind(psum_p, o, axis_name=names) if (names := _unmentioned(s, manual_axes, mesh))
                 else o for o, s in zip(outs, lin_specs)]

@@ -28,9 +28,10 @@ from jax import make_mesh
 from jax.debug import visualize_array_sharding, visualize_sharding
 
 from zenax.tracer.arguments import invalid_leaf_error, is_valid_leaf
-from zenax.tracer.core import Tracer
+from zenax.tracer.core import Tracer, get_aval
 from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
-from zenax.lax.sharding_constraint import reshard, with_sharding_constraint
+from zenax.lax.sharding_constraint import (explicit_axes_named, reshard,
+                                          with_sharding_constraint)
 
 P = PartitionSpec
 
@@ -93,8 +94,8 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
 def _constrain(x, placement):
     """A traced value placed on a sharding over Explicit mesh axes moves there (its
     layout is part of JAX's type).  Over Auto axes JAX only runs the program on the mesh's
-    devices, leaving the layout to the partitioner: the value is constrained to be
-    replicated there.  A device is the compiler's choice inside a program."""
+    devices, leaving the layout to the partitioner: the value is put on the mesh with
+    every dimension unconstrained.  A device is the compiler's choice inside a program."""
     if isinstance(placement, PartitionSpec):
         mesh = get_mesh()
         if mesh.empty:
@@ -102,12 +103,10 @@ def _constrain(x, placement):
         placement = NamedSharding(mesh, placement)
     if not isinstance(placement, NamedSharding):
         return x
-    explicit = {n for n, t in zip(placement.mesh.axis_names, placement.mesh.axis_types)
-                if t == AxisType.Explicit}
-    used = {n for e in placement.spec for n in (e if isinstance(e, tuple) else (e,))}
-    if explicit & used:
+    if explicit_axes_named(placement):
         return reshard(x, placement)
-    return with_sharding_constraint(x, NamedSharding(placement.mesh, P()))
+    free = P(*[P.UNCONSTRAINED] * get_aval(x).ndim)
+    return with_sharding_constraint(x, NamedSharding(placement.mesh, free))
 
 
 def auto_axes(f: Callable | None = None, /, *, axes=None, out_sharding=None):
@@ -121,22 +120,8 @@ def auto_axes(f: Callable | None = None, /, *, axes=None, out_sharding=None):
     >>> g(jnp.arange(2.0)).sharding.spec
     P('i',)
     """
-    if f is None:
-        return lambda g: _auto_axes(g, axes, out_sharding)
-    return _auto_axes(f, axes, out_sharding)
-
-
-def _auto_axes(fun, axes, out_sharding):
-    @functools.wraps(fun)
-    def wrapper(*args, **kwargs):
-        sharding = out_sharding
-        if sharding is None:
-            if "out_sharding" not in kwargs:
-                raise TypeError("auto_axes: missing the required keyword argument "
-                                "'out_sharding' (give it to auto_axes or to the call).")
-            sharding = kwargs.pop("out_sharding")
-        return reshard(fun(*args, **kwargs), sharding)
-    return wrapper
+    apply = lambda fun, args, kwargs, s: reshard(fun(*args, **kwargs), s)
+    return _with_sharding_arg("auto_axes", "out_sharding", out_sharding, apply, f)
 
 
 def explicit_axes(f: Callable | None = None, /, *, axes=None, in_sharding=None):
@@ -149,22 +134,25 @@ def explicit_axes(f: Callable | None = None, /, *, axes=None, in_sharding=None):
     >>> g(jnp.arange(2.0))
     Array([0., 2.], dtype=float32)
     """
-    if f is None:
-        return lambda g: _explicit_axes(g, axes, in_sharding)
-    return _explicit_axes(f, axes, in_sharding)
+    apply = lambda fun, args, kwargs, s: fun(*reshard(args, s), **kwargs)
+    return _with_sharding_arg("explicit_axes", "in_sharding", in_sharding, apply, f)
 
 
-def _explicit_axes(fun, axes, in_sharding):
-    @functools.wraps(fun)
-    def wrapper(*args, **kwargs):
-        sharding = in_sharding
-        if sharding is None:
-            if "in_sharding" not in kwargs:
-                raise TypeError("explicit_axes: missing the required keyword argument "
-                                "'in_sharding' (give it to explicit_axes or to the call).")
-            sharding = kwargs.pop("in_sharding")
-        return fun(*reshard(args, sharding), **kwargs)
-    return wrapper
+def _with_sharding_arg(name: str, keyword: str, sharding, apply: Callable, f):
+    """``f`` (or a decorator, when f is None) calling ``apply(f, args, kwargs, sharding)``
+    with ``sharding`` given here or as the ``keyword`` argument of each call."""
+    def decorate(fun):
+        @functools.wraps(fun)
+        def wrapper(*args, **kwargs):
+            s = sharding
+            if s is None:
+                if keyword not in kwargs:
+                    raise TypeError(f"{name}: missing the required keyword argument "
+                                    f"'{keyword}' (give it to {name} or to the call).")
+                s = kwargs.pop(keyword)
+            return apply(fun, args, kwargs, s)
+        return wrapper
+    return decorate if f is None else decorate(f)
 
 
 __all__ = ["AbstractDevice", "AbstractMesh", "AxisType", "ManualAxisType", "Mesh",

@@ -18,10 +18,10 @@ The casts are what make reverse mode exact: ``pvary`` transposes to a ``psum`` a
 devices exactly where the value was spread over them (``lax/collectives.py``).
 
 :func:`type_body` re-traces a body this way, binding each normalized operation; every body
-a shard_map rule builds goes through it.  When the core offers a bind hook
-(``tracer.core._context.bind_hook``), :func:`typing_binds` installs the same typing for
-every operation staged while a body is traced -- then the transforms applied *inside* the
-body (``grad`` of a per-device loss) see the casts too, as in JAX.
+a shard_map rule builds goes through it.  :func:`typing_binds` installs the same typing
+(through the core's ``bind_hook``) for every operation staged while a body is traced --
+so the transforms applied *inside* the body (``grad`` of a per-device loss) see the casts
+too, as in JAX.
 
 A higher-order primitive the rules do not know is typed as a whole: every operand is cast
 to the union of their variances, which is sound but may call an output varying that JAX
@@ -329,7 +329,7 @@ def type_body(closed: ClosedJaxpr, in_vmas: Sequence[Vma], ctx: Ctx,
         return outs
 
     in_avals = [typed_aval(a, v, ctx) for a, v in zip(closed.in_avals, in_vmas)]
-    with _no_bind_hook():
+    with _bind_hook(None):
         return trace_closed(fun, in_avals), box["vmas"]
 
 
@@ -354,23 +354,10 @@ def _eval_typed(jaxpr: Jaxpr, consts, args, in_vmas, ctx: Ctx) -> tuple[list, li
     return list(outs), list(vmas)
 
 
-def _hook_available() -> bool:
-    return hasattr(core._context, "bind_hook")
-
-
-def typed_while_traced() -> bool:
-    """Whether bodies are typed as they are traced (the core has the bind hook), so the
-    transforms applied inside a body are typed too."""
-    return _hook_available()
-
-
 @contextmanager
-def _no_bind_hook():
-    """type_body binds normalized operations itself."""
-    if not _hook_available():
-        yield
-        return
-    prev, core._context.bind_hook = core._context.bind_hook, None
+def _bind_hook(hook):
+    """``hook`` (None: none; type_body binds normalized operations itself) in the block."""
+    prev, core._context.bind_hook = core._context.bind_hook, hook
     try:
         yield
     finally:
@@ -379,11 +366,7 @@ def _no_bind_hook():
 
 @contextmanager
 def typing_binds(ctx: Ctx):
-    """Type every operation bound in the block (see the module doc); without the core's
-    bind hook, bodies are typed after tracing by :func:`type_body` only."""
-    if not _hook_available():
-        yield
-        return
+    """Type every operation bound in the block (see the module doc)."""
 
     def hook(prim, args, params):
         prim, args, params, out_vmas = normalize(prim, args, map(vma_of, args), ctx, params)
@@ -394,8 +377,5 @@ def typing_binds(ctx: Ctx):
             return [_tag(o, v, ctx) for o, v in zip(out, out_vmas)]
         return _tag(out, out_vmas[0], ctx)
 
-    prev, core._context.bind_hook = core._context.bind_hook, hook
-    try:
+    with _bind_hook(hook):
         yield
-    finally:
-        core._context.bind_hook = prev

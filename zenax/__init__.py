@@ -46,7 +46,7 @@ from . import scipy  # noqa: F401
 import functools as _functools
 from . import (ad_checkpoint, custom_batching, dtypes, flatten_util, tree,  # noqa: F401,E402
                typing)
-from zenax.transforms import checkpoint_policies  # noqa: F401,E402
+from zenax.transforms.checkpoint_policies import checkpoint_policies  # noqa: F401,E402
 from zenax.tracer.core import get_aval as typeof  # noqa: F401,E402
 from zenax.lax.dtypes_api import float0  # noqa: F401,E402
 from zenax.lax.callbacks import pure_callback  # noqa: F401,E402
@@ -60,8 +60,7 @@ from zenax.transforms.runtime_info import (  # noqa: F401,E402
     live_arrays, local_device_count, make_array_from_callback,
     make_array_from_process_local_data, make_array_from_single_device_arrays,
     print_environment_info, process_count, process_index, process_indices)
-from zenax.transforms.config_contexts import (ConfigOption as _Option,  # noqa: F401,E402
-                                              check_tracer_leaks, transfer_guard)
+from zenax.transforms.config_contexts import ConfigOption as _Option  # noqa: E402
 
 # Config options as context managers (``with zenax.enable_x64(True): ...``), read and
 # set through zenax.config; a boolean option's context turns it on by default.
@@ -81,6 +80,8 @@ transfer_guard_host_to_device = _option("jax_transfer_guard_host_to_device")
 transfer_guard_device_to_host = _option("jax_transfer_guard_device_to_host")
 transfer_guard_device_to_device = _option("jax_transfer_guard_device_to_device")
 threefry_partitionable = _bool_option("jax_threefry_partitionable")
+check_tracer_leaks = _bool_option("jax_check_tracer_leaks")
+transfer_guard = _jax.transfer_guard   # all three guards; zenax's arrays are JAX's
 from zenax.as_jax import install_as_jax, uninstall_as_jax  # noqa: F401,E402
 
 # Scale-out (issue 25): meshes and shardings are JAX's runtime objects; shard_map, pmap and

@@ -4,9 +4,10 @@
 
 Options the back end must obey (x64, default device, ...) are forwarded to ``jax.config``;
 zenax's own switches (``jax_disable_jit``, ``jax_log_compiles``,
-``jax_explain_cache_misses``, ``jax_traceback_filtering``) are kept here, with one option
-of zenax's own: ``zenax_jit_cache_size``, the number of traced signatures each jitted
-function keeps (least recently used dropped first; default 1024).
+``jax_explain_cache_misses``, ``jax_traceback_filtering``, ``jax_debug_nans``, and
+``jax_check_tracer_leaks``, which drives ``tracer/leaks.py``) are kept here, with one
+option of zenax's own: ``zenax_jit_cache_size``, the number of traced signatures each
+jitted function keeps (least recently used dropped first; default 1024).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import jax
 
 from zenax.transforms.jit_config import config as _jit_config
 from zenax.transforms.jit import set_cache_size as _set_jit_cache_size
+from zenax.tracer import leaks as _leaks
 from zenax.tracer import source_info as _source_info
 from zenax.transforms import debugging as _debugging
 
@@ -21,6 +23,15 @@ from zenax.transforms import debugging as _debugging
 _JIT_OPTIONS = {"jax_disable_jit": "disable_jit", "jax_log_compiles": "log_compiles",
                 "jax_explain_cache_misses": "explain_cache_misses"}
 _values: dict = {"jax_debug_nans": False, "jax_traceback_filtering": "auto"}
+_leak_checks: list = []   # the checking_leaks() blocks jax_check_tracer_leaks has entered
+
+
+def _set_leak_checking(enabled: bool) -> None:
+    if enabled and not _leaks.state.enabled:
+        _leak_checks.append(_leaks.checking_leaks())
+        _leak_checks[-1].__enter__()
+    elif not enabled and _leaks.state.enabled and _leak_checks:
+        _leak_checks.pop().__exit__(None, None, None)
 
 
 def update(name: str, value) -> None:
@@ -32,6 +43,9 @@ def update(name: str, value) -> None:
         _set_jit_cache_size(value)
     elif name == "jax_debug_nans":
         _debugging.set_debug_nans(bool(value))
+    elif name == "jax_check_tracer_leaks":
+        _set_leak_checking(bool(value))
+        return
     elif name == "jax_traceback_filtering":
         _source_info.set_traceback_filtering(value not in ("off", False, None))
     else:
@@ -44,6 +58,8 @@ def read(name: str):
         return getattr(_jit_config, _JIT_OPTIONS[name])
     if name == "zenax_jit_cache_size":
         return _jit_config.cache_size
+    if name == "jax_check_tracer_leaks":
+        return _leaks.state.enabled
     if name in _values:
         return _values[name]
     return getattr(jax.config, name)

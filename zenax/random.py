@@ -8,23 +8,5 @@ Keys are typed key arrays (``random.key``, dtype ``key<fry>``) or their raw ``ui
 data (``random.PRNGKey``); every function takes both.  The implementation lives in
 ``zenax.lax.random``.
 """
-from zenax.lax.random import (PRNGKey, ball, bernoulli, beta, binomial, bits,
-                              categorical, cauchy, chisquare, choice, dirichlet,
-                              double_sided_maxwell, exponential, f, fold_in, gamma,
-                              generalized_normal, geometric, gumbel, key, key_data, laplace,
-                              loggamma, logistic, lognormal, maxwell, multinomial,
-                              multivariate_normal, normal, orthogonal, pareto, permutation,
-                              poisson, rademacher, randint, random_gamma_p, rayleigh, split, t,
-                              triangular, truncated_normal, uniform, wald, weibull_min,
-                              wrap_key_data)
-from zenax.lax.random.keys import clone, key_dtype, key_impl
-
-__all__ = ["ball", "bernoulli", "beta", "binomial", "bits", "categorical", "cauchy",
-           "chisquare", "choice", "clone", "dirichlet", "double_sided_maxwell",
-           "exponential", "f", "fold_in", "gamma", "generalized_normal", "geometric",
-           "gumbel", "key", "key_data", "key_dtype", "key_impl", "laplace", "loggamma",
-           "logistic", "lognormal", "maxwell", "multinomial", "multivariate_normal",
-           "normal", "orthogonal", "pareto", "permutation", "poisson", "PRNGKey",
-           "rademacher", "randint", "random_gamma_p", "rayleigh", "split", "t",
-           "triangular", "truncated_normal", "uniform", "wald", "weibull_min",
-           "wrap_key_data"]
+from zenax.lax.random import *  # noqa: F401,F403
+from zenax.lax.random import __all__  # noqa: F401

@@ -14,7 +14,6 @@ default integer dtype (int32 unless x64 is on), as JAX's do.
 from __future__ import annotations
 
 import math
-import operator
 from typing import Callable, Sequence
 
 import numpy as np
@@ -30,8 +29,8 @@ from .indexing import scatter_update
 from .indexing_routines import nonzero
 from .logic import where
 from .promotion import (ArrayLike, DTypeLike, array, asarray, canonical_dtype,
-                        check_arraylike, concrete_static, dtype_of, ensure_array, ndim_of,
-                        promote_dtypes, result_type, shape_of)
+                        check_arraylike, concrete_int, concrete_static, dtype_of,
+                        ensure_array, ndim_of, promote_dtypes, result_type, shape_of)
 from .shapes import concatenate, expand_dims, ravel, stack, tile, transpose
 from .ufuncs import add, clip, divmod, multiply, remainder
 
@@ -47,10 +46,6 @@ index_exp = np.index_exp
 
 def _index_dtype() -> np.dtype:
     return _dtypes.default_int_dtype()
-
-
-def _static_int(fun_name: str, arg_name: str, x) -> int:
-    return operator.index(concrete_static(fun_name, arg_name, x))
 
 
 # --------------------------------------------------------------------------- grids
@@ -256,7 +251,7 @@ def indices(dimensions: Sequence[int], dtype: DTypeLike | None = None,
             [0, 1, 2]]], dtype=int32)
     """
     dtype = _index_dtype() if dtype is None else canonical_dtype(dtype)
-    dims = tuple(_static_int("indices", "dimensions", d) for d in dimensions)
+    dims = tuple(concrete_int("indices", "dimensions", d) for d in dimensions)
     n = len(dims)
     out = []
     for i, d in enumerate(dims):
@@ -329,7 +324,7 @@ def ravel_multi_index(multi_index: Sequence[ArrayLike], dims: Sequence[int],
         # JAX's kind for this mistake (an assert there)
         raise AssertionError(f"ravel_multi_index: len(multi_index)={len(multi_index)} != "
                              f"len(dims)={len(dims)}; give one index array per axis.")
-    dims = tuple(_static_int("ravel_multi_index", "dims", d) for d in dims)
+    dims = tuple(concrete_int("ravel_multi_index", "dims", d) for d in dims)
     check_arraylike("ravel_multi_index", *multi_index)
     multi_index = [ensure_array(i) for i in multi_index]
     dtype = result_type(int, *multi_index) if dtype is None else canonical_dtype(dtype)
@@ -377,9 +372,9 @@ def _index_arrays(rows: np.ndarray, cols: np.ndarray) -> tuple:
 
 
 def _triangle_args(fun_name: str, n, k, m) -> tuple[int, int, int]:
-    n = _static_int(fun_name, "n", n)
-    k = _static_int(fun_name, "k", k)
-    m = n if m is None else _static_int(fun_name, "m", m)
+    n = concrete_int(fun_name, "n", n)
+    k = concrete_int(fun_name, "k", k)
+    m = n if m is None else concrete_int(fun_name, "m", m)
     return n, k, m
 
 
@@ -444,7 +439,7 @@ def mask_indices(n: int, mask_func: Callable, k: int = 0, *,
     >>> jnp.mask_indices(2, jnp.triu)
     (Array([0, 0, 1], dtype=int32), Array([0, 1, 1], dtype=int32))
     """
-    n = _static_int("mask_indices", "n", n)
+    n = concrete_int("mask_indices", "n", n)
     rows, cols = nonzero(mask_func(ones((n, n)), k), size=size)
     return rows, cols
 
@@ -458,8 +453,8 @@ def diag_indices(n: int, ndim: int = 2) -> tuple:
     >>> jnp.diag_indices(3)
     (Array([0, 1, 2], dtype=int32), Array([0, 1, 2], dtype=int32))
     """
-    n = _static_int("diag_indices", "n", n)
-    ndim = _static_int("diag_indices", "ndim", ndim)
+    n = concrete_int("diag_indices", "n", n)
+    ndim = concrete_int("diag_indices", "ndim", ndim)
     if n < 0:
         raise ValueError(f"diag_indices: n must be nonnegative, got {n}.")
     if ndim < 0:

@@ -2,11 +2,12 @@
 (``zenax.lax.linalg.lu``): ``solve``, ``inv``, ``det``, ``slogdet``, ``matrix_power``,
 ``tensorinv``, ``tensorsolve``, and ``cholesky`` and ``multi_dot`` beside them.
 
-The derivatives are JAX's, each a ``custom_jvp``:
+The derivatives are JAX's:
 
-* ``solve``: from ``a x = b``, ``x_dot = a^{-1} (b_dot - a_dot x)`` -- one more LU solve
-  with the factors of the primal solve (what JAX's ``custom_linear_solve`` computes), so a
-  gradient costs two triangular solves, not a differentiated factorization.
+* ``solve``: a ``custom_linear_solve``, as JAX's: from ``a x = b``,
+  ``x_dot = a^{-1} (b_dot - a_dot x)`` -- one more LU solve with the factors of the
+  primal solve, so a gradient costs two triangular solves, not a differentiated
+  factorization.
 * ``slogdet``: ``d log|det a| = trace(a^{-1} a_dot)``; the sign has no derivative for real
   matrices (it is piecewise constant) and turns with the phase for complex ones.
 * ``det``: ``det_dot = trace(adj(a) a_dot)`` with the adjugate computed from the LU factors
@@ -30,6 +31,7 @@ from opt_einsum import get_symbol
 from zenax import lax
 from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.eager import compiled_when_eager
+from zenax.lax.linalg_family import adjoint
 from zenax.lax.linalg_family import matmul as _precise_matmul
 from zenax.lax.linalg_lu import lu_solve, permute_rows
 from zenax.tracer import dtypes as _dtypes
@@ -40,13 +42,14 @@ from .creation import eye, ones, zeros_like
 from .cumulative import cumprod
 from .diagonals import diagonal, trace
 from .einsum import einsum, einsum_path
+from .linalg_spectral import _inexact
 from .logic import equal, isinf, isnan, less, logical_and, logical_or, not_equal, where
 from .products import matmul
 from .promotion import (ArrayLike, asarray, broadcast_to_shape, check_arraylike, dtype_of,
                         ensure_array, ndim_of, promote_dtypes_inexact, shape_of)
 from .reductions import any, count_nonzero, prod, sum
-from .shapes import concatenate, expand_dims, matrix_transpose, moveaxis, ravel, reshape
-from .ufuncs import (abs, add, astype, conj, divide, exp, log, multiply, real, remainder, sign,
+from .shapes import concatenate, expand_dims, moveaxis, ravel, reshape
+from .ufuncs import (abs, add, astype, divide, exp, log, multiply, real, remainder, sign,
                      subtract)
 
 __all__ = ["cholesky", "det", "inv", "matrix_power", "multi_dot", "slogdet", "solve",
@@ -64,7 +67,8 @@ def _square_error(name: str, shape) -> ValueError:
                       f"[..., n, n], got shape {shape} (at {user_frame_str()}).")
 
 
-def _is_square(shape) -> bool:
+def is_square(shape) -> bool:
+    """Whether ``shape`` is a matrix or a batch of them that is square."""
     return len(shape) >= 2 and shape[-1] == shape[-2]
 
 
@@ -109,18 +113,14 @@ def _lu_solve(a, b):
     return lu_solve(lu, permutation, b)
 
 
-@custom_jvp
 def _solve(a, b):
-    return _lu_solve(a, b)
-
-
-@_solve.defjvp
-def _solve_jvp(primals, tangents):
-    (a, b), (a_dot, b_dot) = primals, tangents
-    lu, _, permutation = lax.linalg.lu(a)
-    x = lu_solve(lu, permutation, b)
-    rhs = lax.sub(b_dot, _precise_matmul(a_dot, x))
-    return x, lu_solve(lu, permutation, rhs)
+    """``a^{-1} b`` for ``b`` ``(..., n, k)`` with ``a``'s batch dimensions, as JAX's: a
+    ``custom_linear_solve`` that reuses the LU factors of the primal in its derivatives."""
+    lu, _, permutation = lax.linalg.lu(lax.stop_gradient(a))
+    return lax.custom_linear_solve(
+        lambda x: _precise_matmul(a, x), b,
+        solve=lambda _, x: lu_solve(lu, permutation, x, trans=0),
+        transpose_solve=lambda _, x: lu_solve(lu, permutation, x, trans=1))
 
 
 @compiled_when_eager(n_arrays=2)
@@ -174,7 +174,7 @@ def inv(a: ArrayLike):
     check_arraylike("inv", a)
     a = ensure_array(a)
     shape = shape_of(a)
-    if not _is_square(shape):
+    if not is_square(shape):
         raise _square_error("inv", shape)
     identity = lax.broadcast(eye(shape[-1], dtype=dtype_of(a)), shape[:-2])
     return solve(a, identity)
@@ -248,26 +248,43 @@ def _slogdet_lu_jvp(primals, tangents):
     return (sign_x, logabsdet), _slogdet_tangents(x, sign_x, logdet_dot)
 
 
+@custom_jvp
+def _slogdet_qr(a):
+    """JAX's QR method: ``det(a) = det(Q) det(R)``, the signs and logs of ``R``'s diagonal
+    and a factor -1 per Householder reflection ``geqrf`` made (a nonzero tau among the
+    first ``n - 1``; the last reflector of a square matrix is the identity)."""
+    n = shape_of(a)[-1]
+    r, taus = lax.linalg.geqrf(a)
+    diag = diagonal(r, axis1=-2, axis2=-1)
+    reflections = not_equal(lax.slice_in_dim(taus, 0, n - 1, axis=ndim_of(taus) - 1), 0)
+    sign_taus = prod(where(reflections, -1, 1), axis=-1)
+    return (multiply(prod(sign(diag), axis=-1), astype(sign_taus, dtype_of(diag))),
+            sum(log(abs(diag)), axis=-1))
+
+
+# As JAX's: the derivative is the LU method's (the jvp's primal output too).
+_slogdet_qr.defjvp(_slogdet_lu_jvp)
+
+
 @compiled_when_eager(n_arrays=1, static_argnames=("method",))
 def slogdet(a: ArrayLike, *, method: str | None = None) -> SlogdetResult:
     """The sign and the natural log of the magnitude of the determinant of each square
     matrix in ``a``, so ``det == sign * exp(logabsdet)`` without over- or underflow.
 
-    ``method``: ``'lu'`` (the default, also ``None``); JAX's ``'qr'`` is not available
-    yet.
+    ``method``: ``'lu'`` (the default, also ``None``) or ``'qr'`` (real matrices only).
 
     >>> jnp.linalg.slogdet(jnp.array([[1., 2.], [3., 4.]]))
     SlogdetResult(sign=Array(-1., dtype=float32), logabsdet=Array(0.6931472, dtype=float32))
     """
-    check_arraylike("slogdet", a)
-    a, = promote_dtypes_inexact(ensure_array(a))
+    a = _inexact("slogdet", a)
     shape = shape_of(a)
-    if not _is_square(shape):
+    if not is_square(shape):
         raise _square_error("slogdet", shape)
     if method == "qr":
-        raise NotImplementedError(
-            "slogdet: method='qr' needs the QR decomposition, which zenax does not provide "
-            "yet; use method='lu' (the default), which gives the same result.")
+        if _is_complex(a):
+            raise NotImplementedError("slogdet: method='qr' is not implemented for complex "
+                                      "inputs, as in JAX; use method='lu' (the default).")
+        return SlogdetResult(*_slogdet_qr(a))
     if method not in (None, "lu"):
         raise ValueError(f"slogdet: unknown method {method!r}; expected 'lu' (or None) or "
                          f"'qr'.")
@@ -342,10 +359,9 @@ def det(a: ArrayLike):
     >>> jnp.linalg.det(jnp.array([[1., 2.], [3., 4.]]))
     Array(-2., dtype=float32)
     """
-    check_arraylike("det", a)
-    a, = promote_dtypes_inexact(ensure_array(a))
+    a = _inexact("det", a)
     shape = shape_of(a)
-    if not _is_square(shape):
+    if not is_square(shape):
         raise _square_error("det", shape)
     if shape[-1] == 2:
         return _det_2x2(a)
@@ -496,12 +512,11 @@ def cholesky(a: ArrayLike, *, upper: bool = False, symmetrize_input: bool = True
     Array([[2., 1.],
            [0., 2.]], dtype=float32)
     """
-    check_arraylike("cholesky", a)
-    a, = promote_dtypes_inexact(ensure_array(a))
+    a = _inexact("cholesky", a)
     shape = shape_of(a)
-    if not _is_square(shape):
+    if not is_square(shape):
         # JAX's error here comes from the symmetrizing sum: a TypeError.
         raise TypeError(f"cholesky: expected a square matrix or a batch of them, shape "
                         f"[..., n, n], got shape {shape} (at {user_frame_str()}).")
     factor = lax.linalg.cholesky(a, symmetrize_input=symmetrize_input)
-    return conj(matrix_transpose(factor)) if upper else factor
+    return adjoint(factor) if upper else factor

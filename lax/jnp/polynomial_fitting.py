@@ -8,8 +8,6 @@ import numpy as np
 
 from zenax import lax
 from zenax.tracer import dtypes as _dtypes
-from zenax.tracer.core import Tracer
-from zenax.tracer.errors import ConcretizationTypeError
 from zenax.tracer.source_info import user_frame_str
 from zenax.lax.eager import compiled_when_eager
 
@@ -18,7 +16,7 @@ from .diagonals import diag
 from .linalg_solve import inv
 from .linalg_spectral import eigvals, lstsq
 from .logic import equal, where
-from .polynomials import vander
+from .polynomials import _concrete_coefficients, _trim_leading, vander
 from .products import dot, outer
 from .promotion import (ArrayLike, asarray, check_arraylike, dtype_of, ndim_of,
                         promote_dtypes_inexact, shape_of)
@@ -124,17 +122,11 @@ def roots(p: ArrayLike, *, strip_zeros: bool = True):
     n = shape_of(p)[0]
     if n == 0:
         return _roots_no_leading_zeros(p)
+    if strip_zeros:
+        return _roots_no_leading_zeros(
+            _trim_leading(p, _concrete_coefficients("roots", p, "strip_zeros") != 0))
     is_zero = equal(p, 0)
     leading = where(all(is_zero), n, argmin(is_zero))
-    if strip_zeros:
-        if isinstance(leading, Tracer):
-            leading = leading.to_concrete_value()
-        if leading is None:
-            raise ConcretizationTypeError(
-                f"roots: with strip_zeros=True the number of leading zeros of p decides "
-                f"the result's length, but p is traced (at {user_frame_str()}). Under jit, "
-                f"pass strip_zeros=False: each leading zero then gives a NaN root.")
-        return _roots_no_leading_zeros(p[int(leading):])
     # Roll the leading zeros to the end (each adds a zero root), sort those roots last,
     # and mark them NaN.  An all-zero p is replaced by ones so the solver stays finite.
     p = where(equal(leading, n), asarray(1.0, dtype_of(p)), p)

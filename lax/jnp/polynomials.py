@@ -31,6 +31,7 @@ from .promotion import (ArrayLike, broadcast_shapes, broadcast_to, check_arrayli
                         promote_dtypes, promote_dtypes_inexact, shape_of)
 from .reductions import sum
 from .shapes import atleast_1d, concatenate
+from .signal import convolve_nd
 from .ufuncs import abs, add, conj, multiply, power, real, sqrt, subtract, true_divide
 
 __all__ = ["poly", "polyadd", "polyder", "polydiv", "polyint", "polymul", "polysub",
@@ -57,15 +58,17 @@ def _to_complex_dtype(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.complex128) if dtype == np.dtype(np.float64) else np.dtype(np.complex64)
 
 
-def _concrete_coefficients(fun_name: str, a) -> np.ndarray:
-    """The values of ``a`` for the data-dependent trimming of leading zeros."""
+def _concrete_coefficients(fun_name: str, a, option: str = "trim_leading_zeros"
+                           ) -> np.ndarray:
+    """The values of ``a`` for the data-dependent trimming of leading zeros (asked for by
+    the keyword ``option``)."""
     if isinstance(a, Tracer):
         value = a.to_concrete_value()
         if value is None:
             raise ConcretizationTypeError(
-                a, f"jnp.{fun_name} with trim_leading_zeros=True needs concrete "
-                   "coefficients: the number of leading zeros is the result's shape. Pass "
-                   "trim_leading_zeros=False (the default) under a transformation.\n")
+                a, f"jnp.{fun_name} with {option}=True needs concrete coefficients: the "
+                   f"number of leading zeros is the result's shape. Pass {option}=False "
+                   "under a transformation.\n")
         return np.asarray(value)
     return np.asarray(a)
 
@@ -161,17 +164,6 @@ def polysub(a1: ArrayLike, a2: ArrayLike):
     return _add_aligned(a1, lax.neg(a2))
 
 
-def _convolve_full(x, y):
-    """The full discrete convolution of two non-empty 1-D arrays of one dtype."""
-    if shape_of(x)[0] < shape_of(y)[0]:
-        x, y = y, x
-    n = shape_of(y)[0]
-    out = lax.conv_general_dilated(lax.reshape(x, (1, 1) + shape_of(x)),
-                                   lax.reshape(lax.rev(y, (0,)), (1, 1, n)), (1,),
-                                   [(n - 1, n - 1)])
-    return lax.reshape(out, shape_of(out)[2:])
-
-
 def polymul(a1: ArrayLike, a2: ArrayLike, *, trim_leading_zeros: bool = False):
     """The product of two polynomials (as an inexact array).
 
@@ -195,7 +187,7 @@ def polymul(a1: ArrayLike, a2: ArrayLike, *, trim_leading_zeros: bool = False):
         a1 = zeros((1,), dtype_of(a2))
     if shape_of(a2)[0] == 0:
         a2 = zeros((1,), dtype_of(a1))
-    return _convolve_full(a1, a2)
+    return convolve_nd("polymul", a1, a2, "full")
 
 
 def polydiv(u: ArrayLike, v: ArrayLike, *, trim_leading_zeros: bool = False) -> tuple:

@@ -12,6 +12,7 @@ lax op unchanged, so the jaxpr shows a literal (``mul a 2.0:f32[]``), exactly as
 from __future__ import annotations
 
 import functools
+import operator
 from typing import Any, Sequence
 
 import jax
@@ -94,6 +95,11 @@ def concrete_static(fun_name: str, arg_name: str, x):
                    "static (concrete) value because it determines a shape.\n")
         return value
     return x
+
+
+def concrete_int(fun_name: str, arg_name: str, x) -> int:
+    """A Python int for a static integer argument, or a concretization error."""
+    return operator.index(concrete_static(fun_name, arg_name, x))
 
 
 # --------------------------------------------------------------------------- dtypes
@@ -371,7 +377,7 @@ def asarray(a: Any, dtype: DTypeLike | None = None, order: str | None = None, *,
         if isinstance(a, int) and not isinstance(a, bool) and _dtypes.is_integer(dtype):
             # An int with an explicit integer dtype must fit that dtype, as in JAX:
             # ``jnp.array(2**32 - 1, jnp.uint32)`` works, ``jnp.array(300, jnp.int8)`` not.
-            info = np.iinfo(dtype)
+            info = _dtypes.iinfo(dtype)
             if not info.min <= a <= info.max:
                 raise OverflowError(f"Python integer {a} out of bounds for {dtype.name} "
                                     f"(at {user_frame_str()})")

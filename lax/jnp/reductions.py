@@ -37,8 +37,10 @@ _STATIC_ARGNAMES = ("axis", "dtype", "out", "keepdims", "initial", "promote_inte
                     "ddof", "correction")
 
 
-def canonical_axes(fun_name: str, axis, ndim: int) -> tuple[int, ...]:
-    """``axis`` (None, int or tuple, possibly negative) -> sorted non-negative ints."""
+def canonical_axes(fun_name: str, axis, ndim: int,
+                   duplicate_error: type[Exception] = ValueError) -> tuple[int, ...]:
+    """``axis`` (None, int or tuple, possibly negative) -> sorted non-negative ints; a
+    repeated axis is a ``duplicate_error`` (JAX's kind: TypeError for ``flip``)."""
     if axis is None:
         return tuple(range(ndim))
     try:
@@ -55,7 +57,7 @@ def canonical_axes(fun_name: str, axis, ndim: int) -> tuple[int, ...]:
             raise np.exceptions.AxisError(a, ndim, msg_prefix=f"{fun_name}")
         out.append(a % ndim)
     if len(set(out)) != len(out):
-        raise ValueError(f"{fun_name}: duplicate value in 'axis': {axis} "
+        raise duplicate_error(f"{fun_name}: duplicate value in 'axis': {axis} "
                          f"(at {user_frame_str()}).")
     return tuple(sorted(out))
 
@@ -263,7 +265,8 @@ def count_nonzero(a: ArrayLike, axis=None, keepdims: bool = False):
 
 # --------------------------------------------------------------------------- statistics
 
-def _reduced_size(a, axis) -> int:
+def reduced_size(a, axis) -> int:
+    """How many elements of ``a`` a reduction over ``axis`` combines (mean's divisor)."""
     shape = shape_of(a)
     return math.prod(shape[d] for d in canonical_axes("mean", axis, len(shape)))
 
@@ -282,7 +285,7 @@ def mean(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None,
                     else canonical_dtype(dtype))
     computation_dtype = _upcast_f16(result_dtype)
     if where is None:
-        normalizer = scalar_constant(_reduced_size(a, axis), computation_dtype, False)
+        normalizer = scalar_constant(reduced_size(a, axis), computation_dtype, False)
     else:
         normalizer = sum(broadcast_to(where, shape_of(a)), axis, dtype=computation_dtype,
                          keepdims=keepdims)
@@ -338,7 +341,7 @@ def var(a: ArrayLike, axis=None, dtype: DTypeLike | None = None, out=None, ddof:
     real_dtype = dtype_of(centered)
     total = sum(centered, axis, dtype=real_dtype, keepdims=keepdims, where=where)
     if where is None:
-        count = _reduced_size(a, axis) - ddof
+        count = reduced_size(a, axis) - ddof
         if count <= 0:   # as JAX: no degrees of freedom left gives NaN
             out = full_like(total, np.nan)
         else:
@@ -393,7 +396,7 @@ def average(a: ArrayLike, axis=None, weights: ArrayLike | None = None,
         avg = mean(a, axis, keepdims=keepdims)
         if not returned:
             return avg
-        count = _reduced_size(a, axis)
+        count = reduced_size(a, axis)
         return avg, full_like(avg, count)
     check_arraylike("average", weights)
     a, weights = promote_dtypes_inexact(a, weights)

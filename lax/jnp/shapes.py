@@ -52,7 +52,13 @@ def size(a: ArrayLike, axis: int | Sequence[int] | None = None) -> int:
 def _resolve_newshape(fun_name: str, newshape, total: int,
                       error: type[Exception] = TypeError) -> tuple[int, ...]:
     """Fill in one ``-1`` dimension and check that the sizes match."""
-    dims = list(canonical_shape_allowing_minus_one(fun_name, newshape, error))
+    # (np.ndim of a tuple holding a tracer would convert it: look at sequences first)
+    seq = isinstance(newshape, (tuple, list)) or np.ndim(newshape) != 0
+    dims = [operator.index(concrete_static(fun_name, "shape", d))
+            for d in (newshape if seq else (newshape,))]
+    if any(d < -1 for d in dims):
+        raise error(f"{fun_name}: invalid dimension in shape {tuple(dims)}: a dimension is "
+                    "a non-negative integer, or -1 for the one inferred from the size.")
     unknown = [i for i, d in enumerate(dims) if d == -1]
     if len(unknown) > 1:
         raise error(f"{fun_name}: can only specify one unknown dimension, got {newshape}.")
@@ -66,18 +72,6 @@ def _resolve_newshape(fun_name: str, newshape, total: int,
         raise error(f"{fun_name}: cannot reshape an array of size {total} into shape "
                     f"{tuple(dims)} (at {user_frame_str()}); the sizes must match.")
     return tuple(dims)
-
-
-def canonical_shape_allowing_minus_one(fun_name: str, newshape,
-                                       error: type[Exception] = TypeError) -> tuple[int, ...]:
-    # (np.ndim of a tuple holding a tracer would convert it: look at sequences first)
-    seq = isinstance(newshape, (tuple, list)) or np.ndim(newshape) != 0
-    dims = tuple(newshape) if seq else (newshape,)
-    dims = tuple(operator.index(concrete_static(fun_name, "shape", d)) for d in dims)
-    if any(d < -1 for d in dims):
-        raise error(f"{fun_name}: invalid dimension in shape {dims}: a dimension is a "
-                        "non-negative integer, or -1 for the one inferred from the size.")
-    return dims
 
 
 def reshape(a: ArrayLike, shape: int | Sequence[int] | None = None, order: str = "C", *,
@@ -490,13 +484,7 @@ def flip(m: ArrayLike, axis: int | Sequence[int] | None = None):
     """
     check_arraylike("flip", m)
     m = ensure_array(m)
-    if axis is None:
-        return lax.rev(m, tuple(range(ndim_of(m))))
-    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
-    axes = tuple(canonical_axis("flip", a, ndim_of(m)) for a in axes)
-    if len(set(axes)) != len(axes):      # lax.rev's check, hence JAX's TypeError
-        raise TypeError(f"flip: repeated axis in {axis!r} (at {user_frame_str()}).")
-    return lax.rev(m, axes)
+    return lax.rev(m, canonical_axes("flip", axis, ndim_of(m), duplicate_error=TypeError))
 
 
 def fliplr(m: ArrayLike):

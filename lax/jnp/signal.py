@@ -46,6 +46,57 @@ _MODES = ("full", "same", "valid")
 
 # --------------------------------------------------------------------------- convolve
 
+def check_conv_mode(fun_name: str, mode) -> None:
+    if mode not in _MODES:
+        raise ValueError(f"{fun_name}: mode must be one of {list(_MODES)}, got {mode!r}.")
+
+
+def convolve_nd(fun_name: str, x, y, mode: str, precision=None, preferred_element_type=None,
+                *, scipy: bool = False, correlate: bool = False):
+    """The N-D convolution of ``x`` and ``y`` (arrays of one rank and dtype), or with
+    ``correlate`` their cross-correlation (``y`` conjugated, not flipped), as one
+    ``conv_general_dilated`` of the larger input with the smaller one.  One input must be
+    at least as large as the other in every dimension.  ``'same'`` output is centred on
+    the larger input (NumPy's rule) or, with ``scipy``, on ``x``; as in JAX, the SciPy
+    rule also slides ``y`` over ``x`` when their shapes are equal (a different summation
+    order)."""
+    if 0 in shape_of(x) or 0 in shape_of(y):
+        raise ValueError(f"{fun_name}: inputs cannot be empty, got shapes {shape_of(x)} "
+                         f"and {shape_of(y)} (at {user_frame_str()}).")
+    check_conv_mode(fun_name, mode)
+    pairs = list(zip(shape_of(x), shape_of(y)))
+    x_smaller = all(s1 <= s2 for s1, s2 in pairs)
+    x_larger = all(s1 >= s2 for s1, s2 in pairs)
+    if not (x_smaller or x_larger):
+        raise ValueError(f"{fun_name}: one input must be at least as large as the other in "
+                         f"every dimension, got shapes {shape_of(x)} and {shape_of(y)} "
+                         f"(at {user_frame_str()}).")
+    if correlate:
+        y = conj(y)
+    swap = x_smaller and (scipy or not x_larger)
+    if swap:
+        x, y = y, x
+    kernel = shape_of(y)
+    # A 'same' output keeps the size of the larger input (NumPy) or of the original x
+    # (SciPy), trimming the full output by that of the other input, half on each side.
+    other = shape_of(x if swap else y) if scipy else kernel
+    axes = tuple(range(ndim_of(x)))
+    if not correlate:
+        y = lax.rev(y, axes)
+    if mode == "valid":
+        padding = [(0, 0) for _ in kernel]
+    elif mode == "same":
+        padding = [(k - 1 - (o - 1) // 2, k - o + (o - 1) // 2) for k, o in zip(kernel, other)]
+    else:
+        padding = [(k - 1, k - 1) for k in kernel]
+    out = lax.conv_general_dilated(
+        lax.expand_dims(x, (0, 1)), lax.expand_dims(y, (0, 1)), (1,) * len(axes), padding,
+        precision=precision, preferred_element_type=preferred_element_type)
+    out = lax.squeeze(out, (0, 1))
+    # Correlation is not symmetric: with the inputs swapped it comes out reversed.
+    return lax.rev(out, axes) if correlate and swap else out
+
+
 def _conv(fun_name: str, a, v, mode: str, precision, preferred_element_type):
     check_arraylike(fun_name, a, v)
     if ndim_of(a) != 1 or ndim_of(v) != 1:
@@ -55,28 +106,8 @@ def _conv(fun_name: str, a, v, mode: str, precision, preferred_element_type):
         a, v = promote_dtypes_inexact(a, v)     # NumPy convolves in floating point
     else:
         a, v = promote_dtypes(a, v)             # accumulate in the requested type
-    a, v = ensure_array(a), ensure_array(v)
-    if shape_of(a)[0] == 0 or shape_of(v)[0] == 0:
-        raise ValueError(f"{fun_name}: inputs cannot be empty, got shapes {shape_of(a)} "
-                         f"and {shape_of(v)} (at {user_frame_str()}).")
-    if mode not in _MODES:
-        raise ValueError(f"{fun_name}: mode must be one of {list(_MODES)}, got {mode!r}.")
-    reverse_out = False
-    if fun_name == "correlate":
-        v = conj(v)
-        if shape_of(a)[0] < shape_of(v)[0]:
-            a, v, reverse_out = v, a, True
-    else:
-        if shape_of(a)[0] < shape_of(v)[0]:
-            a, v = v, a
-        v = lax.rev(v, (0,))
-    n = shape_of(v)[0]
-    padding = {"valid": (0, 0), "same": (n // 2, n - n // 2 - 1), "full": (n - 1, n - 1)}
-    out = lax.conv_general_dilated(
-        lax.reshape(a, (1, 1) + shape_of(a)), lax.reshape(v, (1, 1, n)), (1,),
-        [padding[mode]], precision=precision, preferred_element_type=preferred_element_type)
-    out = lax.reshape(out, shape_of(out)[2:])
-    return lax.rev(out, (0,)) if reverse_out else out
+    return convolve_nd(fun_name, ensure_array(a), ensure_array(v), mode, precision,
+                       preferred_element_type, correlate=fun_name == "correlate")
 
 
 _CONV_STATIC = ("mode", "precision", "preferred_element_type")

@@ -28,7 +28,7 @@ The modules, one idea each (threefry itself is ``zenax.lax.prng``):
   cauchy, lognormal, pareto, weibull_min, rayleigh, wald, maxwell, double_sided_maxwell,
   triangular, rademacher).
 - ``geometry``: generalized_normal, ball, orthogonal, multivariate_normal.
-- ``arguments`` and ``sampler_checks``: the argument checks the samplers share;
+- ``arguments``: the argument checks the samplers share;
   ``staging``: running a sampler as one compiled program, which JAX's bits depend on.
 
 A new sampler family gets its own module next to these, importing its helpers from

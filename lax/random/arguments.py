@@ -5,6 +5,11 @@ the right kind, a parameter a number or an array of numbers; each check raises J
 kind with the sampler's name.  A parameter's shape must broadcast to the sample's shape
 by NumPy's rule (``zenax.tracer.shapes``), as in JAX; the samplers then broadcast the
 parameters with ``jnp``'s ``broadcast_to_shape``, since lax ops need equal shapes.
+
+A distribution parameter (gamma's ``a``, pareto's ``b``, ...) must also be castable to the
+sample dtype without loss by JAX's promotion lattice (a Python float is fine for float16; a
+complex array is not for float32); the default sample shape is the broadcast of the
+parameters' shapes.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from typing import Sequence
 
 import jax
 import numpy as np
+from jax.dtypes import TypePromotionError
 
 from zenax.tracer import dtypes
 from zenax.tracer.avals import is_python_scalar
@@ -20,6 +26,7 @@ from zenax.tracer.core import Tracer, get_aval
 from zenax.tracer.shapes import broadcast_shapes_or_none
 
 from .. import shapes as sh
+from ..jnp.promotion import concrete_static
 from .typed_keys import is_key_dtype, random_unwrap, random_wrap, resolve_impl
 
 _KEY_HELP = ("must be a PRNG key: a typed key (zenax.random.key(seed)) or a uint32[2] array "
@@ -92,7 +99,20 @@ def _check_shape(name: str, shape: tuple, *param_shapes) -> None:
                          f"{shape}.")
 
 
-_KIND_NAMES = {np.floating: "float", np.inexact: "float or complex",
+def _result_shape(name: str, shape, *param_shapes) -> tuple:
+    """``shape`` checked against the parameters' shapes, or their broadcast if None."""
+    if shape is None:
+        result = broadcast_shapes_or_none(param_shapes) if param_shapes else ()
+        if result is None:
+            raise ValueError(f"{name}: Incompatible shapes for broadcasting: "
+                             f"shapes={list(param_shapes)}")
+        return result
+    shape = _shape(name, shape)
+    _check_shape(name, shape, *param_shapes)
+    return shape
+
+
+_KIND_NAMES = {np.floating: "float", np.inexact: "float or complex", np.integer: "int",
                np.unsignedinteger: "unsigned int"}
 
 
@@ -124,6 +144,16 @@ def _full(value, dtype, shape: tuple):
     return sh.broadcast_in_dim(np.array(value, dtype), shape, ())
 
 
+def _static_index(name: str, arg: str, x) -> int:
+    """A static int argument (a size): JAX's concretization error for a traced one."""
+    x = concrete_static(name, arg, x)
+    try:
+        return operator.index(x)
+    except TypeError:
+        raise TypeError(f"zenax.random.{name}: {arg} must be a Python int, got {x!r} of type "
+                        f"{type(x).__name__}.") from None
+
+
 def _concrete_int(name: str, x) -> int:
     try:
         return operator.index(x) if not isinstance(x, (jax.Array, Tracer)) else int(x)
@@ -131,3 +161,35 @@ def _concrete_int(name: str, x) -> int:
         raise TypeError(f"zenax.random.{name}: expected a concrete (static) integer, got "
                         f"{x!r}; pass it as a Python int or mark it static.") from None
 
+
+def _param_sampler_args(name: str, key, shape, dtype, kinds=np.floating, *,
+                        cast_first: bool = False, **params) -> tuple:
+    """``(key data, shape, dtype, *params)`` for a sampler with distribution parameters,
+    checked in ``jax.random``'s order: the key, the dtype (float by default, of ``kinds``),
+    the parameters (numbers), then the sample shape (the parameters' broadcast if None) and
+    the lossless cast of the parameters to the dtype -- cast first if ``cast_first``, as
+    JAX's ``beta`` does."""
+    key = _check_key(name, key)
+    dtype = _dtype(name, dtype, float, kinds)
+    values = _params(name, **params)
+    if cast_first:
+        _check_safe_to_cast(name, dtype, *values)
+    shape = _result_shape(name, shape, *map(_shape_of, values))
+    if not cast_first:
+        _check_safe_to_cast(name, dtype, *values)
+    return (key, shape, dtype, *values)
+
+
+def _params(name: str, **params) -> list:
+    """The parameters as arrays (or Python scalars), each checked to hold numbers."""
+    return [_asarray(value, name, arg) for arg, value in params.items()]
+
+
+def _check_safe_to_cast(name: str, dtype: np.dtype, *params) -> None:
+    for p in params:
+        aval = get_aval(p)
+        if aval.dtype == dtype:
+            continue
+        if dtypes.result_type((aval.dtype, aval.weak_type), (dtype, False))[0] != dtype:
+            raise TypePromotionError(f"In arguments to {name}, cannot safely cast argument "
+                                     f"of type {aval.dtype} to {dtype}")

@@ -23,17 +23,12 @@ from .. import elementwise as ew
 from ..control_flow import scan, while_loop
 from ..cumulative import cumsum
 from ..jnp.promotion import check_arraylike, promote_dtypes_inexact
-from .arguments import _asarray, _check_key, _check_shape, _shape, _shape_of
+from .arguments import _asarray, _check_key, _dtype, _full, _result_shape, _shape, _shape_of
 from .continuous import _uniform
-from .keys import _split2, split
-from .sampler_checks import _result_shape
+from .keys import _split2, _split_n
 from .staging import _staged
 
 __all__ = ["poisson", "binomial", "multinomial", "geometric"]
-
-
-def _full(value, dtype, shape: tuple):
-    return jnp.full(shape, value, dtype)
 
 
 # --------------------------------------------------------------------------- poisson
@@ -45,9 +40,7 @@ def poisson(key, lam, shape: Sequence[int] | None = None, dtype=None):
     dtype('int32')
     """
     key = _check_key("poisson", key)
-    dtype = dtypes.canonicalize_dtype(int if dtype is None else dtype)
-    if not dtypes.is_integer(dtype):
-        raise ValueError(f"dtype argument to `poisson` must be an int dtype, got {dtype}")
+    dtype = _dtype("poisson", dtype, int, np.integer)
     lam = _asarray(lam, "poisson", "lam")
     shape = _shape_of(lam) if shape is None else _shape("poisson", shape)
     lam = ew.convert_element_type(jnp.broadcast_to(lam, shape), np.float32)
@@ -98,7 +91,7 @@ def _poisson_rejection(key, lam, shape: tuple, dtype, max_iters):
 
     def body_fn(carry):
         i, k_out, accepted, key = carry
-        key, subkey_0, subkey_1 = _split3(key)
+        key, subkey_0, subkey_1 = _split_n(key, 3)
         u = _uniform(subkey_0, 0., 1., shape, fdtype) - 0.5
         v = _uniform(subkey_1, 0., 1., shape, fdtype)
         u_shifted = 0.5 - abs(u)
@@ -121,11 +114,6 @@ def _poisson_rejection(key, lam, shape: tuple, dtype, max_iters):
     return k.astype(dtype)
 
 
-def _split3(key):
-    keys = split(key, 3)
-    return keys[0], keys[1], keys[2]
-
-
 # --------------------------------------------------------------------------- binomial
 
 def binomial(key, n, p, shape: Sequence[int] | None = None, dtype=None):
@@ -138,9 +126,7 @@ def binomial(key, n, p, shape: Sequence[int] | None = None, dtype=None):
     """
     key = _check_key("binomial", key)
     check_arraylike("binomial", n, p)
-    dtype = dtypes.canonicalize_dtype(float if dtype is None else dtype)
-    if not dtypes.is_float(dtype):
-        raise ValueError(f"dtype argument to `binomial` must be a float dtype, got {dtype}")
+    dtype = _dtype("binomial", dtype, float, np.floating)
     if shape is not None:
         shape = _shape("binomial", shape)
     return _binomial(key, n, p, shape, dtype)
@@ -148,10 +134,7 @@ def binomial(key, n, p, shape: Sequence[int] | None = None, dtype=None):
 
 @_staged(3, 4)
 def _binomial(key, count, prob, shape: tuple | None, dtype):
-    if shape is None:
-        shape = jnp.broadcast_shapes(_shape_of(count), _shape_of(prob))
-    else:
-        _check_shape("binomial", shape, _shape_of(count), _shape_of(prob))
+    shape = _result_shape("binomial", shape, _shape_of(count), _shape_of(prob))
     prob, = promote_dtypes_inexact(prob)
     count = ew.convert_element_type(count, get_aval(prob).dtype)
     count = jnp.broadcast_to(count, shape)
@@ -216,7 +199,7 @@ def _btrs(key, count, prob, shape: tuple, dtype, max_iters):
 
     def body_fn(carry):
         i, k_out, accepted, key = carry
-        key, subkey_0, subkey_1 = _split3(key)
+        key, subkey_0, subkey_1 = _split_n(key, 3)
         u = _uniform(subkey_0, 0., 1., shape, fdtype)
         v = _uniform(subkey_1, 0., 1., shape, fdtype)
         u = u - 0.5
@@ -288,7 +271,7 @@ def multinomial(key, n, p, *, shape: Sequence[int] | None = None, dtype=None,
     p = jnp.moveaxis(p, -1, 0)
     remaining_probs = cumsum(p, 0, reverse=True)
     ratios = p / jnp.where(remaining_probs == 0, 1, remaining_probs)
-    keys = split(key, _shape_of(ratios)[0])
+    keys = _split_n(key, _shape_of(ratios)[0])
     _, counts = scan(draw, n, (ratios, keys), unroll=unroll)
     return jnp.moveaxis(counts, 0, -1).astype(dtype)
 
@@ -302,11 +285,9 @@ def geometric(key, p, shape: Sequence[int] | None = None, dtype=None):
     True
     """
     key = _check_key("geometric", key)
-    dtype = dtypes.canonicalize_dtype(int if dtype is None else dtype)
-    if not dtypes.is_integer(dtype):
-        raise ValueError(f"dtype argument to `geometric` must be an int dtype, got {dtype}")
+    dtype = _dtype("geometric", dtype, int, np.integer)
     check_arraylike("geometric", p)
-    shape = _result_shape("geometric", shape, _asarray(p, "geometric", "p"))
+    shape = _result_shape("geometric", shape, _shape_of(_asarray(p, "geometric", "p")))
     return _geometric(key, p, shape, dtype)
 
 

@@ -19,11 +19,11 @@ from zenax.tracer.core import bind, get_aval
 from .. import elementwise as ew
 from ..custom_derivatives import custom_jvp
 from ..jnp.promotion import broadcast_to_shape as _broadcast_to
-from .arguments import _asarray, _check_key, _check_shape, _dtype, _shape, _shape_of
+from .arguments import (_asarray, _check_key, _dtype, _param_sampler_args, _result_shape,
+                        _shape, _shape_of)
 from .continuous import _normal
 from .keys import _split2
 from .random_gamma import random_gamma_p
-from .sampler_checks import _check_safe_to_cast, _params, _result_shape
 from .staging import _staged
 
 __all__ = ["gamma", "loggamma", "beta", "dirichlet", "chisquare", "f", "t", "random_gamma_p"]
@@ -58,10 +58,7 @@ def loggamma(key, a, shape: Sequence[int] | None = None, dtype=None):
 
 @_staged(2, 3, 4)
 def _gamma(key, a, shape: tuple | None, dtype, log_space: bool):
-    if shape is None:
-        shape = _shape_of(a)
-    else:
-        _check_shape("gamma", shape, _shape_of(a))
+    shape = _result_shape("gamma", shape, _shape_of(a))
     a = _broadcast_to(ew.convert_element_type(a, dtype), shape)
     return bind(random_gamma_p, key, a, log_space=log_space)
 
@@ -73,11 +70,9 @@ def beta(key, a, b, shape: Sequence[int] | None = None, dtype=None):
     >>> x.shape, bool(((x >= 0) & (x <= 1)).all())
     ((3,), True)
     """
-    key = _check_key("beta", key)
-    dtype = _dtype("beta", dtype, float, np.floating)
-    a, b = _params("beta", a=a, b=b)
-    _check_safe_to_cast("beta", dtype, a, b)
-    return _beta(key, a, b, _result_shape("beta", shape, a, b), dtype)
+    key, shape, dtype, a, b = _param_sampler_args("beta", key, shape, dtype, a=a, b=b,
+                                                  cast_first=True)
+    return _beta(key, a, b, shape, dtype)
 
 
 @_staged(3, 4)
@@ -108,10 +103,7 @@ def dirichlet(key, alpha, shape: Sequence[int] | None = None, dtype=None):
     ndim = get_aval(alpha).ndim
     if ndim < 1:
         raise ValueError(f"dirichlet requires alpha.ndim >= 1, got alpha.ndim == {ndim}")
-    if shape is None:
-        shape = _shape_of(alpha)[:-1]
-    else:
-        _check_shape("dirichlet", shape, _shape_of(alpha)[:-1])
+    shape = _result_shape("dirichlet", shape, _shape_of(alpha)[:-1])
     return _dirichlet(key, alpha, shape, dtype)
 
 
@@ -143,11 +135,7 @@ def chisquare(key, df, shape: Sequence[int] | None = None, dtype=None):
     >>> random.chisquare(random.PRNGKey(0), 3.0, (2, 2)).shape
     (2, 2)
     """
-    key = _check_key("chisquare", key)
-    dtype = _dtype("chisquare", dtype, float, np.floating)
-    df, = _params("chisquare", df=df)
-    shape = _result_shape("chisquare", shape, df)
-    _check_safe_to_cast("chisquare", dtype, df)
+    key, shape, dtype, df = _param_sampler_args("chisquare", key, shape, dtype, df=df)
     return _chisquare(key, df, shape, dtype)
 
 
@@ -164,11 +152,8 @@ def f(key, dfnum, dfden, shape: Sequence[int] | None = None, dtype=None):
     >>> random.f(random.PRNGKey(0), 3.0, 7.0, (3,)).shape
     (3,)
     """
-    key = _check_key("f", key)
-    dtype = _dtype("f", dtype, float, np.floating)
-    dfnum, dfden = _params("f", dfnum=dfnum, dfden=dfden)
-    shape = _result_shape("f", shape, dfnum, dfden)
-    _check_safe_to_cast("f", dtype, dfnum, dfden)
+    key, shape, dtype, dfnum, dfden = _param_sampler_args("f", key, shape, dtype,
+                                                          dfnum=dfnum, dfden=dfden)
     return _f(key, dfnum, dfden, shape, dtype)
 
 
@@ -188,11 +173,7 @@ def t(key, df, shape: Sequence[int] | None = None, dtype=None):
     >>> random.t(random.PRNGKey(0), 5.0, (4,)).shape
     (4,)
     """
-    key = _check_key("t", key)
-    dtype = _dtype("t", dtype, float, np.floating)
-    df, = _params("t", df=df)
-    shape = _result_shape("t", shape, df)
-    _check_safe_to_cast("t", dtype, df)
+    key, shape, dtype, df = _param_sampler_args("t", key, shape, dtype, df=df)
     return _t(key, df, shape, dtype)
 
 

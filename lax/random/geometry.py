@@ -12,7 +12,6 @@ multivariate_normal.
 """
 from __future__ import annotations
 
-import operator
 from typing import Sequence
 
 import numpy as np
@@ -22,8 +21,9 @@ from zenax import lax
 from zenax.tracer import dtypes
 from zenax.tracer.core import get_aval
 
-from ..jnp.promotion import concrete_static, promote_dtypes, promote_dtypes_inexact
-from .arguments import _asarray, _check_key, _check_shape, _dtype, _shape, _shape_of
+from ..jnp.promotion import promote_dtypes, promote_dtypes_inexact
+from .arguments import (_asarray, _check_key, _dtype, _result_shape, _shape, _shape_of,
+                        _static_index)
 from .continuous import _exponential, _normal
 from .gamma_family import gamma
 from .keys import _split2
@@ -31,15 +31,6 @@ from .staging import _staged
 from .transformed import _rademacher
 
 __all__ = ["generalized_normal", "ball", "orthogonal", "multivariate_normal"]
-
-
-def _static_index(name: str, arg: str, x) -> int:
-    x = concrete_static(name, arg, x)
-    try:
-        return operator.index(x)
-    except TypeError:
-        raise TypeError(f"zenax.random.{name}: {arg} must be a Python int, got {x!r} of type "
-                        f"{type(x).__name__}.") from None
 
 
 def generalized_normal(key, p: float, shape: Sequence[int] = (), dtype=None):
@@ -142,10 +133,8 @@ def multivariate_normal(key, mean, cov, shape: Sequence[int] | None = None, dtyp
     if cov_shape[-2:] != (n, n):
         raise ValueError(f"multivariate_normal requires cov.shape == (..., n, n) for n={n}, "
                          f"but got cov.shape == {cov_shape}.")
-    if shape is None:
-        shape = jnp.broadcast_shapes(mean_shape[:-1], cov_shape[:-2])
-    else:
-        _check_shape("normal", shape, mean_shape[:-1], cov_shape[:-2])
+    # "normal" in the messages, as JAX's.
+    shape = _result_shape("normal", shape, mean_shape[:-1], cov_shape[:-2])
     return _multivariate_normal(key, mean, cov, shape, dtype, method)
 
 

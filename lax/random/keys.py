@@ -48,11 +48,7 @@ def key(seed, *, impl=None, dtype=None) -> jax.Array:
     Array((), dtype=key<fry>) overlaying:
     [0 0]
     """
-    if dtype is not None:
-        if impl is not None:
-            raise ValueError("zenax.random.key: cannot specify both `impl` and `dtype`.")
-        impl = dtype
-    return _seed_key("key", seed, impl)
+    return _seed_key("key", seed, impl, dtype)
 
 
 def PRNGKey(seed, *, impl=None) -> jax.Array:
@@ -64,8 +60,8 @@ def PRNGKey(seed, *, impl=None) -> jax.Array:
     return random_unwrap(_seed_key("PRNGKey", seed, impl))
 
 
-def _seed_key(name: str, seed, impl_spec):
-    impl = resolve_impl(name, impl_spec)
+def _seed_key(name: str, seed, impl_spec, dtype=None):
+    impl = resolve_impl(name, impl_spec, dtype)
     if isinstance(seed, int) and not isinstance(seed, bool):
         # As JAX: a Python int is taken as int64 (then truncated to int32 without x64).
         seed = np.asarray(np.int64(seed)).astype(dtypes.canonicalize_dtype(np.int64))
@@ -102,23 +98,7 @@ def wrap_key_data(key_bits_array, *, impl=None, dtype=None):
     Array((), dtype=key<fry>) overlaying:
     [ 0 42]
     """
-    if dtype is not None:
-        if impl is not None:
-            raise ValueError("zenax.random.wrap_key_data: cannot specify both `impl` and "
-                             "`dtype`.")
-        impl = dtype
-    impl = resolve_impl("wrap_key_data", impl)
-    try:
-        aval = get_aval(key_bits_array)
-    except TypeError:
-        aval = None
-    if aval is None or aval.dtype != np.uint32 or not aval.ndim or aval.shape[-1] != 2:
-        got = "nothing" if aval is None else aval.str_short()
-        hint = (" -- a typed key already; its data is zenax.random.key_data(key)"
-                if aval is not None and is_key_dtype(aval.dtype) else "")
-        raise TypeError(f"zenax.random.wrap_key_data: `key_bits_array` must be uint32 key "
-                        f"data of shape (..., 2), got {got}{hint}.")
-    return random_wrap(key_bits_array, impl)
+    return random_wrap(key_bits_array, resolve_impl("wrap_key_data", impl, dtype))
 
 
 def key_impl(keys) -> str:
@@ -196,10 +176,15 @@ def bits(key, shape: Sequence[int] = (), dtype=None):
     return random_bits(typed, dtype.itemsize * 8, _shape("bits", shape))
 
 
-# What the samplers draw from key data: two subkeys, and raw bits.
+# What the samplers draw from key data: subkeys, and raw bits.
+
+def _split_n(key, n: int):
+    """``n`` subkeys of key data, as one ``uint32[n, 2]`` array (to unpack or scan over)."""
+    return prng.threefry_split(key, (n,))
+
 
 def _split2(key):
-    keys = prng.threefry_split(key, (2,))
+    keys = _split_n(key, 2)
     return sh.index_in_dim(keys, 0, keepdims=False), sh.index_in_dim(keys, 1, keepdims=False)
 
 

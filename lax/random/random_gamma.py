@@ -29,10 +29,10 @@ from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, impl_rules, jvp_rules
 
 from .. import elementwise as ew
-from .. import special
 from ..broadcasting import bdim_at_front, batch_size, broadcast_in_dim
 from ..prng import UINT_DTYPES, _threefry2x32_hash
 from ..registry import register, tangent_aval, type_error
+from ..special_gamma import random_gamma_grad
 
 lax = jax.lax
 
@@ -180,12 +180,12 @@ def _gamma_grad(sample, a, log_space: bool):
     """d sample / d a at a fixed uniform level: ``random_gamma_grad`` (for ``log(sample)`` in
     log space, where a sample that rounds to 0 counts as the smallest normal float)."""
     if not log_space:
-        return special.random_gamma_grad(a, sample)
+        return random_gamma_grad(a, sample)
     sample = ew.exp(sample)
     aval = get_aval(sample)
     tiny = broadcast_in_dim(np.array(dtypes.finfo(aval.dtype).tiny, aval.dtype), aval.shape, ())
     sample = ew.select(ew.eq(sample, np.zeros((), aval.dtype)), tiny, sample)
-    return ew.div(special.random_gamma_grad(a, sample), sample)
+    return ew.div(random_gamma_grad(a, sample), sample)
 
 
 def _random_gamma_jvp(primals, tangents, *, log_space):

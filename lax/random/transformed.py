@@ -18,11 +18,10 @@ from zenax.tracer import dtypes
 
 from .. import elementwise as ew
 from ..jnp.promotion import broadcast_to_shape as _broadcast_to
-from .arguments import _check_key, _dtype, _shape, _shape_of
+from .arguments import _check_key, _dtype, _param_sampler_args, _params, _shape, _shape_of
 from .continuous import _exponential, _normal, _uniform
 from .discrete import bernoulli
 from .keys import _split2
-from .sampler_checks import _check_safe_to_cast, _params, _result_shape
 from .staging import _staged
 
 __all__ = ["laplace", "logistic", "cauchy", "lognormal", "pareto", "weibull_min", "rayleigh",
@@ -84,11 +83,8 @@ def lognormal(key, sigma=np.float32(1), shape: Sequence[int] | None = None, dtyp
     >>> bool((random.lognormal(random.PRNGKey(0), 0.5, (4,)) > 0).all())
     True
     """
-    key = _check_key("lognormal", key)
-    dtype = _dtype("lognormal", dtype, float, np.inexact)
-    sigma, = _params("lognormal", sigma=sigma)
-    shape = _result_shape("lognormal", shape, sigma)
-    _check_safe_to_cast("lognormal", dtype, sigma)
+    key, shape, dtype, sigma = _param_sampler_args("lognormal", key, shape, dtype,
+                                                   np.inexact, sigma=sigma)
     return _lognormal(key, sigma, shape, dtype)
 
 
@@ -104,11 +100,7 @@ def pareto(key, b, shape: Sequence[int] | None = None, dtype=None):
     >>> bool((random.pareto(random.PRNGKey(0), 3.0, (4,)) >= 1).all())
     True
     """
-    key = _check_key("pareto", key)
-    dtype = _dtype("pareto", dtype, float, np.floating)
-    b, = _params("pareto", b=b)
-    shape = _result_shape("pareto", shape, b)
-    _check_safe_to_cast("pareto", dtype, b)
+    key, shape, dtype, b = _param_sampler_args("pareto", key, shape, dtype, b=b)
     return _pareto(key, b, shape, dtype)
 
 
@@ -142,11 +134,7 @@ def rayleigh(key, scale, shape: Sequence[int] | None = None, dtype=None):
     >>> random.rayleigh(random.PRNGKey(0), 2.0, (3,)).shape
     (3,)
     """
-    key = _check_key("rayleigh", key)
-    dtype = _dtype("rayleigh", dtype, float, np.floating)
-    scale, = _params("rayleigh", scale=scale)
-    shape = _result_shape("rayleigh", shape, scale)
-    _check_safe_to_cast("rayleigh", dtype, scale)
+    key, shape, dtype, scale = _param_sampler_args("rayleigh", key, shape, dtype, scale=scale)
     return _rayleigh(key, scale, shape, dtype)
 
 
@@ -163,11 +151,7 @@ def wald(key, mean, shape: Sequence[int] | None = None, dtype=None):
     >>> bool((random.wald(random.PRNGKey(0), 1.5, (4,)) > 0).all())
     True
     """
-    key = _check_key("wald", key)
-    dtype = _dtype("wald", dtype, float, np.floating)
-    mean, = _params("wald", mean=mean)
-    shape = _result_shape("wald", shape, mean)
-    _check_safe_to_cast("wald", dtype, mean)
+    key, shape, dtype, mean = _param_sampler_args("wald", key, shape, dtype, mean=mean)
     return _wald(key, mean, shape, dtype)
 
 
@@ -230,11 +214,8 @@ def triangular(key, left, mode, right, shape: Sequence[int] | None = None, dtype
     >>> bool(((x >= 0) & (x <= 2)).all())
     True
     """
-    key = _check_key("triangular", key)
-    dtype = _dtype("triangular", dtype, float, np.floating)
-    left, mode, right = _params("triangular", left=left, mode=mode, right=right)
-    shape = _result_shape("triangular", shape, left, mode, right)
-    _check_safe_to_cast("triangular", dtype, left, mode, right)
+    key, shape, dtype, left, mode, right = _param_sampler_args(
+        "triangular", key, shape, dtype, left=left, mode=mode, right=right)
     return _triangular(key, left, mode, right, shape, dtype)
 
 

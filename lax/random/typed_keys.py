@@ -28,21 +28,21 @@ into a ``NotImplementedError``.
 """
 from __future__ import annotations
 
-import functools
 import math
 
 import jax
 import numpy as np
 
 from zenax.tracer import dtypes
-from zenax.tracer.ad_types import Zero, not_mapped
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import (Primitive, batch_rules, bind, get_aval, impl_rules,
-                               jvp_rules)
+from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, impl_rules
 
-from ..broadcasting import broadcast_in_dim, logical_shape, moveaxis
+from ..broadcasting import moveaxis
+from ..eager import jitted_impl
+from ..elementwise import _broadcast_batcher
 from ..prng import UINT_DTYPES, _check_partitionable, _threefry2x32_hash
-from ..registry import broadcasting_shape, register, tangent_aval, type_error
+from ..registry import (broadcasting_shape, defjvp_zero, register, type_error,
+                        unary_batcher)
 
 lax = jax.lax
 
@@ -79,9 +79,14 @@ def default_impl_name() -> str:
     return jax.config.jax_default_prng_impl
 
 
-def resolve_impl(name: str, spec) -> PRNGImpl:
+def resolve_impl(name: str, spec, dtype=None) -> PRNGImpl:
     """The implementation ``spec`` names: None (the configured default), an implementation
-    name such as ``"threefry2x32"``, or a key dtype.  ``name`` is the calling function."""
+    name such as ``"threefry2x32"``, or a key dtype; or the key ``dtype`` given instead (JAX's
+    ``impl=`` / ``dtype=`` pair: not both).  ``name`` is the calling function."""
+    if dtype is not None:
+        if spec is not None:
+            raise ValueError(f"zenax.random.{name}: cannot specify both `impl` and `dtype`.")
+        spec = dtype
     if spec is None:
         spec = default_impl_name()
     if isinstance(spec, PRNGImpl):
@@ -191,34 +196,13 @@ def _wrap(data, impl: PRNGImpl):
     return jax.random.wrap_key_data(data, impl=impl.name)
 
 
-def _compiled_impl(rule):
-    """Eager execution: ``rule`` with its params fixed, compiled once per params (the
-    general jitted impl of ``lax.eager`` takes plain arrays only, not key arrays)."""
-    @functools.lru_cache(maxsize=256)
-    def compiled(params: tuple):
-        return jax.jit(functools.partial(rule, **dict(params)))
-
-    def impl(*args, **params):
-        return compiled(tuple(sorted(params.items())))(*args)
-    return impl
-
-
-def _register(prim: Primitive, abstract_eval, lower, batch) -> None:
+def _register(prim: Primitive, abstract_eval, lower, batcher=unary_batcher) -> None:
+    """The rules of a key primitive.  Its eager impl is ``lax.eager``'s jitted one, given
+    here because ``zenax.lax`` installs those before ``zenax.random`` is imported."""
     register(prim, abstract_eval, lower)
-    impl_rules[prim] = _compiled_impl(lower)
-    batch_rules[prim] = batch
-
-    def jvp(primals, tangents, **params):
-        out = bind(prim, *primals, **params)
-        return out, Zero(tangent_aval(get_aval(out)))
-    jvp_rules[prim] = jvp
-
-
-def _vectorized_batch(prim: Primitive):
-    """One operand whose axes lead the result's: the batch axis stays where it is."""
-    def rule(args, dims, **params):
-        return bind(prim, args[0], **params), dims[0]
-    return rule
+    impl_rules[prim] = jitted_impl(prim, lower)
+    defjvp_zero(prim)
+    batcher(prim)
 
 
 # --------------------------------------------------------------------------- random_seed
@@ -233,8 +217,7 @@ def _seed_abstract_eval(seeds, *, impl):
 
 
 _register(random_seed_p, _seed_abstract_eval,
-          lambda seeds, *, impl: _wrap(_seed_data(seeds), impl),
-          _vectorized_batch(random_seed_p))
+          lambda seeds, *, impl: _wrap(_seed_data(seeds), impl))
 
 
 # --------------------------------------------------------------------------- random_split
@@ -248,10 +231,10 @@ def _split_abstract_eval(keys, *, shape):
 
 def _split_lower(keys, *, shape):
     data = _stack_halves(*_hash_counters("split", jax.random.key_data(keys), shape))
-    return jax.random.wrap_key_data(data, impl=key_impl_name(keys.dtype))
+    return _wrap(data, _impl_of(keys))
 
 
-_register(random_split_p, _split_abstract_eval, _split_lower, _vectorized_batch(random_split_p))
+_register(random_split_p, _split_abstract_eval, _split_lower)
 
 
 # --------------------------------------------------------------------------- random_bits
@@ -267,8 +250,7 @@ def _bits_abstract_eval(keys, *, bit_width, shape):
 
 _register(random_bits_p, _bits_abstract_eval,
           lambda keys, *, bit_width, shape: _bits_data(jax.random.key_data(keys), bit_width,
-                                                       shape),
-          _vectorized_batch(random_bits_p))
+                                                       shape))
 
 
 # --------------------------------------------------------------------------- random_fold_in
@@ -285,29 +267,11 @@ def _fold_in_abstract_eval(keys, msgs):
 
 def _fold_in_lower(keys, msgs):
     data = _fold_in_data(jax.random.key_data(keys), msgs)
-    return jax.random.wrap_key_data(data, impl=key_impl_name(keys.dtype))
+    return _wrap(data, _impl_of(keys))
 
 
-def _fold_in_batch(args, dims):
-    """Both operands to ``(batch, *shape)``, except an unbatched rank-0 one, which
-    broadcasts as it is."""
-    size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
-    shapes = [logical_shape(x, d) for x, d in zip(args, dims)]
-    shape = next((s for s in shapes if s), ())
-    new_args = []
-    for x, d, s in zip(args, dims, shapes):
-        if d is not_mapped:
-            if s:
-                x = broadcast_in_dim(x, (size, *s), tuple(range(1, len(s) + 1)))
-        else:
-            x = moveaxis(x, d, 0)
-            if not s and shape:
-                x = broadcast_in_dim(x, (size, *shape), (0,))
-        new_args.append(x)
-    return bind(random_fold_in_p, *new_args), 0
-
-
-_register(random_fold_in_p, _fold_in_abstract_eval, _fold_in_lower, _fold_in_batch)
+# Keys and messages broadcast as an elementwise op's operands do.
+_register(random_fold_in_p, _fold_in_abstract_eval, _fold_in_lower, _broadcast_batcher)
 
 
 # --------------------------------------------------------------------------- wrap / unwrap
@@ -315,9 +279,12 @@ random_wrap_p = Primitive("random_wrap")
 
 
 def _wrap_abstract_eval(base_arr, *, impl):
+    # Named after wrap_key_data, the one caller that passes unchecked data.
     if base_arr.dtype != np.uint32 or not base_arr.ndim or base_arr.shape[-1] != 2:
-        raise type_error(f"random_wrap: `base_arr` must be a uint32[..., 2] array of key "
-                         f"data, got {base_arr.str_short()}.")
+        hint = (" -- a typed key already; its data is zenax.random.key_data(key)"
+                if is_key_dtype(base_arr.dtype) else "")
+        raise type_error(f"wrap_key_data: `key_bits_array` must be "
+                         f"uint32 key data of shape (..., 2), got {base_arr.str_short()}{hint}.")
     return _key_aval(base_arr.shape[:-1], impl)
 
 
@@ -328,7 +295,8 @@ def _wrap_batch(args, dims, *, impl):
     return bind(random_wrap_p, x, impl=impl), d
 
 
-_register(random_wrap_p, _wrap_abstract_eval, _wrap, _wrap_batch)
+_register(random_wrap_p, _wrap_abstract_eval, _wrap)
+batch_rules[random_wrap_p] = _wrap_batch
 
 random_unwrap_p = Primitive("random_unwrap")
 
@@ -338,12 +306,11 @@ def _unwrap_abstract_eval(keys):
     return ShapedArray((*keys.shape, 2), np.uint32)
 
 
-_register(random_unwrap_p, _unwrap_abstract_eval, jax.random.key_data,
-          _vectorized_batch(random_unwrap_p))
+_register(random_unwrap_p, _unwrap_abstract_eval, jax.random.key_data)
 
 # --------------------------------------------------------------------------- random_clone
 random_clone_p = Primitive("random_clone")
-_register(random_clone_p, lambda x: x, lambda x: x, _vectorized_batch(random_clone_p))
+_register(random_clone_p, lambda x: x, lambda x: x)
 
 
 def random_seed(seeds, impl: PRNGImpl):

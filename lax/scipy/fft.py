@@ -32,14 +32,9 @@ from zenax.tracer.source_info import user_frame_str
 __all__ = ["dct", "dctn", "idct", "idctn"]
 
 
-def _complex_dtype(dtype) -> np.dtype:
-    return np.dtype(np.complex128 if np.dtype(dtype) in (np.float64, np.complex128)
-                    else np.complex64)
-
-
 def _w4(n: int, k):
     """The twiddle ``exp(-i pi k / 2n)``, in the complex dtype of ``k``."""
-    dtype = _complex_dtype(dtype_of(k))
+    dtype = _dtypes.to_complex_dtype(dtype_of(k))
     return jnp.exp(-.5j * np.pi * k.astype(dtype) / jnp.asarray(n, dtype=dtype))
 
 
@@ -81,11 +76,14 @@ def _check(name: str, x, type: int, norm) -> object:
     return jnp.asarray(x)
 
 
-def _fit(x, axis: int, n: int | None):
-    """``x`` cropped or zero-padded at the end of ``axis`` to length ``n``."""
-    if n is None:
+def _fit(x, s, axes):
+    """``x`` cropped or zero-padded at the end of each of ``axes`` to the lengths ``s``
+    (``None``: as it is)."""
+    if s is None:
         return x
-    pads = [(0, n - shape_of(x)[axis] if a == axis else 0, 0) for a in range(ndim_of(x))]
+    lengths = dict(zip(axes, s))
+    pads = [(0, lengths[a] - shape_of(x)[a] if a in lengths else 0, 0)
+            for a in range(ndim_of(x))]
     return lax.pad(x, np.zeros((), dtype_of(x)), pads)
 
 
@@ -107,7 +105,7 @@ def dct(x: ArrayLike, type: int = 2, n: int | None = None, axis: int = -1,
     if _dtypes.is_complex(dtype_of(x)):
         return _split_complex(dct, x, n=n, axis=axis, norm=norm)
     axis = canonical_axis("scipy.fft.dct", axis, ndim_of(x))
-    x = _fit(x, axis, n)
+    x = _fit(x, None if n is None else (n,), (axis,))
     size = shape_of(x)[axis]
     spectrum = jnp.fft.fft(_interleave(x, axis), axis=axis)
     k = _along(jnp.arange(size, dtype=dtype_of(jnp.real(spectrum))), axis, ndim_of(x))
@@ -150,15 +148,6 @@ def _lengths_and_axes(name: str, x, s, axes) -> tuple:
     return s, axes
 
 
-def _fit_all(x, s, axes):
-    if s is None:
-        return x
-    lengths = dict(zip(axes, s))
-    pads = [(0, lengths[a] - shape_of(x)[a] if a in lengths else 0, 0)
-            for a in range(ndim_of(x))]
-    return lax.pad(x, np.zeros((), dtype_of(x)), pads)
-
-
 @compiled_when_eager(n_arrays=1, static_argnames=("type", "s", "axes", "norm"))
 def dctn(x: ArrayLike, type: int = 2, s: Sequence[int] | None = None,
          axes: Sequence[int] | None = None, norm: str | None = None):
@@ -175,7 +164,7 @@ def dctn(x: ArrayLike, type: int = 2, s: Sequence[int] | None = None,
     s, axes = _lengths_and_axes("dctn", x, s, axes)
     if len(axes) == 1:
         return dct(x, n=s[0] if s is not None else None, axis=axes[0], norm=norm)
-    x = _fit_all(x, s, axes)
+    x = _fit(x, s, axes)
     if len(axes) == 2:
         return _dct2(x, axes, norm)
     for block in (axes[i:i + 2] for i in range(0, len(axes), 2)):
@@ -197,7 +186,7 @@ def idct(x: ArrayLike, type: int = 2, n: int | None = None, axis: int = -1,
     if _dtypes.is_complex(dtype_of(x)):
         return _split_complex(idct, x, n=n, axis=axis, norm=norm)
     axis = canonical_axis("scipy.fft.idct", axis, ndim_of(x))
-    x = _fit(x, axis, n)
+    x = _fit(x, None if n is None else (n,), (axis,))
     size = shape_of(x)[axis]
     x, = promote_dtypes_inexact(x)
     if norm is None or norm == "backward":
@@ -226,7 +215,7 @@ def idctn(x: ArrayLike, type: int = 2, s: Sequence[int] | None = None,
     s, axes = _lengths_and_axes("idctn", x, s, axes)
     if len(axes) == 1:
         return idct(x, n=s[0] if s is not None else None, axis=axes[0], norm=norm)
-    x = _fit_all(x, s, axes)
+    x = _fit(x, s, axes)
     for axis in axes:
         x = idct(x, axis=axis, norm=norm)
     return x

@@ -11,8 +11,6 @@ need the values.
 """
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 import zenax.lax.jnp as jnp
@@ -20,6 +18,8 @@ from zenax.lax.jnp.indexing import getitem
 from zenax.lax.jnp.promotion import (canonical_dtype, check_arraylike, dtype_of, ndim_of,
                                      promote_dtypes_inexact, shape_of)
 from zenax.tracer.tree_util import register_pytree_node
+
+from .ndimage import _corner_sum
 
 __all__ = ["RegularGridInterpolator"]
 
@@ -131,19 +131,8 @@ class RegularGridInterpolator:
         return indices, distances, outside
 
     def _linear(self, indices, distances):
-        # Trailing axes of values (beyond the grid's) broadcast against the weights.
-        trailing = (slice(None),) + (None,) * (ndim_of(self.values) - len(indices))
-        result = jnp.asarray(0.)
-        for corner in itertools.product(*[(False, True) for _ in indices]):
-            weight = jnp.asarray(1.)
-            corner_indices = []
-            for upper, i, t in zip(corner, indices, distances):
-                weight = jnp.multiply(weight, t if upper else jnp.subtract(1, t))
-                corner_indices.append(jnp.add(i, 1) if upper else i)
-            term = jnp.multiply(getitem(self.values, tuple(corner_indices)),
-                                getitem(weight, trailing))
-            result = jnp.add(result, term)
-        return result
+        return _corner_sum(self.values, [[(i, None, jnp.subtract(1, t)), (jnp.add(i, 1), None, t)]
+                                         for i, t in zip(indices, distances)])
 
     def _nearest(self, indices, distances):
         nearest = tuple(jnp.where(jnp.less_equal(t, .5), i, jnp.add(i, 1))
@@ -151,9 +140,15 @@ class RegularGridInterpolator:
         return getitem(self.values, nearest)
 
 
+def _unflatten(aux, children) -> RegularGridInterpolator:
+    # Not through __init__ (as JAX): the leaves were checked when the interpolator was
+    # made, and an unflattened tree may hold anything as leaves (tracers, in_axes ints).
+    interp = object.__new__(RegularGridInterpolator)
+    interp.grid, interp.values, interp.fill_value = children
+    interp.method, interp.bounds_error = aux
+    return interp
+
+
 register_pytree_node(
     RegularGridInterpolator,
-    lambda f: ((f.grid, f.values, f.fill_value), (f.method, f.bounds_error)),
-    lambda aux, children: RegularGridInterpolator(children[0], children[1], *aux,
-                                                  children[2]),
-)
+    lambda f: ((f.grid, f.values, f.fill_value), (f.method, f.bounds_error)), _unflatten)

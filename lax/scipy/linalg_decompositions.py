@@ -16,32 +16,17 @@ applied as ``G T G^H`` and ``Z G^H``, from the bottom block up (Golub & Van Loan
 """
 from __future__ import annotations
 
-import numpy as np
-
 import zenax.lax.jnp as jnp
 from zenax import lax
 from zenax.lax.eager import compile_marked, compiled_when_eager
-from zenax.lax.jnp.promotion import (ArrayLike, canonical_dtype, dtype_of, ndim_of,
-                                     promote_dtypes_inexact, shape_of)
+from zenax.lax.jnp.promotion import (ArrayLike, dtype_of, ndim_of, promote_dtypes_inexact,
+                                     shape_of)
+from zenax.lax.registry import value_error
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.source_info import user_frame_str
 
 __all__ = ["eigh", "hessenberg", "qr", "qr_multiply", "rsf2csf", "schur", "svd"]
 
-
-def _value_error(msg: str) -> ValueError:
-    return ValueError(f"{msg} (at {user_frame_str()})")
-
-
-def complex_dtype(dtype) -> np.dtype:
-    """The complex dtype of ``dtype``'s precision: complex64 for floats of 32 bits or
-    fewer, and integers take the default complex dtype."""
-    dtype = np.dtype(dtype)
-    if _dtypes.is_complex(dtype):
-        return dtype
-    if _dtypes.is_float(dtype) and dtype.itemsize <= 4:
-        return np.dtype(np.complex64)
-    return canonical_dtype(np.complex128)
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=("full_matrices", "compute_uv", "overwrite_a",
@@ -110,8 +95,8 @@ def qr(a: ArrayLike, overwrite_a: bool = False, lwork=None, mode: str = "full",
            [ 0.,  1.]], dtype=float32)
     """
     if mode not in _QR_MODES:
-        raise _value_error(f"qr: unsupported QR decomposition mode {mode!r}; expected "
-                           f"'full', 'economic' or 'r'")
+        raise value_error(f"qr: unsupported QR decomposition mode {mode!r}; expected "
+                          f"'full', 'economic' or 'r'")
     a, = promote_dtypes_inexact(jnp.asarray(a))
     q, r, *p = lax.linalg.qr(a, pivoting=pivoting, full_matrices=_QR_MODES[mode])
     return (r, *p) if mode == "r" else (q, r, *p)
@@ -132,20 +117,20 @@ def qr_multiply(a: ArrayLike, c: ArrayLike, mode: str = "right", pivoting: bool 
     """
     a, c = promote_dtypes_inexact(jnp.asarray(a), jnp.asarray(c))
     if mode not in ("right", "left"):
-        raise _value_error(f"qr_multiply: mode must be 'right' or 'left', got {mode!r}")
+        raise value_error(f"qr_multiply: mode must be 'right' or 'left', got {mode!r}")
     vector = ndim_of(c) == 1
     if vector:
         c = c[:, None] if mode == "left" else c[None, :]
     m, n = shape_of(a)[-2:]
     k = min(m, n)
     if mode == "left" and shape_of(c)[-2] != k:
-        raise _value_error(f"qr_multiply: shapes are not compatible for q @ c: a has shape "
-                           f"{shape_of(a)} so q has {k} columns, but c has "
-                           f"{shape_of(c)[-2]} rows (expected {k})")
+        raise value_error(f"qr_multiply: shapes are not compatible for q @ c: a has shape "
+                          f"{shape_of(a)} so q has {k} columns, but c has "
+                          f"{shape_of(c)[-2]} rows (expected {k})")
     if mode == "right" and shape_of(c)[-1] != m:
-        raise _value_error(f"qr_multiply: shapes are not compatible for c @ q: a has shape "
-                           f"{shape_of(a)} so q has {m} rows, but c has {shape_of(c)[-1]} "
-                           f"columns (expected {m})")
+        raise value_error(f"qr_multiply: shapes are not compatible for c @ q: a has shape "
+                          f"{shape_of(a)} so q has {m} rows, but c has {shape_of(c)[-1]} "
+                          f"columns (expected {m})")
     batch = jnp.broadcast_shapes(shape_of(a)[:-2], shape_of(c)[:-2])
     a = jnp.broadcast_to(a, batch + shape_of(a)[-2:])
     c = jnp.broadcast_to(c, batch + shape_of(c)[-2:])
@@ -184,11 +169,11 @@ def schur(a: ArrayLike, output: str = "real") -> list:
            [0., 3.]], dtype=float32)
     """
     if output not in ("real", "complex"):
-        raise _value_error(f"schur: expected 'output' to be either 'real' or 'complex', got "
-                           f"output={output!r}")
+        raise value_error(f"schur: expected 'output' to be either 'real' or 'complex', got "
+                          f"output={output!r}")
     a = jnp.asarray(a)
     if output == "complex":
-        a = a.astype(complex_dtype(dtype_of(a)))
+        a = a.astype(_dtypes.to_complex_dtype(dtype_of(a)))
     return lax.linalg.schur(a)
 
 
@@ -217,7 +202,7 @@ def _givens_split(m, t, z):
 
 
 def _rsf2csf_matrix(t, z):
-    dtype = complex_dtype(jnp.promote_types(dtype_of(t), dtype_of(z)))
+    dtype = _dtypes.to_complex_dtype(jnp.promote_types(dtype_of(t), dtype_of(z)))
     t, z = t.astype(dtype), z.astype(dtype)
     eps = jnp.finfo(dtype).eps
     n = shape_of(t)[0]
@@ -245,12 +230,12 @@ def rsf2csf(T: ArrayLike, Z: ArrayLike, check_finite: bool = True) -> tuple:
     """
     T, Z = jnp.asarray(T), jnp.asarray(Z)
     if ndim_of(T) < 2 or shape_of(T)[-1] != shape_of(T)[-2]:
-        raise _value_error(f"rsf2csf: input 'T' must be square, got shape {shape_of(T)}")
+        raise value_error(f"rsf2csf: input 'T' must be square, got shape {shape_of(T)}")
     if ndim_of(Z) < 2 or shape_of(Z)[-1] != shape_of(Z)[-2]:
-        raise _value_error(f"rsf2csf: input 'Z' must be square, got shape {shape_of(Z)}")
+        raise value_error(f"rsf2csf: input 'Z' must be square, got shape {shape_of(Z)}")
     if shape_of(T)[-1] != shape_of(Z)[-1]:
-        raise _value_error(f"rsf2csf: input array shapes must match: Z: {shape_of(Z)} vs. "
-                           f"T: {shape_of(T)}")
+        raise value_error(f"rsf2csf: input array shapes must match: Z: {shape_of(Z)} vs. "
+                          f"T: {shape_of(T)}")
     return jnp.vectorize(_rsf2csf_matrix, signature="(n,n),(n,n)->(n,n),(n,n)")(T, Z)
 
 

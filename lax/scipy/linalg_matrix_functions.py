@@ -8,11 +8,9 @@
   and ``s`` are piecewise constant in ``A``, so its derivative is that of the chosen
   polynomial, solve and squarings -- what differentiating the composition gives, which
   is also what JAX does (it declares no rule of its own).
-* ``expm_frechet(A, E)`` is that derivative in direction ``E``.  JAX takes it with
-  ``jvp``, a transform this layer sits below, so the tangent is carried through the same
-  steps by hand: the product rule through the powers of ``A``, ``dR = Q^{-1} (dP - dQ R)``
-  through the solve, and ``dR <- dR R + R dR`` through each squaring (Al-Mohy & Higham
-  2009 compute it the same way).
+* ``expm_frechet(A, E)`` is that derivative in direction ``E``: the ``jvp`` of ``expm``,
+  as JAX's -- a transform this layer sits below, which ``zenax.transforms`` hands down
+  (``lax.custom_solvers._transform``).
 * ``sqrtm`` and ``funm`` work on the complex Schur form ``A = Z T Z^H``: ``f(T)`` is upper
   triangular, its diagonal ``f(diag(T))``, and the entries above are filled in one
   superdiagonal at a time from ``f(T) T = T f(T)`` (Björck & Hammarling 1983 for the
@@ -24,16 +22,20 @@
 from __future__ import annotations
 
 import functools
-from typing import Callable, NamedTuple
+import operator
+from typing import Callable
 
 import numpy as np
 
 import zenax.lax.jnp as jnp
 from zenax import lax
+from zenax.lax.custom_solvers import _transform
 from zenax.lax.eager import compile_marked, compiled_when_eager
 from zenax.lax.jnp.indexing import getitem
+from zenax.lax.jnp.linalg_solve import is_square
 from zenax.lax.jnp.promotion import (ArrayLike, dtype_of, ndim_of, promote_dtypes_inexact,
                                      shape_of)
+from zenax.lax.registry import value_error
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.source_info import user_frame_str
 
@@ -49,46 +51,15 @@ _HIGHEST = "highest"
 # take a zenax loop index.
 
 
-def _value_error(msg: str) -> ValueError:
-    return ValueError(f"{msg} (at {user_frame_str()})")
-
-
-def _is_square(shape) -> bool:
-    return len(shape) >= 2 and shape[-1] == shape[-2]
-
-
 # --------------------------------------------------------------------------- expm
-
-class _Dual(NamedTuple):
-    """A matrix and, when a Fréchet derivative is wanted, its tangent (else None)."""
-    value: object
-    tangent: object
-
 
 def _precise_dot(x, y):
     return jnp.dot(x, y, precision=_HIGHEST)
 
 
-def _dot(x: _Dual, y: _Dual) -> _Dual:
-    value = _precise_dot(x.value, y.value)
-    if x.tangent is None:
-        return _Dual(value, None)
-    return _Dual(value, _precise_dot(x.tangent, y.value) + _precise_dot(x.value, y.tangent))
-
-
-def _combine(first: _Dual | None, terms, identity_coefficient: float | None = None,
-             identity=None) -> _Dual:
-    """``first + c_1 x_1 + ... + c_k x_k (+ c I)`` for ``terms = [(c_1, x_1), ...]``,
-    summed left to right (the rounding JAX's expression has)."""
-    value = first.value if first is not None else None
-    tangent = first.tangent if first is not None else None
-    for c, x in terms:
-        value = c * x.value if value is None else value + c * x.value
-        if x.tangent is not None:
-            tangent = c * x.tangent if tangent is None else tangent + c * x.tangent
-    if identity_coefficient is not None:
-        value = value + identity_coefficient * identity
-    return _Dual(value, tangent)
+def _sum(*terms):
+    """``terms[0] + terms[1] + ...``, left to right (the rounding JAX's expression has)."""
+    return functools.reduce(operator.add, terms)
 
 
 # The Padé coefficients b_0 ... b_m of degree m (Higham 2005, table 10.4).
@@ -113,33 +84,30 @@ _PADE_CHOICE = {
 }
 
 
-def _pade(degree: int, a, e):
-    """``(U, V)`` with ``p(A) = U + V`` and ``q(A) = V - U`` (odd and even parts), and
-    their tangents in direction ``e`` when it is given."""
+def _pade(degree: int, a):
+    """``(U, V)`` with ``p(A) = U + V`` and ``q(A) = V - U`` (odd and even parts)."""
     b = _PADE[degree]
     identity = jnp.eye(*shape_of(a), dtype=dtype_of(a))
-    a = _Dual(a, e)
-    a2 = _dot(a, a)
+    a2 = _precise_dot(a, a)
     powers = {2: a2}
     for k in range(4, (6 if degree == 13 else degree - 1) + 1, 2):
-        powers[k] = _dot(powers[k - 2], a2)
+        powers[k] = _precise_dot(powers[k - 2], a2)
     if degree == 13:
         # A^13 and A^12 are not formed: A6 times a combination of A6, A4 and A2.
         a4, a6 = powers[4], powers[6]
-        odd_high = _dot(a6, _combine(None, [(b[13], a6), (b[11], a4), (b[9], a2)]))
-        u = _dot(a, _combine(odd_high, [(b[7], a6), (b[5], a4), (b[3], a2)], b[1], identity))
-        even_high = _dot(a6, _combine(None, [(b[12], a6), (b[10], a4), (b[8], a2)]))
-        v = _combine(even_high, [(b[6], a6), (b[4], a4), (b[2], a2)], b[0], identity)
+        odd_high = _precise_dot(a6, _sum(b[13] * a6, b[11] * a4, b[9] * a2))
+        u = _precise_dot(a, _sum(odd_high, b[7] * a6, b[5] * a4, b[3] * a2, b[1] * identity))
+        even_high = _precise_dot(a6, _sum(b[12] * a6, b[10] * a4, b[8] * a2))
+        v = _sum(even_high, b[6] * a6, b[4] * a4, b[2] * a2, b[0] * identity)
     else:
-        u = _dot(a, _combine(None, [(b[k + 1], powers[k]) for k in range(degree - 1, 0, -2)],
-                             b[1], identity))
-        v = _combine(None, [(b[k], powers[k]) for k in range(degree - 1, 0, -2)], b[0], identity)
-    return (u.value, v.value) if e is None else (u.value, v.value, u.tangent, v.tangent)
+        ks = range(degree - 1, 0, -2)
+        u = _precise_dot(a, _sum(*[b[k + 1] * powers[k] for k in ks], b[1] * identity))
+        v = _sum(*[b[k] * powers[k] for k in ks], b[0] * identity)
+    return u, v
 
 
-def _expm_with_tangent(a, e, upper_triangular: bool, max_squarings: int):
-    """``exp(a)`` of one square matrix and, if ``e`` is given, its derivative in
-    direction ``e`` (else None)."""
+def _expm_one(a, *, upper_triangular: bool, max_squarings: int):
+    """``exp(a)`` of one square matrix."""
     dtype = dtype_of(a)
     if dtype in (np.float64, np.complex128):
         kind = "double"
@@ -151,46 +119,19 @@ def _expm_with_tangent(a, e, upper_triangular: bool, max_squarings: int):
     max_norm, bounds, degrees = _PADE_CHOICE[kind]
     norm = jnp.linalg.norm(a, 1)
     squarings = jnp.maximum(0, jnp.floor(jnp.log2(norm / max_norm)))
-    scale = 2 ** squarings.astype(dtype)
-    scaled = a / scale
-    scaled_e = None if e is None else e / scale
+    scaled = a / 2 ** squarings.astype(dtype)
     degree = jnp.digitize(norm, jnp.array(bounds, dtype=dtype_of(norm)))
-    branches = [functools.partial(_pade, d) for d in degrees]
-    operands = (scaled,) if e is None else (scaled, scaled_e)
-    if e is None:
-        branches = [functools.partial(branch, e=None) for branch in branches]
-    parts = lax.switch(degree, branches, *operands)
-    u, v = parts[:2]
-    p, q = u + v, -u + v
+    u, v = lax.switch(degree, [functools.partial(_pade, d) for d in degrees], scaled)
 
-    def overflow(p, q, *tangents):
-        nan = jnp.full_like(a, np.nan)
-        return (nan,) if e is None else (nan, jnp.zeros_like(a))
-
-    def compute(p, q, *tangents):
+    def compute(p, q):
         r = solve_triangular(q, p) if upper_triangular else jnp.linalg.solve(q, p)
-        r_dot = None
-        if tangents:
-            u_dot, v_dot = tangents
-            p_dot, q_dot = u_dot + v_dot, -u_dot + v_dot
-            rhs = p_dot - jnp.matmul(q_dot, r, precision=_HIGHEST)
-            r_dot = (solve_triangular(q, rhs) if upper_triangular
-                     else jnp.linalg.solve(q, rhs))
-        # Undo the scaling: square r (and r_dot by the product rule) `squarings` times.
-        def square(carry, i):
-            def step(carry):
-                r, *r_dot = carry
-                if not r_dot:
-                    return (_precise_dot(r, r),)
-                return (_precise_dot(r, r),
-                        _precise_dot(r_dot[0], r) + _precise_dot(r, r_dot[0]))
-            return lax.cond(i < squarings, step, lambda c: c, carry), None
-        carry = (r,) if r_dot is None else (r, r_dot)
-        carry, _ = lax.scan(square, carry, jnp.arange(max_squarings, dtype=dtype_of(squarings)))
-        return carry
+        # Undo the scaling: square r `squarings` times.
+        def square(r, i):
+            return lax.cond(i < squarings, lambda r: _precise_dot(r, r), lambda r: r, r), None
+        return lax.scan(square, r, jnp.arange(max_squarings, dtype=dtype_of(squarings)))[0]
 
-    out = lax.cond(squarings > max_squarings, overflow, compute, p, q, *parts[2:])
-    return (out[0], None) if e is None else tuple(out)
+    return lax.cond(squarings > max_squarings, lambda p, q: jnp.full_like(a, np.nan),
+                    compute, u + v, -u + v)
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=("upper_triangular", "max_squarings"))
@@ -204,18 +145,14 @@ def expm(A: ArrayLike, *, upper_triangular: bool = False, max_squarings: int = 1
            [0., 1.]], dtype=float32)
     """
     A, = promote_dtypes_inexact(A)
-    if not _is_square(shape_of(A)):
-        raise _value_error(f"expm: expected A to be a (batched) square matrix, got "
-                           f"A.shape={shape_of(A)}")
+    if not is_square(shape_of(A)):
+        raise value_error(f"expm: expected A to be a (batched) square matrix, got "
+                          f"A.shape={shape_of(A)}")
     expm_one = functools.partial(_expm_one, upper_triangular=upper_triangular,
                                  max_squarings=max_squarings)
     if ndim_of(A) > 2:
         return jnp.vectorize(expm_one, signature="(n,n)->(n,n)")(A)
     return expm_one(A)
-
-
-def _expm_one(a, *, upper_triangular: bool, max_squarings: int):
-    return _expm_with_tangent(a, None, upper_triangular, max_squarings)[0]
 
 
 @compiled_when_eager(n_arrays=2, static_argnames=("method", "compute_expm"))
@@ -231,22 +168,19 @@ def expm_frechet(A: ArrayLike, E: ArrayLike, *, method: str | None = None,
     """
     A, E = promote_dtypes_inexact(jnp.asarray(A), jnp.asarray(E))
     a_shape, e_shape = shape_of(A), shape_of(E)
-    if not _is_square(a_shape):
-        raise _value_error(f"expm_frechet: expected A to be a (batched) square matrix, got "
-                           f"A.shape={a_shape}")
-    if not _is_square(e_shape):
-        raise _value_error(f"expm_frechet: expected E to be a (batched) square matrix, got "
-                           f"E.shape={e_shape}")
+    if not is_square(a_shape):
+        raise value_error(f"expm_frechet: expected A to be a (batched) square matrix, got "
+                          f"A.shape={a_shape}")
+    if not is_square(e_shape):
+        raise value_error(f"expm_frechet: expected E to be a (batched) square matrix, got "
+                          f"E.shape={e_shape}")
     if a_shape != e_shape:
-        raise _value_error(f"expm_frechet: expected A and E to be the same shape, got "
-                           f"A.shape={a_shape} E.shape={e_shape}")
+        raise value_error(f"expm_frechet: expected A and E to be the same shape, got "
+                          f"A.shape={a_shape} E.shape={e_shape}")
 
-    def frechet(a, e):
-        return _expm_with_tangent(a, e, upper_triangular=False, max_squarings=16)
-
-    if ndim_of(A) > 2:
-        frechet = jnp.vectorize(frechet, signature="(n,n),(n,n)->(n,n),(n,n)")
-    expm_a, derivative = frechet(A, E)
+    # As JAX's: the jvp of expm (a transform, which zenax.transforms hands down).
+    bound = functools.partial(expm, upper_triangular=False, max_squarings=16)
+    (expm_a,), (derivative,) = _transform("jvp_flat")(lambda a: [bound(a)], [A], [E])
     return (expm_a, derivative) if compute_expm else derivative
 
 
@@ -279,8 +213,8 @@ def _sqrtm_triangular(t):
 def _sqrtm(A):
     A = jnp.asarray(A)
     if ndim_of(A) != 2:
-        raise _value_error(f"sqrtm: expected one square matrix (rank 2), got shape "
-                           f"{shape_of(A)}")
+        raise value_error(f"sqrtm: expected one square matrix (rank 2), got shape "
+                          f"{shape_of(A)}")
     t, z = schur(A, output="complex")
     root = _sqrtm_triangular(t)
     return jnp.matmul(jnp.matmul(z, root, precision=_HIGHEST), jnp.conj(z.T),
@@ -342,8 +276,8 @@ def funm(A: ArrayLike, func: Callable, disp: bool = True):
            [0.+0.j, 9.+0.j]], dtype=complex64)
     """
     A = jnp.asarray(A)
-    if ndim_of(A) != 2 or not _is_square(shape_of(A)):
-        raise _value_error(f"funm: expected a square matrix, got shape {shape_of(A)}")
+    if ndim_of(A) != 2 or not is_square(shape_of(A)):
+        raise value_error(f"funm: expected a square matrix, got shape {shape_of(A)}")
     t, z = schur(A)
     t, z = rsf2csf(t, z)
     f = jnp.diag(func(jnp.diag(t))).astype(dtype_of(t))
@@ -382,8 +316,8 @@ def _polar_matrix(a, *, side: str, method: str, eps):
         else:
             posdef = (u * s[None, :]) @ jnp.conj(u.T)
     else:
-        raise _value_error(f"polar: unknown polar decomposition method {method!r}; expected "
-                           f"'qdwh' or 'svd'")
+        raise value_error(f"polar: unknown polar decomposition method {method!r}; expected "
+                          f"'qdwh' or 'svd'")
     return unitary, posdef
 
 
@@ -403,11 +337,11 @@ def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh",
     """
     a = jnp.asarray(a)
     if ndim_of(a) < 2:
-        raise _value_error(f"polar: the input `a` must be at least a 2-D array, got shape "
-                           f"{shape_of(a)}")
+        raise value_error(f"polar: the input `a` must be at least a 2-D array, got shape "
+                          f"{shape_of(a)}")
     if side not in ("right", "left"):
-        raise _value_error(f"polar: the argument `side` must be either 'right' or 'left', "
-                           f"got {side!r}")
+        raise value_error(f"polar: the argument `side` must be either 'right' or 'left', "
+                          f"got {side!r}")
     signature = "(m,n)->(m,n),(n,n)" if side == "right" else "(m,n)->(m,n),(m,m)"
     polar_one = functools.partial(_polar_matrix, side=side, method=method, eps=eps)
     return jnp.vectorize(polar_one, signature=signature)(a)
@@ -452,8 +386,8 @@ def _sylvester_matrix(a, b, c, *, method: str, tol):
         y = f / (ra[:, None] + rb[None, :])
         x = ua[:m, :m] @ y[:m, :n] @ jnp.linalg.inv(ub)[:n, :n]
     else:
-        raise _value_error(f"solve_sylvester: unrecognized method {method!r}; the two valid "
-                           f"methods are 'schur' and 'eigen'")
+        raise value_error(f"solve_sylvester: unrecognized method {method!r}; the two valid "
+                          f"methods are 'schur' and 'eigen'")
     if not _dtypes.is_complex(dtype_of(c)):
         x = x.real
     # a x + x b = c has no unique solution when a and -b share an eigenvalue.
@@ -477,8 +411,8 @@ def solve_sylvester(A: ArrayLike, B: ArrayLike, C: ArrayLike, *, method: str = "
     A, B, C = promote_dtypes_inexact(jnp.asarray(A), jnp.asarray(B), jnp.asarray(C))
     m, n = shape_of(C)[-2:]
     if shape_of(A)[-2:] != (m, m) or shape_of(B)[-2:] != (n, n):
-        raise _value_error(f"solve_sylvester: incompatible shapes for the Sylvester "
-                           f"equation: A: {shape_of(A)}, B: {shape_of(B)}, C: {shape_of(C)}")
+        raise value_error(f"solve_sylvester: incompatible shapes for the Sylvester "
+                          f"equation: A: {shape_of(A)}, B: {shape_of(B)}, C: {shape_of(C)}")
     sylvester = functools.partial(_sylvester_matrix, method=method, tol=tol)
     return jnp.vectorize(sylvester, signature="(m,m),(n,n),(m,n)->(m,n)")(A, B, C)
 

@@ -21,20 +21,14 @@ import warnings
 
 import zenax.lax.jnp as jnp
 from zenax import lax
-from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.eager import compile_marked, compiled_when_eager
 from zenax.lax.jnp.promotion import (ArrayLike, dtype_of, ndim_of, promote_dtypes_inexact,
                                      shape_of)
-from zenax.lax.linalg_family import matmul as _precise_matmul
 from zenax.lax.linalg_lu import lu_solve as _lu_solve_core
-from zenax.tracer.source_info import user_frame_str
+from zenax.lax.registry import value_error
 
 __all__ = ["cho_factor", "cho_solve", "cholesky", "det", "inv", "lu", "lu_factor", "lu_solve",
            "solve", "solve_triangular"]
-
-
-def _value_error(msg: str) -> ValueError:
-    return ValueError(f"{msg} (at {user_frame_str()})")
 
 
 def _rhs_signature(name: str, a, b, factors: str) -> str:
@@ -75,8 +69,8 @@ def solve_triangular(a: ArrayLike, b: ArrayLike, trans: int | str = 0, lower: bo
     try:
         transpose_a, conjugate_a = _TRANS[trans]
     except (KeyError, TypeError):
-        raise _value_error(f"solve_triangular: invalid 'trans' value {trans!r}; expected "
-                           f"0, 1, 2, 'N', 'T' or 'C'") from None
+        raise value_error(f"solve_triangular: invalid 'trans' value {trans!r}; expected "
+                          f"0, 1, 2, 'N', 'T' or 'C'") from None
     a, b = promote_dtypes_inexact(jnp.asarray(a), jnp.asarray(b))
     signature = _rhs_signature("solve_triangular", a, b, "(n,n)")
     solve = functools.partial(lax.linalg.triangular_solve, left_side=True, lower=lower,
@@ -202,10 +196,10 @@ def lu(a: ArrayLike, permute_l: bool = False, overwrite_a: bool = False,
            [0.       , 0.6666666]], dtype=float32)
     """
     a, = promote_dtypes_inexact(jnp.asarray(a))
-    lu_, _, permutation = lax.linalg.lu(a)
     if ndim_of(a) != 2:
-        raise _value_error(f"lu: expected one matrix (rank 2), got shape {shape_of(a)}; "
-                           f"for a batch use lu_factor, or vmap")
+        raise value_error(f"lu: expected one matrix (rank 2), got shape {shape_of(a)}; "
+                          f"for a batch use lu_factor, or vmap")
+    lu_, _, permutation = lax.linalg.lu(a)
     dtype = dtype_of(a)
     m, n = shape_of(a)
     k = min(m, n)
@@ -219,37 +213,6 @@ def lu(a: ArrayLike, permute_l: bool = False, overwrite_a: bool = False,
 
 
 # --------------------------------------------------------------------------- solve, inv, det
-
-def _matvec(a, x):
-    """``a @ x`` for matrices ``a`` ``(..., n, n)`` and vectors ``x`` ``(..., n)``."""
-    return _precise_matmul(a, x[..., None])[..., 0]
-
-
-def _cho_solve_with(a, b, lower: bool):
-    factors = (cholesky(a, lower=lower), lower)
-    if ndim_of(a) == ndim_of(b) + 1:
-        return cho_solve(factors, b[..., None])[..., 0]
-    return cho_solve(factors, b)
-
-
-@functools.partial(custom_jvp, nondiff_argnums=(2,))
-def _positive_definite_solve(a, b, lower: bool):
-    return _cho_solve_with(a, b, lower)
-
-
-@_positive_definite_solve.defjvp
-def _positive_definite_solve_jvp(lower, primals, tangents):
-    (a, b), (a_dot, b_dot) = primals, tangents
-    factors = (cholesky(a, lower=lower), lower)
-    vector = ndim_of(a) == ndim_of(b) + 1
-
-    def solve(rhs):
-        return cho_solve(factors, rhs[..., None])[..., 0] if vector else cho_solve(factors, rhs)
-
-    x = solve(b)
-    a_dot_x = _matvec(a_dot, x) if vector else _precise_matmul(a_dot, x)
-    return x, solve(b_dot - a_dot_x)
-
 
 @compiled_when_eager(n_arrays=2, static_argnames=("lower", "overwrite_a", "overwrite_b",
                                                   "debug", "check_finite", "assume_a"))
@@ -267,16 +230,24 @@ def solve(a: ArrayLike, b: ArrayLike, lower: bool = False, overwrite_a: bool = F
     """
     valid = ["gen", "sym", "her", "pos"]
     if assume_a not in valid:
-        raise _value_error(f"solve: expected assume_a to be one of {valid}; got {assume_a!r}")
+        raise value_error(f"solve: expected assume_a to be one of {valid}; got {assume_a!r}")
     if assume_a != "pos":
         return jnp.linalg.solve(a, b)
     a, b = promote_dtypes_inexact(jnp.asarray(a), jnp.asarray(b))
     a_shape, b_shape = shape_of(a), shape_of(b)
     if not (len(a_shape) >= 2 and len(b_shape) in (len(a_shape), len(a_shape) - 1)
             and a_shape[-1] == a_shape[-2] == b_shape[len(a_shape) - 2]):
-        raise _value_error(f"solve: expected a of shape [..., m, m] and b of shape "
-                           f"[..., m, k] or [..., m]; got a={a_shape} and b={b_shape}")
-    return _positive_definite_solve(a, b, bool(lower))
+        raise value_error(f"solve: expected a of shape [..., m, m] and b of shape "
+                          f"[..., m, k] or [..., m]; got a={a_shape} and b={b_shape}")
+    vector = len(a_shape) == len(b_shape) + 1
+    b = b[..., None] if vector else b
+    b = jnp.broadcast_to(b, jnp.broadcast_shapes(a_shape[:-2], shape_of(b)[:-2])
+                         + shape_of(b)[-2:])
+    # As JAX's: the derivatives reuse the factor of the primal solve.
+    factors = cho_factor(lax.stop_gradient(a), lower=bool(lower))
+    x = lax.custom_linear_solve(lambda x: jnp.matmul(a, x, precision="highest"), b,
+                                solve=lambda _, x: cho_solve(factors, x), symmetric=True)
+    return x[..., 0] if vector else x
 
 
 @compiled_when_eager(n_arrays=1, static_argnames=("overwrite_a", "check_finite"))

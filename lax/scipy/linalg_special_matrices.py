@@ -28,16 +28,14 @@ from zenax.lax.eager import compiled_when_eager
 from zenax.lax.jnp.promotion import (ArrayLike, DTypeLike, canonical_dtype, check_arraylike,
                                      dtype_of, ndim_of, promote_args_inexact, promote_dtypes,
                                      shape_of)
+from zenax.lax.registry import value_error
 from zenax.tracer import dtypes as _dtypes
-from zenax.tracer.source_info import user_frame_str
+
+from .special_gamma import comb
 
 __all__ = ["block_diag", "circulant", "companion", "convolution_matrix", "dft", "fiedler",
            "fiedler_companion", "hadamard", "hankel", "helmert", "hilbert", "invhilbert",
            "invpascal", "leslie", "pascal", "toeplitz"]
-
-
-def _value_error(msg: str) -> ValueError:
-    return ValueError(f"{msg} (at {user_frame_str()})")
 
 
 # --------------------------------------------------------------------------- from vectors
@@ -58,8 +56,8 @@ def block_diag(*arrs: ArrayLike):
     arrs = promote_dtypes(*arrs)
     for i, a in enumerate(arrs):
         if ndim_of(a) > 2:
-            raise _value_error(f"block_diag: the arguments must have at most 2 dimensions, "
-                               f"got shape {shape_of(a)} at argument {i}")
+            raise value_error(f"block_diag: the arguments must have at most 2 dimensions, "
+                              f"got shape {shape_of(a)} at argument {i}")
     blocks = [jnp.atleast_2d(a) for a in arrs]
     total = sum(shape_of(b)[1] for b in blocks)
     rows, start = [], 0
@@ -134,9 +132,9 @@ def hankel(c: ArrayLike, r: ArrayLike | None = None):
         check_arraylike("hankel", c, r)
         c, r = jnp.asarray(c), jnp.asarray(r)
     if ndim_of(c) == 0:
-        raise _value_error("hankel: c must be at least 1-dimensional, got a scalar")
+        raise value_error("hankel: c must be at least 1-dimensional, got a scalar")
     if ndim_of(r) == 0:
-        raise _value_error("hankel: r must be at least 1-dimensional, got a scalar")
+        raise value_error("hankel: r must be at least 1-dimensional, got a scalar")
     if ndim_of(c) < ndim_of(r):
         c = lax.expand_dims(c, tuple(range(ndim_of(r) - ndim_of(c))))
     elif ndim_of(r) < ndim_of(c):
@@ -183,12 +181,12 @@ def leslie(f: ArrayLike, s: ArrayLike):
     check_arraylike("leslie", f, s)
     f, s = jnp.atleast_1d(f), jnp.atleast_1d(s)
     if shape_of(f)[-1] < 2:
-        raise _value_error(f"leslie: the length of f along the last axis must be at least "
-                           f"2; got shape {shape_of(f)}")
+        raise value_error(f"leslie: the length of f along the last axis must be at least "
+                          f"2; got shape {shape_of(f)}")
     if shape_of(s)[-1] != shape_of(f)[-1] - 1:
-        raise _value_error(f"leslie: the length of s along the last axis must be one less "
-                           f"than the length of f; got f shape {shape_of(f)} and s shape "
-                           f"{shape_of(s)}")
+        raise value_error(f"leslie: the length of s along the last axis must be one less "
+                          f"than the length of f; got f shape {shape_of(f)} and s shape "
+                          f"{shape_of(s)}")
     return jnp.vectorize(_leslie_matrix, signature="(n),(m)->(n,n)")(f, s)
 
 
@@ -213,8 +211,8 @@ def companion(a: ArrayLike):
     a, = promote_args_inexact("companion", a)
     a = jnp.atleast_1d(a)
     if shape_of(a)[-1] < 2:
-        raise _value_error(f"companion: the length of `a` along the last axis must be at "
-                           f"least 2; got shape {shape_of(a)}")
+        raise value_error(f"companion: the length of `a` along the last axis must be at "
+                          f"least 2; got shape {shape_of(a)}")
     return jnp.vectorize(_companion_matrix, signature="(n)->(m,m)")(a)
 
 
@@ -266,8 +264,8 @@ def fiedler_companion(a: ArrayLike):
     a, = promote_args_inexact("fiedler_companion", a)
     a = jnp.atleast_1d(a)
     if shape_of(a)[-1] == 0:
-        raise _value_error(f"fiedler_companion: the last axis of 'a' must have nonzero "
-                           f"length, got an array of shape {shape_of(a)}")
+        raise value_error(f"fiedler_companion: the last axis of 'a' must have nonzero "
+                          f"length, got an array of shape {shape_of(a)}")
     return jnp.vectorize(_fiedler_companion_matrix, signature="(n)->(m,m)")(a)
 
 
@@ -284,19 +282,19 @@ def convolution_matrix(a: ArrayLike, n: int, mode: str = "full"):
     """
     n = operator.index(n)
     if n <= 0:
-        raise _value_error(f"convolution_matrix: n must be a positive integer; got {n}")
+        raise value_error(f"convolution_matrix: n must be a positive integer; got {n}")
     check_arraylike("convolution_matrix", a)
     a = jnp.asarray(a)
     if ndim_of(a) == 0:
-        raise _value_error("convolution_matrix: a must be at least 1-dimensional, got a "
+        raise value_error("convolution_matrix: a must be at least 1-dimensional, got a "
                            "scalar")
     m = shape_of(a)[-1]
     if m < 1:
-        raise _value_error(f"convolution_matrix: len(a) must be at least 1; got shape "
-                           f"{shape_of(a)}")
+        raise value_error(f"convolution_matrix: len(a) must be at least 1; got shape "
+                          f"{shape_of(a)}")
     if mode not in ("full", "valid", "same"):
-        raise _value_error(f"convolution_matrix: mode must be one of 'full', 'valid', "
-                           f"'same'; got {mode!r}")
+        raise value_error(f"convolution_matrix: mode must be one of 'full', 'valid', "
+                          f"'same'; got {mode!r}")
     pad_widths = [(0, 0)] * (ndim_of(a) - 1) + [(0, n - 1)]
     padded, reversed_padded = jnp.pad(a, pad_widths), jnp.pad(jnp.flip(a, -1), pad_widths)
     length = m + n - 1
@@ -333,17 +331,6 @@ def hilbert(n: int):
     return 1 / (a + a.T + 1)
 
 
-def _comb(n, k):
-    """``n choose k`` for float arrays as JAX's ``scipy.special.comb`` computes it: from
-    ``lgamma``, and 0 outside ``0 <= k <= n``."""
-    n, k = promote_args_inexact("comb", n, k)
-    inside = (k <= n) & (n >= 0) & (k >= 0)
-    safe_n, safe_k = jnp.where(inside, n, 0.0), jnp.where(inside, k, 0.0)
-    value = lax.exp(lax.lgamma(safe_n + 1) - lax.lgamma(safe_k + 1)
-                    - lax.lgamma(safe_n + 1 - safe_k))
-    return jnp.where(inside, value, 0.0)
-
-
 @compiled_when_eager(n_arrays=0, static_argnames=("n",))
 def invhilbert(n: int):
     """The inverse of the ``n x n`` Hilbert matrix, from its closed form (binomial
@@ -358,8 +345,8 @@ def invhilbert(n: int):
     a = jnp.arange(n, dtype=_dtypes.default_float_dtype())
     i, j = a[:, None], a[None, :]
     s = i + j
-    return ((-1.0) ** s * (s + 1.0) * _comb(n + i, n - j - 1) * _comb(n + j, n - i - 1)
-            * _comb(s, i) ** 2)
+    return ((-1.0) ** s * (s + 1.0) * comb(n + i, n - j - 1) * comb(n + j, n - i - 1)
+            * comb(s, i) ** 2)
 
 
 def _binom(n, k):
@@ -369,8 +356,8 @@ def _binom(n, k):
 def _pascal_kind(name: str, kind: str | None) -> str:
     kind = "symmetric" if kind is None else kind
     if kind not in ("symmetric", "lower", "upper"):
-        raise _value_error(f"{name}: expected kind to be one of 'symmetric', 'lower' or "
-                           f"'upper'; got {kind!r}")
+        raise value_error(f"{name}: expected kind to be one of 'symmetric', 'lower' or "
+                          f"'upper'; got {kind!r}")
     return kind
 
 
@@ -428,7 +415,7 @@ def helmert(n: int, full: bool = False):
     """
     n = _size(n)
     if n < 1:
-        raise _value_error(f"helmert: n must be a positive integer; got {n}")
+        raise value_error(f"helmert: n must be a positive integer; got {n}")
     i, j = jnp.arange(n - 1)[:, None], jnp.arange(n)[None, :]
     k = i + 1
     k_float = k.astype(_dtypes.default_float_dtype())
@@ -454,7 +441,7 @@ def hadamard(n: int, dtype: DTypeLike = int):
     """
     n = _size(n)
     if n < 1 or not math.log2(n).is_integer():
-        raise _value_error(f"hadamard: n must be a positive power of 2; got {n}")
+        raise value_error(f"hadamard: n must be a positive power of 2; got {n}")
     h = jnp.ones((1, 1), dtype=dtype)
     for _ in range(int(math.log2(n))):
         h = jnp.block([[h, h], [h, -h]])
@@ -472,14 +459,14 @@ def dft(n: int, scale: str | None = None, *, dtype: DTypeLike | None = None):
     Array(True, dtype=bool)
     """
     if scale is not None and scale not in ("sqrtn", "n"):
-        raise _value_error(f"dft: scale must be None, 'sqrtn', or 'n'; got {scale!r}")
+        raise value_error(f"dft: scale must be None, 'sqrtn', or 'n'; got {scale!r}")
     if dtype is None:
         dtype = canonical_dtype(np.complex128)
     else:
         dtype = canonical_dtype(dtype)
         if not _dtypes.is_complex(dtype):
-            raise _value_error(f"dft: dtype must be a complex floating-point type; got "
-                               f"{dtype}")
+            raise value_error(f"dft: dtype must be a complex floating-point type; got "
+                              f"{dtype}")
     n = _size(n)
     a = jnp.arange(n, dtype=dtype)
     omegas = jnp.exp(-2j * np.pi * a[:, None] * a[None, :] / n)

@@ -22,12 +22,12 @@ from zenax.lax import random
 from zenax.lax.eager import compile_marked, compiled_when_eager
 from zenax.lax.jnp.indexing import getitem
 from zenax.lax.jnp.promotion import ArrayLike, dtype_of, shape_of
+from zenax.lax.linalg_family import LINALG_DTYPES
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.source_info import user_frame_str
 
 __all__ = ["eigh_tridiagonal"]
 
-_SUPPORTED = tuple(np.dtype(d) for d in ("float32", "float64", "complex64", "complex128"))
 # LAPACK's stein: at most this many inverse iteration steps, stopping earlier once no
 # vector's norm grows by 10%.
 _MAX_INVERSE_ITERATIONS = 5
@@ -69,12 +69,9 @@ def _orthogonalize_clusters(v, starts, ends, num_clusters):
         update = lax.dynamic_update_slice(jnp.zeros((2 * k, n), dtype=dtype_of(v)),
                                           q.T * inside[:, None], (start, 0))[:k, :]
         in_cluster = (index >= start) & (index < end)
-        return c + 1, jnp.where(in_cluster[:, None], update, v)
+        return jnp.where(in_cluster[:, None], update, v)
 
-    # A while_loop, not fori_loop(0, num_clusters, ...): zenax's fori_loop takes a bound
-    # that is one of JAX's tracers (the compiled path) for a concrete one.
-    return lax.while_loop(lambda state: state[0] < num_clusters,
-                          lambda state: one_cluster(*state), (0, v))[1]
+    return lax.fori_loop(0, num_clusters, one_cluster, v)
 
 
 def _eigenvectors(alpha, beta, eigvals, key):
@@ -145,7 +142,7 @@ def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False,
         raise TypeError(f"eigh_tridiagonal: the diagonal and off-diagonal must have the same "
                         f"dtype, got {dtype_of(alpha)} and {dtype_of(beta)} "
                         f"(at {user_frame_str()})")
-    if dtype_of(alpha) not in _SUPPORTED:
+    if dtype_of(alpha) not in LINALG_DTYPES:
         raise TypeError(f"eigh_tridiagonal: only float32, float64, complex64 and complex128 "
                         f"inputs are supported, got {dtype_of(alpha)} and {dtype_of(beta)} "
                         f"(at {user_frame_str()})")

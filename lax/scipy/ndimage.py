@@ -64,6 +64,25 @@ def _linear_nodes(coordinate) -> list:
     return [(index, jnp.subtract(1, upper_weight)), (jnp.add(index, 1), upper_weight)]
 
 
+def _corner_sum(array, per_axis: list, cval=None):
+    """The sum, over every corner (one node from each ``per_axis[k]``), of the product of
+    the nodes' weights times ``array`` at their indices -- or ``cval`` where a node's
+    ``valid`` mask (None: always valid) is False.  Nodes are ``(index, valid, weight)``;
+    axes of ``array`` beyond the nodes' are carried along (also used by
+    ``interpolate.RegularGridInterpolator``)."""
+    terms = []
+    for corner in itertools.product(*per_axis):
+        indices, valids, weights = zip(*corner)
+        value = getitem(array, tuple(indices))
+        valids = [v for v in valids if v is not None]
+        if valids:
+            value = jnp.where(functools.reduce(jnp.logical_and, valids), value, cval)
+        weight = functools.reduce(jnp.multiply, weights)
+        weight = jnp.reshape(weight, shape_of(weight) + (1,) * (ndim_of(value) - ndim_of(weight)))
+        terms.append(jnp.multiply(weight, value))
+    return functools.reduce(jnp.add, terms)
+
+
 @compiled_when_eager(n_arrays=1, static_argnames=("order", "mode", "cval"))
 def map_coordinates(input: ArrayLike, coordinates: Sequence[ArrayLike], order: int,
                     mode: str = "constant", cval: ArrayLike = 0.0):
@@ -112,15 +131,7 @@ def map_coordinates(input: ArrayLike, coordinates: Sequence[ArrayLike], order: i
             nodes.append((fix_index(index, size), valid, weight))
         per_axis.append(nodes)
 
-    terms = []
-    for corner in itertools.product(*per_axis):
-        indices, valids, weights = zip(*corner)
-        value = getitem(input_arr, tuple(indices))
-        valids = [v for v in valids if v is not None]
-        if valids:
-            value = jnp.where(functools.reduce(jnp.logical_and, valids), value, cval)
-        terms.append(jnp.multiply(functools.reduce(jnp.multiply, weights), value))
-    result = functools.reduce(jnp.add, terms)
+    result = _corner_sum(input_arr, per_axis, cval)
     if _dtypes.is_integer(dtype_of(input_arr)):
         result = _round_half_away(result)
     return jnp.astype(result, dtype_of(input_arr))

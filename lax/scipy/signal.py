@@ -21,6 +21,7 @@ import zenax.lax.jnp as jnp
 from zenax.lax.jnp.promotion import (ArrayLike, check_arraylike, dtype_of, ensure_array,
                                      ndim_of, promote_dtypes_inexact, shape_of)
 from zenax.lax.jnp.reductions import canonical_axis
+from zenax.lax.jnp.signal import check_conv_mode, convolve_nd
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.source_info import user_frame_str
 
@@ -28,13 +29,6 @@ from .signal_spectral import csd, detrend, istft, stft, welch
 
 __all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "csd", "detrend",
            "fftconvolve", "istft", "stft", "welch"]
-
-_MODES = ("full", "same", "valid")
-
-
-def _check_mode(fun_name: str, mode) -> None:
-    if mode not in _MODES:
-        raise ValueError(f"{fun_name}: mode must be one of {list(_MODES)}, got {mode!r}.")
 
 
 def _as_arrays(fun_name: str, in1, in2) -> tuple:
@@ -46,38 +40,12 @@ def _as_arrays(fun_name: str, in1, in2) -> tuple:
 
 def _convolve_nd(fun_name: str, in1, in2, mode: str, precision):
     """The convolution of ``in1`` and ``in2`` by ``conv_general_dilated``."""
-    _check_mode(fun_name, mode)
     if ndim_of(in1) != ndim_of(in2):
         raise ValueError(f"{fun_name}: in1 and in2 must have the same number of dimensions, "
                          f"got shapes {shape_of(in1)} and {shape_of(in2)} "
                          f"(at {user_frame_str()}).")
-    if 0 in shape_of(in1) or 0 in shape_of(in2):
-        raise ValueError(f"{fun_name}: zero-size inputs are not supported, got shapes "
-                         f"{shape_of(in1)} and {shape_of(in2)} (at {user_frame_str()}).")
     in1, in2 = promote_dtypes_inexact(in1, in2)
-    pairs = list(zip(shape_of(in1), shape_of(in2)))
-    no_swap = all(s1 >= s2 for s1, s2 in pairs)
-    swap = all(s1 <= s2 for s1, s2 in pairs)
-    if not (no_swap or swap):
-        raise ValueError(f"{fun_name}: one input must be at least as large as the other in "
-                         f"every dimension, got shapes {shape_of(in1)} and {shape_of(in2)} "
-                         f"(at {user_frame_str()}).")
-    original_shape = shape_of(in2)
-    if swap:
-        in1, in2 = in2, in1
-    kernel_shape = shape_of(in2)
-    in2 = jnp.flip(in2)
-    if mode == "valid":
-        padding = [(0, 0) for _ in kernel_shape]
-    elif mode == "same":
-        padding = [(k - 1 - (o - 1) // 2, k - o + (o - 1) // 2)
-                   for k, o in zip(kernel_shape, original_shape)]
-    else:
-        padding = [(k - 1, k - 1) for k in kernel_shape]
-    out = lax.conv_general_dilated(
-        lax.expand_dims(in1, (0, 1)), lax.expand_dims(in2, (0, 1)),
-        (1,) * len(kernel_shape), padding, precision=precision)
-    return lax.squeeze(out, (0, 1))
+    return convolve_nd(fun_name, in1, in2, mode, precision, scipy=True)
 
 
 def _convolve(fun_name: str, in1, in2, mode: str, method: str, precision):
@@ -86,7 +54,6 @@ def _convolve(fun_name: str, in1, in2, mode: str, method: str, precision):
     if method not in ("auto", "direct"):
         raise ValueError(f"{fun_name}: method must be 'auto', 'direct' or 'fft', got "
                          f"{method!r}.")
-    in1, in2 = _as_arrays(fun_name, in1, in2)
     return _convolve_nd(fun_name, in1, in2, mode, precision)
 
 
@@ -105,6 +72,7 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full", method: str = "
     >>> zenax.scipy.signal.convolve(x, jnp.array([1., 0., -1.]), mode='same')
     Array([ 2.,  2.,  2., -3.], dtype=float32)
     """
+    in1, in2 = _as_arrays("convolve", in1, in2)
     return _convolve("convolve", in1, in2, mode, method, precision)
 
 
@@ -228,7 +196,7 @@ def fftconvolve(in1: ArrayLike, in2: ArrayLike, mode: str = "full",
         raise ValueError(f"fftconvolve: in1 and in2 must have the same number of "
                          f"dimensions, got shapes {shape_of(in1)} and {shape_of(in2)} "
                          f"(at {user_frame_str()}).")
-    _check_mode("fftconvolve", mode)
+    check_conv_mode("fftconvolve", mode)
     if axes is None:
         axes = tuple(range(ndim_of(in1)))
     else:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import math
-import operator
 import warnings
 from typing import Callable, Sequence
 
@@ -28,7 +27,7 @@ import numpy as np
 
 import zenax.lax as lax
 import zenax.lax.jnp as jnp
-from zenax.lax.jnp.promotion import (ArrayLike, check_arraylike, concrete_static, dtype_of,
+from zenax.lax.jnp.promotion import (ArrayLike, check_arraylike, concrete_int, dtype_of,
                                      ensure_array, ndim_of, promote_dtypes_inexact,
                                      shape_of)
 from zenax.lax.jnp.reductions import canonical_axis
@@ -42,10 +41,6 @@ def _complex_dtype(dtype) -> np.dtype:
     if _dtypes.is_complex(dtype):
         return np.dtype(dtype)
     return np.dtype(np.complex128) if dtype == np.dtype(np.float64) else np.dtype(np.complex64)
-
-
-def _static_int(fun_name: str, arg_name: str, value) -> int:
-    return operator.index(concrete_static(fun_name, arg_name, value))
 
 
 # --------------------------------------------------------------------------- detrend
@@ -217,7 +212,7 @@ def _spectral_helper(fun_name: str, x, y, fs, window, nperseg, noverlap, nfft,
     if boundary not in _BOUNDARIES:
         raise ValueError(f"{fun_name}: boundary must be one of {list(_BOUNDARIES)}, got "
                          f"{boundary!r}.")
-    axis = _static_int(fun_name, "axis", axis)
+    axis = concrete_int(fun_name, "axis", axis)
     if y is None:
         check_arraylike(fun_name, x)
         x = ensure_array(promote_dtypes_inexact(x)[0])
@@ -240,14 +235,13 @@ def _spectral_helper(fun_name: str, x, y, fs, window, nperseg, noverlap, nfft,
     freq_dtype = np.finfo(result_dtype).dtype
 
     if nperseg is not None:
-        nperseg = _static_int(fun_name, "nperseg", nperseg)
+        nperseg = concrete_int(fun_name, "nperseg", nperseg)
         if nperseg < 1:
             raise ValueError(f"{fun_name}: nperseg must be a positive integer, got {nperseg}.")
     win, nperseg = _window_and_length(fun_name, window, nperseg, shape_of(x)[axis],
                                       dtype_of(x))
-    noverlap = nperseg // 2 if noverlap is None else _static_int(fun_name, "noverlap",
-                                                                 noverlap)
-    nfft = nperseg if nfft is None else _static_int(fun_name, "nfft", nfft)
+    noverlap = nperseg // 2 if noverlap is None else concrete_int(fun_name, "noverlap", noverlap)
+    nfft = nperseg if nfft is None else concrete_int(fun_name, "nfft", nfft)
 
     if y is None and math.prod(shape_of(x)) == 0:
         return (jnp.zeros(shape_of(x), freq_dtype), jnp.zeros(shape_of(x), freq_dtype),
@@ -485,17 +479,17 @@ def istft(Zxx: ArrayLike, fs: ArrayLike = 1.0, window: str = "hann",
     Zxx = jnp.asarray(Zxx, dtype=_complex_dtype(dtype_of(Zxx)))
     n_freqs = shape_of(Zxx)[freq_axis]
     n_default = 2 * (n_freqs - 1) if input_onesided else n_freqs
-    nperseg_int = _static_int("istft", "nperseg", nperseg or n_default)
+    nperseg_int = concrete_int("istft", "nperseg", nperseg or n_default)
     if nperseg_int < 1:
         raise ValueError(f"istft: nperseg must be a positive integer, got {nperseg_int}.")
     if nfft is None:
         nfft_int = n_default + (1 if input_onesided and nperseg_int == n_default + 1 else 0)
     else:
-        nfft_int = _static_int("istft", "nfft", nfft)
+        nfft_int = concrete_int("istft", "nfft", nfft)
     if nfft_int < nperseg_int:
         raise ValueError(f"istft: the FFT length ({nfft_int}) must be at least nperseg "
                          f"({nperseg_int}).")
-    noverlap_int = _static_int("istft", "noverlap", noverlap or nperseg_int // 2)
+    noverlap_int = concrete_int("istft", "noverlap", noverlap or nperseg_int // 2)
     if noverlap_int >= nperseg_int:
         raise ValueError(f"istft: noverlap ({noverlap_int}) must be less than nperseg "
                          f"({nperseg_int}).")

@@ -20,8 +20,9 @@ import zenax.lax.jnp as jnp
 from zenax.lax.eager import compiled_when_eager
 from zenax.lax.jnp.promotion import (ArrayLike, concrete_static, dtype_of, ensure_array,
                                      promote_args_inexact)
-from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.source_info import user_frame_str
+
+from .special_series import is_complex
 
 __all__ = ["bessel_jn", "i0", "i0e", "i1", "i1e"]
 
@@ -92,7 +93,7 @@ def bessel_jn(z: ArrayLike, *, v: int, n_iter: int = 50):
            [ 0.11490348,  0.44605905]], dtype=float32)
     """
     z = ensure_array(promote_args_inexact("bessel_jn", jnp.asarray(z))[0])
-    if _dtypes.is_complex(dtype_of(z)):
+    if is_complex(z):
         # JAX rejects complex z with a TypeError (from the recurrence's ``k % 2``).
         raise TypeError(f"bessel_jn: complex input (dtype {dtype_of(z)}) is not supported "
                         f"(at {user_frame_str()}).")

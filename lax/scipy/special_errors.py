@@ -31,18 +31,12 @@ import zenax.lax.jnp as jnp
 from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.eager import compiled_when_eager
 from zenax.lax.jnp.promotion import ArrayLike, dtype_of, ensure_array, promote_args_inexact
-from zenax.tracer import dtypes as _dtypes
-from zenax.tracer.source_info import user_frame_str
 
-from .special_series import polyval, ratio
+from .special_series import is_complex, polyval, ratio, real_only
 
 __all__ = ["dawsn", "erf", "erfc", "erfcx", "wofz"]
 
 _SQRT_PI = math.sqrt(math.pi)
-
-
-def _is_complex(x) -> bool:
-    return _dtypes.is_complex(dtype_of(x))
 
 
 def _in_float32(fun, x):
@@ -51,13 +45,6 @@ def _in_float32(fun, x):
     if dtype in (np.float32, np.float64):
         return fun(x)
     return fun(x.astype(np.float32)).astype(dtype)
-
-
-def real_only(fun_name: str, x) -> None:
-    """The ValueError JAX raises for a complex argument of a real-only function."""
-    if _is_complex(x):
-        raise ValueError(f"{fun_name} does not support complex-valued inputs, got dtype "
-                         f"{dtype_of(x)} (at {user_frame_str()}).")
 
 
 # --------------------------------------------------------------------------- erf, erfc
@@ -129,7 +116,7 @@ def wofz(z: ArrayLike):
     Array([1.0000001+0.j        , 0.3678795+0.60715777j], dtype=complex64)
     """
     z, = promote_args_inexact("wofz", z)
-    if not _is_complex(z):
+    if not is_complex(z):
         z = jnp.asarray(z, np.complex128 if dtype_of(z) == np.float64 else np.complex64)
     return _wofz(ensure_array(z))
 
@@ -174,7 +161,7 @@ def erfcx(x: ArrayLike):
           dtype=float32)
     """
     x = ensure_array(promote_args_inexact("erfcx", x)[0])
-    if _is_complex(x):
+    if is_complex(x):
         return _wofz(lax.complex(-lax.imag(x), lax.real(x)))
     return _erfcx(x)
 

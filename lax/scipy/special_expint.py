@@ -28,8 +28,7 @@ from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.eager import compiled_when_eager
 from zenax.lax.jnp.promotion import ArrayLike, dtype_of, ensure_array, promote_args_inexact
 
-from .special_errors import real_only
-from .special_series import as_arrays, converge, ratio
+from .special_series import as_arrays, converge, ratio, real_only
 
 __all__ = ["exp1", "expi", "expn"]
 

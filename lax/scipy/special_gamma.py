@@ -46,27 +46,17 @@ from zenax.lax.jnp.promotion import (ArrayLike, check_arraylike, concrete_static
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.source_info import user_frame_str
 
-from .special_errors import real_only
+from .special_series import is_complex, real_only, strong
 
 __all__ = ["beta", "betainc", "betaln", "comb", "digamma", "erfinv", "factorial", "gamma",
            "gammainc", "gammaincc", "gammaln", "gammasgn", "loggamma", "multigammaln",
            "poch", "polygamma", "zeta"]
 
 
-def _is_complex(x) -> bool:
-    return _dtypes.is_complex(dtype_of(x))
-
-
 def _promote(fun_name: str, *args) -> list:
     """``promote_args_inexact``, with Python scalars made (weakly typed) arrays: the
     compositions below use comparison operators, which must not run in Python."""
     return [ensure_array(x) for x in promote_args_inexact(fun_name, *args)]
-
-
-def _strong(x, value):
-    """``value`` as a strongly typed scalar of ``x``'s dtype (as JAX's ``dtype.type(v)``
-    constants, which make the result strong)."""
-    return np.asarray(value, dtype_of(x))
 
 
 # --------------------------------------------------------------------------- log-gamma
@@ -99,8 +89,8 @@ def gammasgn(x: ArrayLike):
     at_pole = (negative & (x == floor_x)) | jnp.isnan(x)
     # Between -2k and -2k+1 (an odd floor) Gamma is negative; so is 1/(-0.).
     flipped = (negative & (floor_x % 2 != 0)) | ((x == 0) & jnp.signbit(x))
-    return jnp.where(at_pole, _strong(x, np.nan),
-                     jnp.where(flipped, _strong(x, -1), _strong(x, 1)))
+    return jnp.where(at_pole, strong(x, np.nan),
+                     jnp.where(flipped, strong(x, -1), strong(x, 1)))
 
 
 @compiled_when_eager()
@@ -113,7 +103,7 @@ def gamma(x: ArrayLike):
     Array([ 2.3632715,  1.7724535, 24.000023 ], dtype=float32)
     """
     x, = _promote("gamma", x)
-    if _is_complex(x):
+    if is_complex(x):
         return _complex_gamma(x)
     return gammasgn(x) * lax.exp(lax.lgamma(x))
 
@@ -128,7 +118,7 @@ def loggamma(x: ArrayLike):
     Array([      nan, 0.5723648, 3.1780548], dtype=float32)
     """
     x, = _promote("loggamma", x)
-    if _is_complex(x):
+    if is_complex(x):
         return _complex_loggamma_scipy(x)
     return jnp.where(x > 0, lax.lgamma(x), np.nan)
 
@@ -170,7 +160,7 @@ def _poles_and_nans(z):
 
 def _complex_gamma(z):
     bad, z_safe = _poles_and_nans(z)
-    return jnp.where(bad, _strong(z, complex(np.nan, np.nan)),
+    return jnp.where(bad, strong(z, complex(np.nan, np.nan)),
                      jnp.exp(_complex_loggamma(z_safe)))
 
 
@@ -191,7 +181,7 @@ def _complex_loggamma_scipy(z):
 
     _, log_sum = lax.while_loop(more, step, (jnp.zeros((), n.dtype), jnp.zeros_like(z_safe)))
     value = _complex_loggamma(z_safe + n) - log_sum
-    return jnp.where(bad, _strong(z, complex(np.nan, np.nan)), value)
+    return jnp.where(bad, strong(z, complex(np.nan, np.nan)), value)
 
 
 # ------------------------------------------------------------ digamma, polygamma, multigammaln
@@ -295,7 +285,7 @@ def poch(z: ArrayLike, m: ArrayLike):
 
 @custom_jvp
 def _poch(z, m):
-    return jnp.where(m == 0, _strong(z, 1), gamma(z + m) / gamma(z))
+    return jnp.where(m == 0, strong(z, 1), gamma(z + m) / gamma(z))
 
 
 # d/dz = (psi(z + m) - psi(z)) poch(z, m) and d/dm = psi(z + m) poch(z, m) (JAX's rule).

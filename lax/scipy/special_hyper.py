@@ -30,12 +30,10 @@ import zenax.lax.jnp as jnp
 from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.eager import compiled_when_eager
 from zenax.lax.jnp.promotion import ArrayLike, dtype_of, promote_args_inexact
-from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.source_info import user_frame_str
 
-from .special_errors import real_only
 from .special_gamma import gamma
-from .special_series import as_arrays, converge
+from .special_series import as_arrays, converge, is_complex, real_only, strong
 
 __all__ = ["hyp1f1", "hyp2f1"]
 
@@ -44,10 +42,6 @@ _MAX_TERMS = 250
 
 def _eps(x):
     return np.finfo(dtype_of(x)).eps
-
-
-def _strong(x, value):
-    return np.asarray(value, dtype_of(x))
 
 
 def _filled(x, value):
@@ -66,7 +60,7 @@ def _sum_series(first_term, ratio, start_from_one=False, digamma_shift=None, sig
     """
     x = first_term
     eps = _eps(x)
-    one = _strong(x, 1)
+    one = strong(x, 1)
 
     def step(s):
         k, term = s["k"], s["term"]
@@ -139,7 +133,7 @@ def hyp1f1(a: ArrayLike, b: ArrayLike, x: ArrayLike):
 def _hyp2f1_taylor(a, b, c, x):
     """The Taylor series, summed from its leading 1."""
     eps = _eps(x)
-    one = _strong(x, 1)
+    one = strong(x, 1)
 
     def step(s):
         k = s["k"]
@@ -161,7 +155,7 @@ def _hyp2f1_terminating(a, b, c, x):
     swap = (b < a) & (jnp.abs(b - jnp.round(b)) < eps) & ~c_blocks
     a, b = jnp.where(swap, b, a), jnp.where(swap, a, b)
     n = jnp.abs(a)
-    one = _strong(x, 1)
+    one = strong(x, 1)
 
     def step(s):
         i = s["i"]
@@ -179,7 +173,7 @@ def _hyp2f1_near_one(a, b, c, x):
     ``psi(z + 1) = psi(z) + 1/z``, and the gamma functions at ``a + d1`` etc. taken from
     the four distinct ones (one of ``d1``, ``d2`` is 0)."""
     eps = _eps(x)
-    one = _strong(x, 1)
+    one = strong(x, 1)
     d = c - a - b
     s = 1 - x
     rd = jnp.round(d)
@@ -311,7 +305,7 @@ def hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, x: ArrayLike):
     Array([0.8109302, 1.3862945, 4.651681 ], dtype=float32)
     """
     a, b, c, x = promote_args_inexact("hyp2f1", *as_arrays(a, b, c, x))
-    if _dtypes.is_complex(dtype_of(x)):
+    if is_complex(x):
         # JAX rejects complex input with a TypeError (from the series' ``c % 1``).
         raise TypeError(f"hyp2f1: complex input (dtype {dtype_of(x)}) is not supported "
                         f"(at {user_frame_str()}).")

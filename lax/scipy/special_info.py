@@ -19,7 +19,7 @@ from zenax.lax.eager import compiled_when_eager
 from zenax.lax.jnp.logic import const_like
 from zenax.lax.jnp.promotion import ArrayLike, ensure_array, promote_args_inexact
 
-from .special_errors import real_only
+from .special_series import real_only
 
 __all__ = ["entr", "kl_div", "rel_entr", "xlog1py", "xlogy"]
 

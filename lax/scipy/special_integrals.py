@@ -36,8 +36,7 @@ from zenax.lax.jnp.promotion import (ArrayLike, dtype_of, ensure_array, promote_
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.source_info import user_frame_str
 
-from .special_errors import real_only
-from .special_series import polyval, ratio
+from .special_series import float_array, polyval, ratio, real_only
 
 __all__ = ["fresnel", "owens_t", "sici", "spence"]
 
@@ -298,10 +297,7 @@ def spence(x: ArrayLike):
     >>> jsp.special.spence(jnp.array([0., 0.5, 1., 2.]))
     Array([ 1.644934  ,  0.58224034,  0.        , -0.82246685], dtype=float32)
     """
-    x = ensure_array(x)
-    if dtype_of(x) not in (np.float32, np.float64):
-        raise TypeError(f"spence: x.dtype={dtype_of(x)} is not supported; the argument must "
-                        f"be float32 or float64 (at {user_frame_str()}).")
+    x = float_array("spence", x)
     regular = ~((x <= 0) | (x == 1))       # NaN included: it propagates
     value = _spence_positive(jnp.where(regular, x, jnp.full_like(x, 0.75)))
     value = jnp.where(x == 0, np.pi ** 2 / 6, jnp.where(x == 1, 0.0, value))

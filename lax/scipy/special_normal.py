@@ -26,22 +26,12 @@ from zenax import lax
 import zenax.lax.jnp as jnp
 from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.eager import compiled_when_eager
-from zenax.lax.jnp.promotion import ArrayLike, check_arraylike, dtype_of, ensure_array
+from zenax.lax.jnp.promotion import ArrayLike, check_arraylike, dtype_of
 from zenax.tracer.source_info import user_frame_str
 
-from .special_series import ratio
+from .special_series import float_array, ratio
 
 __all__ = ["log_ndtr", "ndtr", "ndtri"]
-
-
-def _float_array(fun_name: str, x):
-    """``x`` as an array, which must be float32 or float64 (JAX's TypeError otherwise)."""
-    x = ensure_array(x)
-    dtype = dtype_of(x)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"{fun_name}: x.dtype={dtype} is not supported; the argument must be "
-                        f"float32 or float64 (at {user_frame_str()}).")
-    return x
 
 
 # --------------------------------------------------------------------------- ndtr
@@ -63,7 +53,7 @@ def ndtr(x: ArrayLike):
     >>> jsp.special.ndtr(jnp.array([-3., 0., 1.]))
     Array([0.0013499, 0.5      , 0.8413447], dtype=float32)
     """
-    return _ndtr(_float_array("ndtr", x))
+    return _ndtr(float_array("ndtr", x))
 
 
 # --------------------------------------------------------------------------- ndtri
@@ -122,7 +112,7 @@ def ndtri(p: ArrayLike):
     Array([-3.0902324,  0.       ,  0.6744898], dtype=float32)
     """
     check_arraylike("ndtri", p)
-    return _ndtri(_float_array("ndtri", p))
+    return _ndtri(float_array("ndtri", p))
 
 
 # --------------------------------------------------------------------------- log_ndtr
@@ -185,4 +175,4 @@ def log_ndtr(x: ArrayLike, series_order: int = 3):
     if not 0 <= series_order <= 30:
         raise ValueError(f"log_ndtr: series_order must be between 0 and 30, got "
                          f"{series_order} (at {user_frame_str()}).")
-    return _log_ndtr(_float_array("log_ndtr", x), series_order)
+    return _log_ndtr(float_array("log_ndtr", x), series_order)

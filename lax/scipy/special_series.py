@@ -1,5 +1,6 @@
-"""Evaluation helpers for special functions: Horner's rule over coefficient tables, and
-series or continued fractions summed elementwise until each element has converged.
+"""Evaluation helpers for special functions: Horner's rule over coefficient tables,
+series or continued fractions summed elementwise until each element has converged, and
+the argument checks and constants they share.
 
 Most of ``zenax.scipy.special`` evaluates published polynomial or rational approximations
 (Cephes, Cody) on a few intervals and selects between them.  The coefficients become
@@ -20,8 +21,37 @@ import numpy as np
 
 from zenax import lax
 import zenax.lax.jnp as jnp
-from zenax.lax.jnp.promotion import dtype_of
+from zenax.lax.jnp.promotion import dtype_of, ensure_array
+from zenax.tracer import dtypes as _dtypes
+from zenax.tracer.source_info import user_frame_str
 from zenax.tracer.tree_util import tree_map
+
+
+def is_complex(x) -> bool:
+    return _dtypes.is_complex(dtype_of(x))
+
+
+def real_only(fun_name: str, x) -> None:
+    """The ValueError JAX raises for a complex argument of a real-only function."""
+    if is_complex(x):
+        raise ValueError(f"{fun_name} does not support complex-valued inputs, got dtype "
+                         f"{dtype_of(x)} (at {user_frame_str()}).")
+
+
+def float_array(fun_name: str, x):
+    """``x`` as an array, which must be float32 or float64 (JAX's TypeError otherwise)."""
+    x = ensure_array(x)
+    dtype = dtype_of(x)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"{fun_name}: x.dtype={dtype} is not supported; the argument must be "
+                        f"float32 or float64 (at {user_frame_str()}).")
+    return x
+
+
+def strong(x, value):
+    """``value`` as a strongly typed scalar of ``x``'s dtype (as JAX's ``dtype.type(v)``
+    constants, which make the result strong)."""
+    return np.asarray(value, dtype_of(x))
 
 
 def polyval(coeffs: Sequence[float] | np.ndarray, x):

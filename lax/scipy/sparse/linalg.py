@@ -25,6 +25,7 @@ from zenax.lax import linalg as lax_linalg
 from zenax.lax.custom_solvers import custom_linear_solve
 from zenax.lax.eager import is_concrete_array
 from zenax.lax.jnp.promotion import lattice_result_type
+from zenax.lax.scipy.linalg_solvers import solve as dense_solve
 from zenax.tracer.core import Tracer, get_aval
 from zenax.tracer.tree_util import tree_leaves, tree_map, tree_reduce, tree_structure
 
@@ -381,14 +382,9 @@ def _gmres_incremental(A, b, x0, unit_residual, residual_norm, ptol, restart, M)
 
 
 def _lstsq(a, b):
-    """Least squares by the normal equations ``a^H a y = a^H b``, solved with the
-    Cholesky factor (upper, as SciPy's ``solve(..., assume_a='pos')`` takes it)."""
+    """Least squares by the normal equations ``a^H a y = a^H b`` (as JAX's)."""
     a_h = jnp.conj(a.T)
-    a2, b2 = _dot(a_h, a), _dot(a_h, b)
-    u = jnp.conj(lax_linalg.cholesky(jnp.conj(a2.T), symmetrize_input=False).T)
-    y = lax_linalg.triangular_solve(u, b2, left_side=True, lower=False, transpose_a=True,
-                                    conjugate_a=True)
-    return lax_linalg.triangular_solve(u, y, left_side=True, lower=False)
+    return dense_solve(_dot(a_h, a), _dot(a_h, b), assume_a="pos")
 
 
 def _gmres_batched(A, b, x0, unit_residual, residual_norm, ptol, restart, M):

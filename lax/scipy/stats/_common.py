@@ -11,20 +11,34 @@ from __future__ import annotations
 
 import numpy as np
 
+import zenax.lax as lax
+from zenax.lax.jnp import promotion
 from zenax.lax.jnp.logic import const_like
-from zenax.lax.jnp.promotion import (ArrayLike, check_arraylike, dtype_of, lattice_result_type,
-                                     promote_dtypes_inexact, promote_shapes, to_inexact_dtype)
+from zenax.lax.jnp.promotion import ArrayLike, dtype_of, lattice_result_type
 from zenax.tracer.avals import is_python_scalar
 
-__all__ = ["ArrayLike", "const_like", "dtype_of", "promote_args_inexact"]
+__all__ = ["ArrayLike", "const_like", "dtype_of", "not_probability", "positive_scale",
+           "promote_args_inexact"]
 
 
 def promote_args_inexact(fun_name: str, *args) -> list:
     """``args`` checked, promoted to their common inexact dtype and broadcast."""
-    check_arraylike(fun_name, *args)
-    dtype, weak = lattice_result_type(*args)
-    promoted = promote_dtypes_inexact(*args)
-    if not weak:
-        dtype = to_inexact_dtype(dtype)
-        promoted = [np.asarray(x, dtype) if is_python_scalar(x) else x for x in promoted]
-    return promote_shapes(fun_name, *promoted)
+    out = promotion.promote_args_inexact(fun_name, *args)
+    dtype, weak = lattice_result_type(*out)
+    if weak:
+        return out
+    return [np.asarray(x, dtype) if is_python_scalar(x) else x for x in out]
+
+
+def not_probability(q, open_interval: bool = False):
+    """Where ``q`` is NaN or outside ``[0, 1]`` (outside ``(0, 1)`` with
+    ``open_interval``): where a quantile function, or a distribution with a probability
+    parameter, gives NaN."""
+    above, below = (lax.gt, lax.lt) if open_interval else (lax.ge, lax.le)
+    inside = lax.bitwise_and(above(q, const_like(q, 0)), below(q, const_like(q, 1)))
+    return lax.bitwise_not(inside)
+
+
+def positive_scale(scale):
+    """Where ``scale`` is positive (elsewhere a density or distribution is NaN)."""
+    return lax.gt(scale, const_like(scale, 0))

@@ -13,13 +13,9 @@ import zenax.lax as lax
 import zenax.lax.jnp as jnp
 from zenax.lax.scipy.special import xlog1py, xlogy
 
-from ._common import ArrayLike, const_like, promote_args_inexact
+from ._common import ArrayLike, const_like, not_probability, promote_args_inexact
 
 __all__ = ["logpmf", "pmf", "cdf", "ppf"]
-
-
-def _not_probability(p, zero, one):
-    return jnp.logical_or(jnp.less(p, zero), jnp.greater(p, one))
 
 
 def logpmf(k: ArrayLike, p: ArrayLike, loc: ArrayLike = 0):
@@ -55,8 +51,7 @@ def cdf(k: ArrayLike, p: ArrayLike):
     """
     k, p = promote_args_inexact("bernoulli.cdf", k, p)
     zero, one = const_like(k, 0), const_like(k, 1)
-    invalid = jnp.logical_or(jnp.logical_or(jnp.isnan(k), jnp.isnan(p)),
-                             _not_probability(p, zero, one))
+    invalid = jnp.logical_or(jnp.isnan(k), not_probability(p))
     conds = [invalid, lax.lt(k, zero), jnp.logical_and(lax.ge(k, zero), lax.lt(k, one)),
              lax.ge(k, one)]
     return jnp.select(conds, [jnp.nan, zero, jnp.subtract(one, p), one])
@@ -71,8 +66,6 @@ def ppf(q: ArrayLike, p: ArrayLike):
     """
     q, p = promote_args_inexact("bernoulli.ppf", q, p)
     zero, one = const_like(q, 0), const_like(q, 1)
-    invalid = jnp.logical_or(jnp.logical_or(jnp.isnan(q), jnp.isnan(p)),
-                             jnp.logical_or(_not_probability(p, zero, one),
-                                            _not_probability(q, zero, one)))
+    invalid = jnp.logical_or(not_probability(q), not_probability(p))
     return jnp.where(invalid, jnp.nan,
                      jnp.where(lax.le(q, jnp.subtract(one, p)), zero, one))

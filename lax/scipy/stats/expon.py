@@ -13,7 +13,7 @@ import numpy as np
 import zenax.lax as lax
 import zenax.lax.jnp as jnp
 
-from ._common import ArrayLike, promote_args_inexact
+from ._common import ArrayLike, not_probability, promote_args_inexact
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf"]
 
@@ -96,5 +96,5 @@ def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
     Array([0.       , 0.6931472,       nan], dtype=float32)
     """
     q, loc, scale = promote_args_inexact("expon.ppf", q, loc, scale)
-    bad = jnp.logical_or(jnp.isnan(q), jnp.logical_or(jnp.less(q, 0), jnp.greater(q, 1)))
-    return jnp.where(bad, np.nan, lax.sub(loc, lax.mul(scale, lax.log1p(lax.neg(q)))))
+    quantile = lax.sub(loc, lax.mul(scale, lax.log1p(lax.neg(q))))
+    return jnp.where(not_probability(q), np.nan, quantile)

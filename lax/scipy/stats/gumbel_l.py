@@ -12,13 +12,9 @@ import zenax.lax as lax
 import zenax.lax.jnp as jnp
 from zenax.lax.scipy.special import xlog1py, xlogy
 
-from ._common import ArrayLike, const_like, promote_args_inexact
+from ._common import ArrayLike, not_probability, positive_scale, promote_args_inexact
 
 __all__ = ["logpdf", "pdf", "logcdf", "cdf", "ppf", "sf", "logsf"]
-
-
-def _positive_scale(scale):
-    return lax.gt(scale, const_like(scale, 0))
 
 
 def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
@@ -31,7 +27,7 @@ def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
     x, loc, scale = promote_args_inexact("gumbel_l.logpdf", x, loc, scale)
     z = lax.div(lax.sub(x, loc), scale)
     log_pdf = lax.add(xlogy(-1, scale), lax.sub(z, lax.exp(z)))
-    return jnp.where(_positive_scale(scale), log_pdf, np.nan)
+    return jnp.where(positive_scale(scale), log_pdf, np.nan)
 
 
 def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
@@ -54,7 +50,7 @@ def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
     x, loc, scale = promote_args_inexact("gumbel_l.logcdf", x, loc, scale)
     z = lax.div(lax.sub(x, loc), scale)
     log_cdf = lax.log(lax.neg(lax.expm1(lax.neg(lax.exp(z)))))
-    return jnp.where(_positive_scale(scale), log_cdf, np.nan)
+    return jnp.where(positive_scale(scale), log_cdf, np.nan)
 
 
 def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
@@ -76,9 +72,8 @@ def ppf(p: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
     Array([-2.2503674 , -0.36651292,         nan], dtype=float32)
     """
     p, loc, scale = promote_args_inexact("gumbel_l.ppf", p, loc, scale)
-    ok = lax.bitwise_and(lax.gt(p, const_like(p, 0)), lax.lt(p, const_like(p, 1)))
     quantile = lax.add(loc, lax.mul(scale, lax.log(xlog1py(-1, lax.neg(p)))))
-    return jnp.where(ok, quantile, np.nan)
+    return jnp.where(not_probability(p, open_interval=True), np.nan, quantile)
 
 
 def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
@@ -100,4 +95,4 @@ def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
     """
     x, loc, scale = promote_args_inexact("gumbel_l.logsf", x, loc, scale)
     z = lax.div(lax.sub(x, loc), scale)
-    return jnp.where(_positive_scale(scale), lax.neg(lax.exp(z)), np.nan)
+    return jnp.where(positive_scale(scale), lax.neg(lax.exp(z)), np.nan)

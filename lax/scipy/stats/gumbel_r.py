@@ -15,7 +15,7 @@ import zenax.lax.jnp as jnp
 from zenax.lax.custom_derivatives import custom_jvp
 from zenax.lax.scipy.special import xlogy
 
-from ._common import ArrayLike, const_like, promote_args_inexact
+from ._common import ArrayLike, const_like, not_probability, positive_scale, promote_args_inexact
 
 __all__ = ["logpdf", "pdf", "logcdf", "cdf", "ppf", "sf", "logsf"]
 
@@ -34,10 +34,6 @@ def _log1mexp_jvp(primals, tangents):
     return _log1mexp(t), jnp.divide(t_dot, jnp.expm1(t))
 
 
-def _positive_scale(scale):
-    return lax.gt(scale, const_like(scale, 0))
-
-
 def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
     """Log of the right-skewed Gumbel density, ``-z - exp(-z) - log(scale)``.
 
@@ -48,7 +44,7 @@ def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
     x, loc, scale = promote_args_inexact("gumbel_r.logpdf", x, loc, scale)
     z = lax.div(lax.sub(x, loc), scale)
     log_pdf = lax.add(xlogy(-1, scale), lax.neg(lax.add(z, lax.exp(lax.neg(z)))))
-    return jnp.where(_positive_scale(scale), log_pdf, np.nan)
+    return jnp.where(positive_scale(scale), log_pdf, np.nan)
 
 
 def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
@@ -70,7 +66,7 @@ def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
     """
     x, loc, scale = promote_args_inexact("gumbel_r.logcdf", x, loc, scale)
     z = lax.div(lax.sub(x, loc), scale)
-    return jnp.where(_positive_scale(scale), lax.neg(lax.exp(lax.neg(z))), np.nan)
+    return jnp.where(positive_scale(scale), lax.neg(lax.exp(lax.neg(z))), np.nan)
 
 
 def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
@@ -92,9 +88,8 @@ def ppf(p: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
     Array([       nan, 0.36651292, 2.2503672 ], dtype=float32)
     """
     p, loc, scale = promote_args_inexact("gumbel_r.ppf", p, loc, scale)
-    ok = lax.bitwise_and(lax.gt(p, const_like(p, 0)), lax.lt(p, const_like(p, 1)))
     quantile = lax.sub(loc, lax.mul(scale, lax.log(xlogy(-1, p))))
-    return jnp.where(ok, quantile, np.nan)
+    return jnp.where(not_probability(p, open_interval=True), np.nan, quantile)
 
 
 def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
@@ -107,7 +102,7 @@ def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
     x, loc, scale = promote_args_inexact("gumbel_r.sf", x, loc, scale)
     neg_z = lax.div(lax.sub(loc, x), scale)
     survival = lax.sub(const_like(x, 1), lax.exp(lax.neg(lax.exp(neg_z))))
-    return jnp.where(_positive_scale(scale), survival, np.nan)
+    return jnp.where(positive_scale(scale), survival, np.nan)
 
 
 def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
@@ -119,4 +114,4 @@ def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
     """
     x, loc, scale = promote_args_inexact("gumbel_r.logsf", x, loc, scale)
     neg_z = lax.div(lax.sub(loc, x), scale)
-    return jnp.where(_positive_scale(scale), _log1mexp(lax.exp(neg_z)), np.nan)
+    return jnp.where(positive_scale(scale), _log1mexp(lax.exp(neg_z)), np.nan)

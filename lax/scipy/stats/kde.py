@@ -203,8 +203,9 @@ class gaussian_kde:
         """
         ind_key, eps_key = random.split(key)
         ind = random.choice(ind_key, self.n, shape=shape, p=self.weights)
-        eps = jnp.transpose(_multivariate_normal_noise(
-            eps_key, self.covariance, tuple(shape), dtype_of(self.dataset)))
+        eps = jnp.transpose(random.multivariate_normal(
+            eps_key, jnp.zeros(self.d, dtype_of(self.covariance)), self.covariance,
+            shape=shape, dtype=dtype_of(self.dataset)))
         return jnp.add(getitem(self.dataset, (slice(None), ind)), eps)
 
     def pdf(self, x):
@@ -282,14 +283,6 @@ def _integrate_box_1d(covariance, dataset, weights, low, high):
     low = jnp.squeeze(jnp.divide(jnp.subtract(low, dataset), sigma))
     high = jnp.squeeze(jnp.divide(jnp.subtract(high, dataset), sigma))
     return jnp.sum(jnp.multiply(weights, jnp.subtract(ndtr(high), ndtr(low))))
-
-
-def _multivariate_normal_noise(key, cov, shape: tuple, dtype):
-    """Zero-mean Gaussian samples of covariance ``cov``, the bits of
-    ``jax.random.multivariate_normal`` (Cholesky method) for the same key."""
-    factor = lax.linalg.cholesky(cov)
-    samples = random.normal(key, shape + shape_of(cov)[-1:], dtype)
-    return jnp.einsum("...ij,...j->...i", factor, samples)
 
 
 @compiled_when_eager(n_arrays=4, static_argnames=("in_log",))

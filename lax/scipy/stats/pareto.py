@@ -11,7 +11,7 @@ import numpy as np
 import zenax.lax as lax
 import zenax.lax.jnp as jnp
 
-from ._common import ArrayLike, const_like, promote_args_inexact
+from ._common import ArrayLike, const_like, not_probability, promote_args_inexact
 
 __all__ = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf"]
 
@@ -101,5 +101,4 @@ def ppf(q: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
     q, b, loc, scale = promote_args_inexact("pareto.ppf", q, b, loc, scale)
     one = const_like(q, 1)
     ppf_val = lax.add(loc, lax.mul(scale, lax.pow(lax.sub(one, q), lax.neg(lax.div(one, b)))))
-    bad = jnp.logical_or(jnp.isnan(q), jnp.logical_or(jnp.less(q, 0), jnp.greater(q, 1)))
-    return jnp.where(bad, np.nan, ppf_val)
+    return jnp.where(not_probability(q), np.nan, ppf_val)

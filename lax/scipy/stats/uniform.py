@@ -9,7 +9,7 @@ import numpy as np
 
 import zenax.lax as lax
 import zenax.lax.jnp as jnp
-from ._common import ArrayLike, dtype_of, promote_args_inexact
+from ._common import ArrayLike, dtype_of, not_probability, promote_args_inexact
 
 __all__ = ["logpdf", "pdf", "cdf", "ppf"]
 
@@ -64,5 +64,4 @@ def ppf(q: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
     Array([1. , 1.5, nan], dtype=float32)
     """
     q, loc, scale = promote_args_inexact("uniform.ppf", q, loc, scale)
-    bad = jnp.logical_or(jnp.isnan(q), jnp.logical_or(jnp.less(q, 0), jnp.greater(q, 1)))
-    return jnp.where(bad, np.nan, lax.add(loc, lax.mul(scale, q)))
+    return jnp.where(not_probability(q), np.nan, lax.add(loc, lax.mul(scale, q)))
