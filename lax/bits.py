@@ -16,7 +16,7 @@ import operator
 import jax
 
 from zenax.tracer.core import Primitive, bind
-from zenax.tracer.errors import ConcretizationTypeError
+from zenax.tracer.errors import JAXTypeError
 
 from .broadcasting import deflinear
 from .elementwise import elementwise
@@ -76,7 +76,7 @@ def mulhi(x, y, /):
 def _static_bits(name: str, value) -> int:
     try:
         return operator.index(value)
-    except ConcretizationTypeError:
+    except JAXTypeError:   # a traced value (ConcretizationTypeError, TracerIntegerConversionError)
         raise       # a traced value: that error already says what to do
     except TypeError:
         raise type_error(f"reduce_precision: {name} must be a Python integer (static), "

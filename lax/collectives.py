@@ -32,10 +32,12 @@ from zenax.tracer.core import Primitive, batch_rules, bind, get_aval
 from zenax.tracer.tree_util import tree_map
 
 from . import axis_env
+from . import dynamic_slicing as dsl
 from . import elementwise as ew
 from . import shapes as sh
 from .broadcasting import bdim_at_front, deflinear, moveaxis, reduce_sum
-from .parallel import _names, all_gather_p, axis_index_p, axis_size, psum_p
+from .parallel import (_check_groups, _group_rows, _group_tables, _names, all_gather_p,
+                       axis_index_p, axis_size, psum_p)
 from .registry import const, register, unary_batcher, value_error
 
 
@@ -287,18 +289,34 @@ def psum_scatter(x, axis_name, *, scatter_dimension: int = 0, axis_index_groups=
     >>> zenax.vmap(lambda x: lax.psum_scatter(x, "i"), axis_name="i")(jnp.eye(3))
     Array([1., 1., 1.], dtype=float32)
     """
-    _unsupported_groups("psum_scatter", axis_index_groups)
     n = axis_size(axis_name)
+    groups = _check_groups("psum_scatter", axis_name, axis_index_groups)
 
     def bind_leaf(v):
         aval = get_aval(v)
         dim = int(scatter_dimension) % max(aval.ndim, 1)
         # Checked here as well as in the abstract eval: vmap's axis rule runs without it.
         _psum_scatter_abstract_eval(aval, axis_name=axis_name, scatter_dimension=dim,
-                                    axis_size=n, tiled=bool(tiled))
+                                    axis_size=n if groups is None else len(groups[0]),
+                                    tiled=bool(tiled))
+        if groups is not None:
+            return _grouped_psum_scatter(v, axis_name, groups, dim, bool(tiled))
         return bind(psum_scatter_p, v, axis_name=axis_name, scatter_dimension=dim,
                     axis_size=n, tiled=bool(tiled))
     return tree_map(bind_leaf, x)
+
+
+def _grouped_psum_scatter(v, axis_name, groups: tuple, dim: int, tiled: bool):
+    """The sum over this device's group, and of it the block at the device's place in the
+    group (see ``parallel._group_rows``)."""
+    total = reduce_sum(_group_rows(v, axis_name, groups), (0,))
+    _, position = _group_tables(groups)
+    place = dsl.dynamic_index_in_dim(position, bind(axis_index_p, axis_name=axis_name), 0,
+                                     keepdims=False)
+    if not tiled:
+        return dsl.dynamic_index_in_dim(total, place, dim, keepdims=False)
+    block = get_aval(total).shape[dim] // len(groups[0])
+    return dsl.dynamic_slice_in_dim(total, ew.mul(place, np.int32(block)), block, dim)
 
 
 def ppermute(x, axis_name, perm):

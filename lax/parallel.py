@@ -20,6 +20,7 @@ from zenax.tracer.core import Primitive, batch_rules, bind, current_trace, get_a
 from zenax.tracer.tree_util import tree_map
 
 from . import axis_env
+from . import dynamic_slicing as dsl
 from . import elementwise as ew
 from . import reductions as red
 from . import shapes as sh
@@ -145,23 +146,27 @@ defjvp_zero(axis_index_p)
 
 # =========================================================================== public API
 
-def psum(x, axis_name):
-    """Sum ``x`` over the mapped axis ``axis_name`` (works on pytrees).
+def psum(x, axis_name, *, axis_index_groups=None):
+    """Sum ``x`` over the mapped axis ``axis_name`` (works on pytrees).  With
+    ``axis_index_groups`` (inside a shard_map or pmap), each device sums over its group only.
 
     >>> zenax.vmap(lambda x: lax.psum(x, "i"), axis_name="i")(jnp.arange(3.0))
     Array([3., 3., 3.], dtype=float32)
     """
     axis_size(axis_name)     # NameError now, at the user's line, if no vmap binds the name
-    return tree_map(lambda v: _psum_leaf(v, axis_name), x)
+    groups = _check_groups("psum", axis_name, axis_index_groups)
+    return tree_map(lambda v: _psum_leaf(v, axis_name, groups), x)
 
 
-def _psum_leaf(v, axis_name):
+def _psum_leaf(v, axis_name, groups=None):
     if dtypes.is_bool(get_aval(v).dtype):        # JAX sums bools as ints
         v = ew._convert_element_type(v, dtypes.default_int_dtype())
+    if groups is not None:
+        return red.reduce_sum(_group_rows(v, axis_name, groups), (0,))
     return bind(psum_p, v, axis_name=axis_name)
 
 
-def pmean(x, axis_name):
+def pmean(x, axis_name, *, axis_index_groups=None):
     """The mean of ``x`` over the mapped axis ``axis_name`` (true division, as JAX's: an
     integer ``x`` gives floats).
 
@@ -169,31 +174,118 @@ def pmean(x, axis_name):
     Array([1.5, 1.5, 1.5, 1.5], dtype=float32)
     """
     n = axis_size(axis_name)
+    groups = _check_groups("pmean", axis_name, axis_index_groups)
+    if groups is not None:
+        n = len(groups[0])
 
     def mean(v):
         # Summed in the operand's dtype (ints may wrap around), then divided: as JAX does.
-        total = _psum_leaf(v, axis_name)
+        total = _psum_leaf(v, axis_name, groups)
         if not dtypes.is_inexact(get_aval(total).dtype):
             total = ew._convert_element_type(total, dtypes.default_float_dtype())
         return ew.div(total, const(total, n))
     return tree_map(mean, x)
 
 
-def pmax(x, axis_name):
+def pmax(x, axis_name, *, axis_index_groups=None):
+    """The maximum of ``x`` over the mapped axis ``axis_name``.
+
+    >>> zenax.vmap(lambda x: lax.pmax(x, "i"), axis_name="i")(jnp.arange(3.0))
+    Array([2., 2., 2.], dtype=float32)
+    """
     axis_size(axis_name)
+    groups = _check_groups("pmax", axis_name, axis_index_groups)
+    if groups is not None:
+        return tree_map(lambda v: red.reduce_max(_group_rows(v, axis_name, groups), (0,)), x)
     return tree_map(lambda v: bind(pmax_p, v, axis_name=axis_name), x)
 
 
-def pmin(x, axis_name):
+def pmin(x, axis_name, *, axis_index_groups=None):
+    """The minimum of ``x`` over the mapped axis ``axis_name``.
+
+    >>> zenax.vmap(lambda x: lax.pmin(x, "i"), axis_name="i")(jnp.arange(3.0))
+    Array([0., 0., 0.], dtype=float32)
+    """
     axis_size(axis_name)
+    groups = _check_groups("pmin", axis_name, axis_index_groups)
+    if groups is not None:
+        return tree_map(lambda v: red.reduce_min(_group_rows(v, axis_name, groups), (0,)), x)
     return tree_map(lambda v: bind(pmin_p, v, axis_name=axis_name), x)
 
 
-def all_gather(x, axis_name, *, axis: int = 0, tiled: bool = False):
-    """Gather ``x`` from every element of the mapped axis into a new axis ``axis``."""
+def all_gather(x, axis_name, *, axis_index_groups=None, axis: int = 0, tiled: bool = False):
+    """Gather ``x`` from every element of the mapped axis into a new axis ``axis``
+    (``tiled=True``: concatenate along ``axis``); with ``axis_index_groups``, from the
+    members of this device's group only, in the group's order.
+
+    >>> zenax.vmap(lambda x: lax.all_gather(x, "i"), axis_name="i")(jnp.arange(2.0))
+    Array([[0., 1.],
+           [0., 1.]], dtype=float32)
+    """
     n = axis_size(axis_name)
-    return tree_map(lambda v: bind(all_gather_p, v, axis_name=axis_name, axis=axis,
-                                   axis_size=n, tiled=tiled), x)
+    groups = _check_groups("all_gather", axis_name, axis_index_groups)
+    if groups is None:
+        return tree_map(lambda v: bind(all_gather_p, v, axis_name=axis_name, axis=axis,
+                                       axis_size=n, tiled=tiled), x)
+
+    def gather_group(v):
+        rows = moveaxis(_group_rows(v, axis_name, groups), 0, axis)
+        if not tiled:
+            return rows
+        shape = list(get_aval(v).shape)
+        shape[axis] *= len(groups[0])
+        return sh.reshape(rows, tuple(shape))
+    return tree_map(gather_group, x)
+
+
+# --------------------------------------------------------------------------- axis_index_groups
+# A collective over groups of a mesh axis is built from the whole-axis all_gather: each
+# device picks its group's rows out of everyone's values (XLA would send less, but the
+# composition needs no primitive of its own: its derivatives and typing come for free).
+
+def _check_groups(name: str, axis_name, axis_index_groups) -> tuple | None:
+    """``axis_index_groups`` as a tuple of tuples (None stays None), checked as JAX does."""
+    if axis_index_groups is None:
+        return None
+    groups = tuple(tuple(int(i) for i in g) for g in axis_index_groups)
+    total = sum(len(g) for g in groups)
+    if {i for g in groups for i in g} != set(range(total)):
+        raise ValueError(f"{name}: axis_index_groups must cover all indices exactly once, "
+                         f"got {axis_index_groups!r}.")
+    names = _names(axis_name)
+    frame = axis_env.mesh_axis_frame(names[0]) if len(names) == 1 else None
+    if frame is None or frame.check_vma:
+        # As JAX: groups only where values are not typed for device variance (pmap, or
+        # shard_map with check_vma=False); vmap's collectives take none.
+        raise NotImplementedError(f"{name}: axis_index_groups is supported only over one "
+                                  "mesh axis of a pmap or a shard_map with check_vma=False.")
+    size = axis_size(axis_name)
+    if total != size or len({len(g) for g in groups}) != 1:
+        raise ValueError(f"{name}: axis_index_groups must split the {size} indices of axis "
+                         f"{axis_name!r} into groups of one size, got {axis_index_groups!r}.")
+    return groups
+
+
+def _group_tables(groups: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """members[i]: the group holding index i, in its order; position[i]: i's place in it."""
+    n = sum(len(g) for g in groups)
+    members = np.zeros((n, len(groups[0])), np.int32)
+    position = np.zeros((n,), np.int32)
+    for g in groups:
+        for k, i in enumerate(g):
+            members[i], position[i] = g, k
+    return members, position
+
+
+def _group_rows(v, axis_name, groups: tuple):
+    """``(group size, *v.shape)``: the ``v`` of each member of this device's group."""
+    members, _ = _group_tables(groups)
+    everyone = bind(all_gather_p, v, axis_name=axis_name, axis=0, axis_size=len(members),
+                    tiled=False)
+    mine = dsl.dynamic_index_in_dim(members, bind(axis_index_p, axis_name=axis_name), 0,
+                                    keepdims=False)
+    return sh.concatenate([dsl.dynamic_index_in_dim(everyone, sh.index_in_dim(
+        mine, k, 0, keepdims=False), 0) for k in range(members.shape[1])], 0)
 
 
 def axis_index(axis_name):

@@ -13,6 +13,12 @@ if not os.environ.get("ZENAX_TEST_FULL_XLA_OPT"):
     os.environ["XLA_FLAGS"] = " ".join([
         os.environ.get("XLA_FLAGS", ""), "--xla_backend_optimization_level=0",
         "--xla_llvm_disable_expensive_passes=true"]).strip()
+# Eight host CPU devices stand in for accelerators in the sharding, shard_map and pmap
+# tests (test_sharding_devices.py); asked for here, before any test module can make JAX
+# create its devices, so those tests run in this process rather than in a subprocess.
+if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = " ".join([os.environ.get("XLA_FLAGS", ""),
+                                        "--xla_force_host_platform_device_count=8"]).strip()
 
 import jax  # noqa: E402
 import numpy as np  # noqa: E402

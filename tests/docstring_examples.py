@@ -78,6 +78,8 @@ def _namespace(library: str) -> dict:
         real_import = ns["__builtins__"]["__import__"]
 
         def zenax_import(name, globals=None, locals=None, fromlist=(), level=0):
+            if name.startswith("jax._src."):   # JAX's private module: zenax's public one
+                name = "jax." + name[len("jax._src."):]
             if name == "jax" or name.startswith("jax."):
                 name = "zenax" + name[3:]
             return real_import(name, globals, locals, fromlist, level)

@@ -1,8 +1,8 @@
 """``zenax demo`` never shows a traceback: bad flags are one argparse-style line on stderr
 with exit code 2, found before any work starts; Ctrl-C is one line and exit code 130.
 
-Each case runs the real console entry point (``python -m zenax``) in a subprocess; the
-cases run concurrently, since each is mostly interpreter start-up.
+The flag checks run through ``main`` in this process; one bad flag and the Ctrl-C case
+run the real console entry point (``python -m zenax``) in a subprocess.
 """
 import os
 import signal
@@ -11,6 +11,8 @@ import sys
 import time
 
 import pytest
+
+from zenax.__main__ import main
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +26,8 @@ def _start(args, **kw):
                             env=ENV, **kw)
 
 
-def test_bad_flags_are_one_line_errors_with_exit_code_2(tmp_path):
+def test_bad_flags_are_one_line_errors_with_exit_code_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     a_file = tmp_path / "a_file"
     a_file.write_text("not a folder")
     cases = {   # the flags, and what the one line must name
@@ -41,15 +44,22 @@ def test_bad_flags_are_one_line_errors_with_exit_code_2(tmp_path):
         ("--device", "gpu"): "--device",     # this test machine has no GPU (CPU-only JAX)
         ("--layers", "two"): "--layers",
     }
-    procs = {args: _start(args) for args in cases}
-    for args, proc in procs.items():
-        out, err = proc.communicate(timeout=300)
+    for args, needle in cases.items():
+        with pytest.raises(SystemExit) as exit:
+            main(["demo", *args])
+        out, err = capsys.readouterr()
         lines = err.strip().splitlines()
-        assert proc.returncode == 2, (args, err)
+        assert exit.value.code == 2, (args, err)
         assert len(lines) == 1 and "Traceback" not in err, (args, err)
-        assert lines[0].startswith("zenax demo: error: argument " + cases[args]), (args, err)
+        assert lines[0].startswith("zenax demo: error: argument " + needle), (args, err)
         assert out == "", (args, out)        # nothing ran
     assert not (tmp_path / "zenax-demo").exists()
+
+
+def test_a_bad_flag_of_the_console_entry_point_is_one_line_and_exit_code_2():
+    out, err = _start(["--steps", "0"]).communicate(timeout=300)
+    assert err.startswith("zenax demo: error: argument --steps") and out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
 def test_ctrl_c_is_one_line_and_exit_code_130(tmp_path):

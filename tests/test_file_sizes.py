@@ -25,3 +25,18 @@ def test_no_package_file_over_the_limit():
 def test_the_check_sees_every_package_folder():
     for folder in PACKAGE_FOLDERS:
         assert list((ROOT / folder).rglob("*.py")), folder
+
+
+def test_every_package_folder_is_in_the_distribution():
+    """pyproject.toml lists the packages by hand (the folders map to ``zenax.*`` names):
+    a subpackage missing there works in an editable install and is absent from a wheel."""
+    import tomllib
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed, package_dir = set(setuptools["packages"]), setuptools["package-dir"]
+    found = set()
+    for name, folder in package_dir.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder).parts
+            found.add(".".join((name,) + rel))
+    assert found - listed == set(), "add these to [tool.setuptools] packages"
+    assert listed - found == set(), "these packages have no folder"

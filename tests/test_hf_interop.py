@@ -1,10 +1,13 @@
 """Hugging Face interop: tiny randomly initialised ``transformers`` models (PyTorch, CPU),
 saved with ``save_pretrained(..., safe_serialization=True)``, loaded into zenax: the same
-logits, loss and greedy generation as transformers computes."""
+logits, loss and greedy generation as transformers computes.
+
+PyTorch and transformers take seconds to import, so they are imported when a test here
+first runs (``_hf``), not when the file is collected (which every test worker does)."""
+from __future__ import annotations
+
 import numpy as np
 import pytest
-import torch
-import transformers
 
 import zenax
 from zenax.models.bert import (BertForMaskedLM, BertForSequenceClassification, from_hf_bert,
@@ -13,13 +16,21 @@ from zenax.models.gpt import generate, load_gpt2, loss
 
 pytestmark = pytest.mark.slow   # end to end: loads PyTorch and Hugging Face models
 
-transformers.logging.set_verbosity_error()
 rng = np.random.default_rng(0)
 
 
-def randomise(model: torch.nn.Module) -> torch.nn.Module:
+def _hf():
+    """``(torch, transformers)``."""
+    import torch
+    import transformers
+    transformers.logging.set_verbosity_error()
+    return torch, transformers
+
+
+def randomise(model):
     """Every parameter ~ N(0, 0.3), LayerNorms and biases included (HF initialises biases to
     zero and LayerNorms to one, which would hide a mis-mapped bias)."""
+    torch, _ = _hf()
     torch.manual_seed(0)
     with torch.no_grad():
         for p in model.parameters():
@@ -29,6 +40,7 @@ def randomise(model: torch.nn.Module) -> torch.nn.Module:
 
 @pytest.fixture(scope="module")
 def gpt2(tmp_path_factory):
+    _, transformers = _hf()
     config = transformers.GPT2Config(vocab_size=40, n_positions=16, n_embd=16, n_layer=2,
                                      n_head=4, bos_token_id=None, eos_token_id=None)
     hf = randomise(transformers.GPT2LMHeadModel(config))
@@ -38,6 +50,7 @@ def gpt2(tmp_path_factory):
 
 
 def test_gpt2_logits_and_loss(gpt2):
+    torch, _ = _hf()
     hf, model = gpt2
     ids = rng.integers(0, 40, (2, 9))
     with torch.no_grad():
@@ -49,6 +62,7 @@ def test_gpt2_logits_and_loss(gpt2):
 
 
 def test_gpt2_greedy_generation(gpt2):
+    torch, _ = _hf()
     hf, model = gpt2
     prompt = rng.integers(1, 40, (2, 4))
     with torch.no_grad():
@@ -63,10 +77,11 @@ BERT = dict(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_he
 
 
 @pytest.mark.parametrize("hf_class, zenax_class", [
-    (transformers.BertForMaskedLM, BertForMaskedLM),
-    (transformers.BertForSequenceClassification, BertForSequenceClassification)])
+    ("BertForMaskedLM", BertForMaskedLM),
+    ("BertForSequenceClassification", BertForSequenceClassification)])
 def test_bert_logits(hf_class, zenax_class, tmp_path):
-    hf = randomise(hf_class(transformers.BertConfig(**BERT)))
+    torch, transformers = _hf()
+    hf = randomise(getattr(transformers, hf_class)(transformers.BertConfig(**BERT)))
     hf.save_pretrained(tmp_path, safe_serialization=True)
     model = load_bert(tmp_path)
     assert type(model) is zenax_class
@@ -81,6 +96,7 @@ def test_bert_logits(hf_class, zenax_class, tmp_path):
 
 
 def test_bert_from_a_live_state_dict():
+    torch, transformers = _hf()
     hf = randomise(transformers.BertForMaskedLM(transformers.BertConfig(**BERT)))
     state = {k: v.numpy() for k, v in hf.state_dict().items()}
     model = from_hf_bert(state, hf.config.to_dict())

@@ -22,9 +22,14 @@ NAMESPACES = ("jax.numpy", "jax.numpy.linalg", "jax.numpy.fft", "jax.tree",
               "jax.scipy.signal", "jax.scipy.integrate", "jax.scipy.ndimage",
               "jax.scipy.interpolate", "jax.scipy.cluster.vq", "jax.scipy.spatial.transform",
               "jax.scipy.linalg", "jax.scipy.fft", "jax.lax.linalg", "jax.scipy.stats",
-              "jax.scipy.stats.poisson")
+              "jax.scipy.stats.poisson", "jax.scipy.special", "jax.random", "jax.nn",
+              "jax.nn.initializers", "jax.lax", "jax.debug", "jax.dtypes",
+              "jax.ad_checkpoint", "jax.custom_batching", "jax.typing", "jax.flatten_util",
+              "jax", "jax.tree_util")
 
 SKIPS = tomllib.loads((pathlib.Path(__file__).parent / "docstring_skips.toml").read_text())
+# Names zenax does not have yet are tracked, with their issue, in api_pending.toml.
+PENDING = tomllib.loads((pathlib.Path(__file__).parent / "api_pending.toml").read_text())
 
 # At least this fraction of a namespace's functions with examples must agree.
 MIN_AGREEING = 0.97
@@ -33,6 +38,8 @@ MIN_AGREEING = 0.97
 def _cases():
     for namespace in NAMESPACES:
         for name in dx.public_names(namespace):
+            if name in PENDING.get(namespace, {}).get("missing", ()):
+                continue
             if dx.examples_of(getattr(__import__(namespace, fromlist=["_"]), name, None)):
                 yield namespace, name
 

@@ -102,9 +102,15 @@ def test_table_covers_every_primitive():
     from zenax.tracer.core import Primitive
     declared = {v.name for m in (elementwise, shapes, reductions, matmul)
                 for v in vars(m).values() if isinstance(v, Primitive)}
-    bound = set()
+    bound, seen = set(), set()
     for spec, case, dtype, test_id in INSTANCES:
-        args, params, _ = _setup(spec, case, dtype, test_id)
+        # One case per row and dtype: which primitives a wrapper binds depends on those,
+        # not on the shapes (and JAX's results are not needed here).
+        if (spec.name, dtype) in seen:
+            continue
+        seen.add((spec.name, dtype))
+        rng = np.random.RandomState(zlib.crc32(test_id.encode()))
+        args, params = spec.args(rng, case, dtype), spec.params(case, dtype)
         bound |= {e.primitive.name for e in _zenax_jaxpr(spec, params, args).eqns}
     assert declared - bound == set()
     assert len(declared) >= 75

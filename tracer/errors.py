@@ -7,21 +7,31 @@ from __future__ import annotations
 from .source_info import user_frame_str
 
 
-class ConcretizationTypeError(TypeError):
+class JAXTypeError(TypeError):
+    """The base of zenax's own TypeErrors (JAX's class of the same name)."""
+
+
+class JAXIndexError(IndexError):
+    """The base of zenax's own IndexErrors (JAX's class of the same name)."""
+
+
+def _concretization_message(tracer, context: str) -> str:
+    describe = getattr(getattr(tracer, "_trace", None), "describe_origin", None)
+    origin = describe(tracer) if describe is not None else ""
+    return (f"Abstract tracer value encountered where concrete value is expected: "
+            f"{tracer!r} at {user_frame_str()}.\n{context}{origin}"
+            "The value depends on a function argument being traced, so its numbers are "
+            "not known yet. Fixes: use zenax.lax.cond / zenax.lax.switch / jnp.where for "
+            "value-dependent branching, zenax.lax.while_loop / fori_loop for loops, or "
+            "mark the argument static (static_argnums / static_argnames) when it is a "
+            "compile-time constant.")
+
+
+class ConcretizationTypeError(JAXTypeError):
     """A traced (abstract) value was used where a concrete Python value is needed."""
 
     def __init__(self, tracer, context: str = ""):
-        where = user_frame_str()
-        describe = getattr(getattr(tracer, "_trace", None), "describe_origin", None)
-        origin = describe(tracer) if describe is not None else ""
-        msg = (f"Abstract tracer value encountered where concrete value is expected: "
-               f"{tracer!r} at {where}.\n{context}{origin}"
-               "The value depends on a function argument being traced, so its numbers are "
-               "not known yet. Fixes: use zenax.lax.cond / zenax.lax.switch / jnp.where for "
-               "value-dependent branching, zenax.lax.while_loop / fori_loop for loops, or "
-               "mark the argument static (static_argnums / static_argnames) when it is a "
-               "compile-time constant.")
-        super().__init__(msg)
+        super().__init__(_concretization_message(tracer, context))
 
 
 class TracerBoolConversionError(ConcretizationTypeError):
@@ -33,16 +43,18 @@ class TracerBoolConversionError(ConcretizationTypeError):
                                  "`or`, `not` or `bool()`).\n")
 
 
-class TracerIntegerConversionError(ConcretizationTypeError):
-    """``int(x)`` / ``range(x)`` / ``list[x]`` on a traced array."""
+class TracerIntegerConversionError(JAXTypeError):
+    """``int(x)`` / ``range(x)`` / ``list[x]`` on a traced array.  (As in JAX, not a
+    ConcretizationTypeError.)"""
 
     def __init__(self, tracer, context: str = ""):
-        super().__init__(tracer, f"Attempted integer conversion of traced array with shape "
-                                 f"{tracer.aval.str_short()} (`int()`, `range()`, or use as "
-                                 f"a Python index).\n{context}")
+        super().__init__(_concretization_message(
+            tracer, f"Attempted integer conversion of traced array with shape "
+                    f"{tracer.aval.str_short()} (`int()`, `range()`, or use as a Python "
+                    f"index).\n{context}"))
 
 
-class TracerArrayConversionError(TypeError):
+class TracerArrayConversionError(JAXTypeError):
     """``np.asarray(x)`` on a traced array."""
 
     def __init__(self, tracer):
@@ -52,5 +64,5 @@ class TracerArrayConversionError(TypeError):
             "functions instead of numpy ones inside transformed functions.")
 
 
-class UnexpectedTracerError(Exception):
+class UnexpectedTracerError(JAXTypeError):
     """A tracer escaped the transformation that created it (a leak)."""

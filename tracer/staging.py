@@ -12,13 +12,14 @@ import gc
 from contextlib import contextmanager
 from typing import Callable, Sequence
 
+import jax
 import numpy as np
 
 from .avals import ShapedArray, is_python_scalar
 from .core import (Trace, Tracer, abstract_eval_rules, current_trace, get_aval,
                    set_current_trace, tracer_created)
 from . import dtypes, leaks, provenance
-from .ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
+from .ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var, typecheck_jaxpr
 
 
 class DynamicJaxprTracer(Tracer):
@@ -159,12 +160,18 @@ def trace_to_jaxpr(fun: Callable, in_avals: Sequence[ShapedArray], *,
     ``arg_names`` (one per input, or a function giving them), ``fun_name`` and ``transform_name`` only serve error
     messages (a concretization error names the arguments the value came from).
     """
+    options = jax.config   # the options users set through zenax.config live there
+    if options.jax_no_tracing:
+        raise RuntimeError(f"re-tracing function {fun_name or getattr(fun, '__name__', fun)} "
+                           "for `jit`, but 'no_tracing' is set")
     trace = DynamicJaxprTrace(parent=current_trace())
     trace.arg_names, trace.fun_name, trace.transform_name = arg_names, fun_name, transform_name
     in_tracers = [trace.new_arg(a) for a in in_avals]
     with set_current_trace(trace), provenance.new_jaxpr(), collector_paused():
         outs = fun(*in_tracers)
     closed = trace.to_closed_jaxpr(outs)
+    if options.jax_enable_checks:
+        typecheck_jaxpr(closed)
     if leaks.state.enabled:
         del in_tracers
         trace._const_tracers.clear()

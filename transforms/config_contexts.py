@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-__all__ = ["ConfigOption"]
+__all__ = ["ConfigOption", "UserContext", "make_user_context", "user_context_values"]
 
 
 class _NoDefault:
@@ -89,3 +89,68 @@ class _OptionContext:
             with _OptionContext(self.option, self.new_val):
                 return fun(*args, **kwargs)
         return wrapper
+
+
+_user_contexts: list["UserContext"] = []   # every context made, in creation order
+
+
+class UserContext:
+    """A value of the user's own that ``jit``'s cache keys on: see
+    :func:`make_user_context`."""
+
+    def __init__(self, default_value: Any):
+        self._global = default_value
+        self._stack: list = []
+
+    @property
+    def value(self) -> Any:
+        return self._stack[-1] if self._stack else self._global
+
+    def get_global(self) -> Any:
+        return self._global
+
+    def set_global(self, new_value: Any) -> None:
+        self._global = new_value
+
+    def __call__(self, new_value: Any) -> "_UserContextBlock":
+        return _UserContextBlock(self, new_value)
+
+
+class _UserContextBlock:
+    def __init__(self, ctx: UserContext, new_value: Any):
+        self.ctx, self.new_value = ctx, new_value
+
+    def __enter__(self) -> None:
+        self.ctx._stack.append(self.new_value)
+
+    def __exit__(self, *exc) -> None:
+        self.ctx._stack.pop()
+
+    def __call__(self, fun: Callable) -> Callable:
+        @functools.wraps(fun)
+        def wrapper(*args, **kwargs):
+            with _UserContextBlock(self.ctx, self.new_value):
+                return fun(*args, **kwargs)
+        return wrapper
+
+
+def make_user_context(default_value: Any = None) -> UserContext:
+    """A new context whose value is part of every ``jit`` cache key: calling a jitted
+    function inside ``with ctx(v):`` for a new ``v`` traces and compiles it again, so
+    the function may read ``ctx.value`` as a constant.  Values must be hashable.
+
+    >>> ctx = make_user_context(default_value=0)
+    >>> with ctx(2):
+    ...     print(ctx.value)
+    2
+    >>> ctx.value
+    0
+    """
+    ctx = UserContext(default_value)
+    _user_contexts.append(ctx)
+    return ctx
+
+
+def user_context_values() -> tuple:
+    """The current value of every user context (a part of ``jit``'s cache key)."""
+    return tuple([c.value for c in _user_contexts]) if _user_contexts else ()

@@ -250,8 +250,12 @@ def mode_costs(fun: Callable, *args) -> dict:
 
 
 def jacobian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-             holomorphic: bool = False, mode: str = "auto") -> Callable:
+             holomorphic: bool = False, allow_int: bool = False,
+             mode: str = "auto") -> Callable:
     """The Jacobian of ``fun``, by ``mode`` = ``"fwd"``, ``"rev"`` or ``"auto"``.
+
+    ``allow_int`` lets integer inputs through, with zero (``float0``) blocks, as
+    ``jacrev``'s does; forward mode has no such option, so it implies reverse mode.
 
     ``"auto"`` linearizes ``fun`` at the given point, counts the FLOPs of the linear jaxpr
     and of its transpose, and runs the mode with the smaller total cost (inputs x forward
@@ -266,8 +270,8 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fa
     @functools.wraps(fun)
     @api_boundary
     def jacobian_f(*args, **kwargs):
-        chosen = mode
-        if mode == "auto":
+        chosen = "rev" if allow_int else mode
+        if chosen == "auto":
             _, dyn, f_partial = _split_args("jacobian", fun, argnums, args, kwargs)
             f_main = (lambda *a: f_partial(*a)[0]) if has_aux else f_partial
             costs = mode_costs(f_main, *dyn)
@@ -276,8 +280,9 @@ def jacobian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fa
             # yields columns to be transposed (measured 2.6x slower at 4096 x 4096).
             chosen = "fwd" if costs["forward"] < costs["reverse"] else "rev"
         jacobian_f.last_mode = chosen
-        jac_fn = jacfwd if chosen == "fwd" else jacrev
-        return jac_fn(fun, argnums, has_aux, holomorphic)(*args, **kwargs)
+        if chosen == "fwd":
+            return jacfwd(fun, argnums, has_aux, holomorphic)(*args, **kwargs)
+        return jacrev(fun, argnums, has_aux, holomorphic, allow_int)(*args, **kwargs)
 
     jacobian_f.last_mode = None
     return jacobian_f

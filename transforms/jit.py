@@ -38,6 +38,7 @@ from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path
                                     tree_unflatten)
 
 from . import debugging, passes
+from .config_contexts import user_context_values
 from .jit_call import _bind_jit_call, _executables, _rule_cache
 from .jit_config import _log_compile, config, logger
 from .lowering import xla_callable
@@ -157,7 +158,8 @@ class _Call:
     @property
     def key(self):
         # x64 changes the dtypes tracing gives constants (jnp.arange, Python scalars).
-        return (self.signature, self.aval_keys, self.static, jax.config.jax_enable_x64)
+        return (self.signature, self.aval_keys, self.static, jax.config.jax_enable_x64,
+                user_context_values())
 
     @functools.cached_property
     def avals(self) -> tuple:
@@ -358,7 +360,8 @@ class Jitted:
             # The hot path -- a cache hit on concrete arguments -- builds no _Call.
             try:
                 flat, signature = _flatten_args(args, kwargs)
-                key = (signature, tuple(map(_aval_key, flat)), (), jax.config.jax_enable_x64)
+                key = (signature, tuple(map(_aval_key, flat)), (), jax.config.jax_enable_x64,
+                       user_context_values())
             except TypeError:       # not an array: _lookup names the argument
                 key = None
             entry = None if key is None else self._cache.get(key)
@@ -486,13 +489,16 @@ def _aval_from_key(key: tuple) -> ShapedArray:
 def _describe_changes(old_key, new_key, old_tree, new_tree, leaf_names,
                       arg_names) -> list[str]:
     """Why ``new_key`` missed the cache, compared with ``old_key`` (the previous call)."""
-    _, old_avals, old_static, old_x64 = old_key
-    _, new_avals, new_static, new_x64 = new_key
+    _, old_avals, old_static, old_x64, old_user = old_key
+    _, new_avals, new_static, new_x64, new_user = new_key
     old_avals = [_aval_from_key(k) for k in old_avals]
     new_avals = [_aval_from_key(k) for k in new_avals]
     reasons = []
     if old_x64 != new_x64:
         reasons.append(f"jax_enable_x64 changed from {old_x64} to {new_x64}")
+    if old_user != new_user:
+        reasons.append(f"a user context (make_user_context) changed from {old_user} to "
+                       f"{new_user}")
     old_s, new_s = dict(old_static), dict(new_static)
     for name in sorted(old_s.keys() | new_s.keys()):
         if name not in old_s:

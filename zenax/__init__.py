@@ -41,9 +41,9 @@ from . import models  # noqa: F401
 from . import test_util  # noqa: F401
 from . import tree_util  # noqa: F401
 from . import scipy  # noqa: F401
+from . import example_libraries  # noqa: F401
 
 # JAX's remaining user namespaces and top-level names (issue 24).
-import functools as _functools
 from . import (ad_checkpoint, custom_batching, dtypes, flatten_util, tree,  # noqa: F401,E402
                typing)
 from zenax.transforms.checkpoint_policies import checkpoint_policies  # noqa: F401,E402
@@ -60,27 +60,9 @@ from zenax.transforms.runtime_info import (  # noqa: F401,E402
     live_arrays, local_device_count, make_array_from_callback,
     make_array_from_process_local_data, make_array_from_single_device_arrays,
     print_environment_info, process_count, process_index, process_indices)
-from zenax.transforms.config_contexts import ConfigOption as _Option  # noqa: E402
-
-# Config options as context managers (``with zenax.enable_x64(True): ...``), read and
-# set through zenax.config; a boolean option's context turns it on by default.
-_bool_option = _functools.partial(_Option, update=config.update, read=config.read,
-                                  default_context_value=True)
-_option = _functools.partial(_Option, update=config.update, read=config.read)
-enable_x64 = _bool_option("jax_enable_x64")
-debug_nans = _bool_option("jax_debug_nans")
-debug_infs = _bool_option("jax_debug_infs")
-log_compiles = _bool_option("jax_log_compiles")
-explain_cache_misses = _bool_option("jax_explain_cache_misses")
-default_matmul_precision = _option("jax_default_matmul_precision")
-default_device = _option("jax_default_device")
-numpy_rank_promotion = _option("jax_numpy_rank_promotion")
-numpy_dtype_promotion = _option("jax_numpy_dtype_promotion")
-transfer_guard_host_to_device = _option("jax_transfer_guard_host_to_device")
-transfer_guard_device_to_host = _option("jax_transfer_guard_device_to_host")
-transfer_guard_device_to_device = _option("jax_transfer_guard_device_to_device")
-threefry_partitionable = _bool_option("jax_threefry_partitionable")
-check_tracer_leaks = _bool_option("jax_check_tracer_leaks")
+# Config options as context managers (``with zenax.enable_x64(True): ...``).
+from .config_options import *  # noqa: F401,F403,E402
+from zenax.transforms.config_contexts import make_user_context  # noqa: F401,E402
 transfer_guard = _jax.transfer_guard   # all three guards; zenax's arrays are JAX's
 from zenax.as_jax import install_as_jax, uninstall_as_jax  # noqa: F401,E402
 
@@ -92,3 +74,9 @@ from zenax.transforms.sharding import (NamedSharding, PartitionSpec as P, make_m
 from zenax.transforms.shard_map import shard_map, smap  # noqa: F401,E402
 from zenax.transforms.pmap import pmap  # noqa: F401,E402
 Shard = _jax.Shard
+
+# JAX's remaining public namespaces (issue 24).
+from . import custom_derivatives, errors, stages  # noqa: F401,E402
+from . import distributed, dlpack, memory, monitoring, profiler, version  # noqa: F401,E402
+from .version import __version__  # noqa: F401,E402
+Device = _jax.Device

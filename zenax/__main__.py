@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -119,5 +120,17 @@ def main(argv=None) -> int:
     return 2
 
 
+def cli() -> None:
+    """The console entry point (``zenax ...``, ``python -m zenax ...``): ``main``'s exit
+    code.  After Ctrl-C the process ends at once, output flushed: XLA's threads may still
+    be running a program, and tearing the interpreter down under them can crash it."""
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    cli()

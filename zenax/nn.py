@@ -14,6 +14,9 @@ from zenax.lax.eager import compile_marked as _compile_marked  # noqa: E402
 # module is a file, not a package: register the submodule by name (as zenax.numpy does).
 _sys.modules[__name__ + ".initializers"] = initializers
 
+from zenax.models.nn_scaled import (get_scaled_dot_general_config,  # noqa: F401,E402
+                                    scaled_dot_general, scaled_matmul)
+
 # Called eagerly on a concrete array, each function marked ``@compiled_when_eager`` in
 # models/nn.py runs as one compiled executable (as jax.nn's jitted functions do; see
 # lax/eager.py) instead of dispatching op by op.

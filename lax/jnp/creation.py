@@ -15,7 +15,7 @@ from zenax.lax.eager import compiled_when_eager
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.avals import is_python_scalar
 from zenax.tracer.core import Tracer
-from zenax.tracer.errors import ConcretizationTypeError, TracerIntegerConversionError
+from zenax.tracer.errors import JAXTypeError, TracerIntegerConversionError
 from zenax.tracer.source_info import user_frame_str
 
 from .promotion import (ArrayLike, DTypeLike, asarray, aval_of, broadcast_shapes,
@@ -30,7 +30,7 @@ def canonical_shape(fun_name: str, shape) -> tuple[int, ...]:
         # (np.ndim of a tuple holding a tracer would convert it: look at sequences first)
         seq = isinstance(shape, (tuple, list)) or np.ndim(shape) != 0
         dims = tuple(_static_dim(fun_name, d) for d in (shape if seq else (shape,)))
-    except ConcretizationTypeError:
+    except JAXTypeError:   # a traced value (ConcretizationTypeError, TracerIntegerConversionError)
         raise   # a traced dimension: the error already says how to fix it
     except TypeError:
         raise TypeError(f"{fun_name}: shape must be an int or a sequence of ints, got "

@@ -27,6 +27,7 @@ import numpy as np
 from zenax import lax
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.core import Tracer, get_aval
+from zenax.tracer.errors import JAXIndexError
 from zenax.tracer.source_info import user_frame_str
 from zenax.lax.eager import is_concrete_array
 
@@ -35,7 +36,7 @@ from .promotion import asarray, broadcast_to, dtype_of, promote_dtypes, shape_of
 _INDEX_DTYPE = np.dtype(np.int32)
 
 
-class NonConcreteBooleanIndexError(IndexError):
+class NonConcreteBooleanIndexError(JAXIndexError):
     """A boolean mask index whose values are not known while tracing (JAX's error of the
     same name): the result's shape would depend on them."""
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from zenax import lax
 from zenax.tracer import dtypes as _dtypes
-from zenax.tracer.errors import ConcretizationTypeError
+from zenax.tracer.errors import JAXTypeError
 from zenax.tracer.source_info import user_frame_str
 from zenax.lax.eager import compiled_when_eager
 
@@ -46,7 +46,7 @@ def canonical_axes(fun_name: str, axis, ndim: int,
     try:
         axes = (operator.index(axis),) if np.ndim(axis) == 0 else tuple(
             operator.index(a) for a in axis)
-    except ConcretizationTypeError:
+    except JAXTypeError:   # a traced value (ConcretizationTypeError, TracerIntegerConversionError)
         raise
     except TypeError:
         raise TypeError(f"{fun_name}: axis must be None, an int or a tuple of ints, got "
