@@ -15,3 +15,4 @@ from .transformer import (DecoderBlock, EncoderDecoder, TransformerBlock,  # noq
 from .gpt import GPT, GPTConfig, from_hf_gpt2, generate, load_gpt2  # noqa: F401
 from .bert import (BertConfig, BertForMaskedLM, BertForSequenceClassification,  # noqa: F401
                    BertModel, from_hf_bert, load_bert)
+from . import parallelism  # noqa: F401,E402  (sharding strategies: DP, FSDP, TP)

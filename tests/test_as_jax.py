@@ -171,8 +171,9 @@ def test_counterparts_of_jax_modules():
     with pytest.raises(ModuleNotFoundError, match="'jax._src.core'.*internal") as e:
         as_jax._zenax_module("jax._src.core")
     assert e.value.name == "jax._src.core"
-    with pytest.raises(ModuleNotFoundError, match="'jax.experimental'"):
-        as_jax._zenax_module("jax.experimental")
+    assert as_jax._zenax_module("jax.experimental.checkify") is zenax.experimental.checkify
+    with pytest.raises(ModuleNotFoundError, match="'jax.experimental.pallas'"):
+        as_jax._zenax_module("jax.experimental.pallas")
     assert not as_jax.is_installed()
 
 

@@ -21,9 +21,8 @@ from oracle import assert_close, assert_same
 
 JAX = SimpleNamespace(jax=jax, jnp=jnp_ref, lax=jax.lax, Array=jax.Array,
                       checkpoint_name=jax.ad_checkpoint.checkpoint_name)
-# zenax.Array is jax.Array (concrete arrays); zenax.numpy.ndarray also takes in zenax's
-# tracers, as jax.Array takes in JAX's.
-ZENAX = SimpleNamespace(jax=zenax, jnp=jnp, lax=zenax.lax, Array=jnp.ndarray,
+# zenax.Array takes in concrete arrays and zenax's tracers, as jax.Array takes in JAX's.
+ZENAX = SimpleNamespace(jax=zenax, jnp=jnp, lax=zenax.lax, Array=zenax.Array,
                         checkpoint_name=zenax.ad_checkpoint.checkpoint_name)
 
 

@@ -75,7 +75,7 @@ def _report_twin(request) -> None:
 def _selected_files(session) -> list[str]:
     files = {str(item.fspath) for item in session.items
              if pathlib.Path(str(item.fspath)).name.startswith(("test_sharding", "test_shard_map",
-                                                               "test_pmap"))}
+                                                               "test_pmap", "test_mesh"))}
     return sorted(files)
 
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 import typing
 from typing import Any, Protocol, Union
 
-import jax
 import numpy as np
 
+from .array_type import Array
 from .core import Tracer
 
 __all__ = ["ArrayLike", "DTypeLike"]
@@ -33,5 +33,7 @@ class SupportsDType(Protocol):
     def dtype(self, /) -> np.dtype: ...
 
 
-ArrayLike = Union[jax.Array, Tracer, np.ndarray, np.bool_, np.number, bool, int, float, complex]
+# JAX's union with zenax.Array in jax.Array's place.  Tracer is listed too: a Union
+# decides isinstance by class, and zenax accepts its tracers as array-like.
+ArrayLike = Union[Array, Tracer, np.ndarray, np.bool_, np.number, bool, int, float, complex]
 DTypeLike = Union[str, type[Any], np.dtype, SupportsDType]

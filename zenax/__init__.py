@@ -11,7 +11,7 @@ from zenax.tracer.errors import (ConcretizationTypeError, TracerArrayConversionE
                                  UnexpectedTracerError)
 
 import jax as _jax
-Array = _jax.Array  # concrete arrays are jax.Array (XLA buffers)
+from zenax.tracer.array_type import Array  # noqa: F401  (a jax.Array or a tracer)
 
 from . import lax  # noqa: F401
 from zenax.lax import stop_gradient  # noqa: F401
@@ -77,6 +77,7 @@ Shard = _jax.Shard
 
 # JAX's remaining public namespaces (issue 24).
 from . import custom_derivatives, errors, stages  # noqa: F401,E402
+from . import experimental  # noqa: F401,E402
 from . import distributed, dlpack, memory, monitoring, profiler, version  # noqa: F401,E402
 from .version import __version__  # noqa: F401,E402
 Device = _jax.Device

@@ -13,12 +13,11 @@ for types they do not know, so Python calls the tracer's reflected method.
 """
 from __future__ import annotations
 
-from typing import Any
 
-import jax
 import numpy as np
 
 from zenax.tracer import dtypes as _dtypes
+from zenax.tracer.array_type import Array
 from zenax.tracer.core import Tracer
 from zenax.tracer.errors import ConcretizationTypeError
 
@@ -27,22 +26,7 @@ from . import (at, cumulative, diagonals, indexing, indexing_routines, logic, ma
 from .promotion import is_arraylike
 
 
-class _ArrayMeta(type):
-    """``isinstance(x, jnp.ndarray)`` holds for concrete arrays and for tracers."""
-
-    def __instancecheck__(cls, instance: Any) -> bool:
-        return isinstance(instance, (jax.Array, Tracer))
-
-    def __subclasscheck__(cls, subclass: type) -> bool:
-        return issubclass(subclass, (jax.Array, Tracer))
-
-
-class Array(metaclass=_ArrayMeta):
-    """The array type of zenax.numpy: ``jax.Array`` when concrete, a ``Tracer`` inside
-    transformations.  Use it for ``isinstance`` checks and annotations."""
-
-
-ndarray = Array
+ndarray = Array   # jax.numpy.ndarray is jax.Array
 
 
 # --------------------------------------------------------------------------- operators
