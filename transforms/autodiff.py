@@ -235,7 +235,7 @@ def partial_over(fun: Callable, args: Sequence, argnums: Sequence[int], **kwargs
 
 
 @api_boundary
-def vjp(fun: Callable, *primals, has_aux: bool = False):
+def vjp(fun: Callable, *primals, has_aux: bool = False, reduce_axes: Sequence = ()):
     """Reverse mode: ``(fun(*primals), f_vjp)``; ``f_vjp(ct)`` returns a tuple of
     cotangents, one per primal argument.
 
@@ -243,8 +243,16 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     >>> (x_bar,) = f_vjp(1.0)        # == cos(0.5)
     """
     check_callable("vjp", fun)
+    _check_reduce_axes("vjp", reduce_axes)
     check_args("vjp", fun, primals)
     return _vjp("vjp", fun, primals, has_aux)
+
+
+def _check_reduce_axes(name: str, reduce_axes) -> None:
+    # JAX removed ``reduce_axes`` (summing cotangents over named axes); it keeps the
+    # parameter only to reject a non-empty value, and ``grad``'s message serves both.
+    if reduce_axes:
+        raise NotImplementedError(f"reduce_axes argument to {name} is deprecated")
 
 
 def _vjp(name: str, fun: Callable, primals, has_aux: bool):
@@ -329,11 +337,13 @@ def _normalize_argnums(name, argnums, nargs):
 
 @api_boundary
 def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-                   holomorphic: bool = False, allow_int: bool = False) -> Callable:
+                   holomorphic: bool = False, allow_int: bool = False,
+                   reduce_axes: Sequence = ()) -> Callable:
     """Like :func:`grad`, but returns ``(fun(*args), gradient)``.
 
     >>> loss, grads = zenax.value_and_grad(loss_fn)(params, batch)
     """
+    _check_reduce_axes("grad", reduce_axes)
     return _value_and_grad("value_and_grad", fun, argnums, has_aux, holomorphic, allow_int)
 
 
@@ -370,7 +380,8 @@ def _value_and_grad(name, fun, argnums, has_aux, holomorphic, allow_int):
 
 @api_boundary
 def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-         holomorphic: bool = False, allow_int: bool = False) -> Callable:
+         holomorphic: bool = False, allow_int: bool = False,
+         reduce_axes: Sequence = ()) -> Callable:
     """The gradient of a scalar function, as a function: ``grads = grad(loss)(params)``.
 
     ``argnums`` picks the argument(s) to differentiate (an int gives one gradient, a tuple
@@ -379,6 +390,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     >>> zenax.grad(lambda x: x ** 3)(2.0)
     Array(12., dtype=float32, weak_type=True)
     """
+    _check_reduce_axes("grad", reduce_axes)
     vg = _value_and_grad("grad", fun, argnums, has_aux, holomorphic, allow_int)
 
     @functools.wraps(fun)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import inspect
 import time
+import warnings
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -177,7 +178,8 @@ class Jitted:
     ``.eval_shape(*args)``, ``.cache_stats()``, ``.clear_cache()``."""
 
     def __init__(self, fun, static_argnums, static_argnames, donate_argnums, donate_argnames,
-                 in_shardings, out_shardings):
+                 in_shardings, out_shardings, device=None, backend=None,
+                 compiler_options=None):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.name = getattr(fun, "__name__", "fun")
@@ -202,9 +204,13 @@ class Jitted:
         self.in_shardings = tuple(in_shardings) if isinstance(in_shardings, list) else in_shardings
         self.out_shardings = out_shardings
         self._no_static = not (self.static_argnums or self.static_argnames)
+        self.device, self.backend = device, backend
+        # Options for XLA's compiler, passed on through jax.jit (hashable, for the cache key).
+        self.compiler_options = tuple(sorted((compiler_options or {}).items()))
         self._cache = _shared_cache(fun, (self.static_argnums, self.static_argnames,
                                           self.donate_argnums, self.donate_argnames,
-                                          self.in_shardings, self.out_shardings))
+                                          self.in_shardings, self.out_shardings, device,
+                                          backend, self.compiler_options))
         self._stats = self._cache.stats
 
     # -- argument processing
@@ -323,8 +329,16 @@ class Jitted:
             outs = tree_unflatten(entry.out_tree, [0] * entry.out_tree.num_leaves)
             out_shardings = _flat_shardings(self.out_shardings, outs, "out_shardings",
                                              self.name)
+        if self.device is not None or self.backend is not None:
+            # As JAX: the whole computation, inputs and outputs, on one device.
+            s = jax.sharding.SingleDeviceSharding(
+                self.device or jax.local_devices(backend=self.backend)[0])
+            in_shardings = [s] * (n_consts + len(call.flat))
+            out_shardings = [s] * entry.out_tree.num_leaves
+        options = {"compiler_options": dict(self.compiler_options)} \
+            if self.compiler_options else {}
         entry.executable = xla_callable(entry.call_jaxpr.jaxpr, self.name, donate,
-                                        in_shardings, out_shardings)
+                                        in_shardings, out_shardings, **options)
         entry.compile_time = time.perf_counter() - t0
         self._stats.compiles += 1
         _log_compile(self.name, call.avals, entry.trace_time)
@@ -589,12 +603,15 @@ def _flat_shardings(spec, values, what: str, fname: str) -> list:
 @api_boundary
 def jit(fun: Callable | None = None, *, static_argnums=None, static_argnames=None,
         donate_argnums=None, donate_argnames=None, in_shardings=None, out_shardings=None,
-        keep_unused: bool = False, inline: bool = False) -> Jitted:
+        keep_unused: bool = False, device: jax.Device | None = None, backend: str | None = None,
+        inline: bool = False, compiler_options: dict[str, Any] | None = None) -> Jitted:
     """Compile ``fun`` with XLA: traced once per input signature, cached, lowered through
     ``jax.lax`` into one XLA computation.
 
     ``keep_unused`` and ``inline`` are accepted for JAX compatibility: unused inputs are
-    always kept, and a jit nested in another is always lowered inline.
+    always kept, and a jit nested in another is always lowered inline.  ``device`` or
+    ``backend`` (deprecated, as in JAX) run the computation on that device (the
+    backend's first one); ``compiler_options`` go to XLA's compiler as they are.
 
     >>> @zenax.jit
     ... def step(w, x):
@@ -608,15 +625,29 @@ def jit(fun: Callable | None = None, *, static_argnums=None, static_argnames=Non
         return functools.partial(jit, static_argnums=static_argnums,
                                  static_argnames=static_argnames, donate_argnums=donate_argnums,
                                  donate_argnames=donate_argnames, in_shardings=in_shardings,
-                                 out_shardings=out_shardings)
+                                 out_shardings=out_shardings, keep_unused=keep_unused,
+                                 device=device, backend=backend, inline=inline,
+                                 compiler_options=compiler_options)
     check_callable("jit", fun)
+    if device is not None or backend is not None:
+        warnings.warn("backend and device argument on jit is deprecated. You can use "
+                      "`jax.device_put(..., jax.local_devices(backend=\"cpu\")[0])` on the "
+                      "inputs to the jitted function to get the same behavior.",
+                      DeprecationWarning, stacklevel=3)
+        if device is not None and backend is not None:
+            raise ValueError(f"can't specify both a device and a backend for jit, got "
+                             f"{device=} and {backend=}")
+        for what, given in (("in_shardings", in_shardings), ("out_shardings", out_shardings)):
+            if given is not None:
+                raise ValueError(f"If backend or device is specified on jit, then {what} "
+                                 "should not be specified.")
     for n in _as_tuple(static_argnums) + _as_tuple(donate_argnums):
         if not isinstance(n, int):
             raise TypeError(f"jit of {getattr(fun, '__name__', fun)}: static_argnums and "
                             f"donate_argnums must be ints, got {n!r}.")
     _check_static_argnums(fun, _as_tuple(static_argnums))
     return Jitted(fun, static_argnums, static_argnames, donate_argnums, donate_argnames,
-                  in_shardings, out_shardings)
+                  in_shardings, out_shardings, device, backend, compiler_options)
 
 
 def eval_shape(fun: Callable, *args, **kwargs):

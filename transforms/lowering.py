@@ -44,7 +44,7 @@ lowering_rules[jit_call_p] = _jit_call_lower
 
 
 def xla_callable(jaxpr: Jaxpr, name: str = "jit", donate_argnums=(), in_shardings=None,
-                 out_shardings=None):
+                 out_shardings=None, compiler_options=None):
     """A ``jax.jit``-compiled function running ``jaxpr``: called with the consts then the
     arguments (flat), it returns the list of outputs.
 
@@ -64,4 +64,6 @@ def xla_callable(jaxpr: Jaxpr, name: str = "jit", donate_argnums=(), in_sharding
         kwargs["in_shardings"] = tuple(in_shardings)
     if out_shardings is not None:
         kwargs["out_shardings"] = list(out_shardings)   # the structure of fn's output
+    if compiler_options:
+        kwargs["compiler_options"] = compiler_options
     return jax.jit(fn, **kwargs)

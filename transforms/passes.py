@@ -26,10 +26,12 @@ from zenax.tracer.core import lowering_rules
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr, JaxprEqn, Literal, Var
 from zenax.lax.compiler_hints import dce_sink_p
 from zenax.lax.debugging import debug_callback_p
+from zenax.lax.inspect_sharding import inspect_sharding_p
 from zenax.lax.io_callback import io_callback_p
 
 # Primitives with side effects (debug printing, ...) are never removed or merged.
-effectful_primitives: set = {debug_callback_p, dce_sink_p, io_callback_p}
+effectful_primitives: set = {debug_callback_p, dce_sink_p, inspect_sharding_p,
+                             io_callback_p}
 
 
 def _subst(env: dict, x):

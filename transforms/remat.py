@@ -11,7 +11,8 @@ XLA cannot undo it by reusing the forward pass's values (``prevent_cse``).
 from __future__ import annotations
 
 import functools
-from typing import Callable, Sequence
+import inspect
+from typing import Callable, Iterable, Sequence
 
 import jax
 
@@ -39,28 +40,53 @@ from .subjaxpr import batch_jaxpr, jvp_jaxpr, transpose_jaxpr
 
 # --------------------------------------------------------------------------- the API
 
+class _Deprecated:
+    """The default of a removed parameter: any value the caller passes is an error."""
+
+    def __repr__(self) -> str:
+        return "Deprecated"
+
+
+_DEPRECATED = _Deprecated()
+
+
 @api_boundary
 def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | None = None,
-               static_argnums: int | Sequence[int] = ()) -> Callable:
+               static_argnums: int | Sequence[int] = (),
+               static_argnames: str | Iterable[str] = (),
+               concrete: bool | _Deprecated = _DEPRECATED) -> Callable:
     """Make ``fun`` recompute its intermediates in the backward pass instead of saving them.
+
+    Arguments named by ``static_argnums`` (positions) or ``static_argnames`` (names,
+    however they are passed) stay Python values while ``fun`` is traced.
 
     >>> loss = lambda params, x: jnp.sum(zenax.checkpoint(mlp)(params, x))
     >>> grads = zenax.grad(loss)(params, x)      # same numbers, less memory
     """
+    _check_concrete("checkpoint", concrete)
     check_callable("checkpoint", fun)
     if policy is not None and not callable(policy):
         raise TypeError(f"checkpoint: policy must be a callable (prim, *avals, **params) -> "
                         f"bool, such as zenax.checkpoint_policies.dots_saveable, or None; got "
                         f"{policy!r} of type {type(policy).__name__}.")
     static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    try:     # a parameter named in static_argnames can also be passed by position
+        params = list(inspect.signature(fun).parameters.values())
+        static += tuple(i for i, p in enumerate(params) if p.name in names and
+                        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    except (TypeError, ValueError):
+        pass
 
     @functools.wraps(fun)
     @api_boundary
     def remat_f(*args, **kwargs):
         nargs = len(args)
-        static_idx = {i % nargs for i in static}
+        static_idx = {i % nargs for i in static if -nargs <= i < nargs}
         dyn_idx = [i for i in range(nargs) if i not in static_idx]
-        flat, in_tree = tree_flatten(([args[i] for i in dyn_idx], kwargs))
+        static_kw = {k: v for k, v in kwargs.items() if k in names}
+        dyn_kw = {k: v for k, v in kwargs.items() if k not in names}
+        flat, in_tree = tree_flatten(([args[i] for i in dyn_idx], dyn_kw))
         box = {}
 
         def flat_fun(*xs):
@@ -68,7 +94,7 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | No
             full = list(args)
             for i, v in zip(dyn_idx, dyn):
                 full[i] = v
-            leaves, box["tree"] = tree_flatten(fun(*full, **kw))
+            leaves, box["tree"] = tree_flatten(fun(*full, **kw, **static_kw))
             return leaves
 
         closed, _ = trace_to_jaxpr(flat_fun, [get_aval(x) for x in flat])
@@ -81,7 +107,27 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | No
     return remat_f
 
 
-remat = checkpoint
+@api_boundary
+def remat(fun: Callable, *, prevent_cse: bool = True, policy: Callable | None = None,
+          static_argnums: int | Sequence[int] = (),
+          concrete: bool | _Deprecated = _DEPRECATED) -> Callable:
+    """:func:`checkpoint` under its older name (without ``static_argnames``).
+
+    >>> zenax.grad(zenax.remat(jnp.sin))(0.0)
+    Array(1., dtype=float32, weak_type=True)
+    """
+    _check_concrete("checkpoint", concrete)
+    return checkpoint(fun, prevent_cse=prevent_cse, policy=policy,
+                      static_argnums=static_argnums)
+
+
+def _check_concrete(name: str, concrete) -> None:
+    # JAX 0.10 removed ``concrete`` but keeps the parameter to say what replaces it.
+    if concrete is not _DEPRECATED:
+        raise NotImplementedError(
+            f"The `concrete` option to `jax.{name}` was deprecated in JAX v0.8.2, and removed "
+            "in JAX v0.10.0. In its place please use `static_argnums`; for details refer to "
+            "https://docs.jax.dev/en/latest/jep/11830-new-remat-checkpoint.html.")
 
 
 # --------------------------------------------------------------------------- rules

@@ -19,8 +19,15 @@ def devices(backend: str | None = None):
     return jax.devices(backend)
 
 
-def local_devices(backend: str | None = None):
-    return jax.local_devices(backend=backend)
+def local_devices(process_index: int | None = None, backend: str | None = None,
+                  host_id: int | None = None):
+    """The devices of process ``process_index`` (default: this one) on ``backend``;
+    ``host_id`` is the parameter's old name (it warns, as JAX's).
+
+    >>> zenax.local_devices()[0].process_index
+    0
+    """
+    return jax.local_devices(process_index, backend, host_id)
 
 
 def default_backend() -> str:

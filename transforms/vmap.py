@@ -14,6 +14,8 @@ import warnings
 from contextlib import contextmanager
 from typing import Any, Callable
 
+from jax.sharding import NamedSharding
+
 from zenax.tracer import leaks, provenance
 from zenax.tracer.ad_types import not_mapped
 from zenax.tracer.arguments import arg_leaf_names, check_callable, check_leaves, check_outputs
@@ -22,7 +24,8 @@ from zenax.tracer.core import (Trace, Tracer, batch_rules, bind, current_trace, 
 from zenax.tracer.source_info import api_boundary
 from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
 from zenax.lax import shapes as sh
-from zenax.lax.broadcasting import bdim_at_front, moveaxis
+from zenax.lax.broadcasting import bdim_at_front, moveaxis, reduce_sum
+from zenax.lax.sharding_constraint import insert_spec_dim, sharding_constraint_p, spec_axis_names
 
 
 class BatchTracer(Tracer):
@@ -47,6 +50,29 @@ class BatchTracer(Tracer):
 
 
 _warned_fallback: set = set()
+
+
+def _constraint_batch_spmd(args, dims, *, spmd_axis_name, sharding, unconstrained_dims):
+    """A sharding constraint under ``vmap(..., spmd_axis_name=names)``: the batch axis is
+    split over the mesh axes ``names`` (without them it is left unconstrained)."""
+    (x,), (d,) = args, dims
+    if not isinstance(sharding, NamedSharding):
+        return batch_rules[sharding_constraint_p](args, dims, sharding=sharding,
+                                                  unconstrained_dims=unconstrained_dims)
+    used = {n for e in sharding.spec.partitions for n in spec_axis_names(e)}
+    if used & set(spmd_axis_name):
+        raise ValueError(f"vmap spmd_axis_name {spmd_axis_name} cannot appear in "
+                         f"with_sharding_constraint spec, but got spec {sharding.spec}")
+    entry = spmd_axis_name[0] if len(spmd_axis_name) == 1 else spmd_axis_name
+    new = NamedSharding(sharding.mesh, insert_spec_dim(sharding.spec, d, entry),
+                        memory_kind=sharding.memory_kind)
+    dims_ = frozenset(i + (d <= i) for i in unconstrained_dims)
+    return bind(sharding_constraint_p, x, sharding=new, unconstrained_dims=dims_), d
+
+
+# Batching rules that place the batch axis on the mesh axes of ``spmd_axis_name``; they
+# take it as a keyword, which is why they are kept apart from ``batch_rules``.
+spmd_batch_rules = {sharding_constraint_p: _constraint_batch_spmd}
 
 
 class _RunningRule(threading.local):
@@ -80,10 +106,11 @@ class BatchTrace(Trace):
         return ("It is batched by vmap: it holds one value per example, not one Python "
                 "number.\n")
 
-    def __init__(self, parent, axis_size: int, axis_name=None):
+    def __init__(self, parent, axis_size: int, axis_name=None, spmd_axis_name=None):
         super().__init__(parent)
         self.axis_size = axis_size
         self.axis_name = axis_name
+        self.spmd_axis_name = spmd_axis_name   # mesh axes (a tuple) the batch is split over
 
     def lift(self, x):
         if isinstance(x, BatchTracer) and x._trace is self:
@@ -108,6 +135,9 @@ class BatchTrace(Trace):
             with set_current_trace(self.parent):
                 return bind(primitive, *vals, **params)
         rule = batch_rules.get(primitive)
+        if self.spmd_axis_name is not None and primitive in spmd_batch_rules:
+            rule = functools.partial(spmd_batch_rules[primitive],
+                                     spmd_axis_name=self.spmd_axis_name)
         with set_current_trace(self.parent), running_rule_of(self), \
                 provenance.batch_rule(primitive, args, params):
             if rule is None:
@@ -147,11 +177,13 @@ def stack(xs):
 
 
 def vmap_flat(fun: Callable, axis_size: int, axis_name, in_dims: list, args: list,
-              out_dims: list | Callable):
+              out_dims: list | Callable, spmd_axis_name: tuple | None = None,
+              sum_match: bool = False):
     outer = _running_rule.trace
     if axis_name is None and outer is not None and outer.axis_size == axis_size:
         axis_name = outer.axis_name     # a rule re-mapping its own axis over a sub-jaxpr
-    trace = BatchTrace(current_trace(), axis_size, axis_name)
+        spmd_axis_name = outer.spmd_axis_name
+    trace = BatchTrace(current_trace(), axis_size, axis_name, spmd_axis_name)
     in_tracers = [x if d is not_mapped else BatchTracer(trace, x, d)
                   for x, d in zip(args, in_dims)]
     with set_current_trace(trace), running_rule_of(None):
@@ -162,7 +194,9 @@ def vmap_flat(fun: Callable, axis_size: int, axis_name, in_dims: list, args: lis
     for x, od in zip(outs, out_dims):
         val, bdim = trace.lift(x)
         if od is not_mapped:
-            if bdim is not not_mapped:
+            if bdim is not not_mapped and sum_match:
+                val = reduce_sum(val, (bdim,))   # sum_match: out_axes=None sums the batch
+            elif bdim is not not_mapped:
                 raise ValueError(
                     "vmap has mapped output but out_axes is None: an output with out_axes=None "
                     "must not depend on the mapped input (it would differ per batch element).")
@@ -197,17 +231,23 @@ def _flatten_axes(name, tree, axes, kind):
 
 @api_boundary
 def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
-         axis_size: int | None = None) -> Callable:
+         axis_size: int | None = None, spmd_axis_name=None, sum_match: bool = False
+         ) -> Callable:
     """Vectorize ``fun`` over a mapped axis of its inputs.
 
     ``in_axes`` (an int, None, or a pytree prefix of the arguments) says which axis of each
     input is mapped (None: not mapped); ``out_axes`` says where the mapped axis goes in the
     outputs.  ``axis_name`` names the axis for collectives (``lax.psum`` ...).
+    ``spmd_axis_name`` (a mesh axis name or a tuple of them) shards the mapped axis over
+    those mesh axes wherever ``fun`` constrains a sharding; with ``sum_match`` an output
+    whose ``out_axes`` is None but that varies over the batch is summed over it.
 
     >>> zenax.vmap(jnp.dot)(jnp.ones((5, 3)), jnp.ones((5, 3))).shape
     (5,)
     """
     check_callable("vmap", fun)
+    if spmd_axis_name is not None and not isinstance(spmd_axis_name, tuple):
+        spmd_axis_name = (spmd_axis_name,)
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)   # JAX treats a list at the top level as a tuple
     if not (in_axes is None or isinstance(in_axes, (int, tuple))):
@@ -269,7 +309,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
             box["out_ndims"] = [get_aval(x).ndim for x in leaves]
             return leaves
 
-        outs = vmap_flat(flat_fun_record, size, axis_name, flat_axes, flat_args, out_dims)
+        outs = vmap_flat(flat_fun_record, size, axis_name, flat_axes, flat_args, out_dims,
+                         spmd_axis_name, sum_match)
         return tree_unflatten(box["tree"], outs)
 
     return vmap_f

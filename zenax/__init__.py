@@ -4,7 +4,7 @@
 >>> print(zenax.make_jaxpr(lambda x: jnp.sin(x) * 2.0)(1.0))
 { lambda ; a:f32[]. let b:f32[] = sin a; c:f32[] = mul b 2.0:f32[] in (c,) }
 """
-from zenax.tracer.make_jaxpr import make_jaxpr  # noqa: F401
+from zenax.transforms.make_jaxpr import make_jaxpr  # noqa: F401
 from zenax.tracer.ir import ClosedJaxpr, Jaxpr, eval_jaxpr, typecheck_jaxpr  # noqa: F401
 from zenax.tracer.errors import (ConcretizationTypeError, TracerArrayConversionError,  # noqa: F401
                                  TracerBoolConversionError, TracerIntegerConversionError,
@@ -42,6 +42,7 @@ from . import test_util  # noqa: F401
 from . import tree_util  # noqa: F401
 from . import scipy  # noqa: F401
 from . import example_libraries  # noqa: F401
+from . import image  # noqa: F401
 
 # JAX's remaining user namespaces and top-level names (issue 24).
 from . import (ad_checkpoint, custom_batching, dtypes, flatten_util, tree,  # noqa: F401,E402
@@ -78,6 +79,7 @@ Shard = _jax.Shard
 # JAX's remaining public namespaces (issue 24).
 from . import custom_derivatives, errors, stages  # noqa: F401,E402
 from . import experimental  # noqa: F401,E402
+from . import ops  # noqa: F401,E402
 from . import distributed, dlpack, memory, monitoring, profiler, version  # noqa: F401,E402
 from .version import __version__  # noqa: F401,E402
 Device = _jax.Device
