@@ -21,6 +21,7 @@ import numpy as np
 from zenax.lax import random
 from zenax.models import count_params, data, io, optim, schedules
 from zenax.models.gpt import GPT, GPTConfig, generate, loss as gpt_loss
+from zenax.models.training import Throughput
 from zenax.tracer.make_jaxpr import make_jaxpr
 from zenax.tracer.tree_util import tree_leaves, tree_map
 from zenax.transforms import grad, jit, jvp, value_and_grad
@@ -199,10 +200,82 @@ def _plot(path: str, steps, train_losses, evals, baseline: float) -> bool:
     return True
 
 
+def _train(args, params, train, val, baseline: float, *, loss_fn: Callable = gpt_loss,
+           file=None) -> dict:
+    """The functional training loop: ``grad(loss_fn)(params, tokens)`` inside one compiled
+    step (``loss_fn(params, tokens, training=False)``, the GPT's loss by default), with a
+    progress bar (written to ``file``, default stderr) showing the loss and
+    tokens/s.  Returns the trained params and optimizer state, the loss per step, the
+    validation losses, the timings, and the batch iterator (to draw further batches).
+
+    tokens/s, in the bar and in the returned ``tokens_per_s`` alike, is tokens / wall
+    time of the training steps, timed once the device has finished them (a
+    :class:`Throughput`); the first step (tracing and compilation) and the evaluations
+    are left out.  The bar shows it over about the last half second of steps."""
+    from tqdm import tqdm
+
+    schedule = schedules.warmup_cosine_decay_schedule(
+        0.0, args.lr, warmup_steps=max(1, args.steps // 10), decay_steps=max(args.steps, 2),
+        end_value=args.lr / 10)
+    optimizer = optim.chain(optim.clip_by_global_norm(1.0),
+                            optim.adamw(schedule, weight_decay=0.01))
+    opt_state = optimizer.init(params)
+
+    @jit
+    def train_step(params, opt_state, tokens):
+        loss, grads = value_and_grad(loss_fn)(params, tokens, training=False)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return optim.apply_updates(params, updates), opt_state, loss
+
+    eval_loss = jit(lambda m, tokens: loss_fn(m, tokens, training=False))
+    batches = data.batches(train, args.batch_size, args.seq_len, seed=args.seed)
+    meter = Throughput(tokens_per_step=args.batch_size * args.seq_len)
+    losses, evals = [], [(0, _evaluate(eval_loss, params, val, args.batch_size,
+                                       args.seq_len))]
+    bar = tqdm(total=args.steps, desc="train", disable=args.no_progress, file=file)
+    t_start = time.perf_counter()
+    last_refresh = t_start
+    for step in range(1, args.steps + 1):
+        params, opt_state, loss = train_step(params, opt_state, _window(*next(batches)))
+        losses.append(loss)
+        if step == 1:        # traces and compiles: timed apart from the rate
+            meter.pause(loss)
+            first_step_time = time.perf_counter() - t_start
+            meter.resume()
+        else:
+            meter.count(1)
+        bar.update(1)
+        if time.perf_counter() - last_refresh > 0.5 or step == args.steps:
+            postfix = {"loss": f"{float(loss):.3f}"}
+            if step > 1:
+                postfix["tok_s"] = f"{meter.lap(loss):,.0f}"
+            bar.set_postfix(postfix)
+            last_refresh = time.perf_counter()
+        if step % args.eval_every == 0 or step == args.steps:
+            meter.pause(loss)
+            evals.append((step, _evaluate(eval_loss, params, val, args.batch_size,
+                                          args.seq_len)))
+            bar.write(f"step {step}: validation loss {evals[-1][1]:.3f} "
+                      f"(unigram {baseline:.3f})")
+            meter.resume()
+    bar.close()
+    return {"params": params, "opt_state": opt_state, "batches": batches,
+            "losses": [float(v) for v in losses], "evals": evals,
+            "train_time_s": time.perf_counter() - t_start, "first_step_s": first_step_time,
+            "tokens_per_s": meter.rate}
+
+
+def _timing_line(steps: int, trained: dict, baseline: float) -> str:
+    evals = trained["evals"]
+    return (f"trained {steps} steps in {trained['train_time_s']:.1f} s (first step, with "
+            f"compilation: {trained['first_step_s']:.1f} s; then {trained['tokens_per_s']:,.0f} "
+            f"tokens/s, evaluation excluded); validation loss {evals[0][1]:.3f} -> "
+            f"{evals[-1][1]:.3f}, unigram baseline {baseline:.3f}")
+
+
 def run(args) -> dict:
     """Run the demo; returns a summary dict (also written as ``summary.json``)."""
     import jax
-    from tqdm import tqdm
 
     device = jax.devices(args.device)[0] if args.device else jax.devices()[0]
     jax.config.update("jax_default_device", device)
@@ -227,55 +300,10 @@ def run(args) -> dict:
 
     print(f"\n-- sample before training --\n{_sample(params, sample_key, args.sample_chars)}\n")
 
-    # The functional training loop: grad(loss)(params) inside one compiled step.
-    schedule = schedules.warmup_cosine_decay_schedule(
-        0.0, args.lr, warmup_steps=max(1, args.steps // 10), decay_steps=max(args.steps, 2),
-        end_value=args.lr / 10)
-    optimizer = optim.chain(optim.clip_by_global_norm(1.0),
-                            optim.adamw(schedule, weight_decay=0.01))
-    opt_state = optimizer.init(params)
-
-    @jit
-    def train_step(params, opt_state, tokens):
-        loss, grads = value_and_grad(gpt_loss)(params, tokens, training=False)
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        return optim.apply_updates(params, updates), opt_state, loss
-
-    eval_loss = jit(lambda m, tokens: gpt_loss(m, tokens, training=False))
-    batches = data.batches(train, args.batch_size, args.seq_len, seed=args.seed)
-    tokens_per_step = args.batch_size * args.seq_len
-    losses, evals = [], [(0, _evaluate(eval_loss, params, val, args.batch_size,
-                                       args.seq_len))]
-    t_start = time.perf_counter()
-    bar = tqdm(total=args.steps, desc="train", disable=args.no_progress)
-    t_last, step_last = time.perf_counter(), 0
-    for step in range(1, args.steps + 1):
-        params, opt_state, loss = train_step(params, opt_state, _window(*next(batches)))
-        losses.append(loss)
-        if step == 1:        # the first step traces and compiles: time the rest apart
-            first_step_time = time.perf_counter() - t_start
-            loss.block_until_ready()
-            t_steady = time.perf_counter()
-        bar.update(1)
-        now = time.perf_counter()
-        if now - t_last > 0.5 or step == args.steps:
-            rate = tokens_per_step * (step - step_last) / max(now - t_last, 1e-9)
-            bar.set_postfix(loss=f"{float(loss):.3f}", tok_s=f"{rate:,.0f}")
-            t_last, step_last = time.perf_counter(), step
-        if step % args.eval_every == 0 or step == args.steps:
-            evals.append((step, _evaluate(eval_loss, params, val, args.batch_size,
-                                          args.seq_len)))
-            bar.write(f"step {step}: validation loss {evals[-1][1]:.3f} "
-                      f"(unigram {baseline:.3f})")
-    bar.close()
-    losses = [float(v) for v in losses]
-    train_time = time.perf_counter() - t_start
-    steady_rate = (tokens_per_step * (args.steps - 1) / (time.perf_counter() - t_steady)
-                   if args.steps > 1 else float("nan"))
-    print(f"trained {args.steps} steps in {train_time:.1f} s (first step, with compilation: "
-          f"{first_step_time:.1f} s; then {steady_rate:,.0f} tokens/s incl. evaluation); "
-          f"validation loss {evals[0][1]:.3f} -> {evals[-1][1]:.3f}, "
-          f"unigram baseline {baseline:.3f}")
+    trained = _train(args, params, train, val, baseline)
+    params, opt_state, losses, evals, batches = (
+        trained[k] for k in ("params", "opt_state", "losses", "evals", "batches"))
+    print(_timing_line(args.steps, trained, baseline))
 
     print(f"\n-- sample after training --\n{_sample(params, sample_key, args.sample_chars)}\n")
 
@@ -302,8 +330,9 @@ def run(args) -> dict:
     print(f"loss plot:  {plot_path if plotted else '(matplotlib not installed: skipped)'}")
 
     summary = {"config": dataclasses.asdict(config), "steps": args.steps,
-               "train_time_s": train_time, "first_step_s": first_step_time,
-               "tokens_per_s": steady_rate,
+               "train_time_s": trained["train_time_s"],
+               "first_step_s": trained["first_step_s"],
+               "tokens_per_s": trained["tokens_per_s"],
                "unigram_loss": baseline, "val_loss": evals, "train_loss_first": losses[0],
                "train_loss_last": losses[-1], "checkpoint": str(ckpt),
                "plot": plot_path if plotted else None,

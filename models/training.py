@@ -30,7 +30,7 @@ from tqdm import tqdm  # the text bar: works in terminals and notebooks alike
 import zenax.lax.jnp as jnp
 from zenax.lax import scan
 from zenax.models.optim import GradientTransformation, apply_updates
-from zenax.tracer.tree_util import tree_map
+from zenax.tracer.tree_util import tree_leaves, tree_map
 from zenax.transforms import jit, value_and_grad
 
 
@@ -98,6 +98,89 @@ def make_train_step(loss_fn: Callable, optimizer: GradientTransformation, *,
     return jit(train_step)
 
 
+class Throughput:
+    """Tokens per second of training steps, timed on finished work.
+
+    A jitted step returns as soon as it is dispatched, long before the device has run
+    it, so a clock read right after the call measures dispatch, not training.  Here the
+    clock is read only after waiting for a value the latest step produced (``lap``,
+    ``pause``): since each step consumes the previous step's parameters, that value is
+    ready only once every counted step has run.  Steps are not serialized: the wait
+    happens once per lap.  Time between ``pause`` and ``resume`` (compilation,
+    evaluation) is left out, so every rate reported is ``tokens / wall time of the
+    training steps``: ``lap`` gives it over the recent laps (at least ``window``
+    seconds of them), :attr:`rate` over all counted steps.
+
+    >>> meter = Throughput(tokens_per_step=256)
+    >>> meter.resume()
+    >>> meter.count(10)
+    >>> recent = meter.lap(jnp.zeros(()))   # waits for the value, then reads the clock
+    >>> meter.tokens, recent == meter.rate
+    (2560, True)
+    """
+
+    def __init__(self, tokens_per_step: int, window: float = 0.5):
+        self.tokens_per_step = tokens_per_step
+        self.window = window
+        self.steps = 0              # counted steps whose time is in ``seconds``
+        self.seconds = 0.0
+        self._started: float | None = None  # clock start of the running segment
+        self._pending = 0           # steps counted since the last lap or pause
+        self._lap_steps, self._lap_seconds = 0, 0.0   # the current lap so far
+        self._laps: list[tuple[int, float]] = []      # recent finished laps
+
+    @property
+    def tokens(self) -> int:
+        return self.steps * self.tokens_per_step
+
+    @property
+    def rate(self) -> float:
+        """Tokens per second over every counted step (NaN before any time is counted)."""
+        return self.tokens / self.seconds if self.seconds > 0 else float("nan")
+
+    def resume(self) -> None:
+        """Start the clock (after compilation, or after an evaluation)."""
+        self._started = time.perf_counter()
+
+    def count(self, steps: int = 1) -> None:
+        """Record ``steps`` dispatched steps; their time is read at the next lap or pause."""
+        self._pending += steps
+
+    def pause(self, value: Any) -> None:
+        """Wait for ``value`` (a pytree of arrays from the latest step), then stop the
+        clock; the steps counted so far join the totals."""
+        _wait(value)
+        if self._started is not None:
+            elapsed = time.perf_counter() - self._started
+            self.steps += self._pending
+            self.seconds += elapsed
+            self._lap_steps += self._pending
+            self._lap_seconds += elapsed
+        self._started, self._pending = None, 0
+
+    def lap(self, value: Any) -> float:
+        """Wait for ``value``, close the current lap and return the tokens per second
+        of the latest laps that together span at least ``window`` seconds (or of all,
+        if they span less), the clock running on."""
+        self.pause(value)
+        self._laps.append((self._lap_steps, self._lap_seconds))
+        self._lap_steps, self._lap_seconds = 0, 0.0
+        steps = seconds = 0
+        for i in range(len(self._laps) - 1, -1, -1):
+            steps, seconds = steps + self._laps[i][0], seconds + self._laps[i][1]
+            if seconds >= self.window:
+                del self._laps[:i]          # older laps are not needed again
+                break
+        self.resume()
+        return self.tokens_per_step * steps / seconds if seconds > 0 else float("nan")
+
+
+def _wait(value: Any) -> None:
+    for leaf in tree_leaves(value):
+        if hasattr(leaf, "block_until_ready"):
+            leaf.block_until_ready()
+
+
 def fit(step: Callable, params, opt_state, batches: Iterable, steps: int | None = None, *,
         tokens_per_batch: int | None = None, progress: bool = True):
     """Run ``step`` (from :func:`make_train_step`) over ``batches`` for ``steps`` steps
@@ -106,7 +189,9 @@ def fit(step: Callable, params, opt_state, batches: Iterable, steps: int | None 
     ``history`` is a NumPy array of the loss at every step.
 
     The loss is read back from the device only when the bar is redrawn (about twice a
-    second) and at the end, so steps keep running asynchronously in between.
+    second) and at the end, so steps keep running asynchronously in between; tokens/s is
+    timed on finished steps (see :class:`Throughput`), leaving out the first, compiling
+    step.
 
     >>> opt = optim.sgd(0.1)
     >>> step = training.make_train_step(lambda p, b: jnp.mean((p - b) ** 2), opt)
@@ -124,7 +209,8 @@ def fit(step: Callable, params, opt_state, batches: Iterable, steps: int | None 
     batch_iter = iter(batches)
     losses = []
     bar = tqdm(total=steps, desc="train", disable=not progress)
-    last_time, last_step = time.perf_counter(), 0
+    meter = Throughput(tokens_per_batch or 0)
+    last_refresh = time.perf_counter()
     try:
         for i in range(steps):
             try:
@@ -136,15 +222,20 @@ def fit(step: Callable, params, opt_state, batches: Iterable, steps: int | None 
             params, opt_state, loss, *_ = step(params, opt_state, batch)
             losses.append(loss)
             bar.update(1)
+            if not progress:
+                continue
+            if i == 0:          # the first call compiles: its time is not a rate
+                meter.pause(loss)
+                meter.resume()
+            else:
+                meter.count(1)
             now = time.perf_counter()
-            if progress and (now - last_time >= 0.5 or i == steps - 1):
+            if now - last_refresh >= 0.5 or i == steps - 1:
                 postfix = {"loss": f"{float(loss):.4f}"}  # float() waits for the step
-                now = time.perf_counter()
-                if tokens_per_batch:
-                    rate = tokens_per_batch * (i + 1 - last_step) / max(now - last_time, 1e-9)
-                    postfix["tok/s"] = f"{rate:,.0f}"
+                if tokens_per_batch and i > 0:
+                    postfix["tok/s"] = f"{meter.lap(loss):,.0f}"
                 bar.set_postfix(postfix, refresh=False)
-                last_time, last_step = now, i + 1
+                last_refresh = time.perf_counter()
     finally:
         bar.close()
     history = np.array([float(loss) for loss in losses], dtype=np.float32)

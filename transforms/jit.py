@@ -43,6 +43,7 @@ from .config_contexts import user_context_values
 from .jit_call import _bind_jit_call, _executables, _rule_cache
 from .jit_config import _log_compile, config, logger
 from .lowering import xla_callable
+from .ref_discharge import call_with_refs, has_refs
 from .shard_map_primitive import _executables as _shard_map_executables
 from .stages import Lowered, ShapeDtypeStruct, Traced
 
@@ -382,8 +383,17 @@ class Jitted:
             if entry is not None and entry.executable is not None and \
                     not debugging.nan_state.enabled:
                 self._stats.hits += 1
-                return tree_unflatten(entry.out_tree,
-                                      list(entry.executable(*entry.jaxpr.consts, *flat)))
+                try:
+                    outs = entry.executable(*entry.jaxpr.consts, *flat)
+                except TypeError:
+                    # A Ref where an array of its type was cached (checked only here, so
+                    # the hot path pays nothing for Refs).
+                    if has_refs(args, kwargs):
+                        return call_with_refs(self, args, kwargs)
+                    raise
+                return tree_unflatten(entry.out_tree, list(outs))
+        if has_refs(args, kwargs):
+            return call_with_refs(self, args, kwargs)
         entry, call = self._lookup(args, kwargs)
         if current_trace() is not eval_trace:
             outs = _bind_jit_call(entry.call_jaxpr, list(entry.jaxpr.consts) + call.flat,

@@ -80,6 +80,8 @@ Shard = _jax.Shard
 from . import custom_derivatives, errors, stages  # noqa: F401,E402
 from . import experimental  # noqa: F401,E402
 from . import ops  # noqa: F401,E402
+from . import ref  # noqa: F401,E402
+from zenax.lax.refs import Ref, ds, empty_ref, free_ref, freeze, new_ref  # noqa: F401,E402
 from . import distributed, dlpack, memory, monitoring, profiler, version  # noqa: F401,E402
 from .version import __version__  # noqa: F401,E402
 Device = _jax.Device
