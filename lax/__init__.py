@@ -40,6 +40,10 @@ globals().update({k: v for k, v in vars(_parallel).items() if k.endswith("_p")})
 from .collectives import (all_to_all, all_to_all_p, pbroadcast, pbroadcast_p,  # noqa: F401,E402
                           pcast, ppermute, ppermute_p, pshuffle, psum_scatter, pswapaxes)
 from .sharding_constraint import sharding_constraint_p, with_sharding_constraint  # noqa: F401,E402
+from .ragged_collectives import ragged_all_to_all, ragged_all_to_all_p  # noqa: F401,E402
+from .tokens import (after_all, after_all_p, create_token, create_token_p,  # noqa: F401,E402
+                     precv, psend)
+from .device_put import device_put_p  # noqa: F401,E402
 from .control_flow import cond, fori_loop, map, scan, switch, while_loop  # noqa: F401,E402
 from .control_flow import cond_p, scan_p, while_p  # noqa: F401,E402
 from .custom_solvers import custom_linear_solve, custom_root, linear_solve_p  # noqa: F401,E402

@@ -29,7 +29,9 @@ import numpy as np
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import is_undefined_primal
 from zenax.tracer.avals import ShapedArray, is_python_scalar
-from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, transpose_rules
+from zenax.tracer.core import Primitive, Tracer, batch_rules, bind, get_aval, transpose_rules
+from zenax.tracer.ir import ClosedJaxpr, eval_jaxpr
+from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import tree_flatten, tree_unflatten
 
 from . import elementwise as ew
@@ -45,7 +47,7 @@ lax = jax.lax
 
 __all__ = ["avg_pool", "max_pool", "reduce_window", "reduce_window_max_p",
            "reduce_window_min_p", "reduce_window_sum_p", "select_and_gather_add_p",
-           "select_and_scatter_add_p"]
+           "select_and_scatter_add_p", "select_and_scatter_p"]
 
 
 # --------------------------------------------------------------------------- shapes
@@ -168,6 +170,110 @@ def _select_and_scatter_add(source, operand, select_prim, window_dimensions, win
     return bind(select_and_scatter_add_p, source, operand, select_prim=select_prim,
                 window_dimensions=tuple(window_dimensions),
                 window_strides=tuple(window_strides), padding=tuple(padding))
+
+
+# --------------------------------------------------------------------------- select_and_scatter
+# XLA's SelectAndScatter with user computations (JAX's ``select_and_scatter_p``): in each
+# window of ``operand`` the ``select_jaxpr`` comparison picks one element, and that
+# window's ``source`` element is combined into it with ``scatter_jaxpr``, starting from
+# ``init_value``.  As in JAX it has no derivative or batching rules: max-pooling's
+# gradient uses ``select_and_scatter_add_p``, whose computations are fixed.  Each jaxpr
+# maps two scalars to one; its constants travel beside it (``*_consts``), as in JAX.
+select_and_scatter_p = Primitive("select_and_scatter")
+
+
+def _select_and_scatter_p_abstract_eval(operand, source, init_value, *, select_jaxpr,
+                                        select_consts, scatter_jaxpr, scatter_consts,
+                                        window_dimensions, window_strides, padding):
+    name = "select_and_scatter"
+    if len(window_dimensions) != len(window_strides):
+        raise type_error(f"{name} got inconsistent window_strides and window_dimensions: "
+                         f"got window_strides {window_strides} and window_dimensions "
+                         f"{window_dimensions}.")
+    ones = (1,) * operand.ndim
+    windows = _reduce_window_shape(name, operand, window_dimensions, window_strides, padding,
+                                   ones, ones)
+    if source.shape != windows or init_value.shape != () or \
+            not source.dtype == init_value.dtype == operand.dtype:
+        raise type_error(f"{name}: source must have one element per window ({windows}) and "
+                         f"init_value be a scalar, both of the operand's dtype "
+                         f"{operand.dtype}; got source {source.str_short()} and init_value "
+                         f"{init_value.str_short()}.")
+    return ShapedArray(operand.shape, operand.dtype, operand.weak_type)
+
+
+def _select_and_scatter_p_lower(operand, source, init_value, *, select_jaxpr, select_consts,
+                                scatter_jaxpr, scatter_consts, window_dimensions,
+                                window_strides, padding):
+    """XLA's SelectAndScatter written with strided slices: JAX builds that HLO only in an
+    internal helper (and from its own jaxprs), so the window's elements are visited in
+    window order, as XLA does.  ``select(current, candidate)`` true keeps the current
+    element; padding is never selected.  The computations run elementwise on the
+    slices (they are scalar programs)."""
+    def select(a, b):
+        return eval_jaxpr(select_jaxpr, select_consts, a, b)[0]
+
+    def scatter(a, b):
+        return eval_jaxpr(scatter_jaxpr, scatter_consts, a, b)[0]
+    dtype = operand.dtype
+    config = [(lo, hi, 0) for lo, hi in padding]
+    padded = lax.pad(operand, np.zeros((), dtype), config)
+    valid = lax.pad(lax.full(operand.shape, True), False, config)
+    starts = list(itertools.product(*(range(w) for w in window_dimensions)))
+    limits = [tuple(st + (n - 1) * s + 1 for st, n, s in zip(start, source.shape,
+                                                              window_strides))
+              for start in starts]
+    best = chosen = best_valid = None
+    for k, (start, limit) in enumerate(zip(starts, limits)):
+        x = lax.slice(padded, start, limit, window_strides)
+        x_valid = lax.slice(valid, start, limit, window_strides)
+        if best is None:
+            best, best_valid = x, x_valid
+            chosen = lax.full(source.shape, 0, np.int32)
+            continue
+        take = x_valid & (~best_valid | ~select(best, x))
+        best = lax.select(take, x, best)
+        best_valid = best_valid | x_valid
+        chosen = lax.select(take, lax.full(source.shape, k, np.int32), chosen)
+    out = lax.full(padded.shape, init_value, dtype)
+    for k, (start, limit) in enumerate(zip(starts, limits)):
+        region = lax.slice(out, start, limit, window_strides)
+        new = lax.select(chosen == k, scatter(region, source), region)
+        place = [(lo, n - end, s - 1) for lo, end, n, s in zip(start, limit, padded.shape,
+                                                               window_strides)]
+        mask = lax.pad(lax.full(source.shape, True), False, place)
+        out = lax.select(mask, lax.pad(new, np.zeros((), dtype), place), out)
+    return lax.slice(out, [lo for lo, _ in padding],
+                     [lo + n for (lo, _), n in zip(padding, operand.shape)])
+
+
+register(select_and_scatter_p, _select_and_scatter_p_abstract_eval, _select_and_scatter_p_lower)
+
+
+def _scalar_computation_jaxpr(name: str, fn: Callable, aval: ShapedArray) -> ClosedJaxpr:
+    """``fn`` staged on two scalars of ``aval``'s dtype."""
+    scalar = ShapedArray((), aval.dtype)
+    closed, _ = trace_to_jaxpr(lambda a, b: [fn(a, b)], [scalar, scalar])
+    if any(isinstance(c, Tracer) for c in closed.consts):
+        raise NotImplementedError(f"select_and_scatter: the {name} computation closes over a "
+                                  "traced value; computations can't close over Tracers.")
+    return closed
+
+
+def _select_and_scatter(operand, select: Callable, window_dimensions, window_strides, padding,
+                        source, init_value, scatter: Callable):
+    """Bind ``select_and_scatter_p`` with ``select``/``scatter`` staged on scalars (JAX's
+    internal ``lax._select_and_scatter``, same argument order)."""
+    aval = get_aval(init_value)
+    select_closed = _scalar_computation_jaxpr("select", select, aval)
+    scatter_closed = _scalar_computation_jaxpr("scatter", scatter, aval)
+    return bind(select_and_scatter_p, operand, source, init_value,
+                select_jaxpr=select_closed.jaxpr, select_consts=tuple(select_closed.consts),
+                scatter_jaxpr=scatter_closed.jaxpr,
+                scatter_consts=tuple(scatter_closed.consts),
+                window_dimensions=tuple(window_dimensions),
+                window_strides=tuple(window_strides),
+                padding=tuple(tuple(p) for p in padding))
 
 
 # =========================================================================== derivatives

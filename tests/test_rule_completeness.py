@@ -29,10 +29,20 @@ NO_JVP = {
     "hessenberg": "no jvp in JAX either (jax.lax.linalg.hessenberg_p has no jvp rule)",
     "schur": "no jvp in JAX either (jax.lax.linalg.schur_p has no jvp rule)",
     "tridiagonal": "no jvp in JAX either (jax.lax.linalg.tridiagonal_p has no jvp rule)",
+    "select_and_scatter": "the general select-and-scatter; no jvp in JAX either (max-pool's "
+                          "gradient uses select_and_scatter_add, which has one)",
+    "create_token": "makes an ordering token, not a number; no jvp in JAX either",
+    "after_all": "joins ordering tokens, not numbers; no jvp in JAX either",
+    "psend": "point-to-point send (a GPU-only collective); no jvp in JAX either",
+    "precv": "point-to-point receive (a GPU-only collective); no jvp in JAX either",
 }
 NO_BATCH = {
     "iota": "it has no operands, so vmap never has a batched operand to hand it",
     "axis_index": "it has no operands; vmap answers it through the primitive's axis_rule",
+    "select_and_scatter": "no batching rule in JAX either",
+    "create_token": "it has no operands, so vmap never has a batched operand to hand it",
+    "after_all": "tokens are never batched; no batching rule in JAX either",
+    "precv": "no batching rule in JAX either (its only operand is a token)",
 }
 NO_TRANSPOSE = {
     "debug_callback": "its jvp binds it on the primals only, so it never appears in a "

@@ -6,7 +6,7 @@ not programs, so they are JAX's own runtime objects, re-exported: zenax's arrays
 ``jax.Array``s, placed and laid out by JAX's runtime and XLA's SPMD partitioner.  What
 touches a program is zenax's: ``reshard`` and ``with_sharding_constraint`` are primitives
 (``lax/sharding_constraint.py``), ``shard_map`` a transform, and :func:`device_put` walks
-zenax's pytrees and constrains traced values.
+zenax's pytrees and binds ``device_put_p`` on traced values (``lax/device_put.py``).
 
 zenax's avals do not carry a sharding, so the Explicit-axes typing of JAX 0.10 (an
 array's sharding in its type, checked and propagated by every operation) is JAX's alone:
@@ -28,10 +28,10 @@ from jax import make_mesh
 from jax.debug import visualize_array_sharding, visualize_sharding
 
 from zenax.tracer.arguments import invalid_leaf_error, is_valid_leaf
-from zenax.tracer.core import Tracer, get_aval
+from zenax.tracer.core import Tracer, bind, current_trace, eval_trace
+from zenax.lax.device_put import copy_semantics_of, device_put_p
 from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
-from zenax.lax.sharding_constraint import (explicit_axes_named, reshard,
-                                          with_sharding_constraint)
+from zenax.lax.sharding_constraint import reshard, with_sharding_constraint
 
 P = PartitionSpec
 
@@ -59,8 +59,8 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
     """Place the arrays of pytree ``x`` on ``device``: a device, a sharding, a
     PartitionSpec (read against the context mesh), or a pytree prefix of ``x`` of those.
     ``src``, ``donate`` and ``may_alias`` are JAX's (prefixes of ``x`` too).  Inside a
-    transformation, a sharding over Explicit mesh axes moves the traced value there
-    (``reshard``), and one over Auto axes runs it on the mesh's devices, as in JAX.
+    transformation the leaves go through one ``device_put`` primitive, which JAX's own
+    ``device_put`` places when the program is compiled.
 
     >>> mesh = zenax.make_mesh((1,), ("i",))
     >>> y = zenax.device_put(jnp.arange(4.0), zenax.NamedSharding(mesh, zenax.P("i")))
@@ -76,37 +76,26 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
     donates = _prefix_leaves("donate", donate, leaves, treedef, lambda v: isinstance(v, bool))
     aliases = _prefix_leaves("may_alias", may_alias, leaves, treedef,
                              lambda v: v is None or isinstance(v, bool))
-    out = list(leaves)
-    concrete = [i for i, leaf in enumerate(leaves) if not isinstance(leaf, Tracer)]
-    if concrete:
-        placed = jax.device_put([leaves[i] for i in concrete], [devices[i] for i in concrete],
-                                src=[srcs[i] for i in concrete],
-                                donate=[donates[i] for i in concrete],
-                                may_alias=[aliases[i] for i in concrete])
-        for i, y in zip(concrete, placed):
-            out[i] = y
-    for i, leaf in enumerate(leaves):
-        if isinstance(leaf, Tracer):
-            out[i] = _constrain(leaf, devices[i])
-    return tree_unflatten(treedef, out)
+    if current_trace() is not eval_trace:
+        # Under a transformation every leaf is placed by one device_put_p, as in JAX.
+        return tree_unflatten(treedef, bind(
+            device_put_p, *leaves, devices=tuple(_placement(d) for d in devices),
+            srcs=tuple(_placement(s) for s in srcs),
+            copy_semantics=tuple(map(copy_semantics_of, donates, aliases))))
+    placed = jax.device_put(leaves, devices, src=srcs, donate=donates, may_alias=aliases)
+    return tree_unflatten(treedef, placed)
 
 
-def _constrain(x, placement):
-    """A traced value placed on a sharding over Explicit mesh axes moves there (its
-    layout is part of JAX's type).  Over Auto axes JAX only runs the program on the mesh's
-    devices, leaving the layout to the partitioner: the value is put on the mesh with
-    every dimension unconstrained.  A device is the compiler's choice inside a program."""
+def _placement(placement):
+    """A PartitionSpec read against the context mesh, as JAX reads it."""
     if isinstance(placement, PartitionSpec):
-        mesh = get_mesh()
+        mesh = get_abstract_mesh() if get_mesh().empty else get_mesh()
         if mesh.empty:
-            return x
-        placement = NamedSharding(mesh, placement)
-    if not isinstance(placement, NamedSharding):
-        return x
-    if explicit_axes_named(placement):
-        return reshard(x, placement)
-    free = P(*[P.UNCONSTRAINED] * get_aval(x).ndim)
-    return with_sharding_constraint(x, NamedSharding(placement.mesh, free))
+            raise RuntimeError(f"device_put: a PartitionSpec {placement} needs a mesh in "
+                               "context; enter one with `zenax.set_mesh(mesh)`, or pass a "
+                               "NamedSharding(mesh, spec) instead.")
+        return NamedSharding(mesh, placement)
+    return placement
 
 
 def auto_axes(f: Callable | None = None, /, *, axes=None, out_sharding=None):

@@ -74,6 +74,7 @@ from zenax.transforms.sharding import (NamedSharding, PartitionSpec as P, make_m
                                        set_mesh)
 from zenax.transforms.shard_map import shard_map, smap  # noqa: F401,E402
 from zenax.transforms.pmap import pmap  # noqa: F401,E402
+from zenax.transforms.sharding import reshard  # noqa: F401,E402
 Shard = _jax.Shard
 
 # JAX's remaining public namespaces (issue 24).
