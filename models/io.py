@@ -27,6 +27,14 @@ checkpoint intact. An exception (or Ctrl-C) during the write removes the tempora
 a process killed outright (SIGKILL, power loss) can leave a hidden
 ``.<name>.<host>-<pid>.<random>.tmp`` file behind, which no loader reads and which the
 next ``save`` or ``load`` in that folder removes once its writer is gone.
+
+**Big models.** ``save(..., max_shard_size='2GB')`` splits the checkpoint over several
+files plus a Hugging Face style index, written atomically as a set (see
+``io_sharded``); ``load(..., lazy=True)`` memory-maps the files and returns read-only
+NumPy views that are read only when used, and ``load(..., sharding=...)`` lets each
+device read just its slice (see ``io_mapped``).  ``load`` accepts a ``.safetensors``
+file, an ``*.safetensors.index.json`` file, or a directory holding either (as
+``model.safetensors.index.json`` or ``model.safetensors``).
 """
 from __future__ import annotations
 
@@ -44,6 +52,8 @@ import numpy as np
 import safetensors
 import safetensors.numpy
 
+from zenax.models import io_sharded
+from zenax.models.io_mapped import MappedFile, place_on_shardings
 from zenax.tracer.core import Tracer
 from zenax.tracer.dtypes import bfloat16, python_scalar_dtype, short_name
 from zenax.tracer.tree_util import (DictKey, FlattenedIndexKey, GetAttrKey, SequenceKey,
@@ -215,6 +225,19 @@ def _as_os_error(e: BaseException, path: str, caller: str) -> OSError:
     return err
 
 
+def _check_directory(path: str, caller: str) -> str:
+    """The existing directory ``path`` is to be written in (``path`` must not be one)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"{caller}: the directory {directory!r} of {path!r} does not "
+                                "exist; create it first (os.makedirs(directory, exist_ok=True)).")
+    if os.path.isdir(path):
+        raise ValueError(f"{caller}: {path!r} is a directory; pass a file path such as "
+                         f"{os.path.join(path, 'params.safetensors')!r} (or pass "
+                         "max_shard_size= to write a sharded checkpoint into it).")
+    return directory
+
+
 def _atomic_write(path: str, write: Callable[[str], None], caller: str) -> None:
     """Run ``write(tmp_path)``, fsync the result and rename it to ``path``.
 
@@ -222,13 +245,7 @@ def _atomic_write(path: str, write: Callable[[str], None], caller: str) -> None:
     (same file system); on any exception, KeyboardInterrupt included, it is removed, and
     an I/O failure surfaces as an ``OSError`` naming ``path`` and the cause.
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"{caller}: the directory {directory!r} of {path!r} does not "
-                                "exist; create it first (os.makedirs(directory, exist_ok=True)).")
-    if os.path.isdir(path):
-        raise ValueError(f"{caller}: {path!r} is a directory; pass a file path such as "
-                         f"{os.path.join(path, 'params.safetensors')!r}.")
+    directory = _check_directory(path, caller)
     remove_stale_temporaries(directory)
     tmp = _temporary_name(os.path.abspath(path))
     try:
@@ -252,7 +269,8 @@ def _atomic_write(path: str, write: Callable[[str], None], caller: str) -> None:
             os.close(fd)
 
 
-def save(path: PathLike, tree: Any, *, metadata: Mapping[str, str] | None = None) -> None:
+def save(path: PathLike, tree: Any, *, metadata: Mapping[str, str] | None = None,
+         max_shard_size: int | str | None = None) -> None:
     """Save the arrays of pytree ``tree`` to the safetensors file ``path``, atomically.
 
     Leaves may be jax.Arrays, numpy arrays or Python scalars (stored as 0-d arrays of
@@ -260,6 +278,12 @@ def save(path: PathLike, tree: Any, *, metadata: Mapping[str, str] | None = None
     bfloat16, float32, float64, complex64). ``None`` subtrees are recorded and come back
     as ``None``. ``metadata`` adds string entries to the file's ``__metadata__``
     (read them back with ``load_metadata``).
+
+    With ``max_shard_size`` (bytes, or a string such as ``'200MB'`` or ``'2GiB'``), the
+    tensors are split over files ``model-00001-of-0000N.safetensors`` ... of at most
+    that size (a bigger tensor gets a file of its own) and ``path`` (a directory, or a
+    file name ending in ``.safetensors.index.json``) gets the index naming them; the set
+    replaces any previous one atomically.
 
     >>> import os, tempfile, zenax.numpy as jnp
     >>> path = os.path.join(tempfile.mkdtemp(), 'params.safetensors')
@@ -276,6 +300,14 @@ def save(path: PathLike, tree: Any, *, metadata: Mapping[str, str] | None = None
     description = _describe(tree, (), [], leaves, caller, "tree")
     arrays = {name: _to_numpy(p, leaf, caller) for name, (p, leaf) in leaves.items()}
     header = {**user_metadata, _TREE_KEY: json.dumps(description, separators=(",", ":"))}
+    if max_shard_size is not None:
+        max_bytes = io_sharded.parse_shard_size(max_shard_size, caller)
+        index_path = io_sharded.index_path_for(path, caller)
+        _check_directory(index_path, caller)
+        remove_stale_temporaries(os.path.dirname(os.path.abspath(index_path)))
+        io_sharded.save_sharded(index_path, arrays, header, max_bytes, _atomic_write,
+                                _temporary_name, _as_os_error, caller)
+        return
     # Looked up on the module at call time, so tests can make the writer fail midway.
     _atomic_write(path, lambda tmp: safetensors.numpy.save_file(arrays, tmp, metadata=header),
                   caller)
@@ -328,25 +360,103 @@ def _header(f, name: str, path: str, caller: str) -> tuple[tuple[int, ...], np.d
     return tuple(tensor.get_shape()), _DTYPE_OF_CODE[code]
 
 
-def load_safetensors_dict(path: PathLike) -> dict[str, jax.Array]:
-    """All tensors of the safetensors file ``path`` by name, as jax.Arrays.
+class _Tensors(NamedTuple):
+    """A checkpoint's tensors (one file or a sharded set), memory-mapped."""
+    path: str                            # the file or index actually read
+    headers: dict[str, tuple[tuple[int, ...], np.dtype]]
+    files: dict[str, MappedFile]         # tensor name -> the mapped file holding it
+    metadata: dict[str, str]             # string metadata, the tree description included
 
-    Works on any safetensors file (e.g. Hugging Face ``model.safetensors``); the names
-    are the file's own. Without ``jax_enable_x64``, 64-bit tensors load as 32-bit ones,
-    as everywhere in JAX.
+    def view(self, name: str) -> np.ndarray:
+        return self.files[name].view(name)
+
+
+def _resolve(path: str, caller: str) -> tuple[str, bool]:
+    """``(file, is_index)``: what ``path`` (a file, an index or a directory) stands for."""
+    if os.path.isdir(path):
+        for name, is_index in (("model" + io_sharded.INDEX_SUFFIX, True),
+                               ("model.safetensors", False)):
+            if os.path.isfile(os.path.join(path, name)):
+                return os.path.join(path, name), is_index
+        raise ValueError(f"{caller}: {path!r} is a directory, expected a .safetensors file "
+                         "or a directory holding model.safetensors or "
+                         "model.safetensors.index.json (for a directory of training "
+                         "checkpoints use zenax.io.restore_checkpoint).")
+    return path, path.endswith(".index.json")
+
+
+def _mapped_file(path: str, names: list[str] | None, caller: str) -> MappedFile:
+    """``path`` validated (by safetensors) and memory-mapped; ``names``: the tensors an
+    index says it holds (all of them when None)."""
+    with _open(path, caller) as f:
+        keys = list(f.keys())
+        if names is not None:
+            missing = sorted(set(names) - set(keys))
+            if missing:
+                raise ValueError(f"{caller}: the index maps {_show(missing[0])} to {path!r}, "
+                                 "which does not hold it; the index and its shards are out of "
+                                 "sync (re-save the checkpoint).")
+            keys = names
+        headers = {name: _header(f, name, path, caller) for name in keys}
+        metadata = dict(f.metadata() or {})
+    return MappedFile(path, headers, metadata, caller)
+
+
+def _tensors(path: PathLike, caller: str) -> _Tensors:
+    path, is_index = _resolve(os.fspath(path), caller)
+    if not is_index:
+        mapped = _mapped_file(path, None, caller)
+        return _Tensors(path, mapped.headers, dict.fromkeys(mapped.headers, mapped),
+                        mapped.metadata)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{caller}: no such file: {path!r}.")
+    remove_stale_temporaries(os.path.dirname(os.path.abspath(path)), keep=os.path.abspath(path))
+    weight_map, index_metadata = io_sharded.read_index(path, caller)
+    by_file: dict[str, list[str]] = {}
+    for name, file in weight_map.items():
+        by_file.setdefault(file, []).append(name)
+    mapped = {file: _mapped_file(file, names, caller) for file, names in by_file.items()}
+    files = {name: mapped[file] for name, file in weight_map.items()}
+    headers = {name: files[name].headers[name] for name in weight_map}
+    metadata = {k: v for k, v in index_metadata.items() if isinstance(v, str)}
+    return _Tensors(path, headers, files, metadata)
+
+
+def _copied(view: np.ndarray, sharding: Any = None) -> jax.Array:
+    """A jax.Array holding a copy of ``view``.  The host copy matters: on the CPU,
+    ``device_put`` of an aligned read-only array aliases it, and an array aliasing the
+    file's map would change (or fault) if the file were later rewritten in place."""
+    return jax.device_put(np.array(view), sharding)
+
+
+def _check_lazy(lazy: Any, caller: str) -> bool:
+    if not isinstance(lazy, (bool, np.bool_)):
+        raise TypeError(f"{caller}: lazy must be a bool; received {lazy!r}.")
+    return bool(lazy)
+
+
+def load_safetensors_dict(path: PathLike, *, lazy: bool = False) -> dict[str, Any]:
+    """All tensors of the safetensors checkpoint ``path`` by name, as jax.Arrays.
+
+    Works on any safetensors file (e.g. Hugging Face ``model.safetensors``), on a
+    sharded set's ``*.safetensors.index.json``, and on a directory holding either; the
+    names are the files' own. Without ``jax_enable_x64``, 64-bit tensors load as 32-bit
+    ones, as everywhere in JAX. With ``lazy=True`` the values are read-only NumPy views
+    of the memory-mapped files, read from disk only when used.
 
     >>> import os, tempfile, numpy as np, safetensors.numpy
     >>> path = os.path.join(tempfile.mkdtemp(), 'model.safetensors')
     >>> safetensors.numpy.save_file({'h.0.attn.bias': np.zeros(2, np.float32)}, path)
     >>> load_safetensors_dict(path)
     {'h.0.attn.bias': Array([0., 0.], dtype=float32)}
+    >>> load_safetensors_dict(path, lazy=True)
+    {'h.0.attn.bias': array([0., 0.], dtype=float32)}
     """
     caller = "zenax.io.load_safetensors_dict"
-    with _open(path, caller) as f:
-        names = list(f.keys())
-        for name in names:  # unreadable dtypes fail here with a clear message
-            _header(f, name, os.fspath(path), caller)
-        return {name: jax.device_put(f.get_tensor(name)) for name in names}
+    lazy = _check_lazy(lazy, caller)
+    tensors = _tensors(path, caller)
+    return {name: tensors.view(name) if lazy else _copied(tensors.view(name))
+            for name in tensors.headers}
 
 
 def load_metadata(path: PathLike) -> dict[str, str]:
@@ -358,12 +468,12 @@ def load_metadata(path: PathLike) -> dict[str, str]:
     >>> load_metadata(path)
     {'epoch': '3'}
     """
-    with _open(path, "zenax.io.load_metadata") as f:
-        metadata = f.metadata() or {}
+    metadata = _tensors(path, "zenax.io.load_metadata").metadata
     return {k: v for k, v in metadata.items() if k != _TREE_KEY}
 
 
-def load(path: PathLike, like: Any = None) -> Any:
+def load(path: PathLike, like: Any = None, *, lazy: bool = False,
+         sharding: Any = None) -> Any:
     """Load a pytree saved with ``save``; its leaves come back as jax.Arrays.
 
     With ``like`` (a pytree of arrays, ``ShapeDtypeStruct``s or scalars with the saved
@@ -374,11 +484,21 @@ def load(path: PathLike, like: Any = None) -> Any:
     come back as dicts of their fields; a file written by another tool (no description)
     comes back as nested dicts split at the ``.`` in its tensor names.
 
+    ``path`` may be a ``.safetensors`` file, the index of a sharded checkpoint, or a
+    directory holding ``model.safetensors.index.json`` or ``model.safetensors``.
+    ``lazy=True`` memory-maps the files: the leaves are read-only NumPy views whose
+    bytes are read from disk only when used (``jnp.asarray(leaf)`` or passing the leaf
+    to a function copies that leaf alone).  ``sharding`` (one ``jax.sharding.Sharding``,
+    or a pytree of them, ``None`` entries keeping their subtree as loaded) places the
+    leaves on devices, each device copying only its own slice from the mapped file.
+
     >>> import os, tempfile, zenax.numpy as jnp
     >>> path = os.path.join(tempfile.mkdtemp(), 'params.safetensors')
     >>> save(path, {'w': jnp.ones(2), 'layers': (jnp.zeros(1),)})
     >>> load(path)
     {'layers': (Array([0.], dtype=float32),), 'w': Array([1., 1.], dtype=float32)}
+    >>> load(path, lazy=True)['w']
+    array([1., 1.], dtype=float32)
     >>> load(path, like={'w': jnp.zeros(3), 'layers': (jnp.zeros(1),)})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
       ...
@@ -387,21 +507,29 @@ def load(path: PathLike, like: Any = None) -> Any:
     ...
     """
     caller = "zenax.io.load"
-    path = os.fspath(path)
-    with _open(path, caller) as f:
-        names = list(f.keys())
-        headers = {name: _header(f, name, path, caller) for name in names}
-        if like is not None:
-            return _load_like(f, path, headers, like, caller)
-        arrays = {name: jax.device_put(f.get_tensor(name)) for name in names}
-        description = (f.metadata() or {}).get(_TREE_KEY)
-    if description is None:
-        return _nest_by_dots(arrays, path, caller)
-    return _rebuild(description, arrays, path, caller)
+    lazy = _check_lazy(lazy, caller)
+    tensors = _tensors(path, caller)
+    keep_views = lazy or sharding is not None
+
+    def read(name: str, template: Any = None) -> Any:
+        view = tensors.view(name)
+        return view if keep_views else _copied(view, getattr(template, "sharding", None))
+
+    if like is not None:
+        tree = _load_like(tensors, like, read, caller)
+    else:
+        arrays = {name: read(name) for name in tensors.headers}
+        description = tensors.metadata.get(_TREE_KEY)
+        if description is None:
+            tree = _nest_by_dots(arrays, tensors.path, caller)
+        else:
+            tree = _rebuild(description, arrays, tensors.path, caller)
+    return tree if sharding is None else place_on_shardings(tree, sharding, caller)
 
 
-def _load_like(f, path: str, headers: dict, like: Any, caller: str) -> Any:
+def _load_like(tensors: _Tensors, like: Any, read: Callable, caller: str) -> Any:
     """Read the file's tensors into the structure of template ``like``, checking them."""
+    path, headers = tensors.path, tensors.headers
     leaves: dict[str, tuple[tuple, Any]] = {}
     _describe(like, (), [], leaves, caller, "like")
     problems = [f"  {_show(name)}: missing from the file (the template has "
@@ -423,8 +551,7 @@ def _load_like(f, path: str, headers: dict, like: Any, caller: str) -> Any:
                          "`like`:\n" + "\n".join(problems) + "\nPass a template with the "
                          "saved tree's structure, shapes and dtypes, or call "
                          "zenax.io.load(path) without like= to see what the file holds.")
-    flat = [jax.device_put(f.get_tensor(name), getattr(t, "sharding", None))
-            for name, (_, t) in leaves.items()]
+    flat = [read(name, t) for name, (_, t) in leaves.items()]
     # _describe visits leaves in flattening order, so `flat` lines up with tree_flatten.
     return tree_structure(like).unflatten(flat)
 

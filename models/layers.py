@@ -27,6 +27,7 @@ import numpy as np
 
 import zenax.lax.jnp as jnp
 from zenax.lax import random
+from zenax.lax.quantized_matmul import QuantizedArray, quantized_matmul, quantized_take
 
 from . import initializers
 from .module import Module, field
@@ -101,7 +102,10 @@ class Linear(Module):
         x = check_last_dim("Linear", x, self.in_features, "in_features",
                            "Reshape the input, or build the layer with in_features="
                            "x.shape[-1].")
-        y = jnp.matmul(x, self.weight)
+        if isinstance(self.weight, QuantizedArray):     # from zenax.quantize
+            y = quantized_matmul(x, self.weight)
+        else:
+            y = jnp.matmul(x, self.weight)
         return y if self.bias is None else y + self.bias
 
 
@@ -132,12 +136,16 @@ class Embedding(Module):
         if not jnp.issubdtype(ids.dtype, jnp.integer):
             raise TypeError(f"Embedding: ids must be an integer array, got {_short(ids)}. "
                             "Convert token ids with ids.astype(jnp.int32).")
+        if isinstance(self.weight, QuantizedArray):     # from zenax.quantize
+            return quantized_take(self.weight, ids)
         return jnp.take(self.weight, ids, axis=0)
 
     def attend(self, x):
         """Logits against every embedding: ``x @ weight.T`` (weight tying, as Flax)."""
         x = check_last_dim("Embedding.attend", x, self.features, "features",
                            "Project x to the embedding size first.")
+        if isinstance(self.weight, QuantizedArray):     # from zenax.quantize
+            return quantized_matmul(x, self.weight, transpose=True)
         return jnp.matmul(x, self.weight.T)
 
 

@@ -385,16 +385,20 @@ def fill_module(build: Callable[[], Module], arrays: dict[str, Any], caller: str
 
 def read_hf_checkpoint(path: str | os.PathLike, caller: str) -> tuple[dict, dict]:
     """``(state_dict, config)`` of a local Hugging Face checkpoint: a directory (or its
-    ``model.safetensors``) holding ``config.json`` and ``model.safetensors``, as
+    ``model.safetensors``) holding ``config.json`` and ``model.safetensors`` -- or, for a
+    large model, ``model.safetensors.index.json`` and its shards -- as
     ``save_pretrained(..., safe_serialization=True)`` writes."""
     path = os.fspath(path)
     directory = os.path.dirname(path) if path.endswith(".safetensors") else path
     config_path = os.path.join(directory, "config.json")
-    weights_path = os.path.join(directory, "model.safetensors")
+    weights_path = os.path.join(directory, "model.safetensors.index.json")
+    if not os.path.isfile(weights_path):
+        weights_path = os.path.join(directory, "model.safetensors")
     for needed in (config_path, weights_path):
         if not os.path.isfile(needed):
             raise FileNotFoundError(f"{caller}: {needed} does not exist; expected a directory "
-                                    "with config.json and model.safetensors, as "
+                                    "with config.json and model.safetensors (or "
+                                    "model.safetensors.index.json with its shards), as "
                                     "save_pretrained(..., safe_serialization=True) writes.")
     with open(config_path) as f:
         config = json.load(f)

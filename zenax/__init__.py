@@ -86,3 +86,4 @@ from zenax.lax.refs import Ref, ds, empty_ref, free_ref, freeze, new_ref  # noqa
 from . import distributed, dlpack, memory, monitoring, profiler, version  # noqa: F401,E402
 from .version import __version__  # noqa: F401,E402
 Device = _jax.Device
+from zenax.models.quantize import dequantize, quantize  # noqa: F401,E402
