@@ -17,14 +17,16 @@ from .. import elementwise as ew
 from .. import prng
 from .. import shapes as sh
 from ..jnp.promotion import broadcast_to_shape as _broadcast_to
-from .arguments import _asarray, _check_key, _check_shape, _dtype, _shape, _shape_of
+from .arguments import (OutSharding, _asarray, _check_key, _check_shape, _dtype, _out_sharded,
+                        _shape, _shape_of)
 from .keys import _random_bits, _split2
 from .staging import _staged
 
 __all__ = ["uniform", "normal", "truncated_normal", "exponential", "gumbel"]
 
 
-def uniform(key, shape: Sequence[int] = (), dtype=None, minval=0., maxval=1.):
+def uniform(key, shape: Sequence[int] = (), dtype=None, minval=0., maxval=1., *,
+            out_sharding: OutSharding = None):
     """Uniform floats in ``[minval, maxval)``.
 
     >>> random.uniform(random.PRNGKey(0), (2,), minval=-1., maxval=1.).shape
@@ -32,8 +34,9 @@ def uniform(key, shape: Sequence[int] = (), dtype=None, minval=0., maxval=1.):
     """
     key = _check_key("uniform", key)
     dtype = _dtype("uniform", dtype, float, np.floating)
-    return _uniform(key, _asarray(minval, "uniform", "minval"),
-                    _asarray(maxval, "uniform", "maxval"), _shape("uniform", shape), dtype)
+    sample = _uniform(key, _asarray(minval, "uniform", "minval"),
+                      _asarray(maxval, "uniform", "maxval"), _shape("uniform", shape), dtype)
+    return _out_sharded("uniform", sample, out_sharding)
 
 
 @_staged(3, 4)
@@ -54,7 +57,7 @@ def _uniform(key, minval, maxval, shape: tuple, dtype):
     return ew.max(minval, ew.add(ew.mul(floats, ew.sub(maxval, minval)), minval))
 
 
-def normal(key, shape: Sequence[int] = (), dtype=None):
+def normal(key, shape: Sequence[int] = (), dtype=None, *, out_sharding: OutSharding = None):
     """Standard normal samples (real or complex dtype).
 
     >>> random.normal(random.PRNGKey(0), (2, 3)).shape
@@ -62,7 +65,7 @@ def normal(key, shape: Sequence[int] = (), dtype=None):
     """
     key = _check_key("normal", key)
     dtype = _dtype("normal", dtype, float, np.inexact)
-    return _normal(key, _shape("normal", shape), dtype)
+    return _out_sharded("normal", _normal(key, _shape("normal", shape), dtype), out_sharding)
 
 
 @_staged(1, 2)
@@ -84,7 +87,8 @@ def _normal_real(key, shape: tuple, dtype):
     return ew.mul(np.array(np.sqrt(2), dtype), ew.erf_inv(u))
 
 
-def truncated_normal(key, lower, upper, shape: Sequence[int] | None = None, dtype=None):
+def truncated_normal(key, lower, upper, shape: Sequence[int] | None = None, dtype=None, *,
+                     out_sharding: OutSharding = None):
     """Standard normal samples truncated to the open interval ``(lower, upper)``.
 
     >>> x = random.truncated_normal(random.PRNGKey(0), -1., 1., (100,))
@@ -100,7 +104,8 @@ def truncated_normal(key, lower, upper, shape: Sequence[int] | None = None, dtyp
     else:
         shape = _shape("truncated_normal", shape)
         _check_shape("truncated_normal", shape, _shape_of(lower), _shape_of(upper))
-    return _truncated_normal(key, lower, upper, shape, dtype)
+    sample = _truncated_normal(key, lower, upper, shape, dtype)
+    return _out_sharded("truncated_normal", sample, out_sharding)
 
 
 @_staged(3, 4)
@@ -118,7 +123,8 @@ def _truncated_normal(key, lower, upper, shape: tuple, dtype):
     return ew.min(_broadcast_to(hi, shape), ew.max(_broadcast_to(lo, shape), out))
 
 
-def exponential(key, shape: Sequence[int] = (), dtype=None):
+def exponential(key, shape: Sequence[int] = (), dtype=None, *,
+                out_sharding: OutSharding = None):
     """Exponential samples (rate 1): ``-log(1 - u)``.
 
     >>> bool((random.exponential(random.PRNGKey(0), (100,)) >= 0).all())
@@ -126,7 +132,8 @@ def exponential(key, shape: Sequence[int] = (), dtype=None):
     """
     key = _check_key("exponential", key)
     dtype = _dtype("exponential", dtype, float, np.floating)
-    return _exponential(key, _shape("exponential", shape), dtype)
+    sample = _exponential(key, _shape("exponential", shape), dtype)
+    return _out_sharded("exponential", sample, out_sharding)
 
 
 @_staged(1, 2)
@@ -135,7 +142,8 @@ def _exponential(key, shape: tuple, dtype):
     return ew.neg(ew.log1p(ew.neg(u)))
 
 
-def gumbel(key, shape: Sequence[int] = (), dtype=None, mode: str | None = None):
+def gumbel(key, shape: Sequence[int] = (), dtype=None, mode: str | None = None, *,
+           out_sharding: OutSharding = None):
     """Standard Gumbel samples; ``mode`` "low" (default), "high" or "highest" uses more
     random bits for a wider range.
 
@@ -145,7 +153,7 @@ def gumbel(key, shape: Sequence[int] = (), dtype=None, mode: str | None = None):
     key = _check_key("gumbel", key)
     dtype = _dtype("gumbel", dtype, float, np.floating)
     shape = _shape("gumbel", shape)
-    return _gumbel(key, shape, dtype, _gumbel_mode(mode))
+    return _out_sharded("gumbel", _gumbel(key, shape, dtype, _gumbel_mode(mode)), out_sharding)
 
 
 def _gumbel_mode(mode: str | None) -> str:

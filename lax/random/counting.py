@@ -23,7 +23,8 @@ from .. import elementwise as ew
 from ..control_flow import scan, while_loop
 from ..cumulative import cumsum
 from ..jnp.promotion import check_arraylike, promote_dtypes_inexact
-from .arguments import _asarray, _check_key, _dtype, _full, _result_shape, _shape, _shape_of
+from .arguments import (OutSharding, _asarray, _check_key, _dtype, _full, _out_sharded,
+                        _result_shape, _shape, _shape_of)
 from .continuous import _uniform
 from .keys import _split2, _split_n
 from .staging import _staged
@@ -33,7 +34,8 @@ __all__ = ["poisson", "binomial", "multinomial", "geometric"]
 
 # --------------------------------------------------------------------------- poisson
 
-def poisson(key, lam, shape: Sequence[int] | None = None, dtype=None):
+def poisson(key, lam, shape: Sequence[int] | None = None, dtype=None, *,
+            out_sharding: OutSharding = None):
     """Poisson counts with rate ``lam`` >= 0 (int32 by default).
 
     >>> random.poisson(random.PRNGKey(0), 3.0, (4,)).dtype
@@ -44,7 +46,7 @@ def poisson(key, lam, shape: Sequence[int] | None = None, dtype=None):
     lam = _asarray(lam, "poisson", "lam")
     shape = _shape_of(lam) if shape is None else _shape("poisson", shape)
     lam = ew.convert_element_type(jnp.broadcast_to(lam, shape), np.float32)
-    return _poisson(key, lam, shape, dtype)
+    return _out_sharded("poisson", _poisson(key, lam, shape, dtype), out_sharding)
 
 
 @_staged(2, 3)
@@ -278,7 +280,8 @@ def multinomial(key, n, p, *, shape: Sequence[int] | None = None, dtype=None,
 
 # --------------------------------------------------------------------------- geometric
 
-def geometric(key, p, shape: Sequence[int] | None = None, dtype=None):
+def geometric(key, p, shape: Sequence[int] | None = None, dtype=None, *,
+              out_sharding: OutSharding = None):
     """Number of Bernoulli(p) trials up to the first success, ``>= 1`` (int32 by default).
 
     >>> bool((random.geometric(random.PRNGKey(0), 0.3, (4,)) >= 1).all())
@@ -288,7 +291,7 @@ def geometric(key, p, shape: Sequence[int] | None = None, dtype=None):
     dtype = _dtype("geometric", dtype, int, np.integer)
     check_arraylike("geometric", p)
     shape = _result_shape("geometric", shape, _shape_of(_asarray(p, "geometric", "p")))
-    return _geometric(key, p, shape, dtype)
+    return _out_sharded("geometric", _geometric(key, p, shape, dtype), out_sharding)
 
 
 @_staged(2, 3)

@@ -21,7 +21,8 @@ from .. import shapes as sh
 from .. import sorting
 from ..broadcasting import moveaxis
 from ..jnp.promotion import broadcast_to_shape as _broadcast_to
-from .arguments import _asarray, _check_key, _check_shape, _full, _shape, _shape_of
+from .arguments import (OutSharding, _asarray, _check_key, _check_shape, _full, _out_sharded,
+                        _shape, _shape_of)
 from .continuous import _gumbel_mode, _uniform, gumbel
 from .keys import _random_bits, _split2
 from .staging import _staged
@@ -29,7 +30,8 @@ from .staging import _staged
 __all__ = ["bernoulli", "randint", "categorical"]
 
 
-def bernoulli(key, p=0.5, shape: Sequence[int] | None = None, mode: str = "low"):
+def bernoulli(key, p=0.5, shape: Sequence[int] | None = None, mode: str = "low", *,
+              out_sharding: OutSharding = None):
     """Boolean samples that are True with probability ``p``.
 
     >>> random.bernoulli(random.PRNGKey(0), 0.9, (4,)).dtype
@@ -47,7 +49,8 @@ def bernoulli(key, p=0.5, shape: Sequence[int] | None = None, mode: str = "low")
     else:
         shape = _shape("bernoulli", shape)
         _check_shape("bernoulli", shape, _shape_of(p))
-    return _bernoulli(key, ew.convert_element_type(p, dtype), shape, mode)
+    sample = _bernoulli(key, ew.convert_element_type(p, dtype), shape, mode)
+    return _out_sharded("bernoulli", sample, out_sharding)
 
 
 @_staged(2, 3)
@@ -62,7 +65,8 @@ def _bernoulli(key, p, shape: tuple, mode: str):
     return ew.lt(u2, ew.sub(p, u1))
 
 
-def randint(key, shape: Sequence[int], minval, maxval, dtype=None):
+def randint(key, shape: Sequence[int], minval, maxval, dtype=None, *,
+            out_sharding: OutSharding = None):
     """Uniform integers in ``[minval, maxval)`` (int32 by default).
 
     >>> random.randint(random.PRNGKey(0), (3,), 0, 10).dtype
@@ -76,11 +80,13 @@ def randint(key, shape: Sequence[int], minval, maxval, dtype=None):
     minval, maxval = _asarray(minval, "randint", "minval"), _asarray(maxval, "randint", "maxval")
     info = dtypes.iinfo(dtype)
     if info.bits >= 32:
-        return _randint(key, minval, maxval, shape, dtype)
+        sample = _randint(key, minval, maxval, shape, dtype)
+        return _out_sharded("randint", sample, out_sharding)
     # Narrow integers are sampled as int32 (less bias), then cast.
     minval = _clip(ew.convert_element_type(minval, np.int32), info.min, info.max)
     maxval = _clip(ew.convert_element_type(maxval, np.int32), info.min, info.max + 1)
-    return ew.convert_element_type(_randint(key, minval, maxval, shape, np.int32), dtype)
+    sample = ew.convert_element_type(_randint(key, minval, maxval, shape, np.int32), dtype)
+    return _out_sharded("randint", sample, out_sharding)
 
 
 def _clip(x, lo, hi):
@@ -129,7 +135,8 @@ def _randint(key, minval, maxval, shape: tuple, dtype):
 
 
 def categorical(key, logits, axis: int = -1, shape: Sequence[int] | None = None,
-                replace: bool = True, mode: str | None = None):
+                replace: bool = True, mode: str | None = None, *,
+                out_sharding: OutSharding = None):
     """Samples of the categorical distributions ``softmax(logits, axis)`` (Gumbel-max;
     Gumbel-top-k without replacement).
 
@@ -149,7 +156,8 @@ def categorical(key, logits, axis: int = -1, shape: Sequence[int] | None = None,
     if not replace and math.prod(prefix) > logits_shape[axis]:
         raise ValueError(f"Number of samples without replacement ({math.prod(prefix)}) cannot "
                          f"exceed number of categories ({logits_shape[axis]}).")
-    return _categorical(key, logits, shape, axis, replace, _gumbel_mode(mode))
+    sample = _categorical(key, logits, shape, axis, replace, _gumbel_mode(mode))
+    return _out_sharded("categorical", sample, out_sharding)
 
 
 @_staged(2, 3, 4, 5)

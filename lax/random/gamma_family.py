@@ -19,8 +19,8 @@ from zenax.tracer.core import bind, get_aval
 from .. import elementwise as ew
 from ..custom_derivatives import custom_jvp
 from ..jnp.promotion import broadcast_to_shape as _broadcast_to
-from .arguments import (_asarray, _check_key, _dtype, _param_sampler_args, _result_shape,
-                        _shape, _shape_of)
+from .arguments import (OutSharding, _asarray, _check_key, _dtype, _out_sharded,
+                        _param_sampler_args, _result_shape, _shape, _shape_of)
 from .continuous import _normal
 from .keys import _split2
 from .random_gamma import random_gamma_p
@@ -29,7 +29,8 @@ from .staging import _staged
 __all__ = ["gamma", "loggamma", "beta", "dirichlet", "chisquare", "f", "t", "random_gamma_p"]
 
 
-def gamma(key, a, shape: Sequence[int] | None = None, dtype=None):
+def gamma(key, a, shape: Sequence[int] | None = None, dtype=None, *,
+          out_sharding: OutSharding = None):
     """Standard gamma samples (unit scale) with shape parameter ``a`` > 0; differentiable
     in ``a`` (implicit reparameterisation).
 
@@ -40,10 +41,12 @@ def gamma(key, a, shape: Sequence[int] | None = None, dtype=None):
     key = _check_key("gamma", key)
     dtype = _dtype("gamma", dtype, float, np.floating)
     a = _asarray(a, "gamma", "a")
-    return _gamma(key, a, None if shape is None else _shape("gamma", shape), dtype, False)
+    sample = _gamma(key, a, None if shape is None else _shape("gamma", shape), dtype, False)
+    return _out_sharded("gamma", sample, out_sharding)
 
 
-def loggamma(key, a, shape: Sequence[int] | None = None, dtype=None):
+def loggamma(key, a, shape: Sequence[int] | None = None, dtype=None, *,
+             out_sharding: OutSharding = None):
     """The logarithm of gamma samples, drawn in log space: accurate where ``a`` is so small
     that the samples themselves round to 0.
 
@@ -53,7 +56,8 @@ def loggamma(key, a, shape: Sequence[int] | None = None, dtype=None):
     key = _check_key("loggamma", key)
     dtype = _dtype("loggamma", dtype, float, np.floating)
     a = _asarray(a, "loggamma", "a")
-    return _gamma(key, a, None if shape is None else _shape("loggamma", shape), dtype, True)
+    sample = _gamma(key, a, None if shape is None else _shape("loggamma", shape), dtype, True)
+    return _out_sharded("loggamma", sample, out_sharding)
 
 
 @_staged(2, 3, 4)
@@ -63,7 +67,8 @@ def _gamma(key, a, shape: tuple | None, dtype, log_space: bool):
     return bind(random_gamma_p, key, a, log_space=log_space)
 
 
-def beta(key, a, b, shape: Sequence[int] | None = None, dtype=None):
+def beta(key, a, b, shape: Sequence[int] | None = None, dtype=None, *,
+         out_sharding: OutSharding = None):
     """Beta(a, b) samples in [0, 1].
 
     >>> x = random.beta(random.PRNGKey(0), 2.0, 5.0, (3,))
@@ -72,7 +77,7 @@ def beta(key, a, b, shape: Sequence[int] | None = None, dtype=None):
     """
     key, shape, dtype, a, b = _param_sampler_args("beta", key, shape, dtype, a=a, b=b,
                                                   cast_first=True)
-    return _beta(key, a, b, shape, dtype)
+    return _out_sharded("beta", _beta(key, a, b, shape, dtype), out_sharding)
 
 
 @_staged(3, 4)
@@ -88,7 +93,8 @@ def _beta(key, a, b, shape: tuple, dtype):
     return ew.div(gamma_a, ew.add(gamma_a, gamma_b))
 
 
-def dirichlet(key, alpha, shape: Sequence[int] | None = None, dtype=None):
+def dirichlet(key, alpha, shape: Sequence[int] | None = None, dtype=None, *,
+              out_sharding: OutSharding = None):
     """Dirichlet samples: vectors on the simplex, with concentrations ``alpha[..., n]``.
 
     >>> x = random.dirichlet(random.PRNGKey(0), jnp.array([1.0, 2.0, 3.0]), (2,))
@@ -104,7 +110,7 @@ def dirichlet(key, alpha, shape: Sequence[int] | None = None, dtype=None):
     if ndim < 1:
         raise ValueError(f"dirichlet requires alpha.ndim >= 1, got alpha.ndim == {ndim}")
     shape = _result_shape("dirichlet", shape, _shape_of(alpha)[:-1])
-    return _dirichlet(key, alpha, shape, dtype)
+    return _out_sharded("dirichlet", _dirichlet(key, alpha, shape, dtype), out_sharding)
 
 
 @_staged(2, 3)
@@ -129,14 +135,15 @@ def _softmax_last_jvp(primals, tangents):
     return y, y * (x_dot - jnp.sum(y * x_dot, -1, keepdims=True))
 
 
-def chisquare(key, df, shape: Sequence[int] | None = None, dtype=None):
+def chisquare(key, df, shape: Sequence[int] | None = None, dtype=None, *,
+              out_sharding: OutSharding = None):
     """Chi-square samples with ``df`` degrees of freedom: ``2 * Gamma(df / 2)``.
 
     >>> random.chisquare(random.PRNGKey(0), 3.0, (2, 2)).shape
     (2, 2)
     """
     key, shape, dtype, df = _param_sampler_args("chisquare", key, shape, dtype, df=df)
-    return _chisquare(key, df, shape, dtype)
+    return _out_sharded("chisquare", _chisquare(key, df, shape, dtype), out_sharding)
 
 
 @_staged(2, 3)
@@ -146,7 +153,8 @@ def _chisquare(key, df, shape: tuple, dtype):
     return ew.mul(ew.exp(_gamma(key, half_df, shape, dtype, True)), two)
 
 
-def f(key, dfnum, dfden, shape: Sequence[int] | None = None, dtype=None):
+def f(key, dfnum, dfden, shape: Sequence[int] | None = None, dtype=None, *,
+      out_sharding: OutSharding = None):
     """F-distribution samples: ``(X1 / dfnum) / (X2 / dfden)`` for chi-square X1, X2.
 
     >>> random.f(random.PRNGKey(0), 3.0, 7.0, (3,)).shape
@@ -154,7 +162,7 @@ def f(key, dfnum, dfden, shape: Sequence[int] | None = None, dtype=None):
     """
     key, shape, dtype, dfnum, dfden = _param_sampler_args("f", key, shape, dtype,
                                                           dfnum=dfnum, dfden=dfden)
-    return _f(key, dfnum, dfden, shape, dtype)
+    return _out_sharded("f", _f(key, dfnum, dfden, shape, dtype), out_sharding)
 
 
 @_staged(3, 4)
@@ -167,14 +175,15 @@ def _f(key, dfnum, dfden, shape: tuple, dtype):
     return ew.div(ew.div(chi2_dfn, dfnum), ew.div(chi2_dfd, dfden))
 
 
-def t(key, df, shape: Sequence[int] | None = None, dtype=None):
+def t(key, df, shape: Sequence[int] | None = None, dtype=None, *,
+      out_sharding: OutSharding = None):
     """Student's t samples with ``df`` degrees of freedom.
 
     >>> random.t(random.PRNGKey(0), 5.0, (4,)).shape
     (4,)
     """
     key, shape, dtype, df = _param_sampler_args("t", key, shape, dtype, df=df)
-    return _t(key, df, shape, dtype)
+    return _out_sharded("t", _t(key, df, shape, dtype), out_sharding)
 
 
 @_staged(2, 3)

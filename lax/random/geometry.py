@@ -22,8 +22,8 @@ from zenax.tracer import dtypes
 from zenax.tracer.core import get_aval
 
 from ..jnp.promotion import promote_dtypes, promote_dtypes_inexact
-from .arguments import (_asarray, _check_key, _dtype, _result_shape, _shape, _shape_of,
-                        _static_index)
+from .arguments import (OutSharding, _asarray, _check_key, _dtype, _out_sharded, _result_shape,
+                        _shape, _shape_of, _static_index)
 from .continuous import _exponential, _normal
 from .gamma_family import gamma
 from .keys import _split2
@@ -33,7 +33,8 @@ from .transformed import _rademacher
 __all__ = ["generalized_normal", "ball", "orthogonal", "multivariate_normal"]
 
 
-def generalized_normal(key, p: float, shape: Sequence[int] = (), dtype=None):
+def generalized_normal(key, p: float, shape: Sequence[int] = (), dtype=None, *,
+                       out_sharding: OutSharding = None):
     """Samples of density proportional to ``exp(-|x|**p)`` (``p=2``: normal with variance
     1/2; ``p=1``: Laplace).
 
@@ -43,7 +44,8 @@ def generalized_normal(key, p: float, shape: Sequence[int] = (), dtype=None):
     shape = _shape("generalized_normal", shape)
     key = _check_key("generalized_normal", key)
     dtype = dtypes.canonicalize_dtype(float if dtype is None else dtype)
-    return _generalized_normal(key, _asarray(p, "generalized_normal", "p"), shape, dtype)
+    sample = _generalized_normal(key, _asarray(p, "generalized_normal", "p"), shape, dtype)
+    return _out_sharded("generalized_normal", sample, out_sharding)
 
 
 @_staged(2, 3)
@@ -54,7 +56,8 @@ def _generalized_normal(key, p, shape: tuple, dtype):
     return r * g ** (1 / p)
 
 
-def ball(key, d: int, p: float = 2, shape: Sequence[int] = (), dtype=None):
+def ball(key, d: int, p: float = 2, shape: Sequence[int] = (), dtype=None, *,
+         out_sharding: OutSharding = None):
     """Points drawn uniformly from the unit Lp ball in ``d`` dimensions; the result has
     shape ``(*shape, d)``.
 
@@ -66,7 +69,8 @@ def ball(key, d: int, p: float = 2, shape: Sequence[int] = (), dtype=None):
     key = _check_key("ball", key)
     dtype = dtypes.canonicalize_dtype(float if dtype is None else dtype)
     d = _static_index("ball", "d", d)
-    return _ball(key, _asarray(p, "ball", "p"), d, shape, dtype)
+    sample = _ball(key, _asarray(p, "ball", "p"), d, shape, dtype)
+    return _out_sharded("ball", sample, out_sharding)
 
 
 @_staged(2, 3, 4)
@@ -77,7 +81,8 @@ def _ball(key, p, d: int, shape: tuple, dtype):
     return g / (((jnp.abs(g) ** p).sum(-1) + e) ** (1 / p))[..., None]
 
 
-def orthogonal(key, n: int, shape: Sequence[int] = (), dtype=None, m: int | None = None):
+def orthogonal(key, n: int, shape: Sequence[int] = (), dtype=None, m: int | None = None, *,
+               out_sharding: OutSharding = None):
     """Haar-random ``n x m`` matrices with orthonormal rows or columns (unitary for a
     complex dtype), of shape ``(*shape, n, m)``; ``m`` defaults to ``n``.
 
@@ -90,7 +95,7 @@ def orthogonal(key, n: int, shape: Sequence[int] = (), dtype=None, m: int | None
     dtype = dtypes.canonicalize_dtype(float if dtype is None else dtype)
     n = _static_index("orthogonal", "n", n)
     m = n if m is None else _static_index("orthogonal", "m", m)
-    return _orthogonal(key, n, m, shape, dtype)
+    return _out_sharded("orthogonal", _orthogonal(key, n, m, shape, dtype), out_sharding)
 
 
 @_staged(1, 2, 3, 4)
@@ -104,7 +109,8 @@ def _orthogonal(key, n: int, m: int, shape: tuple, dtype):
 
 
 def multivariate_normal(key, mean, cov, shape: Sequence[int] | None = None, dtype=None,
-                        method: str = "cholesky"):
+                        method: str = "cholesky", *,
+                        out_sharding: OutSharding = None):
     """Normal vectors with the given ``mean[..., n]`` and covariance ``cov[..., n, n]``;
     ``method`` ("cholesky", "eigh" or "svd") factors ``cov`` -- use "eigh" or "svd" for a
     singular covariance.
@@ -135,7 +141,8 @@ def multivariate_normal(key, mean, cov, shape: Sequence[int] | None = None, dtyp
                          f"but got cov.shape == {cov_shape}.")
     # "normal" in the messages, as JAX's.
     shape = _result_shape("normal", shape, mean_shape[:-1], cov_shape[:-2])
-    return _multivariate_normal(key, mean, cov, shape, dtype, method)
+    sample = _multivariate_normal(key, mean, cov, shape, dtype, method)
+    return _out_sharded("multivariate_normal", sample, out_sharding)
 
 
 @_staged(3, 4, 5)

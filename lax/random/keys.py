@@ -29,7 +29,8 @@ from zenax.tracer.core import bind, get_aval
 from .. import elementwise as ew
 from .. import prng
 from .. import shapes as sh
-from .arguments import _asarray, _dtype, _is_typed, _shape, _shape_of, _typed_key
+from .arguments import (OutSharding, _asarray, _dtype, _is_typed, _out_sharded, _shape,
+                        _shape_of, _typed_key)
 from .typed_keys import (is_key_dtype, key_impl_name, random_bits, random_clone_p,
                          random_fold_in, random_seed, random_split, random_unwrap, random_wrap,
                          resolve_impl)
@@ -165,7 +166,7 @@ def fold_in(key, data):
     return random_unwrap(out) if wrapped else out
 
 
-def bits(key, shape: Sequence[int] = (), dtype=None):
+def bits(key, shape: Sequence[int] = (), dtype=None, *, out_sharding: OutSharding = None):
     """Uniform random bits as unsigned integers (uint32 by default).
 
     >>> random.bits(random.key(0), (2,)).dtype
@@ -173,7 +174,8 @@ def bits(key, shape: Sequence[int] = (), dtype=None):
     """
     typed, _ = _typed_key("bits", key)
     dtype = _dtype("bits", dtype, np.uint64, np.unsignedinteger)
-    return random_bits(typed, dtype.itemsize * 8, _shape("bits", shape))
+    sample = random_bits(typed, dtype.itemsize * 8, _shape("bits", shape))
+    return _out_sharded("bits", sample, out_sharding)
 
 
 # What the samplers draw from key data: subkeys, and raw bits.

@@ -19,7 +19,8 @@ from .. import shapes as sh
 from .. import sorting
 from ..cumulative import cumsum
 from ..jnp.indexing_routines import take
-from .arguments import _asarray, _check_key, _concrete_int, _full, _shape, _shape_of
+from .arguments import (OutSharding, _asarray, _check_key, _concrete_int, _full, _out_sharded,
+                        _shape, _shape_of)
 from .continuous import _gumbel_mode, gumbel, uniform
 from .discrete import randint
 from .keys import _random_bits, _split2
@@ -28,7 +29,8 @@ from .staging import _staged
 __all__ = ["permutation", "choice"]
 
 
-def permutation(key, x, axis: int = 0, independent: bool = False):
+def permutation(key, x, axis: int = 0, independent: bool = False, *,
+                out_sharding: OutSharding = None):
     """A random permutation of ``range(x)`` (int ``x``) or of ``x`` along ``axis``; with
     ``independent=True`` every slice along ``axis`` is shuffled on its own.
 
@@ -42,12 +44,14 @@ def permutation(key, x, axis: int = 0, independent: bool = False):
         if not dtypes.is_integer(aval.dtype):
             raise TypeError("x must be an integer or at least 1-dimensional")
         n = _concrete_int("permutation", x)
-        return _shuffle(key, sh.iota(dtypes.default_int_dtype(), n), 0, (n,))
+        sample = _shuffle(key, sh.iota(dtypes.default_int_dtype(), n), 0, (n,))
+        return _out_sharded("permutation", sample, out_sharding)
     axis = axis % aval.ndim if -aval.ndim <= axis < aval.ndim else _bad_axis(axis, aval)
     if independent or aval.ndim == 1:
-        return _shuffle(key, x, axis, aval.shape)
+        return _out_sharded("permutation", _shuffle(key, x, axis, aval.shape), out_sharding)
     # One permutation for every slice: sort with the same keys broadcast across them.
-    return _shuffle(key, x, axis, (aval.shape[axis],))
+    sample = _shuffle(key, x, axis, (aval.shape[axis],))
+    return _out_sharded("permutation", sample, out_sharding)
 
 
 def _bad_axis(axis, aval):

@@ -18,7 +18,8 @@ from zenax.tracer import dtypes
 
 from .. import elementwise as ew
 from ..jnp.promotion import broadcast_to_shape as _broadcast_to
-from .arguments import _check_key, _dtype, _param_sampler_args, _params, _shape, _shape_of
+from .arguments import (OutSharding, _check_key, _dtype, _out_sharded, _param_sampler_args,
+                        _params, _shape, _shape_of)
 from .continuous import _exponential, _normal, _uniform
 from .discrete import bernoulli
 from .keys import _split2
@@ -32,13 +33,14 @@ def _float_sampler_args(name: str, key, shape, dtype, kinds=np.floating):
     return _check_key(name, key), _shape(name, shape), _dtype(name, dtype, float, kinds)
 
 
-def laplace(key, shape: Sequence[int] = (), dtype=None):
+def laplace(key, shape: Sequence[int] = (), dtype=None, *, out_sharding: OutSharding = None):
     """Laplace samples, density ``exp(-|x|) / 2``.
 
     >>> random.laplace(random.PRNGKey(0), (3,)).shape
     (3,)
     """
-    return _laplace(*_float_sampler_args("laplace", key, shape, dtype))
+    sample = _laplace(*_float_sampler_args("laplace", key, shape, dtype))
+    return _out_sharded("laplace", sample, out_sharding)
 
 
 @_staged(1, 2)
@@ -47,13 +49,14 @@ def _laplace(key, shape: tuple, dtype):
     return ew.mul(ew.sign(u), ew.log1p(ew.neg(ew.abs(u))))
 
 
-def logistic(key, shape: Sequence[int] = (), dtype=None):
+def logistic(key, shape: Sequence[int] = (), dtype=None, *, out_sharding: OutSharding = None):
     """Logistic samples, ``log(u) - log(1 - u)``.
 
     >>> random.logistic(random.PRNGKey(0), (3,)).shape
     (3,)
     """
-    return _logistic(*_float_sampler_args("logistic", key, shape, dtype))
+    sample = _logistic(*_float_sampler_args("logistic", key, shape, dtype))
+    return _out_sharded("logistic", sample, out_sharding)
 
 
 @_staged(1, 2)
@@ -62,13 +65,14 @@ def _logistic(key, shape: tuple, dtype):
     return ew.sub(ew.log(x), ew.log1p(ew.neg(x)))
 
 
-def cauchy(key, shape: Sequence[int] = (), dtype=None):
+def cauchy(key, shape: Sequence[int] = (), dtype=None, *, out_sharding: OutSharding = None):
     """Standard Cauchy samples, ``tan(pi (u - 1/2))``.
 
     >>> random.cauchy(random.PRNGKey(0), (3,)).shape
     (3,)
     """
-    return _cauchy(*_float_sampler_args("cauchy", key, shape, dtype))
+    sample = _cauchy(*_float_sampler_args("cauchy", key, shape, dtype))
+    return _out_sharded("cauchy", sample, out_sharding)
 
 
 @_staged(1, 2)
@@ -77,7 +81,8 @@ def _cauchy(key, shape: tuple, dtype):
     return ew.tan(ew.mul(np.array(np.pi, dtype), ew.sub(u, np.array(0.5, dtype))))
 
 
-def lognormal(key, sigma=np.float32(1), shape: Sequence[int] | None = None, dtype=None):
+def lognormal(key, sigma=np.float32(1), shape: Sequence[int] | None = None, dtype=None, *,
+              out_sharding: OutSharding = None):
     """``exp(sigma * N)`` for standard normal N (real or complex dtype).
 
     >>> bool((random.lognormal(random.PRNGKey(0), 0.5, (4,)) > 0).all())
@@ -85,7 +90,7 @@ def lognormal(key, sigma=np.float32(1), shape: Sequence[int] | None = None, dtyp
     """
     key, shape, dtype, sigma = _param_sampler_args("lognormal", key, shape, dtype,
                                                    np.inexact, sigma=sigma)
-    return _lognormal(key, sigma, shape, dtype)
+    return _out_sharded("lognormal", _lognormal(key, sigma, shape, dtype), out_sharding)
 
 
 @_staged(2, 3)
@@ -94,14 +99,15 @@ def _lognormal(key, sigma, shape: tuple, dtype):
     return ew.exp(_normal(key, shape, dtype) * sigma)
 
 
-def pareto(key, b, shape: Sequence[int] | None = None, dtype=None):
+def pareto(key, b, shape: Sequence[int] | None = None, dtype=None, *,
+           out_sharding: OutSharding = None):
     """Pareto samples with shape ``b`` on ``[1, inf)``: ``exp(E / b)`` for exponential E.
 
     >>> bool((random.pareto(random.PRNGKey(0), 3.0, (4,)) >= 1).all())
     True
     """
     key, shape, dtype, b = _param_sampler_args("pareto", key, shape, dtype, b=b)
-    return _pareto(key, b, shape, dtype)
+    return _out_sharded("pareto", _pareto(key, b, shape, dtype), out_sharding)
 
 
 @_staged(2, 3)
@@ -128,14 +134,15 @@ def _weibull_min(key, scale, concentration, shape: tuple, dtype):
     return jnp.power(-jnp.log1p(-u), 1.0 / concentration) * scale
 
 
-def rayleigh(key, scale, shape: Sequence[int] | None = None, dtype=None):
+def rayleigh(key, scale, shape: Sequence[int] | None = None, dtype=None, *,
+             out_sharding: OutSharding = None):
     """Rayleigh samples, ``scale * sqrt(-2 log u)``.
 
     >>> random.rayleigh(random.PRNGKey(0), 2.0, (3,)).shape
     (3,)
     """
     key, shape, dtype, scale = _param_sampler_args("rayleigh", key, shape, dtype, scale=scale)
-    return _rayleigh(key, scale, shape, dtype)
+    return _out_sharded("rayleigh", _rayleigh(key, scale, shape, dtype), out_sharding)
 
 
 @_staged(2, 3)
@@ -145,14 +152,15 @@ def _rayleigh(key, scale, shape: tuple, dtype):
     return ew.mul(scale, ew.sqrt(ew.mul(ew.log(u), np.array(-2, dtype))))
 
 
-def wald(key, mean, shape: Sequence[int] | None = None, dtype=None):
+def wald(key, mean, shape: Sequence[int] | None = None, dtype=None, *,
+         out_sharding: OutSharding = None):
     """Wald (inverse Gaussian) samples with the given ``mean`` and unit shape parameter.
 
     >>> bool((random.wald(random.PRNGKey(0), 1.5, (4,)) > 0).all())
     True
     """
     key, shape, dtype, mean = _param_sampler_args("wald", key, shape, dtype, mean=mean)
-    return _wald(key, mean, shape, dtype)
+    return _out_sharded("wald", _wald(key, mean, shape, dtype), out_sharding)
 
 
 @_staged(2, 3)
@@ -170,13 +178,14 @@ def _wald(key, mean, shape: tuple, dtype):
     return ew.select(ew.le(z, mean / (mean + x)), x, mean_sq / x)
 
 
-def maxwell(key, shape: Sequence[int] = (), dtype=None):
+def maxwell(key, shape: Sequence[int] = (), dtype=None, *, out_sharding: OutSharding = None):
     """One-sided Maxwell samples: the length of a standard normal 3-vector.
 
     >>> bool((random.maxwell(random.PRNGKey(0), (4,)) >= 0).all())
     True
     """
-    return _maxwell(*_float_sampler_args("maxwell", key, shape, dtype))
+    sample = _maxwell(*_float_sampler_args("maxwell", key, shape, dtype))
+    return _out_sharded("maxwell", sample, out_sharding)
 
 
 @_staged(1, 2)
@@ -207,7 +216,8 @@ def _double_sided_maxwell(key, loc, scale, shape: tuple, dtype):
     return random_sign * maxwell_rvs * scale + loc
 
 
-def triangular(key, left, mode, right, shape: Sequence[int] | None = None, dtype=None):
+def triangular(key, left, mode, right, shape: Sequence[int] | None = None, dtype=None, *,
+               out_sharding: OutSharding = None):
     """Triangular samples on ``[left, right]`` with peak at ``mode`` (inverse CDF).
 
     >>> x = random.triangular(random.PRNGKey(0), 0.0, 0.5, 2.0, (4,))
@@ -216,7 +226,8 @@ def triangular(key, left, mode, right, shape: Sequence[int] | None = None, dtype
     """
     key, shape, dtype, left, mode, right = _param_sampler_args(
         "triangular", key, shape, dtype, left=left, mode=mode, right=right)
-    return _triangular(key, left, mode, right, shape, dtype)
+    sample = _triangular(key, left, mode, right, shape, dtype)
+    return _out_sharded("triangular", sample, out_sharding)
 
 
 @_staged(4, 5)
@@ -230,7 +241,8 @@ def _triangular(key, left, mode, right, shape: tuple, dtype):
     return ew.select(ew.lt(u, fc), out1, out2)
 
 
-def rademacher(key, shape: Sequence[int] = (), dtype=None):
+def rademacher(key, shape: Sequence[int] = (), dtype=None, *,
+               out_sharding: OutSharding = None):
     """Random signs: -1 or 1 with equal probability (int32 by default).
 
     >>> random.rademacher(random.PRNGKey(0), (3,)).dtype
@@ -238,7 +250,8 @@ def rademacher(key, shape: Sequence[int] = (), dtype=None):
     """
     key = _check_key("rademacher", key)
     dtype = dtypes.canonicalize_dtype(int if dtype is None else dtype)
-    return _rademacher(key, _shape("rademacher", shape), dtype)
+    sample = _rademacher(key, _shape("rademacher", shape), dtype)
+    return _out_sharded("rademacher", sample, out_sharding)
 
 
 @_staged(1, 2)
