@@ -4,6 +4,7 @@ denominator), compiled memory and FLOPs, and timing with per-library arguments."
 from __future__ import annotations
 
 import functools
+import re
 import statistics
 import time
 
@@ -53,14 +54,31 @@ def matmul_flops_per_s(n: int, dtype=np.float32) -> float:
 def compiled_stats(compiled) -> dict:
     """Peak memory and FLOPs of a compiled executable, from XLA's own analyses:
     ``temp_bytes`` (scratch buffers), ``peak_bytes`` (arguments + outputs + temps, less
-    donated aliases) and ``flops``."""
+    donated aliases) and ``flops``; and its HLO's layout changes (:func:`hlo_layout_ops`)."""
     mem = compiled.memory_analysis()
     cost = compiled.cost_analysis()
     cost = cost[0] if isinstance(cost, (list, tuple)) else cost
     peak = (mem.argument_size_in_bytes + mem.output_size_in_bytes + mem.temp_size_in_bytes
             - mem.alias_size_in_bytes)
     return {"temp_bytes": int(mem.temp_size_in_bytes), "peak_bytes": int(peak),
-            "flops": float(cost.get("flops", 0.0))}
+            "flops": float(cost.get("flops", 0.0)), **hlo_layout_ops(compiled)}
+
+
+# An HLO instruction line: ``[ROOT] %name = shape opcode(operands), attributes``; the shape
+# of a tuple has spaces inside its parentheses, and metadata may mention op names like
+# ``transpose(jvp())``, so the opcode is read from its place rather than searched for.
+_HLO_INSTRUCTION = re.compile(r"^\s*(?:ROOT\s+)?%[\w.\-]+\s*=\s*(?:\([^=]*?\)|\S+)\s+([\w\-]+)\(")
+
+
+def hlo_layout_ops(compiled) -> dict:
+    """How many ``transpose`` and ``copy`` instructions (the layout changes XLA
+    materialises, fused ones included) the optimized HLO of a compiled executable has."""
+    counts = {"transpose": 0, "copy": 0}
+    for line in compiled.as_text().splitlines():
+        m = _HLO_INSTRUCTION.match(line)
+        if m and m.group(1) in counts:
+            counts[m.group(1)] += 1
+    return {"hlo_transposes": counts["transpose"], "hlo_copies": counts["copy"]}
 
 
 def first_calls(make_fns: dict, args: dict, reps: int) -> tuple[dict, dict[str, float]]:

@@ -18,9 +18,9 @@ import zenax.numpy as znp
 from zenax import losses, optim
 from zenax.models import Conv2d, Linear, MaxPool2d, Module
 
-from bench._machine import first_calls, time_each
+from bench._machine import first_calls, hlo_layout_ops, time_each
 from bench._util import print_json
-from bench.results import print_rows, row
+from bench.results import layout_rows, layout_summary, print_rows, row
 
 LEARNING_RATE, MOMENTUM = 0.01, 0.9
 CLASSES = 10
@@ -111,15 +111,17 @@ def run(small: bool = False, reps: int | None = None) -> dict:
     np.testing.assert_allclose(losses_seen["zenax"], losses_seen["jax"], rtol=1e-4)
 
     t = time_each(fns, args, reps)
+    layout = {k: hlo_layout_ops(fns[k].lower(*args[k]).compile()) for k in ("zenax", "jax")}
     rows = [row("cnn", "train step (steady state)", "ms", t["zenax"] * 1e3, t["jax"] * 1e3,
                 target=1.05),
-            row("cnn", "first call (trace+compile+run)", "s", first["zenax"], first["jax"])]
+            row("cnn", "first call (trace+compile+run)", "s", first["zenax"], first["jax"]),
+            *layout_rows("cnn", layout)]
     print(f"cnn train step: {side}x{side}x3 images, channels {channels}, batch {batch}; "
           f"median of {reps}")
     print_rows(rows)
     summary = {"small": small, "batch": batch, "side": side, "channels": list(channels),
                "step_ms": {k: v * 1e3 for k, v in t.items()}, "first_call_s": first,
-               "rows": rows, "ratio": t["zenax"] / t["jax"]}
+               "rows": rows, "ratio": t["zenax"] / t["jax"], **layout_summary(layout)}
     print_json("cnn", summary)
     return summary
 

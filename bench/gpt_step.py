@@ -26,7 +26,7 @@ from bench import gpt_twins
 from bench._machine import (compiled_stats, first_calls, matmul_flops_per_s, on_gpu,
                             time_each, torch_or_none)
 from bench._util import print_json
-from bench.results import print_rows, row
+from bench.results import layout_rows, layout_summary, print_rows, row
 
 LEARNING_RATE = 3e-4
 
@@ -151,6 +151,7 @@ def run(small: bool = False, reps: int | None = None) -> dict:
         row("gpt", "tokens/s", "tok/s", tok_s["zenax"], tok_s["jax"], tok_s.get("torch")),
         row("gpt", "MFU", "%", 100 * mfu["zenax"], 100 * mfu["jax"],
             None if t_torch is None else 100 * mfu["torch"]),
+        *layout_rows("gpt", stats),
     ]
     print(f"gpt train step: {config.n_layer} layers, d={config.n_embd}, {config.n_head} "
           f"heads, seq {config.n_positions}, batch {batch}, vocab {config.vocab_size}; "
@@ -164,7 +165,7 @@ def run(small: bool = False, reps: int | None = None) -> dict:
         "vocab": config.vocab_size, "first_loss": first_loss,
         "step_ms": {k: v * 1e3 for k, v in t.items()}, "first_call_s": first,
         "compiled": stats, "machine_flops_per_s": machine_flops, "mfu": mfu,
-        "tokens_per_s": tok_s, "rows": rows,
+        "tokens_per_s": tok_s, "rows": rows, **layout_summary(stats),
         "step_ratio": t["zenax"] / t["jax"], "first_call_ratio": first["zenax"] / first["jax"],
     }
     print_json("gpt", summary)

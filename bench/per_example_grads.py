@@ -16,9 +16,9 @@ import zenax
 from zenax import losses
 from zenax.models import MLP
 
-from bench._machine import time_each, torch_or_none
+from bench._machine import hlo_layout_ops, time_each, torch_or_none
 from bench._util import print_json
-from bench.results import print_rows, row
+from bench.results import layout_rows, layout_summary, print_rows, row
 
 
 def sizes(small: bool) -> tuple[int, int, int, int]:
@@ -81,14 +81,16 @@ def run(small: bool = False, reps: int | None = None) -> dict:
                                        err_msg=f"{name}: per-example gradients differ")
 
     t = time_each(fns, args, reps)
+    layout = {k: hlo_layout_ops(fns[k].lower(*args[k]).compile()) for k in ("zenax", "jax")}
     rows = [row("per-example grads", "vmap(grad) MLP step", "ms", t["zenax"] * 1e3,
-                t["jax"] * 1e3, t["torch"] * 1e3 if "torch" in t else None, target=1.05)]
+                t["jax"] * 1e3, t["torch"] * 1e3 if "torch" in t else None, target=1.05),
+            *layout_rows("per-example grads", layout)]
     print(f"per-example gradients: vmap(grad) of MLP {n_in}->{hidden}->{n_out}, batch "
           f"{batch}; median of {reps}")
     print_rows(rows)
     summary = {"small": small, "batch": batch, "sizes": [n_in, hidden, n_out],
                "times_ms": {k: v * 1e3 for k, v in t.items()}, "rows": rows,
-               "ratio": t["zenax"] / t["jax"]}
+               "ratio": t["zenax"] / t["jax"], **layout_summary(layout)}
     print_json("per_example", summary)
     return summary
 

@@ -23,8 +23,22 @@ def row(workload: str, metric: str, unit: str, zenax: float, jax_: float,
     for throughputs (tokens/s, MFU) higher is; ``target`` is the issue's bound on
     ``ratio`` (times only)."""
     return {"workload": workload, "metric": metric, "unit": unit, "zenax": zenax,
-            "jax": jax_, "torch": torch, "ratio": zenax / jax_,
+            "jax": jax_, "torch": torch, "ratio": zenax / jax_ if jax_ else None,
             "ratio_torch": None if torch is None else zenax / torch, "target": target}
+
+
+def layout_rows(workload: str, counts: dict[str, dict]) -> list[dict]:
+    """Rows of the ``transpose`` and ``copy`` instructions in the compiled HLO of zenax's
+    and JAX's programs (``counts[lib]`` from ``bench._machine.hlo_layout_ops``)."""
+    return [row(workload, f"HLO {name} (compiled)", "count", counts["zenax"][key],
+                counts["jax"][key])
+            for name, key in (("transposes", "hlo_transposes"), ("copies", "hlo_copies"))]
+
+
+def layout_summary(counts: dict[str, dict]) -> dict:
+    """``{"hlo_transposes": {lib: n}, "hlo_copies": {lib: n}}`` for a benchmark's JSON."""
+    return {key: {lib: c[key] for lib, c in counts.items()}
+            for key in ("hlo_transposes", "hlo_copies")}
 
 
 def _na(x):
@@ -34,7 +48,7 @@ def _na(x):
 def print_rows(rows: list[dict]) -> None:
     """A benchmark's rows as a plain-text table."""
     print_table(["metric", "unit", "zenax", "jax", "torch", "zx/jax", "zx/torch", "target"],
-                [[r["metric"], r["unit"], r["zenax"], r["jax"], _na(r["torch"]), r["ratio"],
+                [[r["metric"], r["unit"], r["zenax"], r["jax"], _na(r["torch"]), _na(r["ratio"]),
                   _na(r["ratio_torch"]), _na(r["target"])] for r in rows])
 
 
@@ -67,7 +81,7 @@ def _cell(x) -> str:
 
 
 def _met(r: dict) -> str:
-    if r["target"] is None:
+    if r["target"] is None or r["ratio"] is None:
         return ""
     return "yes" if r["ratio"] <= r["target"] else "**no**"
 

@@ -1,8 +1,9 @@
 """``dot_general``: batched tensor contraction, the one matmul primitive, with its rules.
 
 It is bilinear: the jvp is one ``dot_general`` per operand with a tangent in its place, and
-the transpose with respect to one operand contracts the cotangent with the other, then
-transposes the result into the operand's layout.  Its batching rule moves nothing: the
+the transpose with respect to one operand contracts the cotangent with the other, putting
+the two in the order whose output already has the operand's layout (a ``transpose`` follows
+only when no order does).  Its batching rule moves nothing: the
 vmapped axis becomes a batch dimension of the contraction, or a free one.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, transpose_
 
 from .broadcasting import transpose
 from .elementwise import _convert_element_type, defjvp
-from .precision import canonicalize_precision
+from .precision import DotAlgorithm, canonicalize_precision
 from .registry import (NUM, check_dtype, logical_axis_to_physical, primal_aval, register,
                        type_error, value_error)
 
@@ -80,6 +81,16 @@ def _remaining(original, *removed_lists):
 
 def _dot_general_transpose_lhs(ct, x, y, *, dimension_numbers, precision,
                                preferred_element_type, swap_ans=False):
+    """The cotangent of ``x`` in ``ans = dot_general(x, y)`` (of ``y`` in
+    ``dot_general(y, x)`` when ``swap_ans``): ``ct`` contracted with ``y`` over ``y``'s free
+    dimensions, batched over the batch ones.
+
+    The contraction is the same whichever operand goes first, but the output order is not:
+    ``dot_general(ct, y)`` gives x's batch, kept, then contracted dimensions, and
+    ``dot_general(y, ct)`` gives batch, contracted, then kept.  The first of the two that is
+    already in x's layout is emitted, so weight gradients need no ``transpose`` (which XLA
+    would otherwise fold into a dot whose operands the CPU's fast GEMM kernels do not
+    take).  When neither order fits, ``dot_general(ct, y)`` is transposed (as JAX does)."""
     (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
     x_ndim = primal_aval(x).ndim
     y_ndim = primal_aval(y).ndim
@@ -89,16 +100,42 @@ def _dot_general_transpose_lhs(ct, x, y, *, dimension_numbers, precision,
         ans_batch, ans_y, _ = _ranges_like(x_batch, y_kept, x_kept)
     else:
         ans_batch, _, ans_y = _ranges_like(x_batch, x_kept, y_kept)
-    dims = ((ans_y, tuple(y_kept)), (ans_batch, tuple(y_batch)))
-    x_contract_sorted_by_y = list(np.take(x_contract, np.argsort(y_contract))) if x_contract else []
-    out_axes = np.argsort(list(x_batch) + x_kept + x_contract_sorted_by_y)
-    x_bar = transpose(dot_general(ct, y, dims, precision=precision,
-                                  preferred_element_type=preferred_element_type),
-                      tuple(int(a) for a in out_axes))
+    # Batch pairs in x's order: the output's batch dimensions then are x's, as far as x
+    # allows (the pairing, hence the contraction, is unchanged).
+    by_x = np.argsort(x_batch, kind="stable")
+    x_batch = tuple(int(x_batch[i]) for i in by_x)
+    ct_batch = tuple(int(ans_batch[i]) for i in by_x)
+    y_batch = tuple(int(y_batch[i]) for i in by_x)
+    x_contract_by_y = [int(x_contract[i]) for i in np.argsort(y_contract, kind="stable")]
+    ct_first = list(x_batch) + x_kept + x_contract_by_y
+    y_first = list(x_batch) + x_contract_by_y + x_kept
+    identity = list(range(x_ndim))
+    if ct_first != identity and y_first == identity:
+        out = dot_general(y, ct, ((tuple(y_kept), ans_y), (y_batch, ct_batch)),
+                          precision=_swap_precision(precision),
+                          preferred_element_type=preferred_element_type)
+        order = y_first
+    else:
+        out = dot_general(ct, y, ((ans_y, tuple(y_kept)), (ct_batch, y_batch)),
+                          precision=precision, preferred_element_type=preferred_element_type)
+        order = ct_first
+    x_bar = transpose(out, tuple(int(a) for a in np.argsort(order)))
     x_dtype = primal_aval(x).dtype
     if get_aval(x_bar).dtype != x_dtype:
         x_bar = _convert_element_type(x_bar, x_dtype)
     return x_bar
+
+
+def _swap_precision(precision):
+    """``precision`` for the same dot with its operands exchanged."""
+    if isinstance(precision, tuple) and not isinstance(precision, DotAlgorithm):
+        return precision[::-1]
+    if isinstance(precision, DotAlgorithm):
+        return precision._replace(lhs_precision_type=precision.rhs_precision_type,
+                                  rhs_precision_type=precision.lhs_precision_type,
+                                  lhs_component_count=precision.rhs_component_count,
+                                  rhs_component_count=precision.lhs_component_count)
+    return precision
 
 
 def _dot_general_transpose_rhs(ct, x, y, *, dimension_numbers, precision,
