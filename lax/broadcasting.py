@@ -237,7 +237,14 @@ batch_rules[transpose_p] = _transpose_batch
 
 # =========================================================================== public API
 
-def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
+def _out_sharded(fun_name: str, out, out_sharding):
+    # Imported here: sharding_constraint builds its primitives on this module.
+    from .sharding_constraint import out_sharded
+    return out_sharded(fun_name, out, out_sharding)
+
+
+def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequence[int], *,
+                     out_sharding=None):
     """Broadcast ``operand`` to ``shape``; operand axis i becomes axis broadcast_dimensions[i].
 
     >>> broadcast_in_dim(jnp.ones(3), (2, 3), (1,)).shape
@@ -247,16 +254,24 @@ def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequen
     dims = tuple_of_ints("broadcast_in_dim", broadcast_dimensions)
     aval = get_aval(operand)
     if aval.shape == shape and dims == tuple(range(len(shape))):
-        return operand
-    return bind(broadcast_in_dim_p, operand, shape=shape, broadcast_dimensions=dims)
+        out = operand
+    else:
+        out = bind(broadcast_in_dim_p, operand, shape=shape, broadcast_dimensions=dims)
+    if out_sharding is None:
+        return out
+    return _out_sharded("zenax.lax.broadcast_in_dim", out, out_sharding)
 
 
-def reduce_sum(operand, axes: Sequence[int]):
+def reduce_sum(operand, axes: Sequence[int], *, out_sharding=None):
     """Sum over ``axes``. Example: ``lax.reduce_sum(x, (0,))``."""
-    return bind_reducer(reduce_sum_p, operand, axes)
+    out = bind_reducer(reduce_sum_p, operand, axes)
+    if out_sharding is None:
+        return out
+    return _out_sharded("zenax.lax.reduce_sum", out, out_sharding)
 
 
-def reshape(operand, new_sizes: Sequence[int], dimensions: Sequence[int] | None = None):
+def reshape(operand, new_sizes: Sequence[int], dimensions: Sequence[int] | None = None, *,
+            out_sharding=None):
     """Reshape ``operand`` (after transposing by ``dimensions`` if given)."""
     new_sizes = tuple_of_ints("reshape", new_sizes)
     aval = get_aval(operand)
@@ -265,8 +280,12 @@ def reshape(operand, new_sizes: Sequence[int], dimensions: Sequence[int] | None 
         if dimensions == tuple(range(aval.ndim)):
             dimensions = None
     if aval.shape == new_sizes and dimensions is None:
-        return operand
-    return bind(reshape_p, operand, new_sizes=new_sizes, dimensions=dimensions)
+        out = operand
+    else:
+        out = bind(reshape_p, operand, new_sizes=new_sizes, dimensions=dimensions)
+    if out_sharding is None:
+        return out
+    return _out_sharded("zenax.lax.reshape", out, out_sharding)
 
 
 def transpose(operand, permutation: Sequence[int]):

@@ -372,7 +372,7 @@ abstract_eval_rules[scan_p] = _scan_abstract_eval
 
 @api_boundary
 def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = False,
-         unroll: int = 1):
+         unroll: int = 1, _split_transpose: bool = False):
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; return the final
     carry and the stacked ``y``s.  Staged once, lowered to one XLA while loop.
 
@@ -380,6 +380,10 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     ...     return c + x, c * x
     >>> carry, ys = lax.scan(step, 0.0, jnp.arange(5.0))
     """
+    # `_split_transpose` only asks JAX to transpose the loop in two parts (a scheduling
+    # choice for the backward pass); the values are the same by definition, so it is
+    # accepted and ignored.
+    del _split_transpose
     flat_xs, xs_tree = tree_flatten(xs)
     lengths = {get_aval(x).shape[0] if get_aval(x).ndim else None for x in flat_xs}
     if None in lengths:

@@ -23,6 +23,7 @@ from . import shapes as sh
 from .broadcasting import broadcast_in_dim
 from .registry import tuple_of_ints
 from .matmul import dot_general
+from .sharding_constraint import out_sharded, placed
 from .slicing import GatherDimensionNumbers, gather
 
 __all__ = ["batch_matmul", "broadcast_like", "broadcast_shapes", "dtype", "empty", "full",
@@ -37,7 +38,7 @@ def _fill(name: str, shape: tuple, fill_value, dtype, weak_type: bool):
     return broadcast_in_dim(value, shape, ())
 
 
-def full(shape, fill_value, dtype=None):
+def full(shape, fill_value, dtype=None, *, sharding=None):
     """An array of ``shape`` filled with the scalar ``fill_value`` (cast to ``dtype`` if
     given; a Python scalar fill and no ``dtype`` give a weakly typed array).
 
@@ -47,11 +48,13 @@ def full(shape, fill_value, dtype=None):
     shape = tuple_of_ints("full", shape)
     if dtype is None:
         aval = get_aval(fill_value)
-        return _fill("full", shape, fill_value, aval.dtype, aval.weak_type)
-    return _fill("full", shape, fill_value, dtypes.canonicalize_dtype(dtype), False)
+        out = _fill("full", shape, fill_value, aval.dtype, aval.weak_type)
+    else:
+        out = _fill("full", shape, fill_value, dtypes.canonicalize_dtype(dtype), False)
+    return placed(out, sharding)
 
 
-def full_like(x, fill_value, dtype=None, shape=None):
+def full_like(x, fill_value, dtype=None, shape=None, sharding=None):
     """An array like ``x`` (its shape and dtype, unless ``shape``/``dtype`` are given)
     filled with ``fill_value``.
 
@@ -62,10 +65,10 @@ def full_like(x, fill_value, dtype=None, shape=None):
     weak = dtype is None and aval.weak_type
     dtype = aval.dtype if dtype is None else dtypes.canonicalize_dtype(dtype)
     shape = aval.shape if shape is None else tuple_of_ints("full_like", shape)
-    return _fill("full_like", shape, fill_value, dtype, weak)
+    return placed(_fill("full_like", shape, fill_value, dtype, weak), sharding)
 
 
-def empty(shape, dtype):
+def empty(shape, dtype, *, out_sharding=None):
     """An array of ``shape`` and ``dtype`` whose values are unspecified (zenax gives
     zeros; XLA may drop the fill where every element is overwritten).
 
@@ -73,7 +76,8 @@ def empty(shape, dtype):
     (2, 3)
     """
     shape = tuple_of_ints("empty", shape)
-    return _fill("empty", shape, 0, dtypes.canonicalize_dtype(dtype), False)
+    out = _fill("empty", shape, 0, dtypes.canonicalize_dtype(dtype), False)
+    return out_sharded("zenax.lax.empty", out, out_sharding)
 
 
 def broadcast_shapes(*shapes):

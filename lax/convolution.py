@@ -32,6 +32,7 @@ from . import shapes as sh
 from .broadcasting import zeros_like_aval
 from .elementwise import defjvp
 from .precision import canonicalize_precision
+from .sharding_constraint import out_sharded
 from .registry import register, same_dtype, type_error, value_error
 
 lax = jax.lax
@@ -186,7 +187,7 @@ def conv_general_dilated(lhs, rhs, window_strides: Sequence[int], padding,
                          rhs_dilation: Sequence[int] | None = None,
                          dimension_numbers=None, feature_group_count: int = 1,
                          batch_group_count: int = 1, precision=None,
-                         preferred_element_type=None):
+                         preferred_element_type=None, out_sharding=None):
     """General n-d convolution with strides, padding, dilations, groups (XLA's Conv).
 
     ``padding`` is 'SAME', 'SAME_LOWER', 'VALID' or ``n`` ``(low, high)`` pairs;
@@ -221,13 +222,14 @@ def conv_general_dilated(lhs, rhs, window_strides: Sequence[int], padding,
     if preferred_element_type is not None:
         preferred_element_type = dtypes.canonicalize_dtype(preferred_element_type)
     ints = lambda xs: tuple(operator.index(x) for x in xs)
-    return bind(conv_general_dilated_p, lhs, rhs, window_strides=ints(window_strides),
+    out = bind(conv_general_dilated_p, lhs, rhs, window_strides=ints(window_strides),
                 padding=padding, lhs_dilation=ints(lhs_dilation),
                 rhs_dilation=ints(rhs_dilation), dimension_numbers=dnums,
                 feature_group_count=operator.index(feature_group_count),
                 batch_group_count=operator.index(batch_group_count),
                 precision=canonicalize_precision(precision, "conv_general_dilated"),
                 preferred_element_type=preferred_element_type)
+    return out_sharded("zenax.lax.conv_general_dilated", out, out_sharding)
 
 
 def conv(lhs, rhs, window_strides: Sequence[int], padding: str, precision=None,

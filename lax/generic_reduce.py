@@ -49,6 +49,7 @@ from .broadcasting import transpose as lax_transpose
 from .compiler_hints import stage
 from .custom_solvers import _transform
 from .registry import canonical_axes, type_error, value_error
+from .sharding_constraint import out_sharded
 from .windowed import _reduce_window_shape
 
 lax = jax.lax
@@ -264,7 +265,7 @@ def _computation_jaxpr(computation: Callable, avals: tuple, tree) -> tuple[Close
 
 
 def reduce(operands: Any, init_values: Any, computation: Callable,
-           dimensions: Sequence[int]) -> Any:
+           dimensions: Sequence[int], out_sharding=None) -> Any:
     """Reduce ``operands`` (an array or pytree of arrays) over ``dimensions`` with the
     binary ``computation``, starting from ``init_values`` (scalars, one per operand).
 
@@ -289,10 +290,15 @@ def reduce(operands: Any, init_values: Any, computation: Callable,
     kind = red.monoid_kind(computation, flat_inits)
     if kind is not None:
         weak = get_aval(flat_ops[0]).weak_type and get_aval(flat_inits[0]).weak_type
+        if out_sharding is not None and kind != "sum":
+            raise NotImplementedError("reduce: out_sharding is supported for sums only, as "
+                                      "in JAX.")
         out = _MONOID_REDUCERS[kind](flat_ops[0], dimensions)
         if isinstance(out, (bool, int, float, complex, np.ndarray, np.generic)):
             out = stage(out)        # no dimensions: the operand itself, as an array
-        return ew._convert_element_type(out, get_aval(out).dtype, weak_type=weak)
+        out = ew._convert_element_type(out, get_aval(out).dtype, weak_type=weak)
+        return out_sharded("zenax.lax.reduce", out, out_sharding)
+    # As JAX, a reduction by a general computation ignores out_sharding.
     avals = tuple(ShapedArray((), a.dtype, a.weak_type)
                   for a in (get_aval(i) for i in flat_inits))
     closed, out_tree = _computation_jaxpr(computation, avals, tree)

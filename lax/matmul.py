@@ -21,6 +21,7 @@ from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, transpose_
 from .broadcasting import transpose
 from .elementwise import _convert_element_type, defjvp
 from .precision import DotAlgorithm, canonicalize_precision
+from .sharding_constraint import out_sharded
 from .registry import (NUM, check_dtype, logical_axis_to_physical, primal_aval, register,
                        type_error, value_error)
 
@@ -203,7 +204,8 @@ def _canon_dimension_numbers(dimension_numbers):
     return ((tuple(map(int, lc)), tuple(map(int, rc))), (tuple(map(int, lb)), tuple(map(int, rb))))
 
 
-def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None, *,
+                out_sharding=None):
     """Contract ``lhs`` and ``rhs``: ``(((lhs_contract), (rhs_contract)), ((lhs_batch), (rhs_batch)))``.
 
     The output has the batch dimensions first, then lhs's free ones, then rhs's.
@@ -213,13 +215,15 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     """
     if preferred_element_type is not None:
         preferred_element_type = dtypes.canonicalize_dtype(preferred_element_type)
-    return bind(dot_general_p, lhs, rhs,
-                dimension_numbers=_canon_dimension_numbers(dimension_numbers),
-                precision=canonicalize_precision(precision),
-                preferred_element_type=preferred_element_type)
+    out = bind(dot_general_p, lhs, rhs,
+               dimension_numbers=_canon_dimension_numbers(dimension_numbers),
+               precision=canonicalize_precision(precision),
+               preferred_element_type=preferred_element_type)
+    return out_sharded("zenax.lax.dot_general", out, out_sharding)
 
 
-def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_type=None):
+def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_type=None,
+        out_sharding=None):
     """Vector/matrix product of rank-1 or rank-2 operands, or, given
     ``dimension_numbers``, any contraction :func:`dot_general` accepts.
 
@@ -234,4 +238,5 @@ def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_t
                 "matrix-matrix, matrix-vector or vector-vector product; got lhs shape "
                 f"{l.shape} and rhs shape {r.shape}.")
         dimension_numbers = (((l.ndim - 1,), (0,)), ((), ()))
-    return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)
+    return out_sharded("zenax.lax.dot", dot_general(
+        lhs, rhs, dimension_numbers, precision, preferred_element_type), out_sharding)

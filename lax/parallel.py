@@ -213,7 +213,8 @@ def pmin(x, axis_name, *, axis_index_groups=None):
     return tree_map(lambda v: bind(pmin_p, v, axis_name=axis_name), x)
 
 
-def all_gather(x, axis_name, *, axis_index_groups=None, axis: int = 0, tiled: bool = False):
+def all_gather(x, axis_name, *, axis_index_groups=None, axis: int = 0, tiled: bool = False,
+               to: str = "varying"):
     """Gather ``x`` from every element of the mapped axis into a new axis ``axis``
     (``tiled=True``: concatenate along ``axis``); with ``axis_index_groups``, from the
     members of this device's group only, in the group's order.
@@ -222,6 +223,16 @@ def all_gather(x, axis_name, *, axis_index_groups=None, axis: int = 0, tiled: bo
     Array([[0., 1.],
            [0., 1.]], dtype=float32)
     """
+    if to not in ("varying", "invarying", "reduced"):
+        raise ValueError(f"all_gather: unexpected `to` value {to!r}; allowed values are "
+                         "'varying', 'invarying' and 'reduced'.")
+    if to != "varying" and axis_index_groups is not None:
+        raise NotImplementedError(f"all_gather: to={to!r} with axis_index_groups.")
+    if to == "reduced":
+        raise NotImplementedError("all_gather: to='reduced' needs reduced (unreduced-"
+                                  "cotangent) types, which zenax does not track.")
+    # to='invarying' only types the result as equal on every member of the axis, which
+    # an all-gather's result is: the values are those of to='varying'.
     n = axis_size(axis_name)
     groups = _check_groups("all_gather", axis_name, axis_index_groups)
     if groups is None:

@@ -26,6 +26,7 @@ from . import shapes as sh
 from .broadcasting import batch_size, bdim_at_front, broadcast_in_dim, moveaxis
 from .dynamic_slicing import dynamic_update_index_in_dim
 from .precision import RandomAlgorithm
+from .sharding_constraint import out_sharded
 from .registry import defjvp_zero, register, tuple_of_ints, type_error, value_error
 
 lax = jax.lax
@@ -102,7 +103,7 @@ batch_rules[rng_uniform_p] = _rng_uniform_batch
 # =========================================================================== public API
 
 def rng_bit_generator(key, shape: Sequence[int], dtype=np.uint32,
-                      algorithm=RandomAlgorithm.RNG_DEFAULT):
+                      algorithm=RandomAlgorithm.RNG_DEFAULT, *, out_sharding=None):
     """XLA's stateless bit generator: ``(new_key, bits)`` for a ``uint32[4]`` key, with
     ``bits`` of ``shape`` and an unsigned integer ``dtype``.  The bits depend on the
     backend and ``algorithm``; use ``zenax.random`` for reproducible numbers.
@@ -117,8 +118,9 @@ def rng_bit_generator(key, shape: Sequence[int], dtype=np.uint32,
     if dtype not in _BIT_DTYPES:
         raise type_error(f"rng_bit_generator: unsupported dtype {dtype}; use uint8, uint16, "
                          "uint32 or uint64.")
-    return tuple(bind(rng_bit_generator_p, key, shape=shape, dtype=dtype,
-                      algorithm=RandomAlgorithm(algorithm)))
+    new_key, bits = bind(rng_bit_generator_p, key, shape=shape, dtype=dtype,
+                         algorithm=RandomAlgorithm(algorithm))
+    return new_key, out_sharded("zenax.lax.rng_bit_generator", bits, out_sharding)
 
 
 def rng_uniform(a, b, shape: Sequence[int]):

@@ -29,6 +29,7 @@ from .broadcasting import (align, batch_size, broadcast_in_dim, broadcast_in_dim
                            deflinear, logical_shape, reduce_sum, reshape, reshape_p, transpose,
                            transpose_p, zeros_like_aval)
 from .elementwise import select_n, sub
+from .sharding_constraint import out_sharded
 from .registry import (canonical_axes, const, defjvp_zero, logical_axis_to_physical,
                        primal_aval, register, same_dtype, tuple_of_ints, type_error)
 
@@ -264,12 +265,13 @@ defjvp_zero(iota_p)     # no operands, so no batching rule either
 
 # =========================================================================== public API
 
-def broadcast(operand, sizes: Sequence[int]):
+def broadcast(operand, sizes: Sequence[int], *, out_sharding=None):
     """Add leading dimensions of the given sizes."""
     ndim = get_aval(operand).ndim
     sizes = tuple_of_ints("broadcast", sizes)
     shape = sizes + get_aval(operand).shape
-    return broadcast_in_dim(operand, shape, tuple(range(len(sizes), len(sizes) + ndim)))
+    out = broadcast_in_dim(operand, shape, tuple(range(len(sizes), len(sizes) + ndim)))
+    return out_sharded("zenax.lax.broadcast", out, out_sharding)
 
 
 def broadcast_to_rank(x, rank: int):
@@ -350,9 +352,10 @@ def iota(dtype, size: int):
     return broadcasted_iota(dtype, (int(size),), 0)
 
 
-def broadcasted_iota(dtype, shape: Sequence[int], dimension: int):
+def broadcasted_iota(dtype, shape: Sequence[int], dimension: int, *, out_sharding=None):
     dtype = dtypes.canonicalize_dtype(dtype)
-    return bind(iota_p, dtype=dtype, shape=tuple_of_ints("iota", shape), dimension=int(dimension))
+    out = bind(iota_p, dtype=dtype, shape=tuple_of_ints("iota", shape), dimension=int(dimension))
+    return out_sharded("zenax.lax.broadcasted_iota", out, out_sharding)
 
 
 def collapse(operand, start_dimension: int, stop_dimension: int | None = None):

@@ -16,16 +16,26 @@ Shardings and meshes are JAX's runtime objects: they describe devices, not progr
 from __future__ import annotations
 
 import jax
+import numpy as np
 from jax.sharding import AxisType, NamedSharding, PartitionSpec, Sharding
 
 from zenax.tracer.ad_types import Zero
 from zenax.tracer.core import Primitive, batch_rules, bind, get_aval
+from zenax.tracer.source_info import user_frame_str
 from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
 
 from .broadcasting import deflinear
+from .eager import is_concrete_array
 from .registry import logical_axis_to_physical, register
 
 P = PartitionSpec
+
+# The type of every ``out_sharding=`` argument.
+OutSharding = NamedSharding | PartitionSpec | None
+
+
+class ShardingTypeError(Exception):
+    """A sharding that the operation cannot produce (JAX's error of the same name)."""
 
 
 def spec_axis_names(entry) -> tuple:
@@ -189,4 +199,93 @@ def reshard(xs, out_shardings):
     return tree_unflatten(tree, out)
 
 
-__all__ = ["reshard", "reshard_p", "sharding_constraint_p", "with_sharding_constraint"]
+def out_sharded(fun_name: str, out, out_sharding: OutSharding):
+    """``out``, the result of public function ``fun_name`` (its full name, e.g.
+    ``"zenax.numpy.zeros"``), moved to ``out_sharding``: a NamedSharding, or a
+    PartitionSpec read against the context mesh; None leaves it as computed.
+
+    As in JAX the result is computed as without a sharding and then resharded
+    (``reshard_p``: eagerly a transfer, under ``jit`` a layout for XLA's partitioner), so
+    the values are those of the unsharded computation.  JAX's checks, with its error
+    kinds: only Explicit mesh axes may be named, the mesh must be the context mesh, and the
+    spec must fit the result's rank (trailing Nones beyond it are dropped)."""
+    if out_sharding is None or (isinstance(out_sharding, NamedSharding)
+                                and out_sharding.mesh.empty):
+        return out
+    out_sharding = canonical_out_sharding(fun_name, out_sharding)
+    mesh, spec = out_sharding.mesh, out_sharding.spec
+    if AxisType.Explicit not in mesh.axis_types:
+        return out      # JAX computes the result as it would without out_sharding
+    current = jax.sharding.get_abstract_mesh()
+    if current.empty and mesh.size != 1:
+        raise ValueError(f"{fun_name}: `out_sharding` spans the {mesh.size} devices of its "
+                         "mesh, but no mesh is in context; enter it with "
+                         "`zenax.set_mesh(mesh)`.")
+    ndim = get_aval(out).ndim
+    if any(spec_axis_names(entry) for entry in spec[ndim:]):
+        # AssertionError is the kind JAX raises here.
+        raise AssertionError(f"{fun_name}: the `out_sharding` spec {spec} shards more "
+                             f"dimensions than the result has ({ndim}).")
+    parts = tuple(spec)[:ndim]
+    spec = spec.update(partitions=parts + (None,) * (ndim - len(parts)))
+    return bind(reshard_p, out, dst_sharding=NamedSharding(mesh, spec,
+                                                           memory_kind=out_sharding.memory_kind))
+
+
+def canonical_out_sharding(fun_name: str, out_sharding) -> NamedSharding:
+    """``out_sharding`` (not None) as a NamedSharding, with JAX's checks of
+    :func:`out_sharded` that do not depend on the result."""
+    if not isinstance(out_sharding, (NamedSharding, PartitionSpec)):
+        raise TypeError(f"{fun_name}: `out_sharding` must be a NamedSharding or a "
+                        f"PartitionSpec, got {out_sharding!r} of type "
+                        f"{type(out_sharding).__name__}.")
+    current = jax.sharding.get_abstract_mesh()
+    if isinstance(out_sharding, PartitionSpec):
+        if current.empty:
+            raise ValueError(f"{fun_name}: the `out_sharding` PartitionSpec {out_sharding} "
+                             "needs a mesh in context; enter one with "
+                             "`zenax.set_mesh(mesh)` or pass a NamedSharding(mesh, spec).")
+        mesh = context_mesh()
+        _check_axes_exist(fun_name, out_sharding, mesh)
+        out_sharding = NamedSharding(mesh, out_sharding)
+    mesh, spec = out_sharding.mesh, out_sharding.spec
+    _check_axes_exist(fun_name, spec, mesh)
+    types = dict(zip(mesh.axis_names, mesh.axis_types))
+    all_auto = lambda m: all(t == AxisType.Auto for t in m.axis_types)
+    if (not current.empty and mesh.abstract_mesh != current
+            and not (all_auto(mesh) and all_auto(current))):
+        raise ValueError(f"{fun_name}: the mesh of `out_sharding` {mesh.abstract_mesh} is "
+                         f"not the context mesh {current}.\n  (at {user_frame_str()})")
+    for axis in (a for entry in spec for a in spec_axis_names(entry)):
+        if types[axis] != AxisType.Explicit:
+            raise ValueError(f"{fun_name}: the `out_sharding` spec {spec} names axis "
+                             f"{axis!r} of type {types[axis]}; only Explicit axes can be "
+                             "named. Make the mesh with axis_types=(AxisType.Explicit, ...).")
+    return out_sharding
+
+
+def placed(out, sharding: Sharding | None):
+    """``out`` committed to ``sharding`` (any concrete ``Sharding``) when it is a concrete
+    array; traced values are left as they are, as JAX's ``lax.full(sharding=)`` does (the
+    placement of a traced value is its ``jit``'s business)."""
+    if sharding is None or not is_concrete_array(out):
+        return out
+    # JAX builds the placed array from host data, so it is never weakly typed.
+    return jax.device_put(np.asarray(out), sharding)
+
+
+def _check_axes_exist(fun_name: str, spec: PartitionSpec, mesh) -> None:
+    for axis in (a for entry in spec for a in spec_axis_names(entry)):
+        if axis not in mesh.axis_names:
+            raise ValueError(f"{fun_name}: the `out_sharding` spec {spec} names axis "
+                             f"{axis!r}, which the mesh (axes {mesh.axis_names}) does not "
+                             "have.")
+
+
+def is_replicated(s: NamedSharding) -> bool:
+    """Whether ``s`` names no mesh axis (every device holds the whole value)."""
+    return not any(spec_axis_names(entry) for entry in s.spec)
+
+
+__all__ = ["OutSharding", "ShardingTypeError", "out_sharded", "reshard", "reshard_p",
+           "sharding_constraint_p", "with_sharding_constraint"]

@@ -23,6 +23,7 @@ from .cumulative import cumsum
 from .matmul import dot_general
 from .precision import RaggedDotDimensionNumbers, canonicalize_precision
 from .shapes import broadcasted_iota
+from .sharding_constraint import out_sharded
 
 __all__ = ["ragged_dot", "ragged_dot_general", "scaled_dot"]
 
@@ -81,7 +82,8 @@ def _expand(x, dim: int, group_sizes, prefix: Sequence[int]):
 
 
 def ragged_dot_general(lhs, rhs, group_sizes, ragged_dot_dimension_numbers,
-                       precision=None, preferred_element_type=None, group_offset=None):
+                       precision=None, preferred_element_type=None, group_offset=None,
+                       out_sharding=None):
     """A ``dot_general`` in which ``lhs`` is cut into consecutive groups of
     ``group_sizes[..., i]`` entries along its ragged dimension.  Three modes, by the kind
     of that dimension (``ragged_dot_dimension_numbers`` says which):
@@ -96,6 +98,13 @@ def ragged_dot_general(lhs, rhs, group_sizes, ragged_dot_dimension_numbers,
     >>> lax.ragged_dot(lhs, rhs, jnp.array([2, 0, 3]))[:, 0]
     Array([ 2.,  2., 18., 18., 18.], dtype=float32)
     """
+    out = _ragged_dot_general(lhs, rhs, group_sizes, ragged_dot_dimension_numbers, precision,
+                              preferred_element_type, group_offset)
+    return out_sharded("zenax.lax.ragged_dot_general", out, out_sharding)
+
+
+def _ragged_dot_general(lhs, rhs, group_sizes, ragged_dot_dimension_numbers, precision,
+                        preferred_element_type, group_offset):
     if group_offset is not None:
         raise NotImplementedError("ragged_dot_general: group_offset is not supported (nor "
                                   "is it in JAX).")
@@ -147,7 +156,7 @@ def ragged_dot_general(lhs, rhs, group_sizes, ragged_dot_dimension_numbers,
 
 
 def ragged_dot(lhs, rhs, group_sizes, precision=None, preferred_element_type=None,
-               group_offset=None):
+               group_offset=None, out_sharding=None):
     """``lhs`` ``[m, k]`` cut into consecutive row groups of ``group_sizes`` (``[g]``, summing
     to at most ``m``), each multiplied by its own matrix of ``rhs`` ``[g, k, n]``: an
     ``[m, n]`` result (rows past the last group are zero).  See :func:`ragged_dot_general`.
@@ -155,9 +164,10 @@ def ragged_dot(lhs, rhs, group_sizes, precision=None, preferred_element_type=Non
     >>> lax.ragged_dot(jnp.ones((3, 2)), jnp.ones((2, 2, 4)), jnp.array([1, 2])).shape
     (3, 4)
     """
-    return ragged_dot_general(lhs, rhs, group_sizes, _RAGGED_DOT_DNUMS, precision=precision,
-                              preferred_element_type=preferred_element_type,
-                              group_offset=group_offset)
+    out = ragged_dot_general(lhs, rhs, group_sizes, _RAGGED_DOT_DNUMS, precision=precision,
+                             preferred_element_type=preferred_element_type,
+                             group_offset=group_offset)
+    return out_sharded("zenax.lax.ragged_dot", out, out_sharding)
 
 
 # --------------------------------------------------------------------------- scaled_dot

@@ -24,6 +24,8 @@ from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.core import Tracer
 from zenax.tracer.errors import ConcretizationTypeError
 from zenax.tracer.source_info import user_frame_str
+from zenax.lax.sharding_constraint import (OutSharding, ShardingTypeError,
+                                           canonical_out_sharding, is_replicated, out_sharded)
 
 from .at import at
 from .creation import linspace, ones_like, zeros
@@ -235,7 +237,7 @@ def _static_length(x) -> int:
 
 
 def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0, *,
-             length: int | None = None):
+             length: int | None = None, out_sharding: OutSharding = None):
     """How often each non-negative integer occurs in the 1-D ``x`` (or the sum of the
     ``weights`` at its occurrences): ``counts[i]`` for ``i < length``.
 
@@ -270,7 +272,12 @@ def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0,
         if shape_of(weights) != shape_of(x):
             raise ValueError(f"bincount: weights must have the shape of x, got "
                              f"{shape_of(weights)} and {shape_of(x)} (at {user_frame_str()}).")
+    if out_sharding is not None and not is_replicated(
+            canonical_out_sharding("zenax.numpy.bincount", out_sharding)):
+        raise ShardingTypeError(f"zenax.numpy.bincount: `out_sharding` can only be fully "
+                                f"replicated, got {out_sharding}.")
     index = lax.max(x, np.zeros((), dtype_of(x)))
-    return at(zeros(length, dtype_of(weights)))[index].add(weights, mode="drop")
+    out = at(zeros(length, dtype_of(weights)))[index].add(weights, mode="drop")
+    return out_sharded("zenax.numpy.bincount", out, out_sharding)
 
 __all__ = ["bincount", "histogram", "histogram2d", "histogram_bin_edges", "histogramdd"]

@@ -17,6 +17,7 @@ import numpy as np
 from zenax import lax
 from zenax.tracer.source_info import user_frame_str
 from zenax.lax.eager import compiled_when_eager
+from zenax.lax.sharding_constraint import OutSharding, out_sharded
 
 from .logic import const_like
 from .promotion import (ArrayLike, DTypeLike, aval_of, broadcast_shapes, broadcast_to,
@@ -58,7 +59,8 @@ def _core_size_error(fun_name: str, a_shape, b_shape, a_dim: int, b_dim: int):
 
 @compiled_when_eager(n_arrays=2, static_argnames=_STATIC_ARGNAMES)
 def matmul(a: ArrayLike, b: ArrayLike, *, precision=None,
-           preferred_element_type: DTypeLike | None = None):
+           preferred_element_type: DTypeLike | None = None,
+           out_sharding: OutSharding = None):
     """Matrix product with NumPy's rules: 1-D operands are vectors, leading dims batch.
 
     >>> (jnp.ones((5, 2, 3)) @ jnp.ones((3, 4))).shape
@@ -91,12 +93,12 @@ def matmul(a: ArrayLike, b: ArrayLike, *, precision=None,
             # dot_general gave (n, *batch, m); NumPy wants (*batch, n, m).
             nb = len(b_batch)
             out = lax.transpose(out, tuple(range(1, nb + 1)) + (0, nb + 1))
-    return _finish(out, dtype, weak)
+    return out_sharded("zenax.numpy.matmul", _finish(out, dtype, weak), out_sharding)
 
 
 @compiled_when_eager(n_arrays=2, static_argnames=_STATIC_ARGNAMES)
 def dot(a: ArrayLike, b: ArrayLike, *, precision=None,
-        preferred_element_type: DTypeLike | None = None):
+        preferred_element_type: DTypeLike | None = None, out_sharding: OutSharding = None):
     """NumPy's ``dot``: contract the last axis of ``a`` with the second-to-last of ``b``
     (the only axis of a 1-D ``b``); scalars multiply.
 
@@ -106,8 +108,9 @@ def dot(a: ArrayLike, b: ArrayLike, *, precision=None,
     check_arraylike("dot", a, b)
     if ndim_of(a) == 0 or ndim_of(b) == 0:
         out = multiply(a, b)
-        return out if preferred_element_type is None else lax.convert_element_type(
-            out, canonical_dtype(preferred_element_type))
+        if preferred_element_type is not None:
+            out = lax.convert_element_type(out, canonical_dtype(preferred_element_type))
+        return out_sharded("zenax.numpy.dot", out, out_sharding)
     a, b, dtype, weak = _promote_for_product("dot", a, b, preferred_element_type)
     a_shape, b_shape = shape_of(a), shape_of(b)
     a_contract = len(a_shape) - 1
@@ -115,7 +118,7 @@ def dot(a: ArrayLike, b: ArrayLike, *, precision=None,
     if a_shape[a_contract] != b_shape[b_contract]:
         raise _core_size_error("dot", a_shape, b_shape, a_contract, b_contract)
     out = lax.dot_general(a, b, (((a_contract,), (b_contract,)), ((), ())), precision, dtype)
-    return _finish(out, dtype, weak)
+    return out_sharded("zenax.numpy.dot", _finish(out, dtype, weak), out_sharding)
 
 
 @compiled_when_eager(n_arrays=2, static_argnames=_STATIC_ARGNAMES)
@@ -181,7 +184,8 @@ def _axes_list(fun_name: str, axes, ndim: int) -> tuple[int, ...]:
 
 
 def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence = 2, *, precision=None,
-              preferred_element_type: DTypeLike | None = None):
+              preferred_element_type: DTypeLike | None = None,
+              out_sharding: OutSharding = None):
     """Contract ``axes`` of ``a`` with ``axes`` of ``b`` (an int N means the last N of
     ``a`` with the first N of ``b``).
 
@@ -210,7 +214,7 @@ def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence = 2, *, precision
         if shape_of(a)[ad] != shape_of(b)[bd]:
             raise _core_size_error("tensordot", shape_of(a), shape_of(b), ad, bd)
     out = lax.dot_general(a, b, ((a_axes, b_axes), ((), ())), precision, dtype)
-    return _finish(out, dtype, weak)
+    return out_sharded("zenax.numpy.tensordot", _finish(out, dtype, weak), out_sharding)
 
 
 @compiled_when_eager()

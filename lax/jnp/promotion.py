@@ -26,6 +26,7 @@ from zenax.tracer.errors import ConcretizationTypeError
 from zenax.tracer.shapes import broadcast_shapes_or_none, incompatible_shapes_error
 from zenax.tracer.source_info import user_frame_str
 from zenax.tracer.staging import DynamicJaxprTrace
+from zenax.lax.sharding_constraint import OutSharding, canonical_out_sharding, out_sharded
 
 ArrayLike = Any   # a Tracer, jax.Array, NumPy array or scalar, or a Python scalar
 DTypeLike = Any   # anything np.dtype accepts, plus jnp.float32 & co.
@@ -356,7 +357,7 @@ def _array_from_sequence(seq, dtype):
 
 
 def asarray(a: Any, dtype: DTypeLike | None = None, order: str | None = None, *,
-            copy: bool | None = None, device=None):
+            copy: bool | None = None, device=None, out_sharding: OutSharding = None):
     """Convert ``a`` (array, scalar, nested list/tuple) to an array.
 
     Concrete inputs become ``jax.Array``s; traced arrays are returned (cast if ``dtype``
@@ -365,6 +366,8 @@ def asarray(a: Any, dtype: DTypeLike | None = None, order: str | None = None, *,
     >>> jnp.asarray([1, 2.5]).dtype
     dtype('float32')
     """
+    if out_sharding is not None:      # as JAX: array() without a forced copy
+        return array(a, dtype, bool(copy), order, device=device, out_sharding=out_sharding)
     if order not in (None, "C", "K", "A"):
         raise NotImplementedError(f"asarray: order={order!r} is not supported "
                                   "(zenax arrays are always row-major).")
@@ -417,18 +420,26 @@ def asarray(a: Any, dtype: DTypeLike | None = None, order: str | None = None, *,
 
 
 def array(object: Any, dtype: DTypeLike | None = None, copy: bool = True, order: str = "K",
-          ndmin: int = 0, *, device=None):
+          ndmin: int = 0, *, device=None, out_sharding: OutSharding = None):
     """Create an array from ``object`` (arrays are immutable, so ``copy`` is moot).
 
     >>> jnp.array([[1, 2], [3, 4]], dtype=jnp.float32).shape
     (2, 2)
     """
+    if out_sharding is not None:
+        out_sharding = canonical_out_sharding("zenax.numpy.array", out_sharding)
+        if (not copy and device is None and isinstance(object, np.ndarray)
+                and (dtype is None or canonical_dtype(dtype) == object.dtype)
+                and ndmin <= object.ndim):
+            # JAX hands such a NumPy array to device_put without the sharding (the copy
+            # it avoids), so the result is not resharded; we do the same.
+            out_sharding = None
     out = asarray(object, dtype, order)
     missing = int(ndmin) - ndim_of(out)
     if missing > 0:
         out = lax.broadcast_in_dim(out, (1,) * missing + shape_of(out),
                                    tuple(range(missing, missing + ndim_of(out))))
-    return out
+    return out_sharded("zenax.numpy.array", out, out_sharding)
 
 
 def copy(a: ArrayLike, order: str | None = None):
@@ -441,7 +452,8 @@ def ensure_array(x):
     return x if isinstance(x, (Tracer, jax.Array)) else asarray(x)
 
 
-def broadcast_to(array: ArrayLike, shape: Sequence[int] | int):
+def broadcast_to(array: ArrayLike, shape: Sequence[int] | int, *,
+                 out_sharding: OutSharding = None):
     """Broadcast ``array`` to ``shape`` (NumPy rules; rank may only grow).
 
     >>> jnp.broadcast_to(jnp.arange(3), (2, 3)).shape
@@ -458,7 +470,8 @@ def broadcast_to(array: ArrayLike, shape: Sequence[int] | int):
     if not compatible:
         raise ValueError(f"broadcast_to: Incompatible shapes for broadcasting: {x_shape} and "
                          f"requested shape {shape} (at {user_frame_str()}).")
-    return ensure_array(broadcast_to_shape(ensure_array(array), shape))
+    out = ensure_array(broadcast_to_shape(ensure_array(array), shape))
+    return out_sharded("zenax.numpy.broadcast_to", out, out_sharding)
 
 
 def broadcast_arrays(*args: ArrayLike) -> list:

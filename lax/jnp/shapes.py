@@ -17,6 +17,7 @@ from zenax import lax
 from zenax.tracer.core import Tracer
 from zenax.tracer.errors import ConcretizationTypeError
 from zenax.tracer.source_info import user_frame_str
+from zenax.lax.sharding_constraint import OutSharding, out_sharded
 
 from .promotion import (ArrayLike, DTypeLike, canonical_dtype, check_arraylike,
                         concrete_static, convert_to, ensure_array, is_arraylike,
@@ -75,7 +76,7 @@ def _resolve_newshape(fun_name: str, newshape, total: int,
 
 
 def reshape(a: ArrayLike, shape: int | Sequence[int] | None = None, order: str = "C", *,
-            copy: bool | None = None):
+            copy: bool | None = None, out_sharding: OutSharding = None):
     """Give ``a`` a new shape with the same number of elements (one dim may be -1).
 
     >>> jnp.reshape(jnp.arange(6), (2, -1)).shape
@@ -90,17 +91,21 @@ def reshape(a: ArrayLike, shape: int | Sequence[int] | None = None, order: str =
     a = ensure_array(a)
     new_sizes = _resolve_newshape("reshape", shape, math.prod(shape_of(a)), error)
     if order == "C":
-        return lax.reshape(a, new_sizes)
-    if order == "F":
+        out = lax.reshape(a, new_sizes)
+    elif order == "F":
         dims = tuple(range(ndim_of(a)))[::-1]
-        return transpose(lax.reshape(a, new_sizes[::-1], dims))
-    raise NotImplementedError(f"reshape: order={order!r} is not supported; use 'C' or 'F'.")
+        out = transpose(lax.reshape(a, new_sizes[::-1], dims))
+    else:
+        raise NotImplementedError(f"reshape: order={order!r} is not supported; use 'C' or "
+                                  "'F'.")
+    return out_sharded("zenax.numpy.reshape", out, out_sharding)
 
 
-def ravel(a: ArrayLike, order: str = "C"):
+def ravel(a: ArrayLike, order: str = "C", *, out_sharding: OutSharding = None):
     """The elements of ``a`` as a 1-D array. Example: ``jnp.ravel(jnp.ones((2, 3)))``."""
     check_arraylike("ravel", a)
-    return reshape(a, (math.prod(shape_of(a)),), order)
+    return out_sharded("zenax.numpy.ravel", reshape(a, (math.prod(shape_of(a)),), order),
+                       out_sharding)
 
 
 def transpose(a: ArrayLike, axes: Sequence[int] | None = None):
@@ -401,7 +406,7 @@ def tile(A: ArrayLike, reps: int | Sequence[int]):
 
 
 def repeat(a: ArrayLike, repeats, axis: int | None = None, *,
-           total_repeat_length: int | None = None):
+           total_repeat_length: int | None = None, out_sharding: OutSharding = None):
     """Repeat each element ``repeats`` times (an int, or one count per element).
 
     Under ``jit`` the counts may be traced if ``total_repeat_length`` (static) gives the
@@ -412,6 +417,11 @@ def repeat(a: ArrayLike, repeats, axis: int | None = None, *,
     >>> jnp.repeat(jnp.array([1, 2]), jnp.array([1, 2]), total_repeat_length=4)
     Array([1, 2, 2, 2], dtype=int32)
     """
+    return out_sharded("zenax.numpy.repeat", _repeat(a, repeats, axis, total_repeat_length),
+                       out_sharding)
+
+
+def _repeat(a: ArrayLike, repeats, axis: int | None, total_repeat_length: int | None):
     check_arraylike("repeat", a, repeats)
     a = ensure_array(a)
     if axis is None or ndim_of(a) == 0:     # a 0-d array repeats as a 1-d one (as JAX)

@@ -20,21 +20,16 @@ from typing import Sequence
 import jax
 import numpy as np
 from jax.dtypes import TypePromotionError
-from jax.sharding import AxisType, NamedSharding, PartitionSpec
 
 from zenax.tracer import dtypes
 from zenax.tracer.avals import is_python_scalar
-from zenax.tracer.core import Tracer, bind, get_aval
-from zenax.tracer.source_info import user_frame_str
+from zenax.tracer.core import Tracer, get_aval
 from zenax.tracer.shapes import broadcast_shapes_or_none
 
 from .. import shapes as sh
 from ..jnp.promotion import concrete_static
-from ..sharding_constraint import context_mesh, reshard_p, spec_axis_names
+from ..sharding_constraint import OutSharding, out_sharded
 from .typed_keys import is_key_dtype, random_unwrap, random_wrap, resolve_impl
-
-# The type of every sampler's ``out_sharding`` argument.
-OutSharding = NamedSharding | PartitionSpec | None
 
 _KEY_HELP = ("must be a PRNG key: a typed key (zenax.random.key(seed)) or a uint32[2] array "
              "of key data (zenax.random.PRNGKey(seed))")
@@ -203,54 +198,6 @@ def _check_safe_to_cast(name: str, dtype: np.dtype, *params) -> None:
 
 
 def _out_sharded(name: str, out, out_sharding: OutSharding):
-    """The sample ``out`` of sampler ``name`` moved to ``out_sharding`` (a NamedSharding,
-    or a PartitionSpec read against the context mesh; None leaves it as drawn).
-
-    As in JAX the sample is drawn as without a sharding and then resharded (``reshard_p``:
-    eagerly a transfer, under ``jit`` a layout for XLA's partitioner), so the values stay
-    those of the unsharded draw.  JAX's checks, with its error kinds: only Explicit mesh
-    axes may be named, the mesh must be the context mesh, and the spec must fit the
-    sample's rank (trailing Nones beyond it are dropped)."""
-    if out_sharding is None or (isinstance(out_sharding, NamedSharding)
-                                and out_sharding.mesh.empty):
-        return out
-    if not isinstance(out_sharding, (NamedSharding, PartitionSpec)):
-        raise TypeError(f"zenax.random.{name}: `out_sharding` must be a NamedSharding or a "
-                        f"PartitionSpec, got {out_sharding!r} of type "
-                        f"{type(out_sharding).__name__}.")
-    current = jax.sharding.get_abstract_mesh()
-    if isinstance(out_sharding, PartitionSpec):
-        if current.empty:
-            raise ValueError(f"zenax.random.{name}: the `out_sharding` PartitionSpec "
-                             f"{out_sharding} needs a mesh in context; enter one with "
-                             "`zenax.set_mesh(mesh)` or pass a NamedSharding(mesh, spec).")
-        out_sharding = NamedSharding(context_mesh(), out_sharding)
-    mesh = out_sharding.mesh
-    types = dict(zip(mesh.axis_names, mesh.axis_types))
-    all_auto = lambda m: all(t == AxisType.Auto for t in m.axis_types)
-    if (not current.empty and mesh.abstract_mesh != current
-            and not (all_auto(mesh) and all_auto(current))):
-        raise ValueError(f"zenax.random.{name}: the mesh of `out_sharding` "
-                         f"{mesh.abstract_mesh} is not the context mesh {current}.\n"
-                         f"  (at {user_frame_str()})")
-    spec = out_sharding.spec
-    for axis in (a for entry in spec for a in spec_axis_names(entry)):
-        if types[axis] != AxisType.Explicit:
-            raise ValueError(f"zenax.random.{name}: the `out_sharding` spec {spec} names axis "
-                             f"{axis!r} of type {types[axis]}; only Explicit axes can be "
-                             "named. Make the mesh with axis_types=(AxisType.Explicit, ...).")
-    if AxisType.Explicit not in mesh.axis_types:
-        return out      # JAX draws the sample as it would without out_sharding
-    if current.empty and mesh.size != 1:
-        raise ValueError(f"zenax.random.{name}: `out_sharding` spans the {mesh.size} devices "
-                         "of its mesh, but no mesh is in context; enter it with "
-                         "`zenax.set_mesh(mesh)`.")
-    ndim = get_aval(out).ndim
-    if any(spec_axis_names(entry) for entry in spec[ndim:]):
-        # AssertionError is the kind JAX raises here.
-        raise AssertionError(f"zenax.random.{name}: the `out_sharding` spec {spec} shards "
-                             f"more dimensions than the sample has ({ndim}).")
-    parts = tuple(spec)[:ndim]
-    spec = spec.update(partitions=parts + (None,) * (ndim - len(parts)))
-    return bind(reshard_p, out, dst_sharding=NamedSharding(mesh, spec,
-                                                           memory_kind=out_sharding.memory_kind))
+    """The sample ``out`` of sampler ``name`` moved to ``out_sharding`` (see
+    ``zenax.lax.sharding_constraint.out_sharded``)."""
+    return out_sharded(f"zenax.random.{name}", out, out_sharding)
