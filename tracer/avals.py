@@ -37,6 +37,14 @@ class ShapedArray:
     def size(self) -> int:
         return math.prod(self.shape)
 
+    @property
+    def sharding(self):
+        """How the array is laid out over the current abstract mesh, as in JAX: zenax
+        arrays are not sharded by their type, so every dimension is unsplit (``P(None,
+        ...)``). Libraries read it to pass ``out_sharding=`` on."""
+        from jax.sharding import NamedSharding, PartitionSpec, get_abstract_mesh
+        return NamedSharding(get_abstract_mesh(), PartitionSpec(*[None] * self.ndim))
+
     def update(self, shape=None, dtype=None, weak_type=None) -> "ShapedArray":
         return ShapedArray(self.shape if shape is None else shape,
                            self.dtype if dtype is None else dtype,

@@ -12,6 +12,7 @@ import numpy as np
 
 from zenax import lax
 from zenax.lax.eager import compiled_when_eager
+from zenax.lax.sharding_constraint import OutSharding, out_sharded
 from zenax.tracer import dtypes as _dtypes
 from zenax.tracer.avals import is_python_scalar
 from zenax.tracer.core import Tracer
@@ -20,7 +21,7 @@ from zenax.tracer.source_info import user_frame_str
 
 from .promotion import (ArrayLike, DTypeLike, asarray, aval_of, broadcast_shapes,
                         broadcast_to, canonical_dtype, check_arraylike, concrete_static,
-                        convert_to, ensure_array, lattice_result_type, ndim_of,
+                        convert_to, ensure_array, is_arraylike, lattice_result_type, ndim_of,
                         scalar_constant, shape_of, to_inexact_dtype)
 
 
@@ -63,7 +64,17 @@ def _full(shape: tuple, fill_value, dtype, weak):
     return broadcast_to(asarray(fill_value, dtype), shape)
 
 
-def full(shape, fill_value: ArrayLike, dtype: DTypeLike | None = None, *, device=None):
+def _placed(fun_name: str, out, device, out_sharding: OutSharding):
+    """``out`` moved to ``out_sharding`` (``device`` is where eager arrays already are);
+    as in JAX, only one of the two may be given."""
+    if device is not None and out_sharding is not None:
+        raise ValueError(f"{fun_name}: only one of `device` or `out_sharding` can be set; "
+                         f"got device={device!r} and out_sharding={out_sharding!r}.")
+    return out_sharded(f"zenax.numpy.{fun_name}", out, out_sharding)
+
+
+def full(shape, fill_value: ArrayLike, dtype: DTypeLike | None = None, *, device=None,
+         out_sharding: OutSharding = None):
     """An array of ``shape`` filled with ``fill_value``.
 
     >>> jnp.full((2, 2), 7, dtype=jnp.int8)
@@ -74,34 +85,42 @@ def full(shape, fill_value: ArrayLike, dtype: DTypeLike | None = None, *, device
     shape = canonical_shape("full", shape)
     if dtype is None:
         aval = aval_of(fill_value)
-        return _full(shape, fill_value, aval.dtype, aval.weak_type)
-    return _full(shape, fill_value, canonical_dtype(dtype), False)
+        out = _full(shape, fill_value, aval.dtype, aval.weak_type)
+    else:
+        out = _full(shape, fill_value, canonical_dtype(dtype), False)
+    return _placed("full", out, device, out_sharding)
 
 
-def zeros(shape, dtype: DTypeLike | None = None, *, device=None):
+def zeros(shape, dtype: DTypeLike | None = None, *, device=None,
+          out_sharding: OutSharding = None):
     """An array of zeros (float32 unless ``dtype`` is given).
 
     >>> jnp.zeros((2, 3)).shape
     (2, 3)
     """
     dtype = _dtypes.default_float_dtype() if dtype is None else canonical_dtype(dtype)
-    return _full(canonical_shape("zeros", shape), 0, dtype, False)
+    out = _full(canonical_shape("zeros", shape), 0, dtype, False)
+    return _placed("zeros", out, device, out_sharding)
 
 
-def ones(shape, dtype: DTypeLike | None = None, *, device=None):
+def ones(shape, dtype: DTypeLike | None = None, *, device=None,
+         out_sharding: OutSharding = None):
     """An array of ones. Example: ``jnp.ones(3, dtype=jnp.int32)``."""
     dtype = _dtypes.default_float_dtype() if dtype is None else canonical_dtype(dtype)
-    return _full(canonical_shape("ones", shape), 1, dtype, False)
+    out = _full(canonical_shape("ones", shape), 1, dtype, False)
+    return _placed("ones", out, device, out_sharding)
 
 
-def empty(shape, dtype: DTypeLike | None = None, *, device=None):
+def empty(shape, dtype: DTypeLike | None = None, *, device=None,
+          out_sharding: OutSharding = None):
     """Like :func:`zeros`: XLA arrays have no uninitialized state."""
     dtype = _dtypes.default_float_dtype() if dtype is None else canonical_dtype(dtype)
-    return _full(canonical_shape("empty", shape), 0, dtype, False)
+    out = _full(canonical_shape("empty", shape), 0, dtype, False)
+    return _placed("empty", out, device, out_sharding)
 
 
 def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: DTypeLike | None = None,
-              shape=None, *, device=None):
+              shape=None, *, device=None, out_sharding: OutSharding = None):
     """An array shaped (and typed) like ``a``, filled with ``fill_value``.
 
     Keeps ``a``'s weak type when ``dtype`` is not given, as JAX does.
@@ -109,22 +128,33 @@ def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: DTypeLike | None = Non
     >>> jnp.full_like(jnp.ones(3), 2).tolist()
     [2.0, 2.0, 2.0]
     """
-    check_arraylike("full_like", a, fill_value)
-    aval = aval_of(a)
-    shape = aval.shape if shape is None else canonical_shape("full_like", shape)
+    if not is_arraylike(a) and hasattr(a, "shape") and hasattr(a, "dtype"):
+        # Anything with a shape and a dtype (a ShapeDtypeStruct) is a template, as in JAX,
+        # whose result is never weakly typed (JAX looks for a weak type on arrays only).
+        check_arraylike("full_like", fill_value)
+        a_shape, a_dtype, a_weak = tuple(a.shape), np.dtype(a.dtype), False
+    else:
+        check_arraylike("full_like", a, fill_value)
+        aval = aval_of(a)
+        a_shape, a_dtype, a_weak = aval.shape, aval.dtype, aval.weak_type
+    shape = a_shape if shape is None else canonical_shape("full_like", shape)
     if dtype is None:
-        return _full(shape, fill_value, aval.dtype, aval.weak_type)
-    return _full(shape, fill_value, canonical_dtype(dtype), False)
+        out = _full(shape, fill_value, a_dtype, a_weak)
+    else:
+        out = _full(shape, fill_value, canonical_dtype(dtype), False)
+    return _placed("full_like", out, device, out_sharding)
 
 
-def zeros_like(a: ArrayLike, dtype: DTypeLike | None = None, shape=None, *, device=None):
+def zeros_like(a: ArrayLike, dtype: DTypeLike | None = None, shape=None, *, device=None,
+               out_sharding: OutSharding = None):
     """Zeros shaped like ``a``. Example: ``jnp.zeros_like(x)``."""
-    return full_like(a, 0, dtype, shape)
+    return _placed("zeros_like", full_like(a, 0, dtype, shape), device, out_sharding)
 
 
-def ones_like(a: ArrayLike, dtype: DTypeLike | None = None, shape=None, *, device=None):
+def ones_like(a: ArrayLike, dtype: DTypeLike | None = None, shape=None, *, device=None,
+              out_sharding: OutSharding = None):
     """Ones shaped like ``a``. Example: ``jnp.ones_like(x)``."""
-    return full_like(a, 1, dtype, shape)
+    return _placed("ones_like", full_like(a, 1, dtype, shape), device, out_sharding)
 
 
 def empty_like(prototype: ArrayLike, dtype: DTypeLike | None = None, shape=None, *,
@@ -146,7 +176,8 @@ def _static_number(fun_name: str, arg_name: str, x):
 
 
 def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | None = None,
-           dtype: DTypeLike | None = None, *, device=None):
+           dtype: DTypeLike | None = None, *, device=None,
+           out_sharding: OutSharding = None):
     """Evenly spaced values in ``[start, stop)``; the bounds must be static.
 
     >>> jnp.arange(1, 7, 2)
@@ -174,7 +205,7 @@ def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | No
         out = lax.mul(scalar_constant(step, dtype, False), out)
     if start != 0:
         out = lax.add(scalar_constant(start, dtype, False), out)
-    return out
+    return _placed("arange", out, device, out_sharding)
 
 
 # Jitted as jax.numpy's is: XLA's fused arithmetic rounds some values differently from

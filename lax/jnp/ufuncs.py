@@ -750,6 +750,18 @@ def astype(x: ArrayLike, dtype: DTypeLike, /, *, copy: bool = False, device=None
     Array([ 1, -1], dtype=int32)
     """
     check_arraylike("astype", x)
+    x_dtype = aval_of(x).dtype
+    if _dtypes.is_extended(dtype) or _dtypes.is_extended(x_dtype):
+        # PRNG keys cast only to their own key dtype, which leaves them as they are.
+        if dtype == x_dtype:
+            return x
+        try:
+            shown = np.dtype(dtype)
+        except TypeError:  # the key dtype
+            shown = dtype
+        raise ValueError(f"astype: cannot convert an array of dtype {x_dtype} to {shown} "
+                         f"(at {user_frame_str()}); typed PRNG keys convert only to their "
+                         "own key dtype (use jax.random.key_data for their bits).")
     try:
         dtype = canonical_dtype(dtype)
     except TypeError as e:
