@@ -15,8 +15,8 @@ import operator
 
 import jax
 
-from zenax.tracer.core import Primitive, bind
-from zenax.tracer.errors import JAXTypeError
+from zenax.tracer.core import Primitive, Tracer, bind, is_concrete
+from zenax.tracer.errors import ConcretizationTypeError, JAXTypeError
 
 from .broadcasting import deflinear
 from .elementwise import elementwise
@@ -74,6 +74,10 @@ def mulhi(x, y, /):
 
 
 def _static_bits(name: str, value) -> int:
+    if isinstance(value, Tracer) and not is_concrete(value):
+        # JAX's kind for a traced static argument (not TracerIntegerConversionError).
+        raise ConcretizationTypeError(value, f"reduce_precision's {name} must be a static "
+                                             "Python integer.\n")
     try:
         return operator.index(value)
     except JAXTypeError:   # a traced value (ConcretizationTypeError, TracerIntegerConversionError)

@@ -53,12 +53,12 @@ def x64():
 #
 # * the full run, ``pytest -m ""``: every case of every test;
 # * CI and the README's command, ``pytest`` (pyproject's addopts add
-#   ``-m 'not exhaustive'``): every test function, and of a parametrized one every sixteenth
-#   case (the first, seventeenth, ...) -- neighbouring cases differ in one shape or option, so a
-#   sample keeps each kind of case at a sixteenth of the compiles -- no 16-bit float
+#   ``-m 'not exhaustive'``): every test function, and of a parametrized one every 24th
+#   case (the first, 25th, ...) -- neighbouring cases differ in one shape or option, so a
+#   sample keeps each kind of case at a 24th of the compiles -- no 16-bit float
 #   variants of the spec tables (they repeat the float32 case in a narrower dtype), and
 #   no tests marked ``exhaustive`` by hand (float64 finite-difference sweeps);
-# * the development loop, ``pytest -m "not slow"``: every 32nd case, without the end
+# * the development loop, ``pytest -m "not slow"``: every 48th case, without the end
 #   to end files.
 #
 # Tests marked ``all_cases`` (the API parity check) run every case in every tier.
@@ -72,7 +72,7 @@ def _dtype_name(value):
         return None
 
 
-CI_STRIDE, QUICK_STRIDE = 16, 32
+CI_STRIDE, QUICK_STRIDE = 24, 48
 
 
 def pytest_collection_modifyitems(config, items):

@@ -103,6 +103,9 @@ def test_workload_rows(workload_results):
     for name, r in workload_results.items():
         assert r["small"] is True and r["rows"], name
         for row in r["rows"]:
+            if row["metric"].startswith("HLO "):     # instruction counts: zero is fine
+                assert row["zenax"] >= 0 and row["jax"] >= 0, row
+                continue
             assert row["zenax"] > 0 and row["jax"] > 0, row
             assert row["ratio"] == pytest.approx(row["zenax"] / row["jax"])
             key = (row["workload"], row["metric"])
