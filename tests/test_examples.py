@@ -46,6 +46,7 @@ def test_forward_vs_reverse_script(tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive   # the full tier; CI runs this example's script
 def test_forward_vs_reverse_notebook(tmp_path):
     nb = run_notebook("forward_vs_reverse.ipynb", tmp_path)
     text = outputs_text(nb)
@@ -75,6 +76,7 @@ def test_grad_basics_notebook(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive   # the full tier; CI covers its training loop (test_training.py)
 def test_training_digits_notebook(tmp_path):
     nb = run_notebook("training_digits.ipynb", tmp_path)
     text = outputs_text(nb)
@@ -103,6 +105,7 @@ def test_gaussian_process_script_fits_as_jax(tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive   # the full tier; CI runs this example's script
 def test_gaussian_process_notebook(tmp_path):
     nb = run_notebook("gaussian_process.ipynb", tmp_path)
     text = outputs_text(nb)

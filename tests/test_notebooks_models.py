@@ -41,6 +41,7 @@ NUM = r"([0-9.]+(?:e[-+]?\d+)?)"
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive   # the full tier; CI covers the models it runs
 def test_rnn_sequence_notebook(monkeypatch):
     nb = run_notebook("rnn_sequence.ipynb", monkeypatch)
     text = outputs_text(nb)
@@ -62,6 +63,7 @@ def test_rnn_sequence_notebook(monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive   # the full tier; CI covers the models it runs
 def test_gpt_finetune_notebook(monkeypatch):
     nb = run_notebook("gpt_finetune.ipynb", monkeypatch)
     text = outputs_text(nb)
