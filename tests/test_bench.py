@@ -35,6 +35,7 @@ def remat_result():
     return _run_bench("remat")
 
 
+@pytest.mark.exhaustive   # the full tier; CI runs the workload benchmarks' smoke test
 def test_jacobian_fields(jacobian_result):
     r = jacobian_result
     assert r["small"] is True and "max_auto_over_best" in r
@@ -46,12 +47,14 @@ def test_jacobian_fields(jacobian_result):
         assert c["auto_over_best"] > 0 and c["fwd_vs_jax"] > 0
 
 
+@pytest.mark.exhaustive   # the full tier; CI runs the workload benchmarks' smoke test
 def test_jacobian_auto_mode_choice(jacobian_result):
     modes = {(c["n"], c["m"]): c["auto_mode"] for c in jacobian_result["cases"]}
     assert modes[(16, 64)] == "fwd"     # tall Jacobian: few inputs, many outputs
     assert modes[(64, 16)] == "rev"     # wide Jacobian: many inputs, few outputs
 
 
+@pytest.mark.exhaustive   # the full tier; CI runs the workload benchmarks' smoke test
 def test_remat_fields_and_memory(remat_result):
     r = remat_result
     assert set(r["workloads"]) == {"unrolled", "scan"}
@@ -122,6 +125,7 @@ def test_torch_columns(workload_results):
             ("eager", "per-op dispatch overhead")} <= with_torch
 
 
+@pytest.mark.exhaustive   # the full tier; CI runs the workload benchmarks' smoke test
 def test_without_torch_columns_say_na():
     # torch made unimportable: the benchmark still runs and its PyTorch cells are n/a.
     results, stdout = _run_benches(["eager"], ("-c", "import sys; sys.modules['torch'] = None; "

@@ -49,6 +49,7 @@ def _pretrain(steps=60):
     return model, history
 
 
+@pytest.mark.exhaustive   # the full tier; CI covers LoRA and frozen training in test_lora.py
 def test_pretrain_then_finetune_classifier_with_frozen_embeddings(tmp_path):
     mlm, history = _pretrain()
     assert np.mean(history[-5:]) < np.mean(history[:5]) - 0.5

@@ -205,6 +205,7 @@ def test_tracing_and_transforming_scale_linearly():
         assert row["zenax"]["growth_ratio"] <= 20, (name, row)
 
 
+@pytest.mark.exhaustive   # the full tier; CI measures the same growth in-process (test_tracing_and_transforming_scale_linearly)
 def test_tracing_benchmark_reports_its_figures():
     """``python -m bench tracing --small``: a JSON line with the growth ratios (smoke)."""
     proc = subprocess.run([sys.executable, "-m", "bench", "tracing", "--small", "--reps", "1"],
