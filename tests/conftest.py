@@ -91,6 +91,12 @@ def _dtype_name(value):
 CI_STRIDE, QUICK_STRIDE = 24, 48
 
 
+def pytest_configure(config):
+    # Which tier runs, for tests that size themselves by it (test_fuzz.py): "full" for
+    # ``-m ""``, "ci" otherwise.  Set before test modules are imported (in xdist workers too).
+    os.environ["ZENAX_TEST_TIER"] = "full" if config.option.markexpr == "" else "ci"
+
+
 def pytest_collection_modifyitems(config, items):
     seen: dict[tuple, int] = {}
     for item in items:

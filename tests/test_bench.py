@@ -35,7 +35,7 @@ def remat_result():
     return _run_bench("remat")
 
 
-@pytest.mark.exhaustive   # the full tier; CI runs the workload benchmarks' smoke test
+@pytest.mark.exhaustive   # the full tier: a benchmark's smoke test
 def test_jacobian_fields(jacobian_result):
     r = jacobian_result
     assert r["small"] is True and "max_auto_over_best" in r
@@ -47,14 +47,14 @@ def test_jacobian_fields(jacobian_result):
         assert c["auto_over_best"] > 0 and c["fwd_vs_jax"] > 0
 
 
-@pytest.mark.exhaustive   # the full tier; CI runs the workload benchmarks' smoke test
+@pytest.mark.exhaustive   # the full tier: a benchmark's smoke test
 def test_jacobian_auto_mode_choice(jacobian_result):
     modes = {(c["n"], c["m"]): c["auto_mode"] for c in jacobian_result["cases"]}
     assert modes[(16, 64)] == "fwd"     # tall Jacobian: few inputs, many outputs
     assert modes[(64, 16)] == "rev"     # wide Jacobian: many inputs, few outputs
 
 
-@pytest.mark.exhaustive   # the full tier; CI runs the workload benchmarks' smoke test
+@pytest.mark.exhaustive   # the full tier: a benchmark's smoke test
 def test_remat_fields_and_memory(remat_result):
     r = remat_result
     assert set(r["workloads"]) == {"unrolled", "scan"}
@@ -95,6 +95,7 @@ def workload_results():
     return results
 
 
+@pytest.mark.exhaustive   # the full tier: a benchmark's smoke test
 def test_workload_rows(workload_results):
     targets = {("gpt", "train step (steady state)"): 1.05,
                ("gpt", "first call (trace+compile+run)"): 1.3,
@@ -117,6 +118,7 @@ def test_workload_rows(workload_results):
     assert set(targets) <= seen
 
 
+@pytest.mark.exhaustive   # the full tier: a benchmark's smoke test
 def test_torch_columns(workload_results):
     # PyTorch is compared where a PyTorch user would compare (it is installed here).
     with_torch = {(r["workload"], r["metric"]) for res in workload_results.values()
@@ -125,7 +127,7 @@ def test_torch_columns(workload_results):
             ("eager", "per-op dispatch overhead")} <= with_torch
 
 
-@pytest.mark.exhaustive   # the full tier; CI runs the workload benchmarks' smoke test
+@pytest.mark.exhaustive   # the full tier: a benchmark's smoke test
 def test_without_torch_columns_say_na():
     # torch made unimportable: the benchmark still runs and its PyTorch cells are n/a.
     results, stdout = _run_benches(["eager"], ("-c", "import sys; sys.modules['torch'] = None; "
@@ -135,6 +137,7 @@ def test_without_torch_columns_say_na():
     assert "n/a" in stdout
 
 
+@pytest.mark.exhaustive   # the full tier: a benchmark's smoke test
 def test_gpt_compiled_step_matches_jax(workload_results):
     r = workload_results["gpt"]
     # Same program: XLA counts (nearly) the same FLOPs and memory for both compiled steps.

@@ -95,6 +95,7 @@ def test_bert_logits(hf_class, zenax_class, tmp_path):
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.exhaustive   # the full tier; CI loads BERT from a checkpoint
 def test_bert_from_a_live_state_dict():
     torch, transformers = _hf()
     hf = randomise(transformers.BertForMaskedLM(transformers.BertConfig(**BERT)))

@@ -208,6 +208,7 @@ def test_check_grads(x64):
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive   # the full tier; CI checks first-order derivatives
 def test_check_grads_second_order(x64):
     """The custom rules differentiated again (their tangents are plain LU solves)."""
     a, b, x = _well((3, 3), np.float64), rng.randn(3, 2), rng.randn(4, 4)

@@ -118,3 +118,15 @@ def test_jacobian_allow_int_matches_jax():
         np.testing.assert_array_equal(o, t)
     with pytest.raises(TypeError, match="allow_int"):
         zenax.jacobian(f, argnums=(0, 1))(x, n)
+
+
+def test_shape_dtype_struct_like_is_jaxs():
+    import jax.numpy as jjnp
+    for make in (lambda m: m.ones(3, m.int8), lambda m: np.ones((2, 2)), lambda m: 1.0,
+                 lambda m: m.asarray(2, m.int32)):
+        assert repr(zenax.ShapeDtypeStruct.like(make(jnp))) == \
+            repr(jax.ShapeDtypeStruct.like(make(jjnp)))
+    seen = []
+    zenax.jit(lambda x: seen.append(repr(zenax.ShapeDtypeStruct.like(x))) or x)(2.0)
+    jax.jit(lambda x: seen.append(repr(jax.ShapeDtypeStruct.like(x))) or x)(2.0)
+    assert seen[0] == seen[1]

@@ -138,6 +138,7 @@ def test_encoder_with_padding_mask_matches_jax():
                  tol=(1e-5, 1e-5), grad_tol=(1e-4, 1e-5))
 
 
+@pytest.mark.exhaustive   # the full tier; CI checks the blocks it is made of
 def test_encoder_decoder_matches_jax_under_vmap():
     model = EncoderDecoder(1, 1, D, HEADS, FF, key=key())
 

@@ -110,6 +110,18 @@ class ShapeDtypeStruct:
         self.weak_type = bool(weak_type)
         self.sharding = sharding
 
+    @classmethod
+    def like(cls, x) -> "ShapeDtypeStruct":
+        """The shape, dtype and weak type of ``x`` (an array, a tracer or a scalar).
+
+        >>> zenax.ShapeDtypeStruct.like(jnp.ones(3, jnp.int8))
+        ShapeDtypeStruct(shape=(3,), dtype=int8)
+        """
+        aval = getattr(x, "aval", None)
+        if aval is None:
+            aval = shaped_abstractify(x)
+        return cls(aval.shape, aval.dtype, weak_type=aval.weak_type)
+
     @property
     def ndim(self):
         return len(self.shape)
