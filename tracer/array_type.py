@@ -12,7 +12,7 @@ metaclass answers the checks, mirroring JAX's rules exactly:
 
 - ``isinstance(x, Array)``: True for ``jax.Array`` instances and for zenax tracers;
 - ``issubclass(C, Array)``: True for ``jax.Array`` and its subclasses, False for the
-  tracer classes, as ``issubclass(jax.core.Tracer, jax.Array)`` is False in JAX.  The
+  tracer classes, as JAX's own tracer class is not a subclass of ``jax.Array``.  The
   ``typing.Union`` forms (``Optional[Array]``, ``zenax.typing.ArrayLike``) and
   ``functools.singledispatch`` decide by class, so they follow JAX there too.
 
