@@ -20,9 +20,10 @@ import numpy as np
 from jax.sharding import AxisType, NamedSharding, PartitionSpec, Sharding
 
 from zenax.tracer.ad_types import Zero
-from zenax.tracer.core import Primitive, batch_rules, bind, get_aval
+from zenax.tracer.core import Primitive, batch_rules, bind, current_trace, eval_trace, get_aval
 from zenax.tracer.source_info import user_frame_str
-from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
+from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path,
+                                    tree_structure, tree_unflatten)
 
 from .broadcasting import deflinear
 from .eager import is_concrete_array
@@ -109,7 +110,19 @@ batch_rules[reshard_p] = lambda args, dims, *, dst_sharding: (
 
 # =========================================================================== public API
 
-def _as_sharding(s, fname: str, ndim: int):
+def check_sharding_fits(s: Sharding, aval, fname: str, what, kind: type | None = None):
+    """JAX's error for a sharding that cannot lay out a value of ``aval``'s shape (a mesh
+    axis that does not divide the dimension it splits), naming the argument, ``what()``
+    (e.g. ``"the in_shardings entry for argument x"``); of the type JAX raises there
+    (``kind``, by default the type of the sharding's own error)."""
+    try:
+        s.shard_shape(aval.shape)
+    except ValueError as e:
+        raise (kind or type(e))(f"{fname}: {what()} does not fit a value of shape "
+                                f"{aval.str_short()}: {e}") from None
+
+
+def _as_sharding(s, fname: str, ndim: int, argname: str = "shardings"):
     """A ``Sharding`` from a sharding or a PartitionSpec (read against the context mesh),
     checked against an operand of rank ``ndim``."""
     if isinstance(s, PartitionSpec):
@@ -118,7 +131,11 @@ def _as_sharding(s, fname: str, ndim: int):
             raise RuntimeError(f"{fname}: a PartitionSpec {s} needs a mesh in context; enter "
                                "one with `zenax.set_mesh(mesh)`, or pass a "
                                "NamedSharding(mesh, spec) instead.")
-        s = NamedSharding(mesh, s)
+        try:
+            s = NamedSharding(mesh, s)
+        except ValueError as e:     # JAX's check: the spec names an axis the mesh lacks
+            raise type(e)(f"{fname}: {argname} entry {s} does not fit the context mesh: "
+                          f"{e}") from None
     if not isinstance(s, Sharding):
         raise TypeError(f"{fname}: shardings must be jax.sharding.Sharding instances or "
                         f"PartitionSpecs, got {s!r} of type {type(s).__name__}.")
@@ -130,8 +147,9 @@ def _as_sharding(s, fname: str, ndim: int):
         for entry in s.spec.partitions:
             for name in spec_axis_names(entry):
                 if name not in names:
-                    raise ValueError(f"{fname}: the spec {s.spec} names axis {name!r}, which "
-                                     f"the mesh (axes {s.mesh.axis_names}) does not have.")
+                    raise ValueError(f"{fname}: the {argname} spec {s.spec} names axis "
+                                     f"{name!r}, which the mesh (axes {s.mesh.axis_names}) "
+                                     "does not have.")
     return s
 
 
@@ -151,6 +169,10 @@ def _flat_shardings(fname: str, x, shardings) -> tuple[list, object, list]:
     return leaves, tree, flat
 
 
+def _leaf_path(x, i: int) -> str:
+    return keystr(tree_flatten_with_path(x)[0][i][0])
+
+
 def with_sharding_constraint(x, shardings):
     """Ask XLA to lay out each array of pytree ``x`` as ``shardings`` says (a sharding, a
     PartitionSpec read against the context mesh, or a pytree prefix of ``x`` of those).
@@ -163,8 +185,12 @@ def with_sharding_constraint(x, shardings):
     """
     leaves, tree, flat = _flat_shardings("with_sharding_constraint", x, shardings)
     out = []
-    for leaf, s in zip(leaves, flat):
-        s = _as_sharding(s, "with_sharding_constraint", get_aval(leaf).ndim)
+    for i, (leaf, s) in enumerate(zip(leaves, flat)):
+        aval = get_aval(leaf)
+        s = _as_sharding(s, "with_sharding_constraint", aval.ndim)
+        if current_trace() is eval_trace:     # as JAX: checked eagerly, padded under jit
+            check_sharding_fits(s, aval, "with_sharding_constraint",
+                                lambda: f"the shardings entry for x{_leaf_path(x, i)}")
         if isinstance(s, NamedSharding) and (explicit := explicit_axes_named(s)):
             raise ValueError(f"with_sharding_constraint: the spec {s.spec} names the "
                              f"Explicit mesh axes {sorted(explicit)}; constraints apply to "
@@ -188,13 +214,18 @@ def reshard(xs, out_shardings):
     """
     leaves, tree, flat = _flat_shardings("reshard", xs, out_shardings)
     out = []
-    for leaf, s in zip(leaves, flat):
-        ndim = get_aval(leaf).ndim
-        s = _as_sharding(s, "reshard", ndim)
+    for i, (leaf, s) in enumerate(zip(leaves, flat)):
+        aval = get_aval(leaf)
+        ndim = aval.ndim
+        s = _as_sharding(s, "reshard", ndim, "out_shardings")
         if isinstance(s, NamedSharding):      # the spec padded to the rank, as JAX's
             s = NamedSharding(s.mesh, s.spec.update(
                 partitions=s.spec.partitions + (None,) * (ndim - len(s.spec))),
                 memory_kind=s.memory_kind)
+            # JAX checks this while tracing (a ValueError), eagerly and under jit alike.
+            check_sharding_fits(s, aval, "reshard",
+                                lambda: f"the out_shardings entry for xs{_leaf_path(xs, i)}",
+                                ValueError)
         out.append(bind(reshard_p, leaf, dst_sharding=s))
     return tree_unflatten(tree, out)
 

@@ -35,11 +35,12 @@ NAMESPACES = {
     "jax": 24, "jax.numpy": 20, "jax.numpy.linalg": 23, "jax.numpy.fft": 23,
     "jax.lax": 24, "jax.lax.linalg": 23, "jax.nn": 21, "jax.nn.initializers": 21,
     "jax.random": 21, "jax.tree": 24, "jax.tree_util": 24, "jax.ad_checkpoint": 24,
-    "jax.sharding": 25, "jax.dtypes": 24, "jax.debug": 24, "jax.scipy.special": 21,
-    "jax.scipy.stats": 21, "jax.scipy.linalg": 23, "jax.scipy.signal": 21,
-    "jax.scipy.fft": 23, "jax.scipy.integrate": 21, "jax.scipy.interpolate": 21,
-    "jax.scipy.ndimage": 21, "jax.scipy.optimize": 21, "jax.scipy.cluster": 21,
-    "jax.scipy.sparse": 21, "jax.image": 24, "jax.flatten_util": 24,
+    "jax.sharding": 25, "jax.distributed": 25, "jax.dtypes": 24, "jax.debug": 24,
+    "jax.scipy.special": 21, "jax.scipy.stats": 21, "jax.scipy.linalg": 23,
+    "jax.scipy.signal": 21, "jax.scipy.fft": 23, "jax.scipy.integrate": 21,
+    "jax.scipy.interpolate": 21, "jax.scipy.ndimage": 21, "jax.scipy.optimize": 21,
+    "jax.scipy.cluster": 21, "jax.scipy.sparse": 21, "jax.scipy.sparse.linalg": 23,
+    "jax.image": 24, "jax.flatten_util": 24,
     "jax.custom_derivatives": 24, "jax.errors": 24, "jax.stages": 24, "jax.typing": 24,
 }
 

@@ -38,6 +38,8 @@ from zenax.tracer.staging import trace_to_jaxpr
 from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path, tree_structure,
                                     tree_unflatten)
 
+from zenax.lax.sharding_constraint import check_sharding_fits
+
 from . import debugging, passes
 from .config_contexts import user_context_values
 from .jit_call import _bind_jit_call, _executables, _rule_cache
@@ -326,10 +328,18 @@ class Jitted:
                                  "in_shardings is given; pass them by position.")
             in_shardings = [None] * n_consts + _flat_shardings(
                 self.in_shardings, call.dyn_args, "in_shardings", self.name)
+            full = [None] * call.nargs
+            for i, v in zip(call.dyn_idx, call.dyn_args):
+                full[i] = v
+            _check_fits(in_shardings[n_consts:], call.avals, self.name, "in_shardings",
+                        lambda: arg_leaf_names(self.fun, full, call.dyn_idx))
         if self.out_shardings is not None:
             outs = tree_unflatten(entry.out_tree, [0] * entry.out_tree.num_leaves)
             out_shardings = _flat_shardings(self.out_shardings, outs, "out_shardings",
                                              self.name)
+            _check_fits(out_shardings, entry.jaxpr.out_avals, self.name, "out_shardings",
+                        lambda: [f"output{keystr(p)}" for p, _ in
+                                 tree_flatten_with_path(outs)[0]])
         if self.device is not None or self.backend is not None:
             # As JAX: the whole computation, inputs and outputs, on one device.
             s = jax.sharding.SingleDeviceSharding(
@@ -434,6 +444,16 @@ class Jitted:
         if obj is None:
             return self
         return functools.partial(self, obj)
+
+    @property
+    def __signature__(self) -> inspect.Signature | None:
+        # The wrapped function's, as JAX's jitted functions report it; without it
+        # inspect.signature(f, follow_wrapped=False) takes this callable, which has a
+        # __get__, for a builtin method descriptor and fails (Chex's fake_pmap asks).
+        try:
+            return inspect.signature(self.fun)
+        except (TypeError, ValueError):   # a builtin without one: inspect says so itself
+            return None
 
     def __repr__(self):
         return f"<zenax.jit of {self.name}>"
@@ -593,6 +613,15 @@ def _check_hashable(fname, argname, value):
             f"TypeError: unhashable type: '{type(value).__name__}'\n(jit of {fname}, "
             f"static argument '{argname}': pass a tuple instead of a list, or make the "
             "argument dynamic.)") from None
+
+
+def _check_fits(shardings, avals, fname: str, what: str, names: Callable) -> None:
+    """Each sharding divides the dimensions of its value (JAX's error kind, raised here
+    naming the argument or output, rather than by JAX when the executable runs)."""
+    for i, (s, aval) in enumerate(zip(shardings, avals)):
+        if isinstance(s, jax.sharding.Sharding):
+            check_sharding_fits(s, aval, f"jit of {fname}",
+                                lambda: f"the {what} entry for {names()[i]}")
 
 
 def _flat_shardings(spec, values, what: str, fname: str) -> list:

@@ -87,11 +87,14 @@ def pmap(fun: Callable, axis_name=None, *, in_axes: Any = 0, out_axes: Any = 0,
         dyn_tree = tree_structure(dyn_args)
         axes = _flatten_axes("pmap", dyn_tree, arg_axes, "in_axes") + \
             [0] * (len(leaves) - dyn_tree.num_leaves)     # keyword arguments: axis 0
-        names = [f"args{keystr(p)}" for p, _ in tree_flatten_with_path((dyn_args, kwargs))[0]]
+        names = [f"args[{i}]{keystr(p)}" for i, a in zip(dyn_idx, dyn_args)
+                 for p, _ in tree_flatten_with_path(a)[0]] + \
+            [f"kwargs{keystr(p)}" for p, _ in tree_flatten_with_path(kwargs)[0]]
         axes = [_canon_axis(a, get_aval(x), lambda n=n: n)
                 for a, x, n in zip(axes, leaves, names)]
         size = _mapped_size(leaves, axes, names, axis_size)
-        mesh = _mesh(_devices(devices, backend, size), name)
+        mesh = _mesh(_devices(devices, backend, size, lambda: _mapped_arg(leaves, axes, names)),
+                     name)
         in_specs = [axis_spec(name, a) for a in axes]
 
         def body_fun(*blocks):
@@ -140,17 +143,25 @@ def _mapped_size(leaves, axes, names, axis_size) -> int:
     return size
 
 
-def _devices(devices, backend, size: int) -> tuple:
+def _mapped_arg(leaves, axes, names) -> str:
+    """The first mapped argument, for errors: ``args[0] of shape f32[9,2] at in_axes 0``."""
+    x, a, n = next((x, a, n) for x, a, n in zip(leaves, axes, names) if a is not None)
+    return f"{n} of shape {get_aval(x).str_short()} at in_axes {a}"
+
+
+def _devices(devices, backend, size: int, mapped_arg: Callable[[], str]) -> tuple:
     available = tuple(devices) if devices is not None else tuple(jax.devices(backend))
     if devices is not None and not available:
         raise ValueError("pmap: devices must be non-empty, or None.")
     if size > len(available):
+        where = f"the devices argument lists only {len(available)}" if devices is not None \
+            else f"only {len(available)} device{'s' if len(available) != 1 else ''} " \
+            f"({available[0].platform}) {'are' if len(available) != 1 else 'is'} available"
         raise ValueError(
-            f"pmap: the mapped axis has size {size}, but only {len(available)} device"
-            f"{'s are' if len(available) != 1 else ' is'} available to map it over "
-            f"({available[0].platform}). Map over at most {len(available)} elements (reshape "
-            "the batch to (devices, per_device, ...) and vmap inside), or start with more "
-            "devices (for CPU: XLA_FLAGS=--xla_force_host_platform_device_count=N).")
+            f"pmap: the mapped axis has size {size} ({mapped_arg()}), but {where} to map "
+            f"it over. Map over at most {len(available)} elements (reshape the batch to "
+            "(devices, per_device, ...) and vmap inside), or start with more devices (for "
+            "CPU: XLA_FLAGS=--xla_force_host_platform_device_count=N).")
     return available[:size]
 
 

@@ -28,10 +28,12 @@ from jax import make_mesh
 from jax.debug import visualize_array_sharding, visualize_sharding
 
 from zenax.tracer.arguments import invalid_leaf_error, is_valid_leaf
-from zenax.tracer.core import Tracer, bind, current_trace, eval_trace
+from zenax.tracer.core import Tracer, bind, current_trace, eval_trace, get_aval
 from zenax.lax.device_put import copy_semantics_of, device_put_p
-from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
-from zenax.lax.sharding_constraint import reshard, with_sharding_constraint
+from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path,
+                                    tree_structure, tree_unflatten)
+from zenax.lax.sharding_constraint import (check_sharding_fits, reshard,
+                                           with_sharding_constraint)
 
 P = PartitionSpec
 
@@ -82,8 +84,29 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
             device_put_p, *leaves, devices=tuple(_placement(d) for d in devices),
             srcs=tuple(_placement(s) for s in srcs),
             copy_semantics=tuple(map(copy_semantics_of, donates, aliases))))
-    placed = jax.device_put(leaves, devices, src=srcs, donate=donates, may_alias=aliases)
+    try:
+        placed = jax.device_put(leaves, devices, src=srcs, donate=donates, may_alias=aliases)
+    except ValueError:
+        _raise_for_misfit(x, leaves, devices)
+        raise
     return tree_unflatten(treedef, placed)
+
+
+def _raise_for_misfit(x, leaves, devices) -> None:
+    """After JAX failed to place ``leaves``: if a sharding cannot lay out its leaf (an axis
+    the mesh lacks, a dimension its mesh axes do not divide), raise JAX's error for that
+    leaf naming it."""
+    paths = [keystr(p) for p, _ in tree_flatten_with_path(x)[0]]
+    for leaf, placement, path in zip(leaves, devices, paths):
+        what = f"the device entry for x{path}"
+        if isinstance(placement, PartitionSpec) and not get_mesh().empty:
+            try:
+                placement = NamedSharding(get_mesh(), placement)
+            except ValueError as e:
+                raise type(e)(f"device_put: {what} is {placement}, which does not fit the "
+                              f"context mesh: {e}") from None
+        if isinstance(placement, Sharding):
+            check_sharding_fits(placement, get_aval(leaf), "device_put", lambda: what)
 
 
 def _placement(placement):
