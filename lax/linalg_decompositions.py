@@ -37,8 +37,9 @@ from .broadcasting import broadcast_in_dim, reduce_sum, zeros_like_aval
 from .elementwise import (_real_dtype, abs, add, complex, conj, convert_element_type, div,
                           eq, imag, mul, neg, real, select_n, sub)
 from .linalg_triangular import triangular_solve
-from .linalg_family import (adjoint, batch_in_front, check_matrix, eye, linalg_primitive,
-                            matmul, matrix_transpose, symmetrize, tril, value_error)
+from .linalg_family import (adjoint, batch_in_front, check_matrix, eye, float_if_integer,
+                            linalg_primitive, matmul, matrix_transpose, symmetrize, tril,
+                            value_error)
 from .reductions import argmax
 from .registry import const, register, tangent_aval, type_error
 
@@ -483,6 +484,8 @@ def eigh(x, *, lower: bool = True, symmetrize_input: bool = True,
     >>> w
     Array([1., 3.], dtype=float32)
     """
+    if symmetrize_input:
+        x = float_if_integer(x)
     check_matrix("eigh", "x", get_aval(x), square=True)
     if symmetrize_input:
         x = symmetrize(x)

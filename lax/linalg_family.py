@@ -134,6 +134,15 @@ def symmetrize(x):
     return div(add(x, adjoint(x)), const(x, 2))
 
 
+def float_if_integer(x):
+    """Integer and boolean ``x`` in the default float dtype, as ``symmetrize``'s true
+    division makes them in JAX (``eigh``/``cholesky`` accept integers when they
+    symmetrize their input); other dtypes unchanged."""
+    if np.issubdtype(get_aval(x).dtype, np.inexact):
+        return x
+    return convert_element_type(x, dtypes.default_float_dtype())
+
+
 def eye(shape, dtype, start: int = 0):
     """Identity matrices of ``shape`` (``(..., m, n)``), the ones from row ``start`` on."""
     rows = broadcasted_iota(np.int32, shape, len(shape) - 2)

@@ -22,8 +22,8 @@ from zenax.tracer.core import bind, get_aval, jvp_rules, transpose_rules
 
 from . import shapes as sh
 from .elementwise import add, add_tangents, div, neg
-from .linalg_family import (check_matrix, conjugate, linalg_primitive, matmul, matrix_transpose,
-                            symmetrize, tril, triu, value_error)
+from .linalg_family import (check_matrix, conjugate, float_if_integer, linalg_primitive, matmul,
+                            matrix_transpose, symmetrize, tril, triu, value_error)
 from .registry import const, tangent_aval
 
 lax = jax.lax
@@ -135,6 +135,8 @@ def cholesky(x, *, symmetrize_input: bool = True):
     Array([[2., 0.],
            [1., 2.]], dtype=float32)
     """
+    if symmetrize_input:
+        x = float_if_integer(x)
     check_matrix("cholesky", "x", get_aval(x), square=True)
     if symmetrize_input:
         x = symmetrize(x)

@@ -278,6 +278,16 @@ def test_errors_of_jax_kinds(call, kind, match):
         call(jlinalg)
 
 
+@pytest.mark.parametrize("name", ["eigh", "cholesky"])
+def test_symmetrized_integer_input_is_promoted_as_jax(name):
+    # (x + x^H) / 2 is a true division: JAX accepts integer matrices when it symmetrizes.
+    x = np.array([[4, 1], [1, 3]], np.int32)
+    got, want = getattr(linalg, name)(x), getattr(jlinalg, name)(x)
+    for g, w in zip(jax.tree.leaves(got), jax.tree.leaves(want)):
+        assert g.dtype == w.dtype
+        np.testing.assert_allclose(np.abs(g), np.abs(w), rtol=1e-6, atol=1e-6)
+
+
 def test_what_jax_cannot_differentiate_or_compute_raises_not_implemented():
     x = randn((3, 3))
     wide = randn((3, 4))
