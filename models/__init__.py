@@ -10,6 +10,7 @@ from .lora import (LoRALinear, apply_lora, lora_partition, lora_trainable,  # no
                    merge_lora, unmerge_lora)
 from .attention import (KVCache, MultiHeadAttention, combine_masks,  # noqa: F401
                         dot_product_attention, make_attention_mask, make_causal_mask)
+from .kv_cache import QuantizedKVCache, init_kv_cache  # noqa: F401
 from .transformer import (DecoderBlock, EncoderDecoder, TransformerBlock,  # noqa: F401
                           TransformerDecoder, TransformerEncoder)
 from .gpt import GPT, GPTConfig, from_hf_gpt2, generate, load_gpt2  # noqa: F401

@@ -279,6 +279,16 @@ class KVCache(Module):
     def max_length(self) -> int:
         return self.key.shape[-3]
 
+    def write(self, k, v):
+        """Store the new keys and values ``[..., T, heads, head_size]`` at ``index``;
+        return the whole key and value buffers in ``k``'s dtype (a bfloat16 cache is read
+        back into a float32 model's attention), and the next cache."""
+        start = (0,) * (k.ndim - 3) + (self.index, 0, 0)
+        key = lax.dynamic_update_slice(self.key, k.astype(self.key.dtype), start)
+        value = lax.dynamic_update_slice(self.value, v.astype(self.value.dtype), start)
+        return (key.astype(k.dtype), value.astype(k.dtype),
+                KVCache(key, value, self.index + k.shape[-3]))
+
 
 class MultiHeadAttention(Module):
     """Multi-head attention (Vaswani et al.): project queries, keys and values, attend per
@@ -345,8 +355,9 @@ class MultiHeadAttention(Module):
         >>> mha.init_cache((2,), max_length=8).key.shape
         (2, 8, 2, 4)
         """
-        if dtype is None:   # the projection's parameter dtype (also under a LoRA adapter)
-            dtype = tree_util.tree_leaves(self.query_proj)[0].dtype
+        if dtype is None:   # the projection's float dtype (also under LoRA, or quantized)
+            dtype = next(p.dtype for p in tree_util.tree_leaves(self.query_proj)
+                         if jnp.issubdtype(p.dtype, jnp.floating))
         shape = (*tuple(batch_shape), max_length, self.num_heads, self.head_size)
         return KVCache(jnp.zeros(shape, dtype), jnp.zeros(shape, dtype),
                        jnp.zeros((), np.int32))
@@ -404,10 +415,9 @@ def _update_cache(cache: KVCache, k, v, is_causal: bool):
             f"MultiHeadAttention: the cache holds keys of shape {tuple(cache.key.shape)} "
             f"([*batch, max_length, heads, head_size]) but the input gives {tuple(k.shape)}. "
             "Build the cache with mha.init_cache(x.shape[:-2], max_length).")
-    start = (0,) * (k.ndim - 3) + (cache.index, 0, 0)
-    key = lax.dynamic_update_slice(cache.key, k.astype(cache.key.dtype), start)
-    value = lax.dynamic_update_slice(cache.value, v.astype(cache.value.dtype), start)
+    # The cache writes and reads itself: a KVCache, or models/kv_cache.py's int8 one.
+    key, value, new_cache = cache.write(k, v)
     query_pos = cache.index + jnp.arange(t, dtype=np.int32)[:, None]
     key_pos = jnp.arange(max_length, dtype=np.int32)[None, :]
     visible = key_pos <= query_pos if is_causal else key_pos < cache.index + t
-    return key, value, KVCache(key, value, cache.index + t), visible[None]
+    return key, value, new_cache, visible[None]

@@ -27,10 +27,12 @@ import numpy as np
 import zenax.lax as lax
 import zenax.lax.jnp as jnp
 from zenax.lax import random
+from zenax.lax.quantized_matmul import QuantizedArray
 from zenax.transforms import jit
 
 from . import initializers
 from .attention import KVCache
+from .kv_cache import QuantizedKVCache, init_kv_cache, kv_cache_dtype
 from .layers import Dropout, Embedding
 from .module import Module, field
 from .losses import softmax_cross_entropy_with_integer_labels
@@ -114,18 +116,35 @@ class GPT(Module):
         self.dropout = Dropout(config.dropout)
         self.config = config
 
-    def init_cache(self, batch_shape: tuple = (), max_length: int | None = None
-                   ) -> tuple[KVCache, ...]:
+    def init_cache(self, batch_shape: tuple = (), max_length: int | None = None,
+                   cache_dtype: Any = None) -> tuple[KVCache | QuantizedKVCache, ...]:
         """Empty key/value caches (one per block) for ``[*batch_shape, T]`` tokens;
-        ``max_length`` defaults to ``n_positions``."""
+        ``max_length`` defaults to ``n_positions``.  ``cache_dtype`` is what the cache
+        stores: the model's float dtype by default, ``"bfloat16"``, or ``"int8"`` (codes
+        with one scale per head and position, see ``models/kv_cache.py``); attention
+        reads it back in the model's dtype.
+
+        >>> config = GPTConfig(vocab_size=50, n_positions=16, n_embd=32, n_layer=2, n_head=4)
+        >>> model = GPT(config, key=zenax.random.PRNGKey(0))
+        >>> model.init_cache((1,), 8, cache_dtype="int8")[0].key.shape
+        (1, 8, 4, 8)
+        """
         max_length = self.config.n_positions if max_length is None else max_length
         if max_length > self.config.n_positions:
             raise ValueError(f"GPT.init_cache: max_length={max_length} exceeds the model's "
                              f"n_positions={self.config.n_positions}.")
-        return tuple(block.init_cache(batch_shape, max_length) for block in self.blocks)
+        # wte's dtype is the activations' dtype (a QuantizedArray reports its scales').
+        dtype = self.wte.weight.dtype
+        cache_dtype = dtype if cache_dtype is None else kv_cache_dtype(cache_dtype,
+                                                                       "GPT.init_cache")
+        return tuple(init_kv_cache(batch_shape, max_length,
+                                   num_heads=block.attention.num_heads,
+                                   head_size=block.attention.head_size,
+                                   cache_dtype=cache_dtype, dtype=dtype)
+                     for block in self.blocks)
 
-    def __call__(self, tokens, *, cache: tuple[KVCache, ...] | None = None, key=None,
-                 training: bool = True):
+    def __call__(self, tokens, *, cache: tuple[KVCache | QuantizedKVCache, ...] | None = None,
+                 key=None, training: bool = True):
         tokens = jnp.asarray(tokens)
         if tokens.ndim == 0 or not jnp.issubdtype(tokens.dtype, jnp.integer):
             raise TypeError(f"GPT: tokens must be an integer array [..., T], got "
@@ -135,7 +154,10 @@ class GPT(Module):
             raise ValueError(f"GPT: {t} tokens exceed the model's n_positions="
                              f"{self.config.n_positions}; crop the input to the last "
                              f"{self.config.n_positions} tokens.")
-        if cache is None:
+        if isinstance(self.wpe.weight, QuantizedArray):    # zenax.quantize'd: look rows up
+            start = 0 if cache is None else cache[0].index
+            positions = self.wpe(start + jnp.arange(t))
+        elif cache is None:
             positions = self.wpe.weight[:t]
         else:
             positions = lax.dynamic_slice_in_dim(self.wpe.weight, cache[0].index, t)
@@ -169,13 +191,16 @@ def loss(model: GPT, tokens, *, key=None, training: bool = True):
 
 
 def generate(model: GPT, prompt, steps: int, *, key, temperature: float = 1.0,
-             top_k: int | None = None):
+             top_k: int | None = None, cache_dtype: Any = None):
     """Sample ``steps`` tokens after ``prompt [..., T]``; returns ``[..., T + steps]``.
 
     Each step samples from ``softmax(logits / temperature)`` restricted to the ``top_k``
-    most likely tokens (``top_k=1`` is greedy decoding).  The prompt is run once to fill
-    the key/value caches, then one token per step inside a compiled ``lax.scan`` (one
-    compilation per prompt shape, ``steps`` and ``top_k``).  Dropout is off.
+    most likely tokens (``top_k=1`` is greedy decoding: the argmax).  The prompt is run
+    once to fill the key/value caches, then one token per step inside a compiled
+    ``lax.scan`` (one compilation per prompt shape, ``steps``, ``top_k`` and
+    ``cache_dtype``).  ``cache_dtype`` is what the caches store (see
+    :meth:`GPT.init_cache`): the model's dtype by default, ``"bfloat16"`` or ``"int8"``
+    to hold half or about a quarter of the bytes.  Dropout is off.
 
     >>> config = GPTConfig(vocab_size=50, n_positions=16, n_embd=32, n_layer=2, n_head=4)
     >>> model = GPT(config, key=zenax.random.PRNGKey(0))
@@ -200,12 +225,16 @@ def generate(model: GPT, prompt, steps: int, *, key, temperature: float = 1.0,
     if isinstance(temperature, (int, float)) and temperature <= 0:
         raise ValueError(f"generate: temperature must be > 0, got {temperature!r}; for "
                          "greedy decoding use top_k=1.")
-    return _generate(model, prompt, key, temperature, steps=steps, top_k=top_k)
+    if cache_dtype is not None:
+        cache_dtype = kv_cache_dtype(cache_dtype, "generate")
+    return _generate(model, prompt, key, temperature, steps=steps, top_k=top_k,
+                     cache_dtype=cache_dtype)
 
 
-@functools.partial(jit, static_argnames=("steps", "top_k"))
-def _generate(model: GPT, prompt, key, temperature, *, steps: int, top_k: int | None):
-    cache = model.init_cache(prompt.shape[:-1], prompt.shape[-1] + steps)
+@functools.partial(jit, static_argnames=("steps", "top_k", "cache_dtype"))
+def _generate(model: GPT, prompt, key, temperature, *, steps: int, top_k: int | None,
+              cache_dtype: np.dtype | None):
+    cache = model.init_cache(prompt.shape[:-1], prompt.shape[-1] + steps, cache_dtype)
     logits, cache = model(prompt, cache=cache, training=False)
 
     # Each step samples a token from the last logits and feeds it back; the last step's
@@ -221,6 +250,8 @@ def _generate(model: GPT, prompt, key, temperature, *, steps: int, top_k: int | 
 
 
 def _sample(key, logits, temperature, top_k: int | None):
+    if top_k == 1:     # greedy: no need to draw
+        return jnp.argmax(logits, axis=-1)
     if top_k is not None:
         kth_largest = lax.top_k(logits, top_k)[0][..., -1:]
         logits = jnp.where(logits < kth_largest, -jnp.inf, logits)

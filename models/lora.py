@@ -8,6 +8,10 @@ with ``lora_a: [in_features, rank]`` drawn like PyTorch's ``kaiming_uniform(a=sq
 (as the ``peft`` library does) and ``lora_b: [rank, out_features]`` zero, so the adapted
 model starts equal to the base one.
 
+Over a model quantized by ``zenax.quantize`` this is QLoRA (Dettmers et al., 2023): the
+adapters train in float while the packed base weights stay frozen, and ``merge_lora``
+re-quantizes the merged weights (or, with ``dequantize=True``, returns a float model).
+
 The workflow, all on ordinary pytrees:
 
 >>> import zenax, zenax.numpy as jnp
@@ -24,12 +28,14 @@ from typing import Any, Callable
 
 import zenax.lax.jnp as jnp
 from zenax.lax import random
+from zenax.lax.quantized_matmul import QuantizedArray, dequantize_array, quantize_array
 from zenax.tracer import tree_util
 from zenax.tracer.tree_util import keystr
 
 from . import initializers
 from .layers import Linear, check_last_dim
 from .module import Module, field, partition
+from .quantize import dequantize as dequantize_model
 
 # U(-1/sqrt(fan_in), 1/sqrt(fan_in)): PyTorch's kaiming_uniform(a=sqrt(5)), peft's A init.
 _lora_a_init = initializers.variance_scaling(1 / 3, "fan_in", "uniform")
@@ -124,14 +130,31 @@ def _map_lora(fn: Callable[[LoRALinear], Any], model: Any) -> Any:
                               is_leaf=lambda x: isinstance(x, LoRALinear))
 
 
-def merge_lora(model: Any) -> Any:
+def merge_lora(model: Any, *, dequantize: bool = False) -> Any:
     """Fold every ``LoRALinear`` into a plain ``Linear`` with weight ``W + scale * A @ B``
     (for inference: one matmul per layer, no adapter).
 
+    Over a quantized base (QLoRA) the sum is formed in float and quantized again with
+    the base's ``bits``, ``group_size`` and ``mode``, so the merged model keeps its size
+    (and picks up one more rounding).  ``dequantize=True`` returns a float model instead:
+    the merged weights in float, equal to the adapted model's up to float rounding, and
+    every other quantized weight (an embedding, say) dequantized.
+
     >>> merged = merge_lora(lora_model)      # merged(x) ~= lora_model(x)
+    >>> merged = merge_lora(qlora_model, dequantize=True)     # a float model
     """
-    return _map_lora(lambda layer: layer.base.replace(weight=layer.base.weight + layer.delta()),
-                     model)
+    merged = _map_lora(
+        lambda layer: layer.base.replace(weight=_merged_weight(layer, dequantize)), model)
+    return dequantize_model(merged) if dequantize else merged
+
+
+def _merged_weight(layer: LoRALinear, dequantize: bool):
+    w = layer.base.weight
+    if not isinstance(w, QuantizedArray):
+        return w + layer.delta()
+    merged = dequantize_array(w) + layer.delta()
+    return merged if dequantize else quantize_array(merged, w.bits, w.group_size, w.mode,
+                                                    axis=w.axis)
 
 
 def unmerge_lora(merged: Any, adapters: Any) -> Any:
@@ -157,6 +180,11 @@ def unmerge_lora(merged: Any, adapters: Any) -> Any:
             raise ValueError(f"unmerge_lora: `merged` has no Linear layer at {name!r}, where "
                              "`adapters` has a LoRALinear. Pass the model that merge_lora "
                              "returned for these adapters.")
+        if isinstance(base.weight, QuantizedArray):
+            raise ValueError(f"unmerge_lora: the Linear at {name!r} in `merged` is quantized; "
+                             "re-quantizing the merged weight rounded it, so the base weight "
+                             "cannot be recovered exactly. Keep the quantized base and its "
+                             "adapters, or merge with merge_lora(model, dequantize=True).")
         return layer.replace(base=base.replace(weight=base.weight - layer.delta()))
     return tree_util.tree_map_with_path(unmerge, adapters,
                                         is_leaf=lambda x: isinstance(x, LoRALinear))

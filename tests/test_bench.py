@@ -149,6 +149,26 @@ def test_gpt_compiled_step_matches_jax(workload_results):
     assert 0 < r["mfu"]["jax"] and 0 < r["mfu"]["zenax"]
 
 
+@pytest.mark.exhaustive   # the full tier: a benchmark's smoke test
+def test_generation_fields():
+    r = _run_bench("generation")
+    variants = ("float32", "int8", "int4")
+    assert r["small"] is True and set(r["weight_bytes"]) == set(variants)
+    metrics = {row["metric"]: row for row in r["rows"]}
+    for name in variants:
+        for metric in (f"batch-1 greedy, {name} weights",
+                       f"{name} weights: peak memory (compiled)"):
+            row = metrics[metric]
+            assert row["zenax"] > 0 and row["jax"] > 0, row
+            assert row["ratio"] == pytest.approx(row["zenax"] / row["jax"])
+        # The same program in both libraries: XLA plans (nearly) the same memory.
+        peak = metrics[f"{name} weights: peak memory (compiled)"]
+        assert peak["zenax"] <= 1.1 * peak["jax"]
+    # Bytes measured from the arrays: codes plus per-group scales and offsets.
+    sizes = r["weight_bytes"]
+    assert sizes["int8"] < sizes["float32"] / 3 and sizes["int4"] < 0.6 * sizes["int8"]
+
+
 def test_results_markdown(monkeypatch):
     # The README's table: one line per row, PyTorch cells n/a where absent, targets judged.
     monkeypatch.syspath_prepend(ROOT)
