@@ -7,7 +7,7 @@ import argparse
 import os
 
 BENCHES = ("gpt", "per_example", "jacobian", "hvp", "lstm", "cnn", "eager", "remat", "tracing",
-           "linalg_fft", "scaling", "generation")
+           "linalg_fft", "scaling", "generation", "attention", "memory_budget")
 
 
 def main(argv=None) -> None:
@@ -28,14 +28,16 @@ def main(argv=None) -> None:
     import jax
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}", flush=True)
     from bench import jacobian_modes, linalg_fft, remat_memory, scaling, tracing_scale
-    from bench import generation
+    from bench import attention, generation
+    from bench import memory_budget
     from bench import (cnn_step, eager_dispatch, gpt_hvp, gpt_step, lstm_scan,
                        per_example_grads, results)
     runners = {"jacobian": jacobian_modes.run, "remat": remat_memory.run,
                "gpt": gpt_step.run, "per_example": per_example_grads.run, "hvp": gpt_hvp.run,
                "lstm": lstm_scan.run, "cnn": cnn_step.run, "eager": eager_dispatch.run,
                "tracing": tracing_scale.run, "linalg_fft": linalg_fft.run,
-               "scaling": scaling.run, "generation": generation.run}
+               "scaling": scaling.run, "generation": generation.run,
+               "attention": attention.run, "memory_budget": memory_budget.run}
     summaries = {}
     for name in args.names or BENCHES:
         summaries[name] = runners[name](small=args.small, reps=args.reps)

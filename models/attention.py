@@ -20,7 +20,7 @@ import numpy as np
 
 import zenax.lax as lax
 import zenax.lax.jnp as jnp
-from zenax.lax import random
+from zenax.lax import flash_attention, random
 from zenax.tracer import tree_util
 
 from . import initializers
@@ -162,6 +162,13 @@ def dot_product_attention(query, key, value, bias=None, mask=None, *,
                                   "implementation=None or 'xla'.")
     if implementation not in (None, "xla"):
         raise ValueError(f"Unsupported implementation option: {implementation}")
+    if (implementation is None and bias is None and mask is None and not return_residual
+            and query_seq_lengths is None and key_value_seq_lengths is None
+            and local_window_size is None
+            and flash_attention.flash_applies(query, key, is_causal=is_causal)):
+        # Long sequences on the CPU: tiled, skipping the causal mask's upper triangle.
+        return flash_attention.flash_attention(query, key, value, scale=scale,
+                                               is_causal=is_causal)
     batch, t, s = tuple(query.shape[:-3]), query.shape[-3], key.shape[-3]
     q_lengths = _seq_lengths("query_seq_lengths", query_seq_lengths, batch)
     kv_lengths = _seq_lengths("key_value_seq_lengths", key_value_seq_lengths, batch)
