@@ -299,13 +299,16 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val, *, max_steps: i
 
 
 @api_boundary
-def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int = 1):
+def fori_loop(lower, upper, body_fun: Callable, init_val, *,
+              unroll: int | bool | None = None):
     """``for i in range(lower, upper): val = body_fun(i, val)``.
 
     With concrete (Python/NumPy) bounds it is a ``scan`` of static length, so it is
-    reverse-differentiable; with traced bounds it is a ``while_loop``.
+    reverse-differentiable; with traced bounds it is a ``while_loop``. ``unroll`` (as
+    ``scan``'s; None: not unrolled) needs concrete bounds.
     """
     concrete = not _is_traced(lower) and not _is_traced(upper)
+    unroll = 1 if unroll is None else unroll
     if concrete:
         lo, hi = int(lower), int(upper)
 

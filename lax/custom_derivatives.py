@@ -14,12 +14,15 @@ primitives mean under each transform is in ``transforms/custom_derivatives.py``
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
+from jax.dtypes import float0   # (data, as in dtypes_api, which imports this module)
 
+from zenax.tracer import dtypes
 from zenax.tracer.avals import ShapedArray
 from zenax.tracer.core import (EvalTrace, Primitive, Tracer, abstract_eval_rules, bind,
                                current_trace, get_aval, set_current_trace)
@@ -92,6 +95,85 @@ def _resolve_args(fun, args, kwargs):
 
 def _abstract(x) -> ShapedArray:
     return get_aval(x).strip_weak_type()
+
+
+# --------------------------------------------------------------------------- symbolic zeros
+#
+# With ``symbolic_zeros=True`` (``defjvp``/``defvjp``), a rule learns which tangents are
+# known to be zero: the jvp rule gets a ``SymbolicZero`` for each, ``fwd`` gets every
+# primal as a ``CustomVJPPrimal(value, perturbed)``, and ``bwd`` gets a ``SymbolicZero``
+# for each zero cotangent.  The transforms pass the zero positions to the flat rules as
+# indices (``zero_tangents``, ``perturbed``, ``zero_cts``: static, so they cross vmap).
+
+class SymbolicZero:
+    """A tangent known to be zero, carried by its abstract value (shape and dtype) only.
+
+    Attribute lookups (``shape``, ``dtype``, ``ndim``, ...) go to the abstract value.
+
+    >>> z = zenax.custom_derivatives.SymbolicZero.from_primal_value(jnp.ones((2, 3)))
+    >>> z, z.shape, z.dtype
+    (SymbolicZero, (2, 3), dtype('float32'))
+    """
+
+    def __init__(self, aval) -> None:
+        self.aval = aval
+
+    def __repr__(self) -> str:
+        return type(self).__name__
+
+    def __getattr__(self, name: str):
+        if name == "aval":          # not set yet (e.g. while unpickling)
+            raise AttributeError(name)
+        return getattr(self.aval, name)
+
+    @staticmethod
+    def from_primal_value(val: Any) -> "SymbolicZero":
+        """The symbolic zero tangent of the primal ``val``."""
+        return SymbolicZero(symbolic_tangent_aval(val))
+
+
+def symbolic_tangent_aval(x) -> ShapedArray:
+    """A primal's tangent type: the same for inexact dtypes (weak type kept, as JAX's
+    ``to_tangent_aval``), float0 for integers and booleans."""
+    aval = get_aval(x)
+    if dtypes.is_inexact(aval.dtype):
+        return aval
+    return aval.update(dtype=float0, weak_type=False)
+
+
+@dataclasses.dataclass(slots=True)
+class CustomVJPPrimal:
+    """A primal argument of a ``custom_vjp`` forward rule with ``symbolic_zeros``: its
+    value and whether a derivative flows into it.
+
+    >>> zenax.custom_derivatives.CustomVJPPrimal(1.0, perturbed=False)
+    CustomVJPPrimal(value=1.0, perturbed=False)
+    """
+    value: Any
+    perturbed: bool
+
+
+def _is_zero_marker(x) -> bool:
+    return x is None or isinstance(x, SymbolicZero)
+
+
+def _expand_leaves(ct, primal):
+    """``ct`` with each leaf that stands where ``primal`` has a one-leaf subtree put in
+    that subtree's structure; ``ct`` itself if it is no prefix of ``primal``."""
+    def expand(c, v):
+        _, structure = tree_flatten(v)
+        return tree_unflatten(structure, [c]) if structure.num_leaves == 1 else c
+    try:
+        return tree_map(expand, ct, primal)
+    except (ValueError, TypeError):
+        return ct   # the caller's structure check says what is wrong
+
+
+def _materialize(leaves, like) -> list:
+    """``leaves`` with each ``SymbolicZero`` replaced by zeros shaped like the matching
+    leaf of ``like`` (a rule's output with symbolic zeros, made arrays again)."""
+    return [zeros_like_aval(get_aval(p).strip_weak_type()) if isinstance(t, SymbolicZero)
+            else t for t, p in zip(leaves, like)]
 
 
 class _CustomCall:
@@ -237,6 +319,7 @@ class custom_jvp:
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.jvp = None
+        self.symbolic_zeros = False
 
     def __getattr__(self, name):
         # Attributes of the wrapped function (e.g. a custom_vmap's ``def_vmap``) show
@@ -246,8 +329,10 @@ class custom_jvp:
         return getattr(self.fun, name)
 
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
-        """Set the rule ``jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)``."""
-        self.jvp = jvp
+        """Set the rule ``jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)``.
+        With ``symbolic_zeros``, a tangent known to be zero arrives as a
+        :class:`SymbolicZero`, and the rule may return one."""
+        self.jvp, self.symbolic_zeros = jvp, symbolic_zeros
         return jvp
 
     def defjvps(self, *jvps: Callable | None) -> None:
@@ -265,7 +350,7 @@ class custom_jvp:
             if t_out is None:
                 t_out = tree_map(lambda o: zeros_like_aval(_abstract(o)), out)
             return out, t_out
-        self.jvp = jvp
+        self.jvp, self.symbolic_zeros = jvp, False
 
     @api_boundary
     def __call__(self, *args, **kwargs):
@@ -274,7 +359,7 @@ class custom_jvp:
             raise AttributeError(f"No JVP defined for custom_jvp function {name} using "
                                  "defjvp.")
         call = _CustomJVPCall(self.fun, _resolve_args(self.fun, args, kwargs),
-                              self.nondiff_argnums, self.jvp)
+                              self.nondiff_argnums, self.jvp, self.symbolic_zeros)
         outs = dispatch_custom_call(custom_jvp_call_rules, call)
         return tree_unflatten(call.out_tree, outs)
 
@@ -282,11 +367,18 @@ class custom_jvp:
 class _CustomJVPCall(_CustomCall):
     """A call of a custom_jvp function, with its rule in flat form."""
 
-    def __init__(self, fun, args, nondiff_argnums, user_jvp: Callable):
+    def __init__(self, fun, args, nondiff_argnums, user_jvp: Callable,
+                 symbolic_zeros: bool = False):
         super().__init__(fun, args, nondiff_argnums)
         self.user_jvp = user_jvp
+        self.symbolic_zeros = symbolic_zeros
 
-    def jvp(self, primals, tangents):
+    def jvp(self, primals, tangents, zero_tangents: tuple = ()):
+        """The user's rule on flat ``primals``/``tangents``; ``zero_tangents`` lists the
+        positions of the tangents that are (instantiated) zeros."""
+        if self.symbolic_zeros:
+            tangents = [SymbolicZero(symbolic_tangent_aval(p)) if i in zero_tangents else t
+                        for i, (p, t) in enumerate(zip(primals, tangents))]
         ps = self.diff_tree_values(primals)
         ts = self.diff_tree_values(tangents)
         out = self.user_jvp(*self.nondiff_args(), ps, ts)
@@ -296,6 +388,7 @@ class _CustomJVPCall(_CustomCall):
         p_out, t_out = out
         p_leaves, p_tree = tree_flatten(p_out)
         t_leaves, t_tree = tree_flatten(t_out)
+        t_leaves = _materialize(t_leaves, p_leaves)
         self.check_rule_output("primal output of the jvp rule", p_tree, p_leaves)
         _check_out(self.name, "tangent output of the jvp rule", t_tree, self.out_tree,
                    t_leaves, self.expected_avals(p_leaves))
@@ -334,6 +427,7 @@ class custom_vjp:
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.jvp_by_transpose = jvp_by_transpose
         self.fwd = self.bwd = None
+        self.symbolic_zeros = False
 
     def __getattr__(self, name):
         # Attributes of the wrapped function (e.g. a custom_vmap's ``def_vmap``) show
@@ -343,7 +437,11 @@ class custom_vjp:
         return getattr(self.fun, name)
 
     def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
-        self.fwd, self.bwd = fwd, bwd
+        """Set the rules. With ``symbolic_zeros``, ``fwd`` gets each primal as a
+        :class:`CustomVJPPrimal`, and ``bwd`` gets zero cotangents as
+        :class:`SymbolicZero` objects (it may return those, or None, for zero
+        results)."""
+        self.fwd, self.bwd, self.symbolic_zeros = fwd, bwd, symbolic_zeros
 
     @api_boundary
     def __call__(self, *args, **kwargs):
@@ -351,7 +449,8 @@ class custom_vjp:
         if self.fwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {name} using defvjp.")
         call = _CustomVJPCall(self.fun, _resolve_args(self.fun, args, kwargs),
-                              self.nondiff_argnums, self.fwd, self.bwd, self.jvp_by_transpose)
+                              self.nondiff_argnums, self.fwd, self.bwd, self.jvp_by_transpose,
+                              self.symbolic_zeros)
         outs = dispatch_custom_call(custom_vjp_call_rules, call)
         return tree_unflatten(call.out_tree, outs)
 
@@ -360,14 +459,20 @@ class _CustomVJPCall(_CustomCall):
     """A call of a custom_vjp function, with ``fwd`` and ``bwd`` in flat form."""
 
     def __init__(self, fun, args, nondiff_argnums, user_fwd: Callable, user_bwd: Callable,
-                 jvp_by_transpose: bool):
+                 jvp_by_transpose: bool, symbolic_zeros: bool = False):
         super().__init__(fun, args, nondiff_argnums)
         self.user_fwd, self.user_bwd = user_fwd, user_bwd
         self.jvp_by_transpose = jvp_by_transpose
+        self.symbolic_zeros = symbolic_zeros
         self.in_avals = tuple(get_aval(x) for x in self.flat)
         self.res_tree = None
 
-    def fwd(self, *primals):
+    def fwd(self, *primals, perturbed: tuple | None = None):
+        """The user's ``fwd`` on flat ``primals``; ``perturbed`` (one bool per primal,
+        None: all) says which have nonzero tangents."""
+        if self.symbolic_zeros:
+            primals = [CustomVJPPrimal(p, perturbed is None or bool(perturbed[i]))
+                       for i, p in enumerate(primals)]
         out = self.user_fwd(*self.rebuild(primals))
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise TypeError(f"{self.name}: the custom_vjp fwd must return a pair "
@@ -378,7 +483,12 @@ class _CustomVJPCall(_CustomCall):
         res_leaves, self.res_tree = tree_flatten(res)
         return out_leaves, res_leaves
 
-    def bwd(self, res, cts):
+    def bwd(self, res, cts, zero_cts: tuple = ()):
+        """The user's ``bwd``; ``zero_cts`` lists the positions of the cotangents that are
+        (instantiated) zeros."""
+        if self.symbolic_zeros:
+            cts = [SymbolicZero(symbolic_tangent_aval(c)) if i in zero_cts else c
+                   for i, c in enumerate(cts)]
         ct = tree_unflatten(self.out_tree, list(cts))
         res_tree = tree_unflatten(self.res_tree, list(res))
         cts_in = self.user_bwd(*self.nondiff_args(), res_tree, ct)
@@ -392,11 +502,19 @@ class _CustomVJPCall(_CustomCall):
             raise TypeError(f"{self.name}: the custom_vjp bwd returned {len(cts_in)} "
                             f"cotangents, but the function has {n_diff} differentiable "
                             "arguments.")
-        # None stands for a zero cotangent (of the whole argument).
+        # None stands for a zero cotangent of the (sub)tree in its place, a SymbolicZero
+        # for one of a leaf.
         diff_vals = self.diff_tree_values(self.flat)
-        filled = [tree_map(lambda x: zeros_like_aval(_abstract(x)), v) if c is None else c
+        zeros = lambda v: tree_map(lambda x: zeros_like_aval(_abstract(x)), v)  # noqa: E731
+        filled = [tree_map(lambda c, v: zeros(v) if _is_zero_marker(c) else c, c, v,
+                           is_leaf=_is_zero_marker)
                   for c, v in zip(cts_in, diff_vals)]
         leaves, tree = tree_flatten(tuple(filled))
+        if tree != self.in_tree:
+            # As JAX: a cotangent leaf may stand for a subtree of its argument holding one
+            # leaf (Flax's bwd rules give a Param's cotangent as a bare array).
+            filled = [_expand_leaves(c, v) for c, v in zip(filled, diff_vals)]
+            leaves, tree = tree_flatten(tuple(filled))
         if tree != self.in_tree:
             raise TypeError(f"{self.name}: the custom_vjp bwd output structure {tree} does "
                             f"not match the differentiable arguments' {self.in_tree}.")

@@ -70,7 +70,9 @@ def result_type(*args: Any, return_weak_type_flag: bool = False):
     """
     if not args:
         raise ValueError("at least one array or dtype is required")
-    dtype, weak = _dtypes.result_type(*[_result_type_arg(x) for x in args])
+    pairs = [_result_type_arg(x) for x in args]
+    keys = _dtypes.keys_result_type([d for d, _ in pairs])
+    dtype, weak = (keys, False) if keys is not None else _dtypes.result_type(*pairs)
     return (dtype, weak) if return_weak_type_flag else dtype
 
 

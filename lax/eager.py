@@ -18,7 +18,7 @@ concrete arrays, it runs as one ``jax.jit`` executable of the function -- traced
 input types by running the function itself on JAX's tracers, so its primitives' lowering
 rules emit the XLA -- and the dispatch cost is one C++ cache lookup, as for
 ``jax.numpy``'s jitted functions.  Anything else (tracers of a zenax transform, Python
-scalars or NumPy operands, arguments the compiled form rejects) takes the plain call,
+scalars, NumPy scalars, arguments the compiled form rejects) takes the plain call,
 which is also where errors are raised, so they read the same either way.
 
 Such a function is marked where it is defined, ``@compiled_when_eager()``; the mark
@@ -135,13 +135,22 @@ def compile_marked(namespace: dict) -> None:
             namespace[name] = _compiled[id(value)]
 
 
+def _is_numpy_data(x) -> bool:
+    """A NumPy array of at least one dimension with a dtype JAX holds: JAX's jitted
+    ``jax.numpy`` functions take it as an argument (one executable, the same bits as for a
+    ``jax.Array``). NumPy scalars and 0-d arrays keep the plain call, where a function may
+    read their value as a static number (``power``'s integer exponent), as JAX does."""
+    return type(x) is np.ndarray and x.ndim > 0 and x.dtype.kind in "biufc"
+
+
 def _compiled_form(fn: Callable, static_argnames: tuple[str, ...],
                    n_arrays: int | None) -> Callable:
     """``fn``, run as one ``jax.jit`` executable when called eagerly on concrete arrays.
 
     The fast path is taken when no transform is active (the plain eval trace, not the
     NaN-checking one), the first ``n_arrays`` positional arguments (all of them if None)
-    are given and are concrete ``jax.Array``s, and every keyword is one of
+    are given and are concrete ``jax.Array``s or NumPy arrays (:func:`_is_numpy_data`),
+    and every keyword is one of
     ``static_argnames`` (which are compiled in, as are positional arguments after the
     first ``n_arrays``, which must be among ``static_argnames``).  Otherwise, or if the
     compiled form raises, ``fn`` is called as usual: the same result, at eager dispatch
@@ -158,7 +167,7 @@ def _compiled_form(fn: Callable, static_argnames: tuple[str, ...],
                 and (n_arrays is None or len(args) >= n_arrays):
             arrays = _array_types()
             for x in (args if n_arrays is None else args[:n_arrays]):
-                if type(x) not in arrays:
+                if type(x) not in arrays and not _is_numpy_data(x):
                     break
             else:
                 try:

@@ -353,6 +353,15 @@ def _is_arraylike(x) -> bool:
     return True
 
 
+def typeof(x: Any) -> ShapedArray | AbstractRef:
+    """The type of a value (``zenax.typeof``): its aval, ``Ref{float32[3]}`` for a ref.
+
+    >>> zenax.typeof(zenax.new_ref(jnp.zeros(3)))
+    Ref{float32[3]}
+    """
+    return x.aval if type(x) is Ref else get_aval(x)
+
+
 def new_ref(init_val: Any, *, memory_space: Any = None, kind: str | None = None) -> Ref:
     """A new :class:`Ref` holding ``init_val`` (``memory_space`` and ``kind`` are
     accepted for JAX compatibility).

@@ -31,7 +31,8 @@ import zenax.lax.jnp as jnp
 from zenax.lax import scan
 from zenax.models.optim import GradientTransformation, apply_updates
 from zenax.tracer.tree_util import tree_leaves, tree_map
-from zenax.transforms import jit, value_and_grad
+from zenax.transforms import checkpoint, jit, value_and_grad
+from zenax.transforms.remat_budget import memory_budget as budget_policy
 
 
 def _split_micro_batches(batch, accumulate: int):
@@ -48,7 +49,8 @@ def _split_micro_batches(batch, accumulate: int):
 
 
 def make_train_step(loss_fn: Callable, optimizer: GradientTransformation, *,
-                    has_aux: bool = False, accumulate: int = 1) -> Callable:
+                    has_aux: bool = False, accumulate: int = 1,
+                    memory_budget: int | float | None = None) -> Callable:
     """A jit-compiled train step ``(params, opt_state, batch) -> (params, opt_state,
     loss)`` for ``loss_fn(params, batch) -> scalar loss``.
 
@@ -58,7 +60,10 @@ def make_train_step(loss_fn: Callable, optimizer: GradientTransformation, *,
     ``zenax.lax.scan`` (so only one micro-batch's activations are alive at a time); the
     optimizer then takes one step.  For a loss that is a mean over the batch this equals
     one step on the whole batch.  The returned loss (and every aux leaf) is the mean over
-    the micro-batches.
+    the micro-batches.  With ``memory_budget`` (bytes as an ``int``, or a fraction in
+    [0, 1] of what saving everything keeps), the loss is ``zenax.checkpoint``-ed with
+    ``checkpoint_policies.memory_budget``: the backward pass keeps at most that much and
+    recomputes the rest, at the least cost the policy finds.
 
     >>> opt = optim.adam(1e-3)
     >>> step = training.make_train_step(lambda p, b: jnp.mean(b @ p), opt, accumulate=2)
@@ -73,6 +78,13 @@ def make_train_step(loss_fn: Callable, optimizer: GradientTransformation, *,
     if not isinstance(accumulate, int) or accumulate < 1:
         raise ValueError(f"make_train_step: accumulate must be a positive int (the number of "
                          f"micro-batches); received {accumulate!r}.")
+    if memory_budget is not None:
+        try:
+            policy = budget_policy(memory_budget)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"make_train_step: memory_budget={memory_budget!r} is not a "
+                            f"budget: {err}") from None
+        loss_fn = checkpoint(loss_fn, policy=policy)
     grad_fn = value_and_grad(loss_fn, has_aux=has_aux)
 
     def loss_and_grads(params, batch):

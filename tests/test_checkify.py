@@ -128,6 +128,45 @@ def test_throw_and_unfunctionalized_check_match_jax():
         checkify.check(jnp.ones(2) > 0, "x")
 
 
+def test_pmap_and_shard_map_give_one_error_per_device_as_jax():
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    def body(lib, ck):
+        def f(x):
+            ck.check(lib.numpy.all(x > 0), "bad x {x}", x=x)
+            return lib.numpy.log(lib.lax.pmean(x, "i"))
+        return f
+
+    n = 4
+    xs = np.array([1.0, -2.0, 3.0, -4.0], np.float32)
+    pmapped = {lib: lib.pmap(body(lib, ck), axis_name="i", devices=jax.devices()[:n])
+               for lib, ck in ((zenax, checkify), (jax, jcheckify))}
+    for x in (np.ones(n, np.float32), xs):
+        for errors in ("user_checks", "float_checks"):
+            _same(*checkify.checkify(pmapped[zenax], errors=getattr(checkify, errors))(x),
+                  *jcheckify.checkify(pmapped[jax], errors=getattr(jcheckify, errors))(x))
+    mesh = Mesh(np.array(jax.devices()[:n]), ("i",))
+    x = jax.device_put(xs, NamedSharding(mesh, PartitionSpec("i")))
+    spec = PartitionSpec("i")
+    zf = zenax.shard_map(lambda v: (checkify.check(jnp.all(v > 0), "neg {}", v), v * 2)[1],
+                         mesh=mesh, in_specs=spec, out_specs=spec)
+    jf = jax.shard_map(lambda v: (jcheckify.check(jjnp.all(v > 0), "neg {}", v), v * 2)[1],
+                       mesh=mesh, in_specs=spec, out_specs=spec)
+    _same(*checkify.checkify(zenax.jit(zf))(x), *jcheckify.checkify(jax.jit(jf))(x))
+
+
+def test_payload_is_formatted_as_arrays_as_jax():
+    def program(ck):
+        def f(x):
+            ck.check(x > 0, "bad tree {}", {"b": x})
+            return x
+        return f
+
+    x = jjnp.float32(-1.0)   # checkify closes over its arguments
+    assert checkify.checkify(program(checkify))(x)[0].get() == \
+        jcheckify.checkify(program(jcheckify))(x)[0].get()
+
+
 def test_io_callback():
     seen = []
 

@@ -69,15 +69,34 @@ def test_aliases_share_one_compiled_function():
 
 @pytest.mark.parametrize("name,call", [
     ("add", lambda np_: np_.add(X, 1.0)),        # a Python scalar: weak, stays a literal
-    ("multiply", lambda np_: np_.multiply(np.ones((3, 4), np.float32), X)),   # NumPy
+    ("power", lambda np_: np_.power(X, np.int32(3))),   # a NumPy scalar: may be static
     ("sum", lambda np_: np_.sum(X, where=X > 0)),  # an array keyword
     ("sum", lambda np_: np_.sum(X, axis=[0, 1])),  # an unhashable static
     ("where", lambda np_: np_.where(X > 0)),        # where's one-argument form
-], ids=["python-scalar", "numpy-operand", "array-keyword", "list-axis", "where-nonzero"])
+], ids=["python-scalar", "numpy-scalar", "array-keyword", "list-axis", "where-nonzero"])
 def test_other_calls_take_the_plain_path_with_jax_results(name, call):
     size = getattr(znp, name).eager_compiled._cache_size()
     assert_same(call(znp), call(jjnp), **TOL)
     assert getattr(znp, name).eager_compiled._cache_size() == size
+
+
+def test_numpy_arrays_run_compiled_with_jax_bits():
+    """JAX's jitted ``jax.numpy`` functions take NumPy arrays as arguments, so a call on
+    NumPy data gives the same bits as on ``jax.Array``s (one executable, one fusion).
+    float64 inputs are canonicalized to float32 as JAX does; complex ``vdot`` rounds
+    differently op by op (Optax's ``tree_vdot`` test compares the two to 1e-7)."""
+    r = np.random.RandomState(0)
+    a, b = r.randn(20) + 1j * r.randn(20), r.randn(20)
+    for name, args in [("vdot", (a, b)), ("multiply", (np.ones((3, 4), np.float32), X)),
+                       ("matmul", (r.randn(3, 4), r.randn(4, 2))), ("sum", (r.randn(5, 7),))]:
+        fn = getattr(znp, name)
+        calls = fn.compiled_calls
+        out = fn(*args)
+        assert fn.compiled_calls == calls + 1, name
+        expected = getattr(jjnp, name)(*args)
+        assert out.dtype == expected.dtype and out.shape == expected.shape, name
+        np.testing.assert_array_equal(out, expected, err_msg=name)
+        np.testing.assert_array_equal(out, fn(*[jjnp.asarray(x) for x in args]), err_msg=name)
 
 
 def test_transforms_see_the_plain_function():

@@ -203,4 +203,6 @@ def test_decisions_and_offload_policy():
     both = zenax.checkpoint_policies.save_from_both_policies(policy, policy)
     with pytest.raises(ValueError, match="booleans"):
         both(dot_general_p, dimension_numbers=(((1,), (0,)), ((), ())))
-    assert set(vars(jax.checkpoint_policies)) == set(vars(zenax.checkpoint_policies))
+    # memory_budget is zenax's own (tests/test_memory_budget.py).
+    assert set(vars(jax.checkpoint_policies)) == set(vars(zenax.checkpoint_policies)) - {
+        "memory_budget"}

@@ -172,8 +172,10 @@ def test_batched_key_and_typed_key_errors():
 
 def test_argument_errors_follow_jax():
     key = random.PRNGKey(0)
+    # JAX 0.10 takes a Python int as a 1-D shape, but not a NumPy integer.
+    assert random.uniform(key, 3).shape == jr.uniform(jr.PRNGKey(0), 3).shape == (3,)
     with pytest.raises(TypeError, match="sequence"):
-        random.uniform(key, 3)
+        random.uniform(key, np.int64(3))
     with pytest.raises(ValueError, match="must be a float or complex dtype"):
         random.normal(key, (2,), jnp.int32)
     with pytest.raises(ValueError, match="Cannot take a larger sample"):

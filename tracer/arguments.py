@@ -8,6 +8,7 @@ so the hot paths pay nothing for them.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Callable, Sequence
 
@@ -21,6 +22,18 @@ def check_callable(fname: str, fun) -> None:
     if not callable(fun):
         raise TypeError(f"{fname}: Expected a callable value as the function to transform, "
                         f"got {fun!r} of type {type(fun).__name__}.")
+
+
+def wraps(fun: Callable):
+    """``functools.wraps(fun)`` that leaves the wrapper's own name and docstring when
+    ``fun``'s are not a function's (an Equinox module's ``__name__`` may be a sentinel
+    object), as JAX's transforms do rather than fail."""
+    def decorate(wrapper):
+        try:
+            return functools.wraps(fun)(wrapper)
+        except (TypeError, AttributeError):
+            return wrapper
+    return decorate
 
 
 def positional_names(fun: Callable) -> list[str]:

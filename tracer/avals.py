@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import jax
 import numpy as np
 
 from . import dtypes
@@ -52,6 +53,13 @@ class ShapedArray:
 
     def strip_weak_type(self) -> "ShapedArray":
         return self.update(weak_type=False) if self.weak_type else self
+
+    def to_tangent_aval(self) -> "ShapedArray":
+        """The type of this value's tangents (JAX's method name, which libraries call to
+        build zero tangents): the same shape and dtype, not weak. zenax keeps an integer
+        value's tangent, always a symbolic zero, in the integer dtype where JAX uses
+        float0 (see ``lax.registry.tangent_aval``)."""
+        return self.strip_weak_type()
 
     def str_short(self) -> str:
         return f"{dtypes.short_name(self.dtype)}[{','.join(map(str, self.shape))}]"
@@ -100,6 +108,13 @@ def _array_aval(x) -> ShapedArray:
     return aval
 
 
+def is_array_stand_in(x) -> bool:
+    """Whether ``x`` is not an array but gives one through ``__jax_array__`` (Flax's
+    ``nnx.Param``), which JAX's NumPy functions take as that array. (JAX's own tracers
+    define the method too, to refuse it.)"""
+    return hasattr(type(x), "__jax_array__") and not isinstance(x, jax.Array)
+
+
 # Concrete array classes seen (jax's ArrayImpl): learned on first sight below.
 _ARRAY_IMPL_TYPES: set = set()
 
@@ -112,6 +127,10 @@ def concrete_aval(x) -> ShapedArray:
         return ShapedArray((), dtypes.python_scalar_dtype(x), weak_type=not isinstance(x, bool))
     if isinstance(x, (np.ndarray, np.generic)):
         return ShapedArray(x.shape, dtypes.canonicalize_dtype(x.dtype))
+    if is_array_stand_in(x):   # (before the duck typing below, which would take it)
+        y = x.__jax_array__()
+        aval = getattr(y, "aval", None)   # a zenax tracer's
+        return aval if isinstance(aval, ShapedArray) else concrete_aval(y)
     dtype = getattr(x, "dtype", None)
     shape = getattr(x, "shape", None)
     if dtype is not None and shape is not None and hasattr(x, "__array__"):  # jax.Array

@@ -76,6 +76,12 @@ class Trace:
     def process_primitive(self, primitive: Primitive, args, params):
         raise NotImplementedError
 
+    @property
+    def main(self) -> int:
+        """The trace's identity under JAX's older name (``trace.main``), which libraries
+        compare to tell their own tracers apart (Equinox's ``filter_jvp``)."""
+        return self.tag
+
     def is_ancestor_or_self(self, other: "Trace") -> bool:
         trace = self
         while trace is not None:

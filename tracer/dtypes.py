@@ -91,6 +91,18 @@ def result_type(*dtypes_and_weak: tuple) -> tuple[np.dtype, bool]:
     return canonicalize_dtype(dtype), bool(weak)
 
 
+def keys_result_type(dtypes) -> "np.dtype | None":
+    """``jnp.result_type``'s answer where a PRNG key dtype takes part, as JAX's: the key
+    dtype when every operand has it (Flax's ``nnx.tabulate`` asks it of a key array);
+    ``ValueError`` when it meets another dtype; None when no key dtype takes part."""
+    keys = [d for d in dtypes if is_extended(d)]
+    if not keys:
+        return None
+    if len(keys) == len(dtypes) and all(d == keys[0] for d in keys):
+        return keys[0]
+    raise ValueError(f"dtype={keys[0]} is not a valid dtype for JAX type promotion.")
+
+
 def _numeric_dtype(dtype) -> np.dtype:
     try:
         return np.dtype(dtype)

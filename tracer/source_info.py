@@ -25,11 +25,37 @@ def is_internal_file(filename: str) -> bool:
     internal = _internal_files.get(filename)
     if internal is None:
         internal = _internal_files[filename] = (
-            filename.startswith(_INTERNAL_DIRS) or any(s in filename for s in _EXTERNAL_LIBS))
+            filename.startswith(_INTERNAL_DIRS) or any(s in filename for s in _EXTERNAL_LIBS)
+            or filename.startswith(tuple(exclude_paths)))
     return internal
 
 
 _internal_files: dict[str, bool] = {}   # one entry per source file seen
+
+
+class _Exclusions(list):
+    """Paths whose frames count as internal besides zenax's own: libraries built on
+    zenax register their source folders (Flax and Equinox do, through JAX's name
+    ``traceback_util.register_exclusion``), so errors and equations point at the user's
+    line. A change forgets the cached answers."""
+
+    def append(self, path: str) -> None:
+        super().append(path)
+        _internal_files.clear()
+
+    def remove(self, path: str) -> None:
+        super().remove(path)
+        _internal_files.clear()
+
+
+exclude_paths = _Exclusions()
+
+
+def register_exclusion(path: str) -> None:
+    """Count the frames of files under ``path`` as internal (hidden from tracebacks,
+    skipped when recording the user's line)."""
+    if path not in exclude_paths:
+        exclude_paths.append(path)
 
 
 class SourceInfo(NamedTuple):

@@ -12,7 +12,8 @@ import numpy as np
 
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero
-from zenax.tracer.arguments import arg_leaf_names, check_callable, check_leaves, check_outputs
+from zenax.tracer.arguments import (arg_leaf_names, check_callable, check_leaves, check_outputs,
+                                    is_valid_leaf, wraps)
 from zenax.tracer.core import bind, current_trace, eval_trace, get_aval
 from zenax.tracer.ir import ClosedJaxpr, eval_jaxpr
 from zenax.tracer.source_info import api_boundary
@@ -47,6 +48,11 @@ def flatten_fun(fun: Callable, in_tree, has_aux: bool = False, name: str = "tran
                                 f"{type(out).__name__}: return (output, aux).")
             out, aux = out
             aux_leaves, box["aux_tree"] = tree_flatten(aux)
+            # Leaves that are not arrays (a string, a function) pass beside the transform,
+            # as JAX's do: only arrays can be a transform's outputs.
+            box["aux_static"] = {i: x for i, x in enumerate(aux_leaves)
+                                 if not is_valid_leaf(x)}
+            aux_leaves = [x for i, x in enumerate(aux_leaves) if i not in box["aux_static"]]
         flat, box["tree"] = tree_flatten(out)
         check_outputs(name, out, flat)
         box["n_out"] = len(flat)
@@ -57,8 +63,12 @@ def flatten_fun(fun: Callable, in_tree, has_aux: bool = False, name: str = "tran
 def split_aux(box, flat_outs):
     """``(main outputs, aux value or None)`` from a flat function's outputs."""
     n = box["n_out"]
-    aux = tree_unflatten(box["aux_tree"], flat_outs[n:]) if "aux_tree" in box else None
-    return flat_outs[:n], aux
+    if "aux_tree" not in box:
+        return flat_outs[:n], None
+    arrays, static = iter(flat_outs[n:]), box["aux_static"]
+    leaves = [static[i] if i in static else next(arrays)
+              for i in range(box["aux_tree"].num_leaves)]
+    return flat_outs[:n], tree_unflatten(box["aux_tree"], leaves)
 
 
 def _full(aval, value):
@@ -351,7 +361,7 @@ def _value_and_grad(name, fun, argnums, has_aux, holomorphic, allow_int):
     """``value_and_grad``; errors name the public function (``name``) the user called."""
     check_callable(name, fun)
 
-    @functools.wraps(fun)
+    @wraps(fun)
     @api_boundary
     def value_and_grad_f(*args, **kwargs):
         single, nums = _normalize_argnums(name, argnums, len(args))
@@ -393,7 +403,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     _check_reduce_axes("grad", reduce_axes)
     vg = _value_and_grad("grad", fun, argnums, has_aux, holomorphic, allow_int)
 
-    @functools.wraps(fun)
+    @wraps(fun)
     @api_boundary
     def grad_f(*args, **kwargs):
         if has_aux:

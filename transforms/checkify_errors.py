@@ -141,7 +141,7 @@ class Error:
                     best = (code, effect)
         if best is None:
             return None
-        payload = [np.asarray(x)[idx] for x in self._payload[best[1]]]
+        payload = [x[idx] for x in self._payload[best[1]]]  # arrays, as JAX formats them
         return _exception_makers[best[0]](payload)
 
     def throw(self) -> None:

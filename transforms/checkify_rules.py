@@ -12,7 +12,8 @@ the error, a loop carries it.  Both need the error's effects known before the bo
 staged, so each body is first traced once to learn which effects it adds (placeholders,
 never set, fill them in).  ``jit_call`` and ``remat`` are re-bound on their checkified
 body (cached per body, so a jitted function still compiles once); the custom-derivative
-calls are checked through their primal body.
+calls are checked through their primal body; a ``shard_map`` (and so ``pmap``) checks
+its body on every device and gives back one error per device.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import weakref
 from typing import Callable
 
 import numpy as np
+from jax.sharding import PartitionSpec as P
 
 import zenax.lax.jnp as jnp
 from zenax.tracer.avals import ShapedArray
@@ -33,6 +35,7 @@ from zenax.lax.control_flow import scan, switch, while_loop
 
 from .checkify_errors import (DivisionByZeroError, Error, NaNError, OOBError,
                               add_placeholder_effects, assert_func, update_error)
+from .shard_map_primitive import (bind_shard_map, body_axis_env, spec_vma, typed_body)
 
 # name -> rule(primitive, error, enabled_errors, *invals, **params) -> (error, outvals)
 error_checks: dict[str, Callable] = {}
@@ -305,7 +308,40 @@ def _custom_call_rule(prim, error, enabled, *args, call_jaxpr, **params):
     return _run_closed(call_jaxpr, enabled, error, args)
 
 
+def _shard_map_rule(prim, error, enabled, *args, jaxpr, mesh, in_specs, out_specs, check_vma,
+                    manual_axes):
+    """Check the body on every device (``shard_map``, so ``pmap``): the incoming error
+    enters replicated and each device's error leaves stacked along a new leading axis
+    split over the manual mesh axes: a batched error, reported per device as JAX's
+    ("at mapped index 1: ...")."""
+    err_leaves, err_tree = tree_flatten(error)
+    n_err, box = len(err_leaves), {}
+
+    def flat(*xs):
+        err, outs = _run_closed(jaxpr, enabled, tree_unflatten(err_tree, xs[:n_err]),
+                                xs[n_err:])
+        leaves, box["tree"] = tree_flatten(err)
+        return [jnp.expand_dims(x, 0) for x in leaves] + list(outs)
+
+    with body_axis_env(mesh, manual_axes, check_vma):
+        closed, _ = trace_to_jaxpr(flat, [get_aval(x) for x in err_leaves]
+                                   + list(jaxpr.in_avals))
+    body, consts = closed_to_open(closed)
+    n_out_err = box["tree"].num_leaves
+    axes = tuple(n for n in mesh.axis_names if n in manual_axes)
+    specs_in = (P(),) * (len(consts) + n_err) + tuple(in_specs)
+    specs_out = (P(axes),) * n_out_err + tuple(out_specs)
+    if check_vma:
+        body, _ = typed_body(body, specs_in, [spec_vma(s) for s in specs_out], mesh,
+                             manual_axes)
+    outs = bind_shard_map([*consts, *err_leaves, *args], jaxpr=body, mesh=mesh,
+                          in_specs=specs_in, out_specs=specs_out, check_vma=check_vma,
+                          manual_axes=manual_axes)
+    return tree_unflatten(box["tree"], outs[:n_out_err]), outs[n_out_err:]
+
+
 error_checks["jit_call"] = _call_rule
 error_checks["remat"] = _call_rule
 error_checks["custom_jvp_call"] = _custom_call_rule
 error_checks["custom_vjp_call"] = _custom_call_rule
+error_checks["shard_map"] = _shard_map_rule

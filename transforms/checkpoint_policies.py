@@ -21,6 +21,8 @@ from zenax.lax.convolution import conv_general_dilated_p
 from zenax.lax.debugging import name_p
 from zenax.lax.matmul import dot_general_p
 
+from .remat_budget import memory_budget
+
 __all__ = ["Offloadable", "Recompute", "Saveable", "checkpoint_policies"]
 
 
@@ -166,4 +168,5 @@ checkpoint_policies = types.SimpleNamespace(
     save_any_names_but_these=save_any_names_but_these,
     save_only_these_names=save_only_these_names,
     save_from_both_policies=save_from_both_policies,
-    save_and_offload_only_these_names=save_and_offload_only_these_names)
+    save_and_offload_only_these_names=save_and_offload_only_these_names,
+    memory_budget=memory_budget)    # zenax's own: see remat_budget.py

@@ -57,7 +57,9 @@ def _cond_jvp(primals, tangents, *, branches):
     index, *ops = primals
     op_tangents = tangents[1:]
     nonzero = [type(t) is not Zero for t in op_tangents]
-    new = [jvp_jaxpr(b, nonzero) for b in branches]
+    # Every branch must give the same outputs: a tangent for each differentiable one.
+    instantiate_out = [differentiable(a) for a in branches[0].out_avals]
+    new = [jvp_jaxpr(b, nonzero, instantiate_out) for b in branches]
     out_has_t = new[0][1]
     outs = bind(cond_p, index, *ops, *[t for t in op_tangents if type(t) is not Zero],
                 branches=tuple(j for j, _ in new))

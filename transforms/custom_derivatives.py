@@ -51,13 +51,21 @@ def _instantiate_tangent(t, x):
     return t
 
 
+def _zero_positions(ts, avals) -> tuple:
+    """Where the symbolic zeros are, for the rules of functions with symbolic_zeros: the
+    ``Zero`` tangents, and those of integer values (JAX's float0 ones)."""
+    return tuple(i for i, (t, a) in enumerate(zip(ts, avals))
+                 if type(t) is Zero or not dtypes.is_inexact(a.dtype))
+
+
 # =========================================================================== custom_jvp
 
 def _custom_jvp_call_jvp(primals, tangents, *, call_jaxpr, jvp, num_consts):
     _check_no_const_tangents(tangents, num_consts, "custom_jvp")
-    ps = primals[num_consts:]
-    ts = [_instantiate_tangent(t, p) for t, p in zip(tangents[num_consts:], ps)]
-    out, t_out = jvp(list(ps), ts)
+    ps, ts = primals[num_consts:], tangents[num_consts:]
+    zeros = _zero_positions(ts, [get_aval(p) for p in ps])
+    ts = [_instantiate_tangent(t, p) for t, p in zip(ts, ps)]
+    out, t_out = jvp(list(ps), ts, zeros)
     t_out = [t if dtypes.is_inexact(a.dtype) else Zero(tangent_aval(a))
              for t, a in zip(t_out, call_jaxpr.out_avals)]
     return list(out), t_out
@@ -76,17 +84,18 @@ class _BatchedJVP:
 
     def __init__(self, jvp, size, axis_name, dims):
         self.call = original_call(jvp)     # (for printing: the function's names)
-        self._both = _batched(lambda *xs: _jvp_outputs(jvp, xs), size, axis_name,
-                              list(dims) * 2)
+        self._jvp, self._size, self._axis_name, self._dims = jvp, size, axis_name, list(dims)
 
-    def __call__(self, primals, tangents):
-        outs = self._both(*primals, *tangents)
+    def __call__(self, primals, tangents, zero_tangents: tuple = ()):
+        both = _batched(lambda *xs: _jvp_outputs(self._jvp, xs, zero_tangents), self._size,
+                        self._axis_name, self._dims * 2)
+        outs = both(*primals, *tangents)
         return outs[:len(outs) // 2], outs[len(outs) // 2:]
 
 
-def _jvp_outputs(jvp, xs):
+def _jvp_outputs(jvp, xs, zero_tangents):
     n = len(xs) // 2
-    out, t_out = jvp(list(xs[:n]), list(xs[n:]))
+    out, t_out = jvp(list(xs[:n]), list(xs[n:]), zero_tangents)
     return list(out) + [instantiate(t) for t in t_out]
 
 
@@ -116,7 +125,8 @@ def _custom_vjp_call_jvp(primals, tangents, *, call_jaxpr, fwd, bwd, num_consts,
 def _fwd_and_custom_lin(ps, tangents, fwd, bwd, in_avals, jvp_by_transpose):
     """Run ``fwd`` now; the output tangents come from a ``custom_lin`` equation whose
     transpose calls ``bwd``."""
-    out, res = fwd(*ps)
+    zeros = _zero_positions(tangents, [get_aval(p) for p in ps])
+    out, res = fwd(*ps, perturbed=tuple(i not in zeros for i in range(len(ps))))
     ts = [_instantiate_tangent(t, p) for t, p in zip(tangents, ps)]
     out_avals = tuple(tangent_aval(get_aval(o)) for o in out)
     t_out = bind(custom_lin_p, *res, *ts, num_res=len(res), bwd=bwd, in_avals=in_avals,
@@ -126,10 +136,10 @@ def _fwd_and_custom_lin(ps, tangents, fwd, bwd, in_avals, jvp_by_transpose):
     return list(out), t_out
 
 
-def _vmap_bwd(bwd, size, res, cts):
+def _vmap_bwd(bwd, size, res, cts, zero_cts: tuple = ()):
     """``bwd`` over a batch: residuals and cotangents batched at axis 0, results too."""
     n = len(res)
-    return vmap_flat(lambda *xs: bwd(list(xs[:n]), list(xs[n:])), size, None,
+    return vmap_flat(lambda *xs: bwd(list(xs[:n]), list(xs[n:]), zero_cts), size, None,
                      [0] * (n + len(cts)), list(res) + list(cts), lambda k: [0] * k)
 
 
@@ -152,19 +162,18 @@ class _BatchedVJP:
     def __init__(self, fwd, bwd, size, axis_name, dims):
         self.call = original_call(fwd)     # (for printing: the function's names)
         self.size, self.dims, self.n_out, self._bwd = size, list(dims), None, bwd
+        self._fwd, self._axis_name = fwd, axis_name
 
+    def fwd(self, *primals, perturbed: tuple | None = None):
         def fwd_leaves(*xs):
-            out, res = fwd(*xs)
+            out, res = self._fwd(*xs, perturbed=perturbed)
             self.n_out = len(out)
             return list(out) + list(res)
-        self._fwd = _batched(fwd_leaves, size, axis_name, dims)
-
-    def fwd(self, *primals):
-        outs = self._fwd(*primals)
+        outs = _batched(fwd_leaves, self.size, self._axis_name, self.dims)(*primals)
         return outs[:self.n_out], outs[self.n_out:]
 
-    def bwd(self, res, cts):
-        cts_in = _vmap_bwd(self._bwd, self.size, res, cts)
+    def bwd(self, res, cts, zero_cts: tuple = ()):
+        cts_in = _vmap_bwd(self._bwd, self.size, res, cts, zero_cts)
         # Back to the operands' layout; an unbatched operand sums over the batch.
         return [red.reduce_sum(c, (0,)) if d is not_mapped else moveaxis(c, 0, d)
                 for c, d in zip(cts_in, self.dims)]
@@ -180,8 +189,9 @@ batch_rules[custom_vjp_call_p] = _custom_vjp_call_batch
 
 def _custom_lin_transpose(cts, *args, num_res, bwd, in_avals, out_avals, jvp_by_transpose):
     res = args[:num_res]
+    zeros = _zero_positions(cts, out_avals)
     cts = [zeros_like_aval(a) if type(c) is Zero else c for c, a in zip(cts, out_avals)]
-    cts_in = bwd(list(res), cts)
+    cts_in = bwd(list(res), cts, zeros)
     return [None] * num_res + list(cts_in)
 
 
@@ -207,8 +217,8 @@ def _custom_lin_batch(args, dims, *, num_res, bwd, in_avals, out_avals, jvp_by_t
     size = next(get_aval(x).shape[d] for x, d in zip(args, dims) if d is not not_mapped)
     args = [bdim_at_front(x, d, size) for x, d in zip(args, dims)]
 
-    def batched_bwd(res, cts):
-        return _vmap_bwd(bwd, size, res, cts)
+    def batched_bwd(res, cts, zero_cts=()):
+        return _vmap_bwd(bwd, size, res, cts, zero_cts)
 
     batch = lambda avals: tuple(a.update(shape=(size,) + a.shape) for a in avals)
     outs = bind(custom_lin_p, *args, num_res=num_res, bwd=batched_bwd,
@@ -244,10 +254,11 @@ def _jvp_trace_custom_jvp(trace: JVPTrace, call):
     primals, tangents = zip(*map(trace.lift, call.flat)) if call.flat else ((), ())
     if all(type(t) is Zero for t in tangents):
         return NotImplemented
+    zeros = _zero_positions(tangents, [get_aval(p) for p in primals])
     ts = [_instantiate_tangent(t, p) for t, p in zip(tangents, primals)]
     with set_current_trace(trace.parent), \
             provenance.jvp_rule(custom_jvp_call_p, call.flat, {}, primals):
-        out, t_out = call.jvp(list(primals), ts)
+        out, t_out = call.jvp(list(primals), ts, zeros)
     return [trace.wrap(p, t if dtypes.is_inexact(get_aval(p).dtype) else
                        Zero(tangent_aval(get_aval(p)))) for p, t in zip(out, t_out)]
 
@@ -272,6 +283,10 @@ class _BatchedCustomJVPCall:
         self.fun_flat = _batched(call.fun_flat, trace.axis_size, trace.axis_name, dims)
         self.jvp = _BatchedJVP(call.jvp, trace.axis_size, trace.axis_name, dims)
 
+    def stage(self, fun_flat, flat: list):
+        # Nested vmaps batch a batched call: the call at the bottom stages.
+        return self.call.stage(fun_flat, flat)
+
     def stage_and_bind(self):
         return bind_custom_jvp(self.call, self.fun_flat, self.jvp, self.flat)
 
@@ -286,6 +301,9 @@ class _BatchedCustomVJPCall:
         self.fun_flat = _batched(call.fun_flat, trace.axis_size, trace.axis_name, dims)
         batched = _BatchedVJP(call.fwd, call.bwd, trace.axis_size, trace.axis_name, dims)
         self.fwd, self.bwd = batched.fwd, batched.bwd
+
+    def stage(self, fun_flat, flat: list):
+        return self.call.stage(fun_flat, flat)   # as _BatchedCustomJVPCall.stage
 
     def stage_and_bind(self):
         return bind_custom_vjp(self.call, self.fun_flat, self.fwd, self.bwd, self.flat,

@@ -20,15 +20,13 @@ _wrappers: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
 
 
 def has_refs(args: tuple, kwargs: dict) -> bool:
-    """Whether a top-level argument, or an element of a top-level tuple/list/dict
-    argument, is a Ref (a cheap check for jit's call path)."""
+    """Whether any leaf of the arguments is a Ref, however deep (Flax NNX passes a
+    module's refs inside its state tree). jit asks only off its cache-hit fast path."""
     for a in (*args, *kwargs.values()):
         if type(a) is Ref:
             return True
-        if type(a) in (tuple, list) and any(type(x) is Ref for x in a):
-            return True
-        if type(a) is dict and any(type(x) is Ref for x in a.values()):
-            return True
+        if not hasattr(a, "dtype") and any(type(x) is Ref for x in tree_flatten(a)[0]):
+            return True   # (an array argument has a dtype: no tree to walk)
     return False
 
 

@@ -15,6 +15,7 @@ import inspect
 from typing import Callable, Iterable, Sequence
 
 import jax
+import numpy as np
 
 from zenax.tracer.ad_types import Zero, is_undefined_primal, not_mapped
 from zenax.tracer.arguments import check_callable
@@ -133,9 +134,49 @@ def _check_concrete(name: str, concrete) -> None:
 # --------------------------------------------------------------------------- rules
 
 def _remat_lower(*args, jaxpr, prevent_cse, policy):
+    if prevent_cse and getattr(policy, "recompute_in_branch", False):
+        outs = _lower_in_branch(jaxpr, args)
+        if outs is not None:
+            return outs
     if prevent_cse and args:
         args = jax.lax.optimization_barrier(list(args))
     return lower_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
+
+
+def _lower_in_branch(jaxpr: ClosedJaxpr, args) -> list | None:
+    """Lower the body as the taken branch of a ``cond`` on a predicate that is always
+    true but that XLA cannot decide, or None where that is not needed or possible.
+
+    XLA:CPU removes optimization barriers *before* common-subexpression elimination,
+    so a recomputation guarded only by a barrier is merged back into the forward
+    pass's values (and those stay alive: no memory is saved).  Code inside a branch
+    cannot be merged with code outside it, and the ``cond`` cannot run before all its
+    operands -- the cotangents included -- exist, so the recomputation also happens
+    late, where the backward pass needs it.  Other backends keep the barrier (a ``cond``
+    there costs a predicate read on the host).
+    """
+    if jax.default_backend() != "cpu":
+        return None
+    source = next((x for x in args if x.size and np.dtype(x.dtype).kind in "biuf"), None)
+    if source is None:
+        return None
+    first = jax.lax.reshape(jax.lax.slice(jax.lax.reshape(source, (source.size,)), (0,), (1,)),
+                            ())
+    if first.dtype == np.bool_:
+        pred = jax.lax.bitwise_or(first, True)
+    else:   # every bit pattern has a bit set once the lowest one is: x | 1 != 0
+        if np.dtype(first.dtype).kind == "f":
+            as_bits = np.dtype(f"uint{first.dtype.itemsize * 8}")
+            first = jax.lax.bitcast_convert_type(first, as_bits)
+        pred = jax.lax.ne(jax.lax.bitwise_or(first, jax.lax.full((), 1, first.dtype)),
+                          jax.lax.full((), 0, first.dtype))
+
+    def taken(xs):
+        return lower_jaxpr(jaxpr.jaxpr, jaxpr.consts, *xs)
+
+    def never(xs):
+        return [jax.lax.full(a.shape, 0, a.dtype) for a in jaxpr.out_avals]
+    return jax.lax.cond(pred, taken, never, list(args))
 
 
 def _remat_impl(*args, jaxpr, prevent_cse, policy):
@@ -222,6 +263,29 @@ def _split_call(e: JaxprEqn, in_uk: list[bool]):
 _SPLITTABLE_CALLS = (remat_p, jit_call_p)   # operands map one to one to the body's inputs
 
 
+def saved_and_recomputed(known_eqns: Sequence[JaxprEqn], needed: set, saveable: Callable
+                         ) -> tuple[set, list[JaxprEqn]]:
+    """``(saved values, equations to recompute)`` when the unknown part reads ``needed``.
+
+    Walk the known equations backwards from what the unknown part reads: a value whose
+    equation is ``saveable`` becomes a residual (and its producer is *not* recomputed);
+    anything else is recomputed from its own inputs.
+    """
+    needed = set(needed)
+    saved_set, recompute = set(), []
+    for e in reversed(known_eqns):
+        outs_needed = [v for v in e.outvars if v in needed]
+        if not outs_needed:
+            continue
+        if saveable(e):
+            saved_set.update(outs_needed)
+        else:
+            recompute.append(e)
+            needed.update(v for v in e.invars if type(v) is not Literal)
+    recompute.reverse()
+    return saved_set, recompute
+
+
 def _remat_partial_eval(trace, args, *, jaxpr, prevent_cse, policy):
     """Known part: the primal outputs plus the values ``policy`` saves.  Unknown part: the
     rest, recomputing every unsaved intermediate from the (known) inputs."""
@@ -234,29 +298,24 @@ def _remat_partial_eval(trace, args, *, jaxpr, prevent_cse, policy):
         return policy is not None and policy(e.primitive, *[x.aval for x in e.invars],
                                              **e.params)
 
-    # Walk the known equations backwards from what the unknown part reads: a value the
-    # policy lets us save becomes a residual (and its producer is *not* recomputed);
-    # anything else is recomputed from its own inputs.
     needed = {v for e in unknown_eqns for v in e.invars
               if type(v) is not Literal and v not in unknown_vars}
-    saved_set, recompute = set(), []
-    for e in reversed(known_eqns):
-        outs_needed = [v for v in e.outvars if v in needed]
-        if not outs_needed:
-            continue
-        if saveable(e):
-            saved_set.update(outs_needed)
-        else:
-            recompute.append(e)
-            needed.update(v for v in e.invars if type(v) is not Literal)
-    recompute.reverse()
+    unknown_outs = [v for v, u in zip(j.outvars, out_uk) if u]
+    # A policy with ``split_residuals`` (memory_budget, remat_budget.py) sees the whole
+    # function: it picks the saved values and arranges the recomputation itself.
+    split = getattr(policy, "split_residuals", None)
+    if split is not None:
+        saved_set, body_eqns = split(known_eqns, unknown_eqns, needed, unknown_outs,
+                                     prevent_cse)
+    else:
+        saved_set, recompute = saved_and_recomputed(known_eqns, needed, saveable)
+        body_eqns = recompute + unknown_eqns
     saved = [v for e in known_eqns for v in e.outvars if v in saved_set]
     known_in = [v for v, u in zip(j.invars, unknowns) if not u]
     unknown_in = [v for v, u in zip(j.invars, unknowns) if u]
     known_outs = [v for v, u in zip(j.outvars, out_uk) if not u]
     known_j = dce(Jaxpr(j.constvars, known_in, known_outs + saved, known_eqns))
-    body = dce(Jaxpr(j.constvars, known_in + saved + unknown_in,
-                     [v for v, u in zip(j.outvars, out_uk) if u], recompute + unknown_eqns))
+    body = dce(Jaxpr(j.constvars, known_in + saved + unknown_in, unknown_outs, body_eqns))
     known_args = [x for x, u in zip(args, unknowns) if not u]
     unknown_args = [x for x, u in zip(args, unknowns) if u]
     with set_current_trace(trace.parent):

@@ -135,7 +135,8 @@ def _shard_map(f: Callable, *, out_specs, in_specs, mesh, axis_names, check_vma:
         if manual not in checked:
             if in_specs is not Infer:
                 check_specs("in_specs", in_specs, manual, allow_none=True)
-            check_specs("out_specs", out_specs, manual)
+            # A None in out_specs stands for a None output (an empty subtree), as JAX's.
+            check_specs("out_specs", out_specs, manual, allow_none=True)
             checked.add(manual)
         leaves, in_tree = tree_flatten(args)
         specs = _in_specs_for(in_specs, args, leaves, m, manual, name)
@@ -150,7 +151,11 @@ def _shard_map(f: Callable, *, out_specs, in_specs, mesh, axis_names, check_vma:
             out = f(*tree_unflatten(in_tree, full))
             outs, out_tree = tree_flatten(out)
             check_outputs("shard_map", out, outs)
-            return outs, broadcast_specs("out_specs", out_specs, out, name), out_tree
+            out_specs_flat = broadcast_specs("out_specs", out_specs, out, name)
+            if any(spec is None for spec in out_specs_flat):
+                raise ValueError(f"shard_map of {name}: out_specs has None where the output "
+                                 "has arrays; None stands only for a None output.")
+            return outs, out_specs_flat, out_tree
 
         key = None if any(static) else (in_tree, tuple(_aval_key(x) for x in leaves), m,
                                         manual, tuple(specs), _named_axes_in_scope())

@@ -53,11 +53,24 @@ class Lowered:
         """
         return self._lowered.compiler_ir(dialect)
 
-    def compile(self) -> "Compiled":
-        return Compiled(self._lowered.compile(), self._entry, self._name)
+    def compile(self, compiler_options: dict | None = None) -> "Compiled":
+        """Compile for the device; ``compiler_options`` (XLA flags) go to XLA as JAX's."""
+        return Compiled(self._lowered.compile(compiler_options), self._entry, self._name)
 
     def cost_analysis(self):
         return self._lowered.cost_analysis()
+
+    @property
+    def out_info(self):
+        """The outputs' shapes and dtypes: a pytree of :class:`ShapeDtypeStruct` of the
+        function's output structure (Flax's ``nnx.tabulate`` reads it).
+
+        >>> zenax.jit(lambda x: {"y": x * 2}).lower(jnp.ones(3)).out_info
+        {'y': ShapeDtypeStruct(shape=(3,), dtype=float32)}
+        """
+        return tree_unflatten(self._entry.out_tree, [
+            ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)
+            for a in self._entry.jaxpr.out_avals])
 
 
 class Compiled:

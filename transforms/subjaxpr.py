@@ -49,22 +49,29 @@ def jvp_jaxpr(closed: ClosedJaxpr, nonzero: Sequence[bool],
               instantiate_out: Sequence[bool] | None = None):
     """``(primals, nonzero tangents) -> (primals out, tangents out)``.
 
-    Output tangents are produced for differentiable outputs (or those in
-    ``instantiate_out``).  Returns ``(jaxpr, out_has_tangent)``.
+    Output tangents are produced for the differentiable outputs that depend on a nonzero
+    tangent -- the others are symbolic zeros, as in JAX -- or, with ``instantiate_out``,
+    exactly for those it marks.  Returns ``(jaxpr, out_has_tangent)``.
     """
     avals = closed.in_avals
     n = len(avals)
-    out_has_t = [differentiable(a) for a in closed.out_avals] if instantiate_out is None \
-        else list(instantiate_out)
+    box = {}
 
     def fun(*args):
         ts = iter(args[n:])
         tangents = [next(ts) if nz else Zero(tangent_aval(a)) for a, nz in zip(avals, nonzero)]
-        p_out, t_out = jvp_flat(lambda *xs: eval_closed(closed, *xs), list(args[:n]), tangents)
-        return list(p_out) + [t for t, has in zip(t_out, out_has_t) if has]
+        p_out, t_out = jvp_flat(lambda *xs: eval_closed(closed, *xs), list(args[:n]), tangents,
+                                instantiate_zeros=False)
+        if instantiate_out is None:
+            has_t = [differentiable(a) and type(t) is not Zero
+                     for a, t in zip(closed.out_avals, t_out)]
+        else:
+            has_t = list(instantiate_out)
+        box["has_t"] = has_t
+        return list(p_out) + [instantiate(t) for t, has in zip(t_out, has_t) if has]
 
     in_avals = list(avals) + [tangent_aval(a) for a, nz in zip(avals, nonzero) if nz]
-    return trace_closed(fun, in_avals), out_has_t
+    return trace_closed(fun, in_avals), box["has_t"]
 
 
 def batch_jaxpr(closed: ClosedJaxpr, size: int, dims: Sequence, axis_name=None) -> ClosedJaxpr:

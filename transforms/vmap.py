@@ -18,7 +18,8 @@ from jax.sharding import NamedSharding
 
 from zenax.tracer import leaks, provenance
 from zenax.tracer.ad_types import not_mapped
-from zenax.tracer.arguments import arg_leaf_names, check_callable, check_leaves, check_outputs
+from zenax.tracer.arguments import (arg_leaf_names, check_callable, check_leaves, check_outputs,
+                                    wraps)
 from zenax.tracer.core import (Trace, Tracer, batch_rules, bind, current_trace, get_aval,
                                set_current_trace, tracer_created)
 from zenax.tracer.source_info import api_boundary
@@ -255,7 +256,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
                         f"corresponding to the positional arguments passed to the function,"
                         f" but got {in_axes!r}.")
 
-    @functools.wraps(fun)
+    @wraps(fun)
     @api_boundary
     def vmap_f(*args, **kwargs):
         if isinstance(in_axes, tuple) and len(in_axes) != len(args):
@@ -270,8 +271,10 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
             [0] * tree_structure(kwargs).num_leaves
         # Argument names are for error messages only: worked out when one is raised.
         names = functools.lru_cache(None)(lambda: arg_leaf_names(fun, args, kwargs=kwargs))
-        check_leaves("vmap", flat_args, names)
-        flat_axes = [_canon_axis(a, get_aval(x), lambda i=i: names()[i])
+        # Unmapped arguments pass through as they are (a function, a string), as in JAX.
+        mapped = [i for i, a in enumerate(flat_axes) if a is not None]
+        check_leaves("vmap", [flat_args[i] for i in mapped], lambda: [names()[i] for i in mapped])
+        flat_axes = [_canon_axis(a, None if a is None else get_aval(x), lambda i=i: names()[i])
                      for i, (a, x) in enumerate(zip(flat_axes, flat_args))]
         sizes = {get_aval(x).shape[a] for x, a in zip(flat_args, flat_axes) if a is not None}
         if len(sizes) > 1 or (sizes and axis_size is not None and sizes != {axis_size}):

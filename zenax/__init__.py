@@ -48,7 +48,7 @@ from . import image  # noqa: F401
 from . import (ad_checkpoint, custom_batching, dtypes, flatten_util, tree,  # noqa: F401,E402
                typing)
 from zenax.transforms.checkpoint_policies import checkpoint_policies  # noqa: F401,E402
-from zenax.tracer.core import get_aval as typeof  # noqa: F401,E402
+from zenax.lax.refs import typeof  # noqa: F401,E402
 from zenax.lax.dtypes_api import float0  # noqa: F401,E402
 from zenax.lax.callbacks import pure_callback  # noqa: F401,E402
 from zenax.lax.closure_conversion import closure_convert, custom_gradient  # noqa: F401,E402
@@ -84,6 +84,6 @@ from . import ops  # noqa: F401,E402
 from . import ref  # noqa: F401,E402
 from zenax.lax.refs import Ref, ds, empty_ref, free_ref, freeze, new_ref  # noqa: F401,E402
 from . import distributed, dlpack, memory, monitoring, profiler, version  # noqa: F401,E402
-from .version import __version__  # noqa: F401,E402
+from .version import __version__, __version_info__  # noqa: F401,E402
 Device = _jax.Device
 from zenax.models.quantize import dequantize, quantize  # noqa: F401,E402

@@ -29,6 +29,11 @@ later import (modules imported while the switch was on keep the zenax modules th
 got). Known limit: a reference to ``importlib.import_module`` taken before the switch
 was installed (``from importlib import import_module``) bypasses it.
 
+A JAX module outside the public API (``jax.core``, ``jax._src.xla_bridge``) is answered
+by zenax's view of it in :mod:`zenax.compat` where there is one; while the switch is on
+the view is also an attribute of zenax's module (``jax.core`` after ``import jax``), as
+in JAX, and uninstalling removes it.
+
 >>> import zenax
 >>> zenax.install_as_jax()
 >>> import jax
@@ -66,6 +71,9 @@ importing them (first line of the script), or run the script with
 # (something may have wrapped them in turn), so after uninstall they pass straight through.
 _wrapped: dict = {"import": builtins.__import__, "import_module": importlib.import_module}
 _state = {"on": False}
+# The views of JAX's internal modules bound as attributes of zenax's modules while the
+# switch is on (``zenax.core``): (module, attribute name), removed by uninstalling.
+_attached: list[tuple[types.ModuleType, str]] = []
 
 
 def _is_jax(name: str) -> bool:
@@ -87,9 +95,15 @@ def _zenax_module(jax_name: str) -> types.ModuleType:
         if not (e.name and (zenax_name == e.name or zenax_name.startswith(e.name + "."))):
             raise  # a module zenax itself needs is missing: not ours to rename
     module = importlib.import_module("zenax")
-    for part in jax_name.split(".")[1:]:
-        module = getattr(module, part, None)
+    parts = jax_name.split(".")
+    for i, part in enumerate(parts[1:], start=2):
+        parent, module = module, getattr(module, part, None)
         if not isinstance(module, types.ModuleType):
+            view = _internal_view(jax_name)
+            if view is not None:
+                if _state["on"]:
+                    _attach(parent, part, _internal_view(".".join(parts[:i])))
+                return view
             what = ("JAX's internal API" if part.startswith("_") and part != "__init__"
                     else "a part of JAX")
             raise ModuleNotFoundError(
@@ -97,6 +111,27 @@ def _zenax_module(jax_name: str) -> types.ModuleType:
                 f"(zenax.install_as_jax() maps `import jax...` to zenax's modules)",
                 name=jax_name)
     return module
+
+
+def _internal_view(jax_name: str) -> types.ModuleType | None:
+    """zenax's view of a JAX module outside the public API (``jax.core`` ->
+    ``zenax.compat.core``), for the libraries that import one; None if there is none."""
+    view_name = "zenax.compat" + jax_name[len("jax"):]
+    try:
+        return importlib.import_module(view_name)
+    except ModuleNotFoundError as e:
+        if e.name and (view_name == e.name or view_name.startswith(e.name + ".")):
+            return None
+        raise
+
+
+def _attach(parent: types.ModuleType, name: str, view: types.ModuleType) -> None:
+    """Make ``view`` the attribute ``name`` of zenax's module ``parent`` (``zenax.core``
+    for ``jax.core``), as the import system binds a submodule in its package: code that
+    ran ``import jax.core`` then reads ``jax.core.Tracer``. Undone by uninstalling."""
+    if not parent.__name__.startswith("zenax.compat") and not hasattr(parent, name):
+        setattr(parent, name, view)
+        _attached.append((parent, name))
 
 
 def _import(name, globals=None, locals=None, fromlist=(), level=0):
@@ -123,6 +158,9 @@ def _is_jax_submodule(name: str) -> bool:
     if isinstance(getattr(real_parent, attr, None), types.ModuleType):
         return True
     path = getattr(real_parent, "__path__", None)
+    if real_parent is None and _is_jax(parent):  # `from jax.extend import x`, jax.extend
+        spec = importlib.util.find_spec(parent)  # not loaded yet: where it is, not running it
+        path = spec.submodule_search_locations if spec is not None else None
     return path is not None and importlib.machinery.PathFinder.find_spec(name, path) is not None
 
 
@@ -154,13 +192,34 @@ def _offending_modules() -> list[str]:
 
 def _load_counterparts(zenax: types.ModuleType) -> None:
     """Import zenax's counterpart of every submodule that ``import jax`` makes an
-    attribute (``jax.sharding`` needs no import of its own in JAX)."""
+    attribute (``jax.sharding`` needs no import of its own in JAX), and bind the views
+    of the internal ones that have one (``jax.core``, ``jax._src``)."""
     import jax as real_jax
     for name, value in vars(real_jax).items():
-        if (isinstance(value, types.ModuleType) and not name.startswith("_")
-                and not hasattr(zenax, name)
-                and importlib.util.find_spec(f"zenax.{name}") is not None):
+        if not isinstance(value, types.ModuleType) or hasattr(zenax, name):
+            continue
+        if not name.startswith("_") and importlib.util.find_spec(f"zenax.{name}") is not None:
             importlib.import_module(f"zenax.{name}")
+        else:
+            view = _internal_view(f"jax.{name}")
+            if view is not None:
+                _attach(zenax, name, view)
+
+
+# zenax's own version attributes, replaced while the switch is on: (module, name, value).
+_replaced: list[tuple[types.ModuleType, str, object]] = []
+
+
+def _report_jax_version(zenax: types.ModuleType) -> None:
+    """Libraries choose code paths by ``jax.__version_info__`` (Flax: ``<= (0, 4, 33)``
+    means JAX's old trace API; Equinox: ``>= (0, 5, 1)``), so while the switch is on,
+    ``jax.__version__`` and ``jax.version.__version__`` give the version of the JAX API
+    that zenax implements: the installed JAX's. Uninstalling gives zenax's own back."""
+    import jax as real_jax
+    for module in (zenax, zenax.version):
+        for name in ("__version__", "__version_info__"):
+            _replaced.append((module, name, getattr(module, name)))
+            setattr(module, name, getattr(real_jax.version, name))
 
 
 def is_installed() -> bool:
@@ -195,6 +254,7 @@ def install_as_jax() -> None:
         raise RuntimeError(_ALREADY_IMPORTED.format(found=", ".join(packages)))
     import zenax  # the modules the switch hands out must exist first
     _load_counterparts(zenax)
+    _report_jax_version(zenax)
     if builtins.__import__ is not _import:
         _wrapped["import"] = builtins.__import__
         builtins.__import__ = _import
@@ -221,6 +281,13 @@ def uninstall_as_jax() -> None:
         builtins.__import__ = _wrapped["import"]
     if importlib.import_module is _import_module:
         importlib.import_module = _wrapped["import_module"]
+    while _attached:
+        module, name = _attached.pop()
+        if name in vars(module):
+            delattr(module, name)
+    while _replaced:
+        module, name, value = _replaced.pop()
+        setattr(module, name, value)
     _state["on"] = False
 
 

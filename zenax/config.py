@@ -65,6 +65,18 @@ def read(name: str):
     return getattr(jax.config, name)
 
 
+def parse_flags_with_absl() -> None:
+    """Apply the ``--jax_...`` command-line flags parsed by absl, as
+    ``jax.config.parse_flags_with_absl()`` (test suites call it): the back end's options
+    go to JAX's config, zenax's own switches (``--jax_disable_jit``, ...) here."""
+    jax.config.parse_flags_with_absl()
+    import absl.flags   # absl is not one of zenax's (or JAX's) requirements
+    flags = absl.flags.FLAGS
+    for name in (*_JIT_OPTIONS, *_values, "jax_check_tracer_leaks"):
+        if name in flags and flags[name].present:
+            update(name, flags[name].value)
+
+
 def __getattr__(name):
     if name.startswith(("jax_", "zenax_")):
         return read(name)

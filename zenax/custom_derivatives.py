@@ -9,18 +9,17 @@ Array(7., dtype=float32, weak_type=True)
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
 
 import zenax.lax.jnp as jnp
 from zenax.lax.closure_conversion import closure_convert, custom_gradient  # noqa: F401
-from zenax.lax.custom_derivatives import (custom_jvp, custom_jvp_call_p, custom_vjp,  # noqa: F401
+from zenax.lax.custom_derivatives import (CustomVJPPrimal, SymbolicZero,  # noqa: F401
+                                          custom_jvp, custom_jvp_call_p, custom_vjp,
                                           custom_vjp_call_p)
+from zenax.lax.custom_derivatives import symbolic_tangent_aval as _tangent_aval
 from zenax.lax.dtypes_api import float0
-from zenax.tracer import dtypes
-from zenax.tracer.core import get_aval
 from zenax.tracer.tree_util import tree_map
 from zenax.transforms.linear_call import linear_call, linear_call_p  # noqa: F401
 
@@ -32,42 +31,8 @@ __all__ = [
 
 
 # ========================================================================= symbolic zeros
-
-class SymbolicZero:
-    """A tangent known to be zero, carried by its abstract value (shape and dtype) only.
-
-    Attribute lookups (``shape``, ``dtype``, ``ndim``, ...) go to the abstract value.
-
-    >>> z = zenax.custom_derivatives.SymbolicZero.from_primal_value(jnp.ones((2, 3)))
-    >>> z, z.shape, z.dtype
-    (SymbolicZero, (2, 3), dtype('float32'))
-    """
-
-    def __init__(self, aval) -> None:
-        self.aval = aval
-
-    def __repr__(self) -> str:
-        return type(self).__name__
-
-    def __getattr__(self, name: str):
-        if name == "aval":          # not set yet (e.g. while unpickling)
-            raise AttributeError(name)
-        return getattr(self.aval, name)
-
-    @staticmethod
-    def from_primal_value(val: Any) -> "SymbolicZero":
-        """The symbolic zero tangent of the primal ``val``."""
-        return SymbolicZero(_tangent_aval(val))
-
-
-def _tangent_aval(x):
-    """A primal's tangent type: the same for inexact dtypes (weak type kept, as JAX's
-    ``to_tangent_aval``), float0 for integers and booleans."""
-    aval = get_aval(x)
-    if dtypes.is_inexact(aval.dtype):
-        return aval
-    return aval.update(dtype=float0, weak_type=False)
-
+# SymbolicZero and CustomVJPPrimal live in lax/custom_derivatives.py, whose custom_jvp /
+# custom_vjp hand them to rules defined with symbolic_zeros=True.
 
 def zero_from_primal(val: Any, symbolic_zeros: bool = False) -> Any:
     """Zero tangents for the pytree of primals ``val``: arrays of zeros (float0 ones for
@@ -84,18 +49,6 @@ def zero_from_primal(val: Any, symbolic_zeros: bool = False) -> Any:
             return np.zeros(aval.shape, float0)
         return jnp.zeros_like(x)         # keeps a Python scalar's weak type, as JAX
     return tree_map(zero, val)
-
-
-@dataclasses.dataclass(slots=True)
-class CustomVJPPrimal:
-    """A primal argument of a ``custom_vjp`` forward rule with ``symbolic_zeros``: its
-    value and whether a derivative flows into it.
-
-    >>> zenax.custom_derivatives.CustomVJPPrimal(1.0, perturbed=False)
-    CustomVJPPrimal(value=1.0, perturbed=False)
-    """
-    value: Any
-    perturbed: bool
 
 
 def custom_vjp_primal_tree_values(tree: Any) -> Any:

@@ -65,11 +65,42 @@ class _DispatchingHelper:
         return _DispatchingRef(self._array, index, self._jax_helper[index])
 
 
+# JAX's binary operators, each with the one Python reflects it to.
+_REFLECTED = {
+    **{f"__{op}__": f"__r{op}__" for op in (
+        "add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "divmod", "pow",
+        "lshift", "rshift", "and", "or", "xor")},
+    **{f"__r{op}__": f"__{op}__" for op in (
+        "add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "divmod", "pow",
+        "lshift", "rshift", "and", "or", "xor")},
+    "__lt__": "__gt__", "__gt__": "__lt__", "__le__": "__ge__", "__ge__": "__le__",
+    "__eq__": "__eq__", "__ne__": "__ne__",
+}
+
+
+def _deferring(jax_op, reflected: str):
+    """JAX's binary operator, handing a zenax tracer operand to the tracer's reflected
+    operator. JAX's returns NotImplemented for it, which Python turns into the reflected
+    call for ``concrete * tracer`` but not for an explicit ``concrete.__mul__(tracer)``,
+    the call Flax's ``nnx.Variable`` operators make."""
+    def op(self, other):
+        if isinstance(other, Tracer):
+            return getattr(other, reflected)(self)
+        return jax_op(self, other)
+    op.__name__, op.__doc__ = jax_op.__name__, jax_op.__doc__
+    return op
+
+
 def install() -> None:
-    """Wrap ``__getitem__`` and ``.at`` of JAX's concrete array classes (idempotent)."""
+    """Wrap ``__getitem__``, ``.at`` and the binary operators of JAX's concrete array
+    classes (idempotent)."""
     for cls in jax.Array.__subclasses__():
         if cls.__name__ != "ArrayImpl" or cls.__dict__.get("_zenax_dispatch"):
             continue
+        for name, reflected in _REFLECTED.items():
+            jax_op = cls.__dict__.get(name)
+            if jax_op is not None:
+                setattr(cls, name, _deferring(jax_op, reflected))
         jax_getitem = cls.__dict__.get("__getitem__")
         jax_at = cls.__dict__.get("at")
         if jax_getitem is None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from zenax import lax
 from zenax.tracer import dtypes as _dtypes
-from zenax.tracer.avals import ShapedArray, is_python_scalar
+from zenax.tracer.avals import ShapedArray, is_array_stand_in, is_python_scalar
 from zenax.tracer.core import Tracer, current_trace, get_aval
 from zenax.tracer.errors import ConcretizationTypeError
 from zenax.tracer.shapes import broadcast_shapes_or_none, incompatible_shapes_error
@@ -38,8 +38,10 @@ _ARRAY_TYPES = (Tracer, jax.Array)
 # --------------------------------------------------------------------------- array-likeness
 
 def is_arraylike(x) -> bool:
-    """True for the values zenax.numpy functions accept as arrays (not lists)."""
-    return isinstance(x, (Tracer,) + _CONCRETE_ARRAY_TYPES) or is_python_scalar(x)
+    """True for the values zenax.numpy functions accept as arrays (not lists); as JAX, an
+    object that gives one through ``__jax_array__`` (Flax's ``nnx.Param``) is one."""
+    return (isinstance(x, (Tracer,) + _CONCRETE_ARRAY_TYPES) or is_python_scalar(x)
+            or is_array_stand_in(x))
 
 
 def check_arraylike(fun_name: str, *args) -> None:
@@ -196,10 +198,17 @@ def convert_to(x, dtype: np.dtype, weak: bool = False):
     return lax._convert_element_type(x, dtype, weak_type=weak)
 
 
+def _unwrap_stand_ins(args) -> tuple:
+    """``args`` with each array stand-in (an object with ``__jax_array__``, as Flax's
+    ``nnx.Param``) replaced by the array it gives, as JAX's NumPy functions do."""
+    return tuple(x.__jax_array__() if is_array_stand_in(x) else x for x in args)
+
+
 def promote_dtypes(*args) -> list:
     """Convert ``args`` to their common dtype on JAX's lattice (weak types respected)."""
     if not args:
         return []
+    args = _unwrap_stand_ins(args)
     pairs = [_dtype_and_weak(x) for x in args]
     target = _result_of_pairs(pairs)
     return [x if p == target else convert_to(x, *target) for x, p in zip(args, pairs)]
@@ -214,6 +223,7 @@ def _convert_arrays(args, pairs: list, target: tuple) -> list:
 
 def promote_dtypes_inexact(*args) -> list:
     """As :func:`promote_dtypes`, then integers and bools become the default float."""
+    args = _unwrap_stand_ins(args)
     pairs = [_dtype_and_weak(x) for x in args]
     dtype, weak = _result_of_pairs(pairs)
     return _convert_arrays(args, pairs, (to_inexact_dtype(dtype), weak))
@@ -221,6 +231,7 @@ def promote_dtypes_inexact(*args) -> list:
 
 def promote_dtypes_numeric(*args) -> list:
     """As :func:`promote_dtypes`, then bool becomes the default int."""
+    args = _unwrap_stand_ins(args)
     pairs = [_dtype_and_weak(x) for x in args]
     dtype, weak = _result_of_pairs(pairs)
     return _convert_arrays(args, pairs, (to_numeric_dtype(dtype), weak))
@@ -505,7 +516,9 @@ def result_type(*args: Any) -> np.dtype:
     """
     if not args:
         raise ValueError("at least one array or dtype is required")
-    return _dtypes.result_type(*[_result_type_arg(x) for x in args])[0]
+    pairs = [_result_type_arg(x) for x in args]
+    keys = _dtypes.keys_result_type([d for d, _ in pairs])
+    return keys if keys is not None else _dtypes.result_type(*pairs)[0]
 
 
 def promote_types(a: DTypeLike, b: DTypeLike) -> np.dtype:

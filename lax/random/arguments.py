@@ -74,6 +74,8 @@ def _is_typed(name: str, key, batched: bool, arg: str) -> bool:
 
 
 def _shape(name: str, shape, arg: str = "shape") -> tuple:
+    if type(shape) is int:   # as JAX: a Python int is a 1-D shape (NumPy ints are not)
+        shape = (shape,)
     if not isinstance(shape, Sequence):
         raise TypeError(f"zenax.random.{name}: shape must be a sequence of ints (e.g. (3,) "
                         f"rather than 3), got {shape!r}.")
