@@ -19,12 +19,14 @@ a value costs its *closure*: its equation and every unsaved equation upstream of
 back to saved values and the function's inputs.
 
 **The choice.**  Walking the function in program order, save each value whose closure
-would cost more than ``tau`` per byte of the value; every other value is recomputed.
-Saving a value cuts the closures below it, so recomputation stays local, and a value
-costs budget in proportion to its size.  ``tau`` is the least (found by bisection)
-whose saved bytes fit the budget: matmul results and long chains are saved first,
-elementwise results of saved values are recomputed first.  A budget that holds
-everything saves what ``everything_saveable`` saves.
+(given what is saved before it) would cost more than ``tau`` per byte of the value;
+every other value is recomputed.  When a value crosses that line, a value of its
+closure that is no larger and carries at least half the closure's cost is saved in its
+place if that suffices: cutting a chain where it is shared (a transformer's residual
+stream, say) shortens every closure below the cut, not only this one.  ``tau`` is the
+least (found by bisection) whose saved bytes fit the budget, so matmul results and long
+chains are saved first and elementwise results of saved values are recomputed first.
+A budget that holds everything saves what ``everything_saveable`` saves.
 
 **Where the recomputation happens.**  Memory is saved only if a recomputed value is
 made shortly before the backward pass reads it.  The backward pass's equations are cut
@@ -33,8 +35,13 @@ into chunks in program order, each recomputing about ``CHUNK_FRACTION`` of the b
 what it reads from the saved values.  Reverse mode transposes the chunks one at a time,
 last first, so one chunk's recomputed values are alive at a time.  A cheap value two
 chunks read is recomputed in each; an expensive one (above ``REPEAT_LIMIT`` per byte)
-keeps its readers in one chunk.  On the CPU each chunk is lowered inside a ``cond``
-(``remat.py``): XLA:CPU would otherwise merge the recomputation into the forward pass.
+keeps its readers in one chunk, unless that chunk would hold ``SPAN_LIMIT`` budgets.
+On the CPU each chunk is lowered inside a ``cond`` (``remat.py``): XLA:CPU would
+otherwise merge the recomputation back into the forward pass.
+
+One level of chunks keeps the recomputation local down to budgets of about a quarter;
+far below that (10% of a GPT) the saved values are too sparse, chunks repeat expensive
+recomputation, and the FLOPs grow fast (``bench/memory_budget.py``).
 
 >>> import zenax, zenax.numpy as jnp
 >>> f = lambda x: jnp.sum(jnp.sin(jnp.sin(x)) ** 2)
@@ -61,7 +68,8 @@ __all__ = ["MemoryBudget", "memory_budget"]
 
 BYTE_COST = 2           # FLOP-equivalents per byte an equation writes
 CHUNK_FRACTION = 1 / 8  # recomputed bytes a chunk holds, as a share of the budget
-REPEAT_LIMIT = 32        # cost per byte above which a chunk does not repeat a recomputation
+REPEAT_LIMIT = 32       # cost per byte above which a chunk does not repeat a recomputation
+SPAN_LIMIT = 4          # ... unless the chunk would hold this many budgets of recomputed bytes
 
 
 def memory_budget(bytes_or_fraction: int | float) -> "MemoryBudget":
@@ -117,8 +125,9 @@ class MemoryBudget:
         if not recompute:
             return saved, list(unknown_eqns)
         largest = max(_held_bytes([e]) for e in recompute)
-        return saved, _chunked(recompute, list(unknown_eqns), unknown_outs,
-                               max(limit * CHUNK_FRACTION, largest), prevent_cse, cost)
+        chunk_bytes = max(limit * CHUNK_FRACTION, largest)
+        return saved, _chunked(recompute, list(unknown_eqns), unknown_outs, chunk_bytes,
+                               max(SPAN_LIMIT * limit, chunk_bytes), prevent_cse, cost)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,10 +198,11 @@ def _choose(known_eqns: Sequence[JaxprEqn], unknown_eqns: Sequence[JaxprEqn], ne
         return name not in _MOVES and (name not in _CHEAP or
                                        any(v in opaque_reads for v in e.outvars))
     kept, _ = saved_and_recomputed(known_eqns, needed, kept_by_xla)
-    total = sum(_nbytes(v) for v in kept)
-    limit = budget if isinstance(budget, int) else budget * total
-    if limit >= total:
-        return saved_and_recomputed(known_eqns, needed, lambda e: True) + (limit,)
+    limit = budget if isinstance(budget, int) else budget * sum(_nbytes(v) for v in kept)
+    everything = saved_and_recomputed(known_eqns, needed, lambda e: True)
+    if (isinstance(budget, float) and budget == 1.0) or limit >= sum(
+            _nbytes(v) for v in everything[0]):
+        return everything + (limit,)
 
     # The candidates: every equation that recomputing everything would run, in order.
     _, upstream = saved_and_recomputed(known_eqns, needed, lambda e: False)
@@ -219,9 +229,9 @@ def _choose(known_eqns: Sequence[JaxprEqn], unknown_eqns: Sequence[JaxprEqn], ne
 
     def plan(tau: float) -> tuple[set, list[JaxprEqn]]:
         """Save each value whose closure, given the values saved before it, costs more
-        than ``tau`` per byte -- or, in its place, the earliest value of that closure,
-        no larger, whose own closure is at least half as dear: cutting a chain where it
-        is shared (a residual stream) shortens every closure below the cut."""
+        than ``tau`` per byte -- or, in its place, the dearest value of that closure, no
+        larger, whose own closure is at least half as dear: cutting a chain where it is
+        shared (a residual stream) shortens every closure below the cut."""
         chosen, exact = set(), {}
         for k in range(len(upstream)):
             if not movable[k]:
@@ -234,15 +244,12 @@ def _choose(known_eqns: Sequence[JaxprEqn], unknown_eqns: Sequence[JaxprEqn], ne
             shared = [i for i in members if i in exact and size[i] <= size[k]
                       and 2 * exact[i] >= closure]
             if shared:
-                chosen.add(min(shared))
+                chosen.add(max(shared, key=lambda i: exact[i]))
                 if closure_of(k, chosen, most)[0] <= most:
                     continue
             chosen.add(k)
         return saved_and_recomputed(known_eqns, needed,
                                     lambda e: position.get(id(e)) in chosen)
-
-    def fits(p):
-        return sum(_nbytes(v) for v in p[0]) <= limit
 
     # The least tau whose plan fits, by bisection in log space (no tau above ``hi``
     # saves anything: no closure costs more than everything).
@@ -261,7 +268,8 @@ def _choose(known_eqns: Sequence[JaxprEqn], unknown_eqns: Sequence[JaxprEqn], ne
 # --------------------------------------------------------------------------- the chunks
 
 def _chunked(recompute: list[JaxprEqn], unknown_eqns: list[JaxprEqn], unknown_outs: Sequence,
-             chunk_bytes: float, prevent_cse: bool, costs: _Costs) -> list[JaxprEqn]:
+             chunk_bytes: float, span_bytes: float, prevent_cse: bool, costs: _Costs
+             ) -> list[JaxprEqn]:
     """``unknown_eqns`` cut into nested ``remat`` equations, each recomputing the values
     of ``recompute`` it reads, about ``chunk_bytes`` of them."""
     producer = {v: e for e in recompute for v in e.outvars}
@@ -298,7 +306,8 @@ def _chunked(recompute: list[JaxprEqn], unknown_eqns: list[JaxprEqn], unknown_ou
     eqns, rec, have, held = [], [], set(), 0
     for i, e in enumerate(unknown_eqns):
         new = [p for p in needs[i] if id(p) not in have]
-        if eqns and held + _held_bytes(new) > chunk_bytes and not inside_span[i]:
+        grown = held + _held_bytes(new)
+        if eqns and grown > chunk_bytes and (not inside_span[i] or grown > span_bytes):
             groups.append((rec, eqns))
             eqns, rec, have, held = [], [], set(), 0
             new = needs[i]
