@@ -40,6 +40,8 @@ def _run_on_both(script: str) -> tuple[dict, dict]:
                 p.wait()
 
 
+@pytest.mark.slow
+@pytest.mark.exhaustive   # the full tier for now (CI budget): runs the script on both back ends
 def test_flax_nnx_mlp_prints_the_same_metrics_on_zenax_as_on_jax():
     jx, zx = _run_on_both("flax_nnx_mlp.py")
     assert (jx["backend"], zx["backend"]) == ("jax", "zenax")
@@ -62,6 +64,8 @@ def test_flax_nnx_mlp_notebook(tmp_path):
     assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
 
 
+@pytest.mark.slow
+@pytest.mark.exhaustive   # the full tier for now (CI budget): runs the script on both back ends
 def test_equinox_cnn_prints_the_same_metrics_on_zenax_as_on_jax():
     jx, zx = _run_on_both("equinox_cnn.py")
     assert (jx["backend"], zx["backend"]) == ("jax", "zenax")

@@ -8,6 +8,8 @@ from test_client_examples import _run_on_both
 from test_examples import outputs_text, run_notebook
 
 
+@pytest.mark.slow
+@pytest.mark.exhaustive   # the full tier for now (CI budget): runs the script on both back ends
 def test_optax_gpt_prints_the_same_losses_on_zenax_as_on_jax():
     jx, zx = _run_on_both("optax_gpt.py")
     assert (jx["backend"], zx["backend"]) == ("jax", "zenax")
