@@ -19,6 +19,7 @@ import functools
 import inspect
 from typing import Any, Callable, Sequence
 
+import jax
 import numpy as np
 from jax.dtypes import float0   # (data, as in dtypes_api, which imports this module)
 
@@ -489,6 +490,9 @@ class _CustomVJPCall(_CustomCall):
         if self.symbolic_zeros:
             cts = [SymbolicZero(symbolic_tangent_aval(c)) if i in zero_cts else c
                    for i, c in enumerate(cts)]
+        # NumPy values (instantiated zeros, seeds) reach the user's rule as jax.Arrays,
+        # as in JAX (Flax's rules index-assign into them: ``g[...] = ...``).
+        cts = [jax.device_put(c) if isinstance(c, np.ndarray) else c for c in cts]
         ct = tree_unflatten(self.out_tree, list(cts))
         res_tree = tree_unflatten(self.res_tree, list(res))
         cts_in = self.user_bwd(*self.nondiff_args(), res_tree, ct)

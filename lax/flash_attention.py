@@ -7,9 +7,11 @@ walk ``block x block`` tiles with an online softmax, skip the tiles above the di
 causal attention and never build the ``[T, S]`` score matrix; the backward pass saves only
 ``out`` and ``lse`` and recomputes each tile, as flash attention does.
 
-Derivatives: the ``custom_vjp`` is the whole story -- neither primitive has a jvp rule, so
-reverse mode goes through ``bwd`` and forward mode is refused (as for a ``custom_vjp``
-function in JAX).  Both primitives batch by folding the mapped axis into ``B``.
+Derivatives: the public function is a ``custom_vjp``, so reverse mode goes through ``bwd``
+and forward mode of ``flash_attention`` is refused (as for a ``custom_vjp`` function in
+JAX).  The primitives carry dense jvp rules (``lax/flash_attention_jvp.py``) for programs that
+bind them directly or differentiate the backward pass again.  Both primitives batch by
+folding the mapped axis into ``B``.
 """
 from __future__ import annotations
 
@@ -19,9 +21,10 @@ import jax
 import numpy as np
 
 from zenax.tracer.avals import ShapedArray
-from zenax.tracer.core import Primitive, batch_rules, bind, get_aval
+from zenax.tracer.core import Primitive, batch_rules, bind, get_aval, jvp_rules
 
 from . import flash_attention_blocks as blocks
+from . import flash_attention_jvp
 from .broadcasting import batch_size, bdim_at_front, reshape
 from .custom_derivatives import custom_vjp
 from .registry import register, type_error
@@ -87,6 +90,10 @@ def _folded_batch(prim):
 
 batch_rules[flash_attention_fwd_p] = _folded_batch(flash_attention_fwd_p)
 batch_rules[flash_attention_bwd_p] = _folded_batch(flash_attention_bwd_p)
+jvp_rules[flash_attention_fwd_p] = lambda primals, tangents, **params: (
+    flash_attention_jvp.fwd_jvp(flash_attention_fwd_p, primals, tangents, **params))
+jvp_rules[flash_attention_bwd_p] = lambda primals, tangents, **params: (
+    flash_attention_jvp.bwd_jvp(flash_attention_bwd_p, primals, tangents, **params))
 
 
 # =========================================================================== public API

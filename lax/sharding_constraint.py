@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import jax
 import numpy as np
+from jax.experimental.layout import Format
 from jax.sharding import AxisType, NamedSharding, PartitionSpec, Sharding
 
 from zenax.tracer.ad_types import Zero
-from zenax.tracer.core import Primitive, batch_rules, bind, current_trace, eval_trace, get_aval
+from zenax.tracer.core import (Primitive, batch_rules, bind, current_trace, eval_trace,
+                               get_aval, impl_rules)
 from zenax.tracer.source_info import user_frame_str
 from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path,
                                     tree_structure, tree_unflatten)
@@ -84,6 +86,9 @@ def _constraint_lower(x, *, sharding, unconstrained_dims):
 
 
 register(sharding_constraint_p, lambda x, **params: x, _constraint_lower)
+# Eagerly, JAX's own call (not a jitted copy of it, whose output XLA would describe with
+# a normalized spec): the result keeps the sharding as given, P('data', None) included.
+impl_rules[sharding_constraint_p] = _constraint_lower
 deflinear(sharding_constraint_p, lambda ct, x, **params: [
     ct if type(ct) is Zero else bind(sharding_constraint_p, ct, **params)])
 
@@ -136,6 +141,10 @@ def _as_sharding(s, fname: str, ndim: int, argname: str = "shardings"):
         except ValueError as e:     # JAX's check: the spec names an axis the mesh lacks
             raise type(e)(f"{fname}: {argname} entry {s} does not fit the context mesh: "
                           f"{e}") from None
+    if isinstance(s, Format) and s.sharding is not None:
+        # A layout with a sharding (as JAX takes): zenax places values by their sharding
+        # and leaves the memory layout to XLA's default.
+        s = s.sharding
     if not isinstance(s, Sharding):
         raise TypeError(f"{fname}: shardings must be jax.sharding.Sharding instances or "
                         f"PartitionSpecs, got {s!r} of type {type(s).__name__}.")

@@ -26,6 +26,7 @@ import io
 import math
 import re
 import sys
+import tempfile
 import traceback
 
 import numpy as np
@@ -93,6 +94,13 @@ def run_examples(examples: list[doctest.Example], library: str) -> list[Outcome]
     the rest of the examples are not run (they usually depend on it)."""
     ns = _namespace(library)
     outcomes = []
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
+        # Examples may write files (jnp.save): they land in a scratch folder, not the repo.
+        _run_in_order(examples, ns, outcomes)
+    return outcomes
+
+
+def _run_in_order(examples, ns, outcomes) -> None:
     for ex in examples:
         buf = io.StringIO()
         try:
@@ -109,7 +117,6 @@ def run_examples(examples: list[doctest.Example], library: str) -> list[Outcome]
             outcomes.append(Outcome("raise", type(e).__name__))
             if ex.exc_msg is None:
                 break
-    return outcomes
 
 
 def _split(text: str) -> tuple[str, list[str]]:

@@ -7,11 +7,16 @@ each checked against JAX:
 - ``jit(vmap(vmap(f)))`` of a custom-derivative ``f`` (nested batching of a custom call);
 - auxiliary outputs that are not arrays (``has_aux=True`` returning a string) pass beside
   the transform;
-- the jvp of ``jit`` (and ``remat``) keeps a symbolic zero for an output that does not
-  depend on the differentiated inputs;
-- ``vmap`` passes unmapped non-array arguments (``in_axes=None``: a function) through;
+- the jvp of ``jit`` and ``remat`` keeps a symbolic zero for an output that does not
+  depend on the differentiated inputs, and so do a ``scan`` / ``while_loop`` carry and
+  a ``cond`` output;
+- ``vmap`` passes unmapped non-array arguments (``in_axes=None``: a function) through,
+  and keeps unbatched the while-loop carries, cond outputs and custom_vjp residuals
+  that do not vary over the batch;
 - transforms accept callables whose ``__name__`` is not a string (an Equinox module's);
-- ``jit(f).lower(x).compile(compiler_options=...)``.
+- ``jit(f).lower(x).compile(compiler_options=...)``;
+- ``jnp.copy`` / ``x.copy()`` copy (a donated copy leaves the original alive);
+- ``jvp``: a Python-scalar tangent that a primitive passes through comes out an array.
 """
 import jax
 import jax.numpy as jnp
@@ -208,3 +213,131 @@ def test_trace_main_identifies_the_trace():
 
     zenax.jvp(f, (1.0,), (1.0,))
     assert seen == [True]
+
+
+def test_copy_makes_a_new_buffer_that_survives_donation():
+    """``jnp.copy`` / ``x.copy()`` emit a ``copy`` equation, as JAX's; donating the copy
+    to a jitted function leaves the original alive (Equinox's ``filter_jit(donate=...)``
+    tests copy their inputs first)."""
+    for j, np_ in (LIBS["jax"], LIBS["zenax"]):
+        x = np_.arange(3.0)
+        out = j.jit(lambda v: v + 1.0, donate_argnums=0)(np_.copy(x))
+        assert_close([out, x, x.copy() + 0.0], [np.arange(3.0) + 1, np.arange(3.0),
+                                                  np.arange(3.0)])
+    for j, np_ in (LIBS["jax"], LIBS["zenax"]):
+        texts = [str(j.make_jaxpr(fun)(np_.ones(2))) for fun in (np_.copy, lambda v: v.copy())]
+        assert texts == ["{ lambda ; a:f32[2]. let b:f32[2] = copy a in (b,) }"] * 2
+
+
+def test_jvp_tangent_outputs_are_arrays_as_in_jax():
+    """A Python-scalar tangent that a primitive passes through comes out an array."""
+    def program(j):
+        return [j.jvp(lambda x: x + 1, (1.0,), (1.0,)), j.jvp(lambda x: x, (1.0,), (1.0,))]
+    actual, expected = program(zenax), program(jax)
+    assert [type(t) for _, t in actual] == [type(znp.ones(())), float]
+    assert [type(t) for _, t in expected] == [type(jnp.ones(())), float]
+    assert_close(actual, expected)
+
+
+def _declare_unbatchable(m):
+    """A primitive whose batching rule refuses batched operands (as Equinox's
+    ``nonbatchable``), declared through the library ``m``'s extension API."""
+    p = m.core.Primitive("unbatchable")
+    p.def_impl(lambda x: x)
+    p.def_abstract_eval(lambda aval: aval)
+
+    def rule(args, dims):
+        if dims[0] is not None:
+            raise ValueError("unbatchable got a batched operand")
+        return p.bind(args[0]), None
+
+    m.batching.primitive_batchers[p] = rule
+    m.mlir.register_lowering(p, m.mlir.lower_fun(lambda x: x, multiple_results=False))
+    return p
+
+
+def test_vmap_keeps_unvarying_loop_and_cond_values_unbatched():
+    """Under ``vmap``, a ``while_loop`` carry and a ``cond`` output that do not vary over
+    the batch stay unbatched, and so do a ``custom_vjp``'s residuals (JAX's behaviour,
+    which Equinox's checkpointed loops rely on: they refuse batched counters)."""
+    from test_compat_primitives import JAX, ZENAX
+
+    def program(m):
+        j, np_, p = m.jax, m.jnp, _declare_unbatchable(m)
+
+        @j.custom_vjp
+        def scale(x, n):
+            return x * n
+
+        def scale_fwd(x, n):
+            return x * n, (p.bind(n),)
+
+        def scale_bwd(res, ct):
+            (n,) = res
+            return ct * p.bind(n), None
+
+        scale.defvjp(scale_fwd, scale_bwd)
+
+        def f(x):
+            def body(carry):
+                i, acc = carry
+                i = p.bind(i)
+                acc, i = j.lax.cond(i > 2, lambda a, i: (a * 2.0, i + 1),
+                                    lambda a, i: (a + 1.0, i + 1), acc, i)
+                return i, scale(acc, np_.float32(1.5))
+            return j.lax.while_loop(lambda c: c[0] < 5, body, (0, x))[1]
+
+        x = np_.arange(3.0)
+        three = np_.float32(3.0)
+        return [j.jit(j.vmap(f))(x), j.vmap(j.grad(lambda x: scale(x, three)))(x),
+                j.grad(lambda x: j.vmap(lambda x: scale(x, three))(x).sum())(x)]
+
+    assert_close(program(ZENAX), program(JAX))
+
+
+def _declare_no_tangent(m):
+    """A primitive whose jvp rule refuses a nonzero tangent (as Equinox's
+    ``nondifferentiable``), declared through the library ``m``'s extension API."""
+    p = m.core.Primitive("no_tangent_please")
+    p.def_impl(lambda x: x)
+    p.def_abstract_eval(lambda aval: aval)
+
+    def jvp(primals, tangents):
+        if type(tangents[0]) is not m.ad.Zero:
+            raise RuntimeError("no_tangent_please got a tangent")
+        return p.bind(*primals), tangents[0]
+
+    m.ad.primitive_jvps[p] = jvp
+    m.mlir.register_lowering(p, m.mlir.lower_fun(lambda x: x, multiple_results=False))
+    return p
+
+
+def test_loops_and_conds_differentiate_only_what_depends_on_the_input():
+    """In a ``scan`` / ``while_loop`` under jvp or grad, a carry whose value does not
+    depend on the differentiated input keeps a symbolic zero tangent, and so does a
+    ``cond`` output that gets no tangent in any branch, as in JAX (Equinox's
+    ``nondifferentiable`` raises if it sees a tangent)."""
+    from test_compat_primitives import JAX, ZENAX
+
+    def program(m):
+        j, np_, p = m.jax, m.jnp, _declare_no_tangent(m)
+
+        def scan_f(x, y):
+            def body(c, _):
+                a, b = c
+                a, b = j.lax.cond(a > 0, lambda a, b: (a * 1.5 + p.bind(b), b + 1.0),
+                                  lambda a, b: (a, b), a, b)
+                return (a, b), p.bind(b)
+            return j.lax.scan(body, (x, y), None, length=3)[0][0]
+
+        def while_f(x, y):
+            def body(c):
+                i, a, b = c
+                return i + 1, a * 1.5 + p.bind(b), b + 1.0
+            return j.lax.while_loop(lambda c: c[0] < 3, body, (0, x, y))[1]
+
+        x, y = np_.float32(1.0), np_.float32(0.5)
+        return [j.grad(scan_f)(x, y), j.jit(j.grad(scan_f))(x, y),
+                j.jvp(lambda x: while_f(x, y), (x,), (np_.float32(1.0),))]
+
+    assert_close(program(ZENAX), program(JAX))

@@ -309,3 +309,58 @@ def test_custom_vjp_bwd_may_give_a_leaf_for_a_one_leaf_subtree_like_jax():
         f.defvjp(fwd, bwd)
         return module.grad(lambda w: f(w, 3.0))(_Box(np.float32(2.0))).value
     np.testing.assert_allclose(run(zenax), run(jax))
+
+
+def test_vmap_out_axes_none_error_names_the_output_like_jax():
+    def f(x):
+        return {"a": x, "b": (x * 2, x)}
+    out_axes = {"a": 0, "b": (0, None)}
+    with pytest.raises(ValueError) as theirs:
+        jax.vmap(f, out_axes=out_axes)(jnp.ones(3))
+    with pytest.raises(ValueError) as ours:
+        zenax.vmap(f, out_axes=out_axes)(znp.ones(3))
+    assert str(ours.value).startswith(str(theirs.value))
+
+
+def test_einsum_takes_digit_labels_like_jax():
+    # Flax's grouped-query attention contracts '...qhgd,...kh1d->...hgqk'.
+    rng = np.random.default_rng(0)
+    q, k = rng.random((2, 3, 4, 2, 5), np.float32), rng.random((2, 6, 4, 1, 5), np.float32)
+    spec = "...qhgd,...kh1d->...hgqk"
+    np.testing.assert_allclose(znp.einsum(spec, q, k), jnp.einsum(spec, q, k), rtol=1e-5)
+
+
+def test_zeros_like_of_a_sharded_array_is_sharded_like_jax():
+    # Optax's Adam moments (zeros_like of each parameter) follow Flax's sharded params.
+    mesh = jax.make_mesh((1,), ("row",), axis_types=(jax.sharding.AxisType.Auto,))
+    x = jax.device_put(np.ones((4, 2), np.float32),
+                       jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("row")))
+    for make in (lambda m: m.zeros_like(x), lambda m: m.full_like(x, 2.0),
+                 lambda m: m.zeros_like(x, dtype=int)):
+        assert make(znp).sharding == make(jnp).sharding
+
+
+def test_eager_sharding_constraint_keeps_the_sharding_as_given_like_jax():
+    # Flax places a Variable with out_sharding=NamedSharding(...) or a Format.
+    from jax.experimental.layout import Format, Layout
+    mesh = jax.make_mesh((1,), ("data",), axis_types=(jax.sharding.AxisType.Auto,))
+    ns = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("data", None))
+    x = np.ones((4, 4), np.float32)
+    for s in (ns, Format(Layout(major_to_minor=(1, 0)), ns)):
+        ours = zenax.lax.with_sharding_constraint(znp.asarray(x), s)
+        theirs = jax.lax.with_sharding_constraint(jnp.asarray(x), s)
+        assert ours.sharding == theirs.sharding == ns
+
+
+def test_switch_reports_the_jax_api_version_zenax_implements(monkeypatch):
+    # Flax picks code paths by jax.__version_info__ (below 0.4.33: JAX's old trace API).
+    import zenax.as_jax as as_jax
+    monkeypatch.setattr(as_jax, "_offending_modules", lambda: [])   # this process holds JAX
+    own = (zenax.__version__, zenax.__version_info__)
+    as_jax.install_as_jax()
+    try:
+        assert zenax.__version_info__ == jax.__version_info__
+        assert zenax.version.__version__ == jax.__version__
+    finally:
+        as_jax.uninstall_as_jax()
+    assert (zenax.__version__, zenax.__version_info__) == own

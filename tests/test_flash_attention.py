@@ -113,3 +113,47 @@ def test_causal_needs_equal_lengths():
     q, k, v = _qkv(1, 8, 2, 2, 4, s=12)
     with pytest.raises(ValueError, match="is_causal needs as many queries as keys"):
         flash_attention(q, k, v, is_causal=True)
+
+
+@pytest.mark.parametrize("is_causal", [True, False])
+def test_primitive_jvp_rules_match_jax(is_causal):
+    # The primitives' own (dense) jvp rules: forward output and log-sum-exp, and the
+    # backward pass differentiated again, against JAX's jvp of the dense attention and of
+    # its vjp.  Grouped heads (N=4, K=2) and a length that is not a multiple of the block.
+    from zenax.lax.flash_attention import flash_attention_bwd_p, flash_attention_fwd_p
+    from zenax.tracer.core import bind
+    b, t, n, k, h = 1, 21, 4, 2, 8
+    prims = _qkv(b, t, n, k, h, seed=3)
+    tans = _qkv(b, t, n, k, h, seed=4)
+    g_out, dg = _qkv(b, t, n, k, h, seed=5)[0], _qkv(b, t, n, k, h, seed=6)[0]
+    scale = 0.4
+    params = dict(scale=scale, is_causal=is_causal, block=8)
+
+    def lse_ref(q, kk):   # [B, K, T*G] with rows (t, g), as the kernels lay it out
+        s = jjnp.einsum("btkgh,bskh->bktgs", q.reshape(b, t, k, n // k, h), kk) * scale
+        if is_causal:
+            s = jjnp.where(jjnp.tril(jjnp.ones((t, t), bool))[:, None, :], s, -jjnp.inf)
+        return jax.nn.logsumexp(s, axis=-1).reshape(b, k, t * (n // k))
+
+    def dense(q, kk, vv):
+        return (jax.nn.dot_product_attention(q, kk, vv, scale=scale, is_causal=is_causal),
+                lse_ref(q, kk))
+
+    # (Under jit: one compiled program per check, not one per dense op.)
+    (out, lse), (dout, dlse) = zenax.jit(lambda p, t: zenax.jvp(
+        lambda *a: tuple(bind(flash_attention_fwd_p, *a, **params)), p, t))(prims, tans)
+    (out_r, lse_r), (dout_r, dlse_r) = jax.jit(lambda p, t: jax.jvp(dense, p, t))(prims, tans)
+    for got, want in ((out, out_r), (lse, lse_r), (dout, dout_r), (dlse, dlse_r)):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+    def bwd(q, kk, vv, g):
+        o, l_ = bind(flash_attention_fwd_p, q, kk, vv, **params)
+        return tuple(bind(flash_attention_bwd_p, q, kk, vv, o, l_, g, **params))
+
+    def bwd_ref(q, kk, vv, g):
+        return jax.vjp(lambda *a: dense(*a)[0], q, kk, vv)[1](g)
+
+    got_p, got_t = zenax.jit(lambda p, t: zenax.jvp(bwd, p, t))((*prims, g_out), (*tans, dg))
+    want_p, want_t = jax.jit(lambda p, t: jax.jvp(bwd_ref, p, t))((*prims, g_out), (*tans, dg))
+    for got, want in zip((*got_p, *got_t), (*want_p, *want_t)):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)

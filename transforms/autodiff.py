@@ -12,6 +12,7 @@ import numpy as np
 
 from zenax.tracer import dtypes
 from zenax.tracer.ad_types import Zero
+from zenax.tracer.avals import is_python_scalar
 from zenax.tracer.arguments import (arg_leaf_names, check_callable, check_leaves, check_outputs,
                                     is_valid_leaf, wraps)
 from zenax.tracer.core import bind, current_trace, eval_trace, get_aval
@@ -114,6 +115,11 @@ def _check_tangent(fname, p, t):
     if dtypes.is_inexact(pa.dtype) and ta.dtype != pa.dtype:
         raise TypeError(f"{fname}: primal and tangent arguments must have equal types; got "
                         f"primal dtype {pa.dtype} and tangent dtype {ta.dtype}.")
+    if not dtypes.is_inexact(pa.dtype) and ta.dtype != dtypes.float0:
+        raise TypeError(f"{fname}: the tangent of an integer or boolean primal must have "
+                        f"dtype float0 (it has no derivative), as in JAX; got primal dtype "
+                        f"{pa.dtype} and tangent dtype {ta.dtype}. Pass "
+                        "np.zeros(shape, jax.dtypes.float0).")
 
 
 @api_boundary
@@ -142,9 +148,18 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
     p_out, t_out = jvp_flat(flat_fun, flat_p, tangents_in, instantiate_zeros=False)
     p_out, aux = split_aux(box, p_out)
     t_out = [_float0_zeros(get_aval(p)) if not dtypes.is_inexact(get_aval(p).dtype)
-             else _instantiate(t) for p, t in zip(p_out, t_out)]
+             else _tangent_out(p, _instantiate(t)) for p, t in zip(p_out, t_out)]
     out = (tree_unflatten(box["tree"], p_out), tree_unflatten(box["tree"], t_out))
     return out + (aux,) if has_aux else out
+
+
+def _tangent_out(p, t):
+    """A Python-scalar tangent that a primitive passed through (``x + 1``'s, for a tangent
+    given as ``1.0``) comes out an array typed like its primal, as JAX's; one passed
+    straight from input to output (``lambda x: x``) stays as given, as in JAX."""
+    if is_python_scalar(t) and not is_python_scalar(p):
+        return _full(get_aval(p), t)
+    return t
 
 
 @api_boundary

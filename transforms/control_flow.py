@@ -27,8 +27,8 @@ from zenax.lax.registry import tangent_aval
 from .linearize import partial_eval_rules
 from .lowering import lower_jaxpr
 from .passes import dce
-from .subjaxpr import (batch_jaxpr, differentiable, eval_closed, jvp_jaxpr, partial_eval_closed,
-                       trace_closed, transpose_jaxpr)
+from .subjaxpr import (batch_jaxpr, batch_jaxpr_natural, differentiable, eval_closed, jvp_jaxpr,
+                       partial_eval_closed, trace_closed, transpose_jaxpr)
 from .transpose import backward_pass
 from .vmap import vmap_flat
 
@@ -57,8 +57,11 @@ def _cond_jvp(primals, tangents, *, branches):
     index, *ops = primals
     op_tangents = tangents[1:]
     nonzero = [type(t) is not Zero for t in op_tangents]
-    # Every branch must give the same outputs: a tangent for each differentiable one.
-    instantiate_out = [differentiable(a) for a in branches[0].out_avals]
+    # Every branch must give the same outputs: a tangent for each output that has one in
+    # some branch (the others stay symbolic zeros, as in JAX).
+    instantiate_out = [False] * len(branches[0].out_avals)
+    for b in branches:
+        instantiate_out = [a or h for a, h in zip(instantiate_out, jvp_jaxpr(b, nonzero)[1])]
     new = [jvp_jaxpr(b, nonzero, instantiate_out) for b in branches]
     out_has_t = new[0][1]
     outs = bind(cond_p, index, *ops, *[t for t in op_tangents if type(t) is not Zero],
@@ -124,9 +127,14 @@ def _cond_batch(args, dims, *, branches):
     i_dim, *op_dims = dims
     size = _batch_size(args, dims)
     if i_dim is not_mapped:
-        new = tuple(batch_jaxpr(b, size, op_dims) for b in branches)
+        # An output is batched if it varies over the batch in some branch; the others
+        # stay unbatched, as in JAX (Equinox's checkpointed loops require it).
+        out_b = [False] * len(branches[0].out_avals)
+        for b in branches:
+            out_b = batch_jaxpr_natural(b, size, op_dims, out_b)[1]
+        new = tuple(batch_jaxpr_natural(b, size, op_dims, out_b)[0] for b in branches)
         outs = bind(cond_p, index, *ops, branches=new)
-        return outs, [0] * len(outs)
+        return outs, [0 if b else not_mapped for b in out_b]
     # A batched predicate: every branch runs on the whole batch; select per element.
     per_branch = [vmap_flat(functools.partial(eval_closed, b), size, None, list(op_dims),
                             list(ops), lambda k: [0] * k) for b in branches]
@@ -167,13 +175,28 @@ def _while_lower(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, max_
     return list(jax.lax.while_loop(cond_fn, body_fn, (np.int32(0),) + tuple(init))[1:])
 
 
+def _carries_with_tangents(body: ClosedJaxpr, consts_nz: list, init_t: list, xs_nz: list):
+    """Which carries of a loop get a tangent: those with one on entry and (a fixed point)
+    those the body gives one from them; the others keep a symbolic zero throughout, as in
+    JAX (a carry that does not depend on the input is not differentiated -- Equinox's
+    ``nondifferentiable`` relies on it).  Returns ``(carry_nz, out_nz)``, ``out_nz`` for
+    every body output with the final ``carry_nz``."""
+    n = len(init_t)
+    carry_nz = [type(t) is not Zero and differentiable(a)
+                for t, a in zip(init_t, body.out_avals[:n])]
+    while True:
+        out_nz = jvp_jaxpr(body, consts_nz + carry_nz + xs_nz)[1]
+        if all(a or not b for a, b in zip(carry_nz, out_nz[:n])):
+            return carry_nz, out_nz
+        carry_nz = [a or b for a, b in zip(carry_nz, out_nz[:n])]
+
+
 def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts,
                max_steps):
     cc, bc, init = _split3(primals, cond_nconsts, body_nconsts)
     _, bc_t, init_t = _split3(tangents, cond_nconsts, body_nconsts)
     bc_nz = [type(t) is not Zero for t in bc_t]
-    # Every differentiable carry gets a tangent (a zero one may become nonzero in the loop).
-    carry_nz = [differentiable(a) for a in body_jaxpr.out_avals]
+    carry_nz = _carries_with_tangents(body_jaxpr, bc_nz, init_t, [])[0]
     body_jvp, _ = jvp_jaxpr(body_jaxpr, bc_nz + carry_nz, instantiate_out=carry_nz)
     nb, nbt = len(bc), sum(bc_nz)
     ncarry = len(init)
@@ -285,7 +308,26 @@ def _while_batch(args, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncons
     size = _batch_size(args, dims)
     cc, bc, init = _split3(args, cond_nconsts, body_nconsts)
     cc_d, bc_d, init_d = _split3(dims, cond_nconsts, body_nconsts)
-    # Carries are batched at axis 0 (all of them, for simplicity and correctness).
+    # The carries that need a batch axis: those batched on entry, and (a fixed point) those
+    # the body makes vary from a batched one.  The rest stay unbatched, as in JAX (a loop
+    # may keep a counter unbatched; Equinox's checkpointed loop requires it).
+    carry_b = [d is not not_mapped for d in init_d]
+    while True:
+        carry_d = [0 if b else not_mapped for b in carry_b]
+        _, out_b = batch_jaxpr_natural(body_jaxpr, size, list(bc_d) + carry_d, carry_b)
+        if out_b == carry_b:
+            break
+        carry_b = [a or b for a, b in zip(carry_b, out_b)]
+    cond_b, (pred_b,) = batch_jaxpr_natural(cond_jaxpr, size, list(cc_d) + carry_d, [False])
+    if not pred_b:   # one predicate for the whole batch: the loop as it is, batched
+        body_b, _ = batch_jaxpr_natural(body_jaxpr, size, list(bc_d) + carry_d, carry_b)
+        init = [bdim_at_front(x, d, size) if b else x
+                for x, d, b in zip(init, init_d, carry_b)]
+        outs = bind(while_p, *cc, *bc, *init, cond_jaxpr=cond_b, body_jaxpr=body_b,
+                    cond_nconsts=cond_nconsts, body_nconsts=body_nconsts, max_steps=max_steps)
+        return outs, carry_d
+    # A predicate per element: every carry is batched at axis 0, and updated only where
+    # its element's loop is still running.
     init = [bdim_at_front(x, d, size) for x, d in zip(init, init_d)]
     carry_dims = [0] * len(init)
     body_b = batch_jaxpr(body_jaxpr, size, list(bc_d) + carry_dims)
@@ -343,8 +385,8 @@ def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, unroll, num_consts, 
     consts_t, init_t, xs_t = _split3(tangents, num_consts, num_carry)
     c_nz = [type(t) is not Zero for t in consts_t]
     x_nz = [type(t) is not Zero for t in xs_t]
-    carry_nz = [differentiable(a) for a in jaxpr.out_avals[:num_carry]]
-    y_has_t = [differentiable(a) for a in jaxpr.out_avals[num_carry:]]
+    carry_nz, out_nz = _carries_with_tangents(jaxpr, c_nz, init_t, x_nz)
+    y_has_t = out_nz[num_carry:]
     body_jvp, _ = jvp_jaxpr(jaxpr, c_nz + carry_nz + x_nz, instantiate_out=carry_nz + y_has_t)
     nc, ncarry, nx = len(consts), len(init), len(xs)
     nct, ncarryt = sum(c_nz), sum(carry_nz)

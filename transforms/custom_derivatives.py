@@ -30,7 +30,7 @@ from .linearize import PartialEvalTrace, linearize_flat, partial_eval_rules
 from .lowering import lower_jaxpr
 from .subjaxpr import batch_jaxpr, eval_closed
 from .transpose import backward_pass
-from .vmap import BatchTrace, vmap_flat
+from .vmap import BatchTrace, vmap_flat, vmap_flat_natural
 
 
 def _call_lower(*args, call_jaxpr, **_):
@@ -136,11 +136,13 @@ def _fwd_and_custom_lin(ps, tangents, fwd, bwd, in_avals, jvp_by_transpose):
     return list(out), t_out
 
 
-def _vmap_bwd(bwd, size, res, cts, zero_cts: tuple = ()):
-    """``bwd`` over a batch: residuals and cotangents batched at axis 0, results too."""
+def _vmap_bwd(bwd, size, res, cts, zero_cts: tuple = (), res_dims: list | None = None):
+    """``bwd`` over a batch: residuals batched along ``res_dims`` (default: all at axis
+    0), cotangents at axis 0, results too."""
     n = len(res)
+    res_dims = [0] * n if res_dims is None else list(res_dims)
     return vmap_flat(lambda *xs: bwd(list(xs[:n]), list(xs[n:]), zero_cts), size, None,
-                     [0] * (n + len(cts)), list(res) + list(cts), lambda k: [0] * k)
+                     res_dims + [0] * len(cts), list(res) + list(cts), lambda k: [0] * k)
 
 
 def _custom_vjp_call_batch(args, dims, *, call_jaxpr, fwd, bwd, num_consts, in_avals,
@@ -156,24 +158,29 @@ def _custom_vjp_call_batch(args, dims, *, call_jaxpr, fwd, bwd, num_consts, in_a
 
 class _BatchedVJP:
     """A custom_vjp call's ``fwd`` and ``bwd`` (flat) mapped over operands batched along
-    ``dims``: ``fwd``'s outputs and residuals batched at axis 0, ``bwd``'s cotangents in
-    the operands' layout."""
+    ``dims``: ``fwd``'s outputs batched at axis 0, its residuals at axis 0 where they vary
+    over the batch and unbatched elsewhere (as JAX's: a rule may refuse batched values
+    there), ``bwd``'s cotangents in the operands' layout.  ``bwd`` reads the residuals'
+    layout from the ``fwd`` run before it."""
 
     def __init__(self, fwd, bwd, size, axis_name, dims):
         self.call = original_call(fwd)     # (for printing: the function's names)
         self.size, self.dims, self.n_out, self._bwd = size, list(dims), None, bwd
-        self._fwd, self._axis_name = fwd, axis_name
+        self._fwd, self._axis_name, self.res_dims = fwd, axis_name, None
 
     def fwd(self, *primals, perturbed: tuple | None = None):
         def fwd_leaves(*xs):
             out, res = self._fwd(*xs, perturbed=perturbed)
             self.n_out = len(out)
             return list(out) + list(res)
-        outs = _batched(fwd_leaves, self.size, self._axis_name, self.dims)(*primals)
+        outs, batched = vmap_flat_natural(
+            fwd_leaves, self.size, self.dims, list(primals),
+            lambda k: [True] * self.n_out + [False] * (k - self.n_out), self._axis_name)
+        self.res_dims = [0 if b else not_mapped for b in batched[self.n_out:]]
         return outs[:self.n_out], outs[self.n_out:]
 
     def bwd(self, res, cts, zero_cts: tuple = ()):
-        cts_in = _vmap_bwd(self._bwd, self.size, res, cts, zero_cts)
+        cts_in = _vmap_bwd(self._bwd, self.size, res, cts, zero_cts, self.res_dims)
         # Back to the operands' layout; an unbatched operand sums over the batch.
         return [red.reduce_sum(c, (0,)) if d is not_mapped else moveaxis(c, 0, d)
                 for c, d in zip(cts_in, self.dims)]

@@ -139,9 +139,11 @@ def fold_constants(jaxpr: Jaxpr) -> Jaxpr:
             aval = eqn.outvars[0].aval
             value = np.asarray(lowering_rules[eqn.primitive](*[v.val for v in invars],
                                                              **eqn.params), aval.dtype)[()]
-            # A literal of a Python scalar's type is a Python scalar (as when one is staged),
-            # so it stays weakly typed when lowered.
-            if concrete_aval(value.item()) == aval:
+            # A literal of a weak type is a Python scalar (as when one is staged), so it
+            # stays weakly typed when lowered; others stay NumPy scalars, which have the
+            # shape and dtype that code reading literals as arrays expects (a custom_vjp
+            # rule given a folded boolean).
+            if aval.weak_type and concrete_aval(value.item()) == aval:
                 value = value.item()
             env[eqn.outvars[0]] = Literal(value, aval)
         else:

@@ -149,8 +149,14 @@ def _shard_map_impl(*args, jaxpr, **params):
     if exe is None:
         # (A copy of the jaxpr: the cache entry must not keep its own key alive.)
         body = ClosedJaxpr(jaxpr.jaxpr, jaxpr.consts)
+        # Outputs laid out as out_specs spell them, as JAX's eager shard_map
+        # (``P(None)`` stays ``P(None)``, not the ``P()`` XLA would report).
+        mesh = params["mesh"]
+        out_shardings = ([jax.sharding.NamedSharding(mesh, s) for s in params["out_specs"]]
+                         if isinstance(mesh, jax.sharding.Mesh) else None)
         exe = per_jaxpr[key] = jax.jit(functools.partial(_shard_map_lower, jaxpr=body,
-                                                         **params))
+                                                         **params),
+                                       out_shardings=out_shardings)
     return exe(*args)
 
 

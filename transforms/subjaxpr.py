@@ -6,6 +6,7 @@ transform to the body and bind the primitive again on the result".  These helper
 
 - :func:`jvp_jaxpr` -- primals and the nonzero tangents in; primals and tangents out;
 - :func:`batch_jaxpr` -- batched inputs (by ``dims``) in; outputs batched at axis 0;
+  :func:`batch_jaxpr_natural` leaves the outputs that do not vary unbatched;
 - :func:`transpose_jaxpr` -- residuals and cotangents in; cotangents of linear inputs out;
 - :func:`partial_eval_closed` -- split into the part computable now and the rest.
 """
@@ -26,7 +27,7 @@ from . import passes
 from .jvp import jvp_flat
 from .linearize import PartialEvalTrace
 from .transpose import backward_pass
-from .vmap import vmap_flat
+from .vmap import vmap_flat, vmap_flat_natural
 
 
 def eval_closed(closed: ClosedJaxpr, *args) -> list:
@@ -84,6 +85,23 @@ def batch_jaxpr(closed: ClosedJaxpr, size: int, dims: Sequence, axis_name=None) 
     fun = lambda *xs: vmap_flat(lambda *ys: eval_closed(closed, *ys), size, axis_name,
                                 list(dims), list(xs), lambda k: [0] * k)
     return trace_closed(fun, in_avals)
+
+
+def batch_jaxpr_natural(closed: ClosedJaxpr, size: int, dims: Sequence,
+                        instantiate: Sequence[bool]) -> tuple[ClosedJaxpr, list]:
+    """Inputs batched along ``dims`` -> outputs batched at axis 0 where they vary over the
+    batch (or ``instantiate`` marks them), unbatched elsewhere.  Returns ``(jaxpr,
+    out_batched)``."""
+    in_avals = [a if d is not_mapped else a.update(shape=a.shape[:d] + (size,) + a.shape[d:])
+                for a, d in zip(closed.in_avals, dims)]
+    box = {}
+
+    def fun(*xs):
+        outs, box["batched"] = vmap_flat_natural(lambda *ys: eval_closed(closed, *ys), size,
+                                                 list(dims), list(xs), list(instantiate))
+        return outs
+
+    return trace_closed(fun, in_avals), box["batched"]
 
 
 def transpose_jaxpr(closed: ClosedJaxpr, linear: Sequence[bool], ct_nonzero: Sequence[bool]):

@@ -23,7 +23,8 @@ from zenax.tracer.arguments import (arg_leaf_names, check_callable, check_leaves
 from zenax.tracer.core import (Trace, Tracer, batch_rules, bind, current_trace, get_aval,
                                set_current_trace, tracer_created)
 from zenax.tracer.source_info import api_boundary
-from zenax.tracer.tree_util import tree_flatten, tree_structure, tree_unflatten
+from zenax.tracer.tree_util import (keystr, tree_flatten, tree_flatten_with_path,
+                                   tree_structure, tree_unflatten)
 from zenax.lax import shapes as sh
 from zenax.lax.broadcasting import bdim_at_front, moveaxis, reduce_sum
 from zenax.lax.sharding_constraint import insert_spec_dim, sharding_constraint_p, spec_axis_names
@@ -179,7 +180,7 @@ def stack(xs):
 
 def vmap_flat(fun: Callable, axis_size: int, axis_name, in_dims: list, args: list,
               out_dims: list | Callable, spmd_axis_name: tuple | None = None,
-              sum_match: bool = False):
+              sum_match: bool = False, out_path: Callable[[int], str] | None = None):
     outer = _running_rule.trace
     if axis_name is None and outer is not None and outer.axis_size == axis_size:
         axis_name = outer.axis_name     # a rule re-mapping its own axis over a sub-jaxpr
@@ -192,15 +193,17 @@ def vmap_flat(fun: Callable, axis_size: int, axis_name, in_dims: list, args: lis
     if callable(out_dims):
         out_dims = out_dims(len(outs))
     results = []
-    for x, od in zip(outs, out_dims):
+    for i, (x, od) in enumerate(zip(outs, out_dims)):
         val, bdim = trace.lift(x)
         if od is not_mapped:
             if bdim is not not_mapped and sum_match:
                 val = reduce_sum(val, (bdim,))   # sum_match: out_axes=None sums the batch
             elif bdim is not not_mapped:
+                where = out_path(i) if out_path is not None else f"[{i}]"
                 raise ValueError(
-                    "vmap has mapped output but out_axes is None: an output with out_axes=None "
-                    "must not depend on the mapped input (it would differ per batch element).")
+                    f"at vmap out_axes{where}, got axis spec None but output was batched on "
+                    f"axis {bdim}: an output with out_axes=None must not depend on the mapped "
+                    "input (it would differ per batch element).")
             results.append(val)
             continue
         if bdim is not_mapped:     # the same for every element: broadcast it
@@ -210,6 +213,35 @@ def vmap_flat(fun: Callable, axis_size: int, axis_name, in_dims: list, args: lis
         in_tracers = outs = x = None  # drop our references before looking for leaks
         leaks.check(trace)
     return results
+
+
+def vmap_flat_natural(fun: Callable, axis_size: int, in_dims: list, args: list,
+                      instantiate: list | Callable[[int], list], axis_name=None
+                      ) -> tuple[list, list]:
+    """``fun`` mapped over ``args`` batched along ``in_dims``, its outputs batched at
+    axis 0 -- except those that do not vary over the batch and that ``instantiate`` (or
+    ``instantiate(number of outputs)``) does not mark, which come out unbatched (how a
+    loop's batching rule finds the carries that need a batch axis).  Returns ``(outs,
+    out_batched)``."""
+    outer, spmd_axis_name = _running_rule.trace, None
+    if axis_name is None and outer is not None and outer.axis_size == axis_size:
+        axis_name, spmd_axis_name = outer.axis_name, outer.spmd_axis_name   # see vmap_flat
+    trace = BatchTrace(current_trace(), axis_size, axis_name, spmd_axis_name)
+    in_tracers = [x if d is not_mapped else BatchTracer(trace, x, d)
+                  for x, d in zip(args, in_dims)]
+    with set_current_trace(trace), running_rule_of(None):
+        outs = fun(*in_tracers)
+    if callable(instantiate):
+        instantiate = instantiate(len(outs))
+    results, batched = [], []
+    for x, inst in zip(outs, instantiate):
+        val, bdim = trace.lift(x)
+        batched.append(bdim is not not_mapped or inst)
+        results.append(bdim_at_front(val, bdim, axis_size) if batched[-1] else val)
+    if leaks.state.enabled:
+        in_tracers = outs = x = None  # drop our references before looking for leaks
+        leaks.check(trace)
+    return results, batched
 
 
 def _flatten_axes(name, tree, axes, kind):
@@ -312,8 +344,13 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name=None,
             box["out_ndims"] = [get_aval(x).ndim for x in leaves]
             return leaves
 
+        def out_path(i: int) -> str:   # for an error message only
+            tree = box["tree"]
+            paths, _ = tree_flatten_with_path(tree_unflatten(tree, range(tree.num_leaves)))
+            return keystr(paths[i][0])
+
         outs = vmap_flat(flat_fun_record, size, axis_name, flat_axes, flat_args, out_dims,
-                         spmd_axis_name, sum_match)
+                         spmd_axis_name, sum_match, out_path)
         return tree_unflatten(box["tree"], outs)
 
     return vmap_f

@@ -23,7 +23,7 @@ from zenax.tracer.errors import ConcretizationTypeError
 
 from . import (at, cumulative, diagonals, indexing, indexing_routines, logic, manipulation,
                products, reductions, shapes, sorting, ufuncs)
-from .promotion import is_arraylike
+from .promotion import copy, is_arraylike
 
 
 ndarray = Array   # jax.numpy.ndarray is jax.Array
@@ -106,7 +106,7 @@ def _clip(self, min=None, max=None, out=None):
 
 
 def _copy(self, order=None):
-    return self
+    return copy(self, order)
 
 
 def _concrete_or_error(self, what: str):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import operator
+
+import jax
 import numpy as np
 
 from zenax import lax
@@ -142,7 +144,21 @@ def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: DTypeLike | None = Non
         out = _full(shape, fill_value, a_dtype, a_weak)
     else:
         out = _full(shape, fill_value, canonical_dtype(dtype), False)
+    if device is None and out_sharding is None and shape == a_shape:
+        out = _laid_out_like(a, out)
     return _placed("full_like", out, device, out_sharding)
+
+
+def _laid_out_like(a, out):
+    """As JAX: a strongly typed result shaped like a concrete array (or a template) that
+    is sharded over a mesh is sharded the same way (Optax's ``zeros_like`` moments of a
+    sharded parameter are)."""
+    sharding = getattr(a, "sharding", None)
+    if (isinstance(a, Tracer) or isinstance(out, Tracer)
+            or not isinstance(sharding, jax.sharding.NamedSharding)
+            or not getattr(a, "_committed", True) or aval_of(out).weak_type):
+        return out
+    return jax.device_put(out, sharding)
 
 
 def zeros_like(a: ArrayLike, dtype: DTypeLike | None = None, shape=None, *, device=None,

@@ -28,13 +28,19 @@ from .promotion import (ArrayLike, DTypeLike, aval_of, canonical_dtype, check_ar
 _ELLIPSIS = "..."
 
 
+def _is_label(ch: str) -> bool:
+    """Any character but einsum's punctuation names an axis, digits included, as in JAX
+    (Flax's grouped-query attention writes ``'...kh1d'``)."""
+    return ch not in ".,->" and not ch.isspace()
+
+
 def _parse_term(term: str, ndim: int, operand_index: int) -> list[str]:
     """Labels of one operand's axes; ellipsis axes get labels ``'...k'`` aligned at the
     right so that they broadcast like NumPy dimensions."""
     if term.count(_ELLIPSIS) > 1:
         raise ValueError(f"einsum: more than one ellipsis in '{term}'.")
     for ch in term.replace(_ELLIPSIS, ""):
-        if not ch.isalpha():
+        if not _is_label(ch):
             raise ValueError(f"einsum: invalid subscript character {ch!r} in '{term}'.")
     if _ELLIPSIS not in term:
         if len(term) != ndim:
@@ -80,7 +86,7 @@ def _parse_einsum(subscripts: str, shapes) -> tuple[list[list[str]], list[str]]:
         output = list(left) + (ellipsis_labels if _ELLIPSIS in rhs else []) + list(right)
         known = {l for labels in inputs for l in labels}
         for label in output:
-            if not label.startswith(_ELLIPSIS) and (not label.isalpha() or label not in known):
+            if not label.startswith(_ELLIPSIS) and (not _is_label(label) or label not in known):
                 raise ValueError(f"einsum: output subscript '{label}' does not appear in the "
                                  f"inputs '{lhs}' (at {user_frame_str()}).")
         if len(set(output)) != len(output):

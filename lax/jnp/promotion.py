@@ -454,8 +454,15 @@ def array(object: Any, dtype: DTypeLike | None = None, copy: bool = True, order:
 
 
 def copy(a: ArrayLike, order: str | None = None):
-    """A copy of ``a``: zenax arrays are immutable, so this is ``asarray(a)``."""
-    return asarray(a, order=order)
+    """A copy of ``a`` in a new buffer (a ``copy`` equation, as JAX's): it outlives ``a``
+    when ``a`` is donated to a jitted function.
+
+    >>> x = jnp.arange(3)
+    >>> jnp.copy(x) is x
+    False
+    """
+    out = asarray(a, order=order)
+    return lax.copy_p.bind(out) if isinstance(a, (Tracer, jax.Array)) else out
 
 
 def ensure_array(x):

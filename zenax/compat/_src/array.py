@@ -12,8 +12,9 @@ Array([0, 1, 2], dtype=int32)
 """
 from __future__ import annotations
 
-import jax.numpy as _jax_numpy
+import jax
+import numpy as np
 
 __all__ = ["_reconstruct_array"]
 
-_reconstruct_array = _jax_numpy.zeros(()).__reduce__()[0]
+_reconstruct_array = jax.device_put(np.zeros(())).__reduce__()[0]
