@@ -16,6 +16,7 @@ with respect to the activations or to adapters (QLoRA) instead.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import jax
@@ -286,8 +287,30 @@ def _quantized_matmul_abstract_eval(x, data, scales, *biases, bits, group_size, 
     return ShapedArray(x.shape[:-1] + (n,), x.dtype)
 
 
+def _after(x, codes):
+    """``codes``, unchanged, but computed from ``x``: a select on a predicate that is
+    always true (an element of ``x``'s bits with the lowest bit set is nonzero, NaN or
+    not) and that XLA cannot prove true.  The dequantisation then waits for its
+    activations, so XLA neither hoists it out of a loop (the weights are loop-invariant
+    in a generation ``scan``: float copies of every weight would live through the loop)
+    nor schedules every layer's dequantisation up front -- the float weights of one
+    layer at a time exist, never the whole model's.  (An ``optimization_barrier`` stops
+    the hoisting only: XLA removes it before it schedules.)"""
+    if not math.prod(x.shape):
+        return codes
+    first = jax.lax.reshape(jax.lax.slice(x, (0,) * x.ndim, (1,) * x.ndim), ())
+    if np.issubdtype(first.dtype, np.complexfloating):
+        first = jax.lax.real(first)
+    word = np.dtype(f"uint{8 * first.dtype.itemsize}")
+    bits = jax.lax.bitcast_convert_type(first, word)
+    live = jax.lax.ne(jax.lax.bitwise_or(bits, word.type(1)), word.type(0))
+    return jax.lax.select(jax.lax.broadcast(live, codes.shape), codes,
+                          jax.lax.full_like(codes, 0))
+
+
 def _quantized_matmul_lower(x, data, scales, *biases, bits, group_size, mode, axis,
                             transpose):
+    data = _after(x, data)
     w = dequantize_with(jax.lax, data, scales, biases[0] if biases else None, bits=bits,
                         group_size=group_size, mode=mode, axis=axis)
     dims = (((x.ndim - 1,), (1 if transpose else 0,)), ((), ()))

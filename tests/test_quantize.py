@@ -5,6 +5,8 @@ layers), the error for derivatives with respect to the weights, and the packed s
 The reference dequantisation is written here in NumPy from the documented format, so the
 oracle for ``quantized_matmul`` is JAX running ``x @ W_deq`` on it.
 """
+import math
+
 import jax
 import jax.numpy as jjnp
 import numpy as np
@@ -200,3 +202,26 @@ def test_packed_bytes():
     back = dequantize(q)
     np.testing.assert_array_equal(back.layers[0].weight, np_dequantize(q4.layers[0].weight))
     assert back.layers[1].weight is model.layers[1].weight
+
+
+@pytest.mark.parametrize("bits", [8, 4])
+def test_generation_never_holds_the_whole_models_float_weights(bits):
+    # Compiled greedy generation (prefill + a scan over tokens) of a quantized GPT: the
+    # dequantised weights live one layer at a time, so the compiled scratch memory stays
+    # under the size of the largest float layer plus the activations -- not the whole
+    # model's float weights (XLA hoisting the loop-invariant dequantisation out of the
+    # scan, or computing every layer's up front, would need all of them).
+    from zenax.models.gpt import GPT, GPTConfig, generate
+    config = GPTConfig(vocab_size=256, n_positions=64, n_embd=128, n_layer=4, n_head=4)
+    model = zenax.quantize(GPT(config, key=zenax.random.PRNGKey(0)), bits=bits)
+    prompt = jnp.zeros((8,), np.int32)
+    step = zenax.jit(lambda m, p: generate(m, p, 16, key=zenax.random.PRNGKey(0), top_k=1))
+    temp = step.lower(model, prompt).compile().memory_analysis().temp_size_in_bytes
+    float_bytes = sum(4 * math.prod(w.shape) for w in zenax.tree_util.tree_leaves(
+        model, is_leaf=lambda x: isinstance(x, QuantizedArray))
+        if isinstance(w, QuantizedArray))
+    largest = max(4 * math.prod(w.shape) for w in zenax.tree_util.tree_leaves(
+        model, is_leaf=lambda x: isinstance(x, QuantizedArray))
+        if isinstance(w, QuantizedArray))
+    assert temp < 0.35 * float_bytes, (temp, float_bytes)
+    assert temp < 3 * largest, (temp, largest)
