@@ -79,7 +79,6 @@ def site(tmp_path_factory) -> pathlib.Path:
     return folder / "site"
 
 
-@pytest.mark.exhaustive   # the full tier for now: the build and Chromium cost ~1-2 min of CI
 def test_site_builds_strict(site):
     pages = list(site.rglob("index.html"))
     assert (site / "index.html").is_file() and (site / "objects.inv").is_file()
@@ -110,7 +109,6 @@ def _parity_namespaces() -> list[str]:
     raise AssertionError("tests/test_api_parity.py has no NAMESPACES")
 
 
-@pytest.mark.exhaustive   # the full tier for now: the build and Chromium cost ~1-2 min of CI
 def test_reference_covers_every_public_name(site):
     documented = gen_api.namespaces()
     entries = inventory(site)
@@ -189,7 +187,6 @@ def _check_page(dom: str, title: str) -> None:
     assert re.search(r'<div class="highlight[^"]*"[^>]*>\s*<pre', dom), "no code block"
 
 
-@pytest.mark.exhaustive   # the full tier for now: the build and Chromium cost ~1-2 min of CI
 def test_pages_render_in_chromium(served, tmp_path):
     dom = chromium(tmp_path / "a", "--dump-dom", f"{served}/inside-zenax/")
     _check_page(dom, "Inside zenax")
