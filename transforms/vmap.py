@@ -178,9 +178,10 @@ def stack(xs):
     return sh.concatenate(xs, 0)
 
 
-def vmap_flat(fun: Callable, axis_size: int, axis_name, in_dims: list, args: list,
-              out_dims: list | Callable, spmd_axis_name: tuple | None = None,
-              sum_match: bool = False, out_path: Callable[[int], str] | None = None):
+def _run_mapped(fun: Callable, axis_size: int, axis_name, spmd_axis_name, in_dims: list,
+                args: list) -> tuple:
+    """``(trace, outputs)`` of ``fun`` run on ``args`` batched along ``in_dims`` under a
+    new batch trace (the outputs not yet lifted out of it)."""
     outer = _running_rule.trace
     if axis_name is None and outer is not None and outer.axis_size == axis_size:
         axis_name = outer.axis_name     # a rule re-mapping its own axis over a sub-jaxpr
@@ -190,6 +191,13 @@ def vmap_flat(fun: Callable, axis_size: int, axis_name, in_dims: list, args: lis
                   for x, d in zip(args, in_dims)]
     with set_current_trace(trace), running_rule_of(None):
         outs = fun(*in_tracers)
+    return trace, outs
+
+
+def vmap_flat(fun: Callable, axis_size: int, axis_name, in_dims: list, args: list,
+              out_dims: list | Callable, spmd_axis_name: tuple | None = None,
+              sum_match: bool = False, out_path: Callable[[int], str] | None = None):
+    trace, outs = _run_mapped(fun, axis_size, axis_name, spmd_axis_name, in_dims, args)
     if callable(out_dims):
         out_dims = out_dims(len(outs))
     results = []
@@ -210,7 +218,7 @@ def vmap_flat(fun: Callable, axis_size: int, axis_name, in_dims: list, args: lis
             val, bdim = bdim_at_front(val, bdim, axis_size), 0
         results.append(moveaxis(val, bdim, od))   # straight to its place (or left there)
     if leaks.state.enabled:
-        in_tracers = outs = x = None  # drop our references before looking for leaks
+        outs = x = None  # drop our references before looking for leaks
         leaks.check(trace)
     return results
 
@@ -223,14 +231,7 @@ def vmap_flat_natural(fun: Callable, axis_size: int, in_dims: list, args: list,
     ``instantiate(number of outputs)``) does not mark, which come out unbatched (how a
     loop's batching rule finds the carries that need a batch axis).  Returns ``(outs,
     out_batched)``."""
-    outer, spmd_axis_name = _running_rule.trace, None
-    if axis_name is None and outer is not None and outer.axis_size == axis_size:
-        axis_name, spmd_axis_name = outer.axis_name, outer.spmd_axis_name   # see vmap_flat
-    trace = BatchTrace(current_trace(), axis_size, axis_name, spmd_axis_name)
-    in_tracers = [x if d is not_mapped else BatchTracer(trace, x, d)
-                  for x, d in zip(args, in_dims)]
-    with set_current_trace(trace), running_rule_of(None):
-        outs = fun(*in_tracers)
+    trace, outs = _run_mapped(fun, axis_size, axis_name, None, in_dims, args)
     if callable(instantiate):
         instantiate = instantiate(len(outs))
     results, batched = [], []
@@ -239,7 +240,7 @@ def vmap_flat_natural(fun: Callable, axis_size: int, in_dims: list, args: list,
         batched.append(bdim is not not_mapped or inst)
         results.append(bdim_at_front(val, bdim, axis_size) if batched[-1] else val)
     if leaks.state.enabled:
-        in_tracers = outs = x = None  # drop our references before looking for leaks
+        outs = x = None  # drop our references before looking for leaks
         leaks.check(trace)
     return results, batched
 
