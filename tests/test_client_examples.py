@@ -49,7 +49,7 @@ SCRIPTS = [("optax_gpt.py", ["final_loss", "val_loss"], 1.0),
 
 
 @pytest.mark.slow
-@pytest.mark.all_cases   # each case is a different library
+@pytest.mark.exhaustive   # the full tier (CI budget): two processes per case, ~12 s each
 @pytest.mark.parametrize("script,metrics,learns_by", SCRIPTS)
 def test_script_prints_the_same_metrics_on_zenax_as_on_jax(script, metrics, learns_by):
     jx, zx = _run_on_both(script)
@@ -79,7 +79,7 @@ def _number_after(text: str, *markers: str) -> float:
 
 
 @pytest.mark.slow
-@pytest.mark.exhaustive   # the full tier; CI runs each script on both back ends above
+@pytest.mark.exhaustive   # the full tier, as the scripts above
 @pytest.mark.parametrize("notebook,markers", NOTEBOOKS)
 def test_notebook_prints_the_same_metric_on_zenax_as_on_jax(notebook, markers, tmp_path):
     nb = run_notebook(notebook, tmp_path)

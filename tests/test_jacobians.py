@@ -60,8 +60,9 @@ def test_jacobian_matches_jax(jac, name, argnums):
     assert_same(out, getattr(jax, jac)(jf, argnums)(*args), rtol=1e-5, atol=1e-5)
 
 
-HESSIAN_CASES = [("mlp", 0), ("mlp_dict_params", 1), ("softmax_xent", 0),
-                 ("softmax_xent", (0, 1))]
+# (The first case is the one CI samples: the cheapest to compile.)
+HESSIAN_CASES = [("softmax_xent", (0, 1)), ("mlp", 0), ("mlp_dict_params", 1),
+                 ("softmax_xent", 0)]
 
 
 @pytest.mark.parametrize("name,argnums", HESSIAN_CASES,

@@ -265,6 +265,7 @@ def nbytes(tree) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive   # the full tier (CI budget): trains the example's models (~15 s)
 def test_example_quantized_char_gpt_bytes_and_loss(example):
     module, result = example
     models, summary = result["models"], result["summary"]
@@ -282,6 +283,7 @@ def test_example_quantized_char_gpt_bytes_and_loss(example):
 
 
 @pytest.mark.slow
+@pytest.mark.exhaustive   # the full tier (CI budget): shares the example's training (~15 s)
 def test_example_qlora_against_lora(example):
     module, result = example
     models, summary = result["models"], result["summary"]
