@@ -103,6 +103,8 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     seen: dict[tuple, int] = {}
     for item in items:
+        if item.get_closest_marker("exhaustive") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)    # the full tier only: not in the quick loop
         params = getattr(getattr(item, "callspec", None), "params", {})
         if _dtype_name(params.get("dtype")) in _NARROW_FLOATS:
             item.add_marker(pytest.mark.slow)

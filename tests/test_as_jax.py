@@ -16,6 +16,8 @@ import zenax
 import zenax.as_jax as as_jax
 from zenax.__main__ import main
 
+pytestmark = pytest.mark.slow   # subprocesses under the switch: CI runs it, the quick loop not
+
 USER_SCRIPT = '''
 import json, sys
 import jax, jax.numpy as jnp
@@ -76,6 +78,7 @@ import sys
 import jax, jax.numpy as jnp
 import conftest
 import zenax
+
 
 def test_jax_is_zenax():
     assert jax is zenax and conftest.CONFTEST_JAX is zenax

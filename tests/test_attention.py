@@ -16,6 +16,8 @@ from zenax.models.attention import (KVCache, MultiHeadAttention, combine_masks,
 from module_oracle import check_module, named_params
 from oracle import assert_close
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 rng = np.random.default_rng(0)
 
 

@@ -17,6 +17,8 @@ from zenax.models.bert import (BertConfig, BertForMaskedLM, BertForSequenceClass
 from module_oracle import named_params
 from oracle import assert_close
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 CONFIG = BertConfig(vocab_size=24, hidden_size=8, num_hidden_layers=2, num_attention_heads=2,
                     intermediate_size=12, max_position_embeddings=10, num_labels=3)
 rng = np.random.default_rng(0)

@@ -14,6 +14,8 @@ from zenax.models import (AvgPool1d, AvgPool2d, Conv1d, Conv2d, Conv3d, Linear, 
 from module_oracle import check_module, named_params
 from oracle import assert_close
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 KEY = zenax.random.PRNGKey(0)
 LAYOUTS = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC"),
            3: ("NDHWC", "DHWIO", "NDHWC")}

@@ -22,6 +22,8 @@ import zenax.numpy as jnp
 from zenax.example_libraries import optimizers as zopt
 from zenax.example_libraries import stax as zstax
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 # Names JAX's modules have only as by-products of their own imports (JAX's internal
 # helpers, typing and functools names); zenax's modules do not re-export them.
 IMPORT_ARTIFACTS = {"jax", "jnp", "lax", "random", "math", "functools", "partial",

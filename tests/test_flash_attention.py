@@ -11,6 +11,8 @@ import zenax
 from zenax.lax.flash_attention import flash_attention, flash_applies
 from zenax.models import attention
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 TOL = dict(rtol=2e-5, atol=2e-5)
 
 

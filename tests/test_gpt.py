@@ -18,6 +18,8 @@ from zenax.models.gpt import GPT, GPTConfig, from_hf_gpt2, generate, load_gpt2, 
 from module_oracle import named_params
 from oracle import assert_close
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 CONFIG = GPTConfig(vocab_size=20, n_positions=12, n_embd=8, n_layer=2, n_head=2)
 rng = np.random.default_rng(0)
 

@@ -23,6 +23,8 @@ import zenax
 import zenax.models.io_mapped as io_mapped
 from zenax import io
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 INDEX = "model.safetensors.index.json"
 
 

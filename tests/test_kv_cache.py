@@ -22,6 +22,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # for benc
 from bench.generation import jax_forward, jax_generate, jax_init_caches, jax_params  # noqa: E402
 from bench.gpt_twins import jax_logits  # noqa: E402  (GPT-2 written in JAX, no cache)
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 # Weights wider than GPT-2's N(0, 0.02), so that logits are spread and greedy tokens vary.
 CONFIG = GPTConfig(vocab_size=48, n_positions=24, n_embd=32, n_layer=2, n_head=4,
                    initializer_range=0.3)

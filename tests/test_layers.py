@@ -15,6 +15,8 @@ from zenax.models import (MLP, BatchNorm, Dropout, Embedding, Identity, Lambda, 
 from module_oracle import check_module, named_params
 from oracle import assert_close
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 KEY = zenax.random.PRNGKey(0)
 
 

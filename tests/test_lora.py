@@ -14,6 +14,8 @@ from zenax.tree_util import tree_leaves, tree_map
 
 from module_oracle import check_module, named_params
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 KEY = zenax.random.PRNGKey(0)
 
 

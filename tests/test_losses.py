@@ -14,6 +14,8 @@ from zenax import losses
 from zenax.models import losses as losses_module
 from zenax.test_util import check_grads
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 RNG = np.random.default_rng(0)
 LOGITS = RNG.standard_normal((6, 5)).astype(np.float32) * 3
 INT_LABELS = np.array([0, 4, 2, 2, 1, 3], np.int32)

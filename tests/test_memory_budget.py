@@ -17,6 +17,8 @@ from zenax.transforms.saved_residuals import saved_residuals
 
 from oracle import assert_close
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 memory_budget = zenax.checkpoint_policies.memory_budget
 TOL = dict(rtol=2e-5, atol=2e-6)
 # Fractions, and bytes: none, a little, more than everything.

@@ -27,6 +27,8 @@ from zenax.tree_util import tree_leaves, tree_map
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # for bench/
 from bench.gpt_twins import jax_loss, jax_params  # noqa: E402  (GPT-2 written in JAX)
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 CONFIG = gpt.GPTConfig(vocab_size=64, n_positions=16, n_embd=32, n_layer=2, n_head=4)
 MESH_SHAPES = {"dp": (8, 1), "fsdp": (8, 1), "tp": (1, 8), "dp_tp": (2, 4)}
 LEARNING_RATE = 0.1

@@ -17,6 +17,8 @@ from zenax.models import schedules as schedules_module
 
 from oracle import assert_close
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 RNG = np.random.default_rng(0)
 PARAMS = {"w": RNG.standard_normal((3, 4)).astype(np.float32),
           "b": RNG.standard_normal(4).astype(np.float32),

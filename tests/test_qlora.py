@@ -28,6 +28,8 @@ from zenax.models.quantize import quantize
 
 from test_quantize import np_dequantize
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 # The 4-bit affine case first: CI runs the first case of each parametrized test.
 SCHEMES = [(4, "affine"), (4, "symmetric"), (8, "affine"), (8, "symmetric")]

@@ -18,6 +18,8 @@ from zenax.lax.quantized_matmul import QuantizedArray, quantized_matmul
 from zenax.models import MLP, Embedding, Linear, apply_lora, combine, lora_partition
 from zenax.models.quantize import dequantize, quantize
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 SCHEMES = [(8, "affine"), (8, "symmetric"), (4, "affine"), (4, "symmetric")]
 G = 32
 rng = np.random.default_rng(0)

@@ -62,7 +62,9 @@ def _check_eager(mesh, names):
     with jax.set_mesh(mesh):
         ours = _draw_all(zr, zr.key(7), s, names)
         theirs = _draw_all(jax.random, jax.random.key(7), s, names)
-    _check_same(ours, theirs)
+    # gamma's rejection loop takes logs and powers: equal bits under XLA's default flags,
+    # an ulp apart under the suite's cheaper CPU code generation, as under jit below.
+    _check_same(ours, theirs, close=("gamma",))
     assert all(x.sharding.spec[0] == "x" for x in ours.values())
 
 

@@ -10,6 +10,8 @@ from zenax.models import RNN, Bidirectional, GRUCell, LSTMCell, RNNCell
 
 from module_oracle import check_module
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 KEY = zenax.random.PRNGKey(0)
 H = 4   # hidden size
 

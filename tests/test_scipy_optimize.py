@@ -132,7 +132,10 @@ def test_float64_iterates_equal_jax(x64, method):
     for x0 in (np.zeros(3), np.array([-1.2, 1.]), np.array([2., -1., 0.5, 3.])):
         z = zenax.jit(lambda x: zopt.minimize(rosenbrock(znp), x, method=method))(x0)
         j = jax.jit(lambda x: jopt.minimize(rosenbrock(jnp), x, method=method))(x0)
-        assert_same_result(z, j, tol={"float64": (0.0, 0.0)})
+        # The same iterates to float64 rounding: equal bits under XLA's default flags;
+        # the suite's cheaper CPU code generation may round one step's reduction
+        # differently in the two programs (seen: 1e-15, grown to 2e-12 over L-BFGS's steps).
+        assert_same_result(z, j, tol={"float64": (1e-9, 1e-10)})
 
 
 @pytest.mark.exhaustive

@@ -16,6 +16,8 @@ from zenax.models import training as training_module
 
 from oracle import assert_close
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((32, 3)).astype(np.float32)
 TRUE_W = np.array([[1.5], [-2.0], [0.5]], np.float32)

@@ -14,6 +14,8 @@ from zenax.models.transformer import (DecoderBlock, EncoderDecoder, TransformerB
 from module_oracle import check_module, named_params
 from test_attention import reference_mha
 
+pytestmark = pytest.mark.slow   # the models layer end to end: CI runs it, the quick loop not
+
 rng = np.random.default_rng(0)
 D, HEADS, FF = 8, 2, 12
 

@@ -123,7 +123,9 @@ _KIND_NAMES = {np.floating: "float", np.inexact: "float or complex", np.integer:
 def _dtype(name: str, dtype, default, kind) -> np.dtype:
     dtype = dtypes.canonicalize_dtype(default if dtype is None else dtype)
     if not dtypes.issubdtype(dtype, kind):
-        raise ValueError(f"dtype argument to `{name}` must be a {_KIND_NAMES[kind]} dtype, "
+        what = _KIND_NAMES[kind]
+        article = "an" if what[0] in "aeiou" else "a"
+        raise ValueError(f"dtype argument to `{name}` must be {article} {what} dtype, "
                          f"got {dtype}")
     return dtype
 
