@@ -239,12 +239,20 @@ def test_jvp_tangent_outputs_are_arrays_as_in_jax():
     assert_close(actual, expected)
 
 
-def _declare_unbatchable(m):
-    """A primitive whose batching rule refuses batched operands (as Equinox's
-    ``nonbatchable``), declared through the library ``m``'s extension API."""
-    p = m.core.Primitive("unbatchable")
+def _declare_identity(m, name: str):
+    """An identity primitive declared through the library ``m``'s extension API (impl,
+    abstract eval, lowering); the caller adds the rule it is about."""
+    p = m.core.Primitive(name)
     p.def_impl(lambda x: x)
     p.def_abstract_eval(lambda aval: aval)
+    m.mlir.register_lowering(p, m.mlir.lower_fun(lambda x: x, multiple_results=False))
+    return p
+
+
+def _declare_unbatchable(m):
+    """A primitive whose batching rule refuses batched operands (as Equinox's
+    ``nonbatchable``)."""
+    p = _declare_identity(m, "unbatchable")
 
     def rule(args, dims):
         if dims[0] is not None:
@@ -252,7 +260,6 @@ def _declare_unbatchable(m):
         return p.bind(args[0]), None
 
     m.batching.primitive_batchers[p] = rule
-    m.mlir.register_lowering(p, m.mlir.lower_fun(lambda x: x, multiple_results=False))
     return p
 
 
@@ -297,10 +304,8 @@ def test_vmap_keeps_unvarying_loop_and_cond_values_unbatched():
 
 def _declare_no_tangent(m):
     """A primitive whose jvp rule refuses a nonzero tangent (as Equinox's
-    ``nondifferentiable``), declared through the library ``m``'s extension API."""
-    p = m.core.Primitive("no_tangent_please")
-    p.def_impl(lambda x: x)
-    p.def_abstract_eval(lambda aval: aval)
+    ``nondifferentiable``)."""
+    p = _declare_identity(m, "no_tangent_please")
 
     def jvp(primals, tangents):
         if type(tangents[0]) is not m.ad.Zero:
@@ -308,7 +313,6 @@ def _declare_no_tangent(m):
         return p.bind(*primals), tangents[0]
 
     m.ad.primitive_jvps[p] = jvp
-    m.mlir.register_lowering(p, m.mlir.lower_fun(lambda x: x, multiple_results=False))
     return p
 
 
