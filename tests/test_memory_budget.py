@@ -110,6 +110,7 @@ def test_saved_residual_bytes_respect_the_budget():
 
 
 @pytest.mark.slow     # three compilations of a GPT train step
+@pytest.mark.exhaustive   # the full tier (CI budget); bench memory_budget reports the same
 def test_train_step_temp_memory_falls_with_the_budget():
     """XLA's memory analysis is deterministic, so the compiled temporaries of a small GPT's
     train step compare exactly: less budget, less memory (and the same step)."""
