@@ -87,5 +87,8 @@ def test_notebook_prints_the_same_metric_on_zenax_as_on_jax(notebook, markers, t
     assert "running on zenax" in text and "running on jax" in text
     zx, jx = (_number_after(text, f"{lib} {markers[0]}", *markers[1:])
               for lib in ("zenax", "jax"))
-    np.testing.assert_allclose(zx, jx, rtol=1e-4)
+    if "accuracy" in markers[-1]:   # argmax near-ties: see the scripts' test above
+        assert abs(zx - jx) <= 0.02, (zx, jx)
+    else:
+        np.testing.assert_allclose(zx, jx, rtol=1e-4)
     assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
