@@ -81,7 +81,8 @@ UNARY = ["exp", "log", "sin", "cos", "tan", "tanh", "logistic", "sqrt", "rsqrt",
 
 
 @pytest.mark.parametrize("accuracy", [lax.AccuracyMode.HIGHEST,
-                                      lax.Tolerance(atol=1e-3, rtol=1e-3)], ids=str)
+                                      lax.Tolerance(atol=1e-3, rtol=1e-3)],
+                         ids=["highest", "tolerance"])   # (a Tolerance's str has its address)
 def test_accuracy_is_passed_to_xla(accuracy):
     x = np.abs(X) + 0.5
     every = lambda L: lambda x: [getattr(L, name)(x, accuracy=accuracy) for name in UNARY]
