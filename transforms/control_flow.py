@@ -314,13 +314,12 @@ def _while_batch(args, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncons
     carry_b = [d is not not_mapped for d in init_d]
     while True:
         carry_d = [0 if b else not_mapped for b in carry_b]
-        _, out_b = batch_jaxpr_natural(body_jaxpr, size, list(bc_d) + carry_d, carry_b)
+        body_b, out_b = batch_jaxpr_natural(body_jaxpr, size, list(bc_d) + carry_d, carry_b)
         if out_b == carry_b:
             break
         carry_b = [a or b for a, b in zip(carry_b, out_b)]
     cond_b, (pred_b,) = batch_jaxpr_natural(cond_jaxpr, size, list(cc_d) + carry_d, [False])
-    if not pred_b:   # one predicate for the whole batch: the loop as it is, batched
-        body_b, _ = batch_jaxpr_natural(body_jaxpr, size, list(bc_d) + carry_d, carry_b)
+    if not pred_b:   # one predicate for the whole batch: the fixed point's body, batched
         init = [bdim_at_front(x, d, size) if b else x
                 for x, d, b in zip(init, init_d, carry_b)]
         outs = bind(while_p, *cc, *bc, *init, cond_jaxpr=cond_b, body_jaxpr=body_b,
